@@ -1,0 +1,30 @@
+"""qca: qualitative content analysis of interview and focus-group transcripts.
+
+The public API is re-exported here lazily, so that ``import qca`` (and
+``qca --help``) does not import spaCy or pandas until they are needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "Problem": "qca.errors",
+    "QcaError": "qca.errors",
+    "CodebookError": "qca.errors",
+    "IngestError": "qca.errors",
+    "write_table": "qca.export",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'qca' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

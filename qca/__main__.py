@@ -1,0 +1,5 @@
+"""``python -m qca``."""
+
+from qca.cli import main
+
+main()

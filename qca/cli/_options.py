@@ -1,0 +1,70 @@
+"""Option aliases shared by several commands, and table output."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class TableFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    jsonl = "jsonl"
+    markdown = "markdown"
+    latex = "latex"
+    xlsx = "xlsx"
+
+
+FormatOption = Annotated[
+    TableFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format. Default: table on a terminal, csv otherwise.",
+        case_sensitive=False,
+    ),
+]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write the table to FILE instead of stdout.", dir_okay=False),
+]
+StrictOption = Annotated[
+    bool, typer.Option("--strict", help="Stop at the first problem instead of skipping the file.")
+]
+
+
+def resolve_format(fmt: TableFormat | None, output: Path | None = None) -> str:
+    """The format to use: the one asked for; else from -o's suffix; else table on a TTY, csv."""
+    if fmt is not None:
+        return fmt.value
+    if output is not None:
+        suffix = output.suffix.lower().lstrip(".")
+        aliases = {"md": "markdown", "tex": "latex", "txt": "csv"}
+        suffix = aliases.get(suffix, suffix)
+        if suffix in TableFormat.__members__ and suffix != "table":
+            return suffix
+        return "csv"
+    return "table" if sys.stdout.isatty() else "csv"
+
+
+def emit_table(frame: "pd.DataFrame", fmt: str, output: Path | None, *, title: str = "") -> None:
+    """Write *frame* to *output* or stdout in *fmt*; ``table`` renders with rich."""
+    if fmt == "table":
+        from rich.console import Console
+
+        from qca.render import render_frame
+
+        Console(soft_wrap=False).print(render_frame(frame, title=title))
+        return
+    from qca.export import write_table
+
+    write_table(frame, output if output is not None else sys.stdout, fmt)

@@ -1,0 +1,1 @@
+"""Placeholder: the `code` command is being written."""

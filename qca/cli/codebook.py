@@ -1,0 +1,1 @@
+"""Placeholder: the `codebook` command is being written."""

@@ -1,0 +1,1 @@
+"""Placeholder: the `ingest` command is being written."""

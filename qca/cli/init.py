@@ -1,0 +1,1 @@
+"""Placeholder: the `init` command is being written."""

@@ -1,0 +1,1 @@
+"""Placeholder: the `show` command is being written."""

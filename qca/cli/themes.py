@@ -1,0 +1,1 @@
+"""Placeholder: the `themes` command is being written."""

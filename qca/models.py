@@ -1,0 +1,109 @@
+"""Column constants and small data classes: the contracts between stages.
+
+Never type a column name as a string literal outside this module; import the
+constant instead. Every table is a tidy pandas DataFrame whose leading columns
+are exactly the tuple given here, in this order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+# --- documents: one row per ingested document -------------------------------
+DOC_ID = "doc_id"
+PATH = "path"
+FORMAT = "format"
+SHA256 = "sha256"
+TEXT = "text"
+CHARS = "chars"
+WORDS = "words"
+
+#: documents table: these columns, then attribute columns (front matter etc.) in name order.
+DOCUMENT_COLUMNS: tuple[str, ...] = (DOC_ID, PATH, FORMAT, SHA256, CHARS, WORDS, TEXT)
+
+# --- segments: one row per coding unit --------------------------------------
+SEGMENT_ID = "segment_id"
+UNIT = "unit"
+SPEAKER = "speaker"
+IS_INTERVIEWER = "is_interviewer"
+START = "start"
+END = "end"
+#: Cue times of a caption turn, in seconds (NaN where the source has none).
+START_SECONDS = "start_seconds"
+END_SECONDS = "end_seconds"
+
+#: segments table: these columns, then attribute columns in name order.
+#: ``start``/``end`` are code-point offsets into the document's normalised text:
+#: ``text == document_text[start:end]`` always holds.
+SEGMENT_COLUMNS: tuple[str, ...] = (
+    DOC_ID,
+    SEGMENT_ID,
+    UNIT,
+    SPEAKER,
+    IS_INTERVIEWER,
+    START,
+    END,
+    WORDS,
+    TEXT,
+)
+
+UNITS: tuple[str, ...] = ("turn", "sentence", "paragraph", "document")
+#: The letter each unit contributes to a segment id: ``{doc_id}:{letter}{index:04d}``.
+UNIT_LETTERS: dict[str, str] = {"turn": "t", "sentence": "s", "paragraph": "p", "document": "d"}
+
+# --- hits: one row per match of one rule ------------------------------------
+THEME = "theme"
+CODE = "code"
+RULE_KIND = "rule_kind"
+RULE = "rule"
+MATCH = "match"
+NEGATED = "negated"
+
+RULE_KINDS: tuple[str, ...] = ("term", "phrase", "pattern", "regex")
+
+HIT_COLUMNS: tuple[str, ...] = (
+    DOC_ID,
+    SEGMENT_ID,
+    SPEAKER,
+    THEME,
+    CODE,
+    RULE_KIND,
+    RULE,
+    MATCH,
+    START,
+    END,
+    NEGATED,
+)
+
+# --- codings: one row per (segment, code) after overrides -------------------
+SOURCE = "source"
+HITS = "hits"
+SOURCES: tuple[str, ...] = ("auto", "manual", "reviewed")
+
+CODING_COLUMNS: tuple[str, ...] = (SEGMENT_ID, THEME, CODE, SOURCE, HITS)
+
+# --- codebook rules: Codebook.to_frame() ------------------------------------
+LANGUAGE = "language"
+RULE_COLUMNS: tuple[str, ...] = (THEME, CODE, RULE_KIND, RULE, LANGUAGE)
+
+# --- output folder ------------------------------------------------------------
+SEGMENTS_FILE = "segments.parquet"
+HITS_FILE = "hits.parquet"
+CODINGS_FILE = "codings.parquet"
+HITS_CSV = "hits.csv"
+CODINGS_CSV = "codings.csv"
+RUN_FILE = "run.json"
+DEFAULT_OUTDIR = "qca-out"
+CACHE_DIR = ".qca-cache"
+PROJECT_FILE = "qca.yaml"
+OVERRIDES_FILE = "overrides.yaml"
+
+
+def text_hash(text: str) -> str:
+    """Return the short hash of a segment's text that overrides use to detect edits.
+
+    Examples:
+        >>> text_hash("We really wanted to make it better for Esther.")
+        'd2967703f023'
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]

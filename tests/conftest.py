@@ -1,0 +1,31 @@
+"""Shared fixtures: a CliRunner, paths to the repository and to the shared corpora."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPORA = ROOT.parent / "shared" / "corpora"
+
+# Deterministic rich output in every test.
+os.environ["COLUMNS"] = "120"
+os.environ["TERM"] = "unknown"
+os.environ.pop("FORCE_COLOR", None)
+os.environ["NO_COLOR"] = "1"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def corpora() -> Path:
+    """The shared real corpora; tests that use it skip when it is absent."""
+    if not CORPORA.is_dir():
+        pytest.skip("../shared/corpora is absent")
+    return CORPORA
