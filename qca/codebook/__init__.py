@@ -1,0 +1,1 @@
+"""Reading codebooks and dictionaries."""

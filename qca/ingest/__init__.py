@@ -1,0 +1,1 @@
+"""Reading transcripts into documents and segments."""

@@ -1,0 +1,70 @@
+"""The ingest contract: options in, batches of documents and segments out.
+
+Readers (one per suffix) turn one file into one :class:`Batch`; ``iter_corpus``
+streams batches so that memory does not grow with the corpus. A file that cannot
+be read gives a batch with empty frames and its problems; it never stops the rest
+unless ``strict`` is set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qca.errors import Problem
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Speaker labels treated as the interviewer (case-insensitive, trailing digits ignored).
+DEFAULT_INTERVIEWER_LABELS: tuple[str, ...] = (
+    "interviewer",
+    "moderator",
+    "facilitator",
+    "i",
+    "int",
+    "q",
+)
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How to read transcripts. Every field is also a ``qca ingest`` / ``qca code`` option."""
+
+    unit: str = "turn"
+    speaker_pattern: str | None = None
+    text_column: str | None = None
+    id_column: str | None = None
+    participants: Path | None = None
+    interviewer_labels: tuple[str, ...] = DEFAULT_INTERVIEWER_LABELS
+    encoding: str | None = None
+    strict: bool = False
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What one source file gave: its documents, its segments, and any problems.
+
+    ``documents`` has ``qca.models.DOCUMENT_COLUMNS`` then attribute columns;
+    ``segments`` has ``qca.models.SEGMENT_COLUMNS`` then attribute columns. Both
+    are empty (with those columns) when the file could not be read.
+    """
+
+    source: Path
+    documents: pd.DataFrame
+    segments: pd.DataFrame
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def skipped(self) -> bool:
+        return any(p.is_error for p in self.problems)
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A whole corpus in memory: documents, segments and every problem found."""
+
+    documents: pd.DataFrame
+    segments: pd.DataFrame
+    problems: tuple[Problem, ...] = ()
