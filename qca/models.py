@@ -107,3 +107,31 @@ def text_hash(text: str) -> str:
         'd2967703f023'
     """
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+# --- run.json (the run manifest) ----------------------------------------------
+#: Keys of run.json, written by ``qca code`` and read by every later command:
+#: ``qca_version``, ``spacy_version``, ``pipeline`` ({"language": {"name", "model", "components", "fingerprint"}}),
+#: ``codebook`` ({"path", "sha256", "name", "version", "language"}),
+#: ``themes`` ([{"theme", "label"}] in codebook order),
+#: ``codes`` ([{"theme", "code", "label", "parent"}] in codebook order, sub-codes included),
+#: ``inputs`` ([{"path", "sha256", "format", "documents"}] sorted by path),
+#: ``options`` (every option as given: unit, include_interviewer, jobs, model, ...),
+#: ``counts`` ({"documents", "segments", "coded_segments", "hits", "skipped_files", "words"}),
+#: ``problems`` ([str] every problem line), ``started`` and ``finished`` (ISO 8601, UTC).
+#: The format version is ``RUN_FORMAT`` (bump it when the folder layout changes).
+RUN_FORMAT = 1
+RUN_KEYS: tuple[str, ...] = (
+    "format",
+    "qca_version",
+    "spacy_version",
+    "pipeline",
+    "codebook",
+    "themes",
+    "codes",
+    "inputs",
+    "options",
+    "counts",
+    "problems",
+    "started",
+    "finished",
+)
