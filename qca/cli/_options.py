@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,6 +11,8 @@ import typer
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from qca.ingest.base import IngestOptions
 
 
 class TableFormat(str, Enum):
@@ -68,3 +70,99 @@ def emit_table(frame: "pd.DataFrame", fmt: str, output: Path | None, *, title: s
     from qca.export import write_table
 
     write_table(frame, output if output is not None else sys.stdout, fmt)
+
+
+# --- ingest options, shared by `qca ingest` and `qca code` -------------------
+
+
+class Unit(StrEnum):
+    turn = "turn"
+    sentence = "sentence"
+    paragraph = "paragraph"
+    document = "document"
+
+
+UnitOption = Annotated[
+    Unit,
+    typer.Option(
+        "--unit",
+        help="Coding unit: one segment per speaker turn, sentence, paragraph or whole document.",
+        case_sensitive=False,
+    ),
+]
+SpeakerPatternOption = Annotated[
+    str | None,
+    typer.Option(
+        "--speaker-pattern",
+        metavar="REGEX",
+        help="Regex matching a speaker label at the start of a line; group 'speaker' "
+        "(or group 1) is the name. Replaces the built-in conventions.",
+    ),
+]
+TextColumnOption = Annotated[
+    str | None,
+    typer.Option(
+        "--text-column", help="Survey (.csv/.xlsx/.jsonl) column holding the response text."
+    ),
+]
+IdColumnOption = Annotated[
+    str | None,
+    typer.Option(
+        "--id-column", help="Survey column holding the respondent id (default: {stem}-{row})."
+    ),
+]
+ParticipantsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--participants",
+        metavar="FILE.csv",
+        help="CSV of attributes keyed by doc_id and/or speaker (e.g. doc_id,speaker,role,site).",
+        dir_okay=False,
+    ),
+]
+InterviewerLabelOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--interviewer-label",
+        metavar="LABEL",
+        help="Speaker label marking interviewer turns (repeatable; replaces the defaults "
+        "Interviewer, Moderator, Facilitator, I, Int, Q).",
+    ),
+]
+EncodingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding", help="Encoding of text files (default: detect UTF-8/UTF-16/cp1252)."
+    ),
+]
+
+
+def ingest_options(
+    *,
+    unit: Unit | str = "turn",
+    speaker_pattern: str | None = None,
+    text_column: str | None = None,
+    id_column: str | None = None,
+    participants: Path | None = None,
+    interviewer_label: list[str] | None = None,
+    encoding: str | None = None,
+    strict: bool = False,
+) -> IngestOptions:
+    """Build :class:`qca.ingest.base.IngestOptions` from the shared CLI options."""
+    from qca.ingest.base import DEFAULT_INTERVIEWER_LABELS, IngestOptions
+
+    labels = (
+        tuple(label.strip().lower() for label in interviewer_label)
+        if interviewer_label
+        else DEFAULT_INTERVIEWER_LABELS
+    )
+    return IngestOptions(
+        unit=unit.value if isinstance(unit, Unit) else unit,
+        speaker_pattern=speaker_pattern,
+        text_column=text_column,
+        id_column=id_column,
+        participants=participants,
+        interviewer_labels=labels,
+        encoding=encoding,
+        strict=strict,
+    )
