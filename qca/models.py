@@ -108,6 +108,7 @@ def text_hash(text: str) -> str:
     """
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
+
 # --- run.json (the run manifest) ----------------------------------------------
 #: Keys of run.json, written by ``qca code`` and read by every later command:
 #: ``qca_version``, ``spacy_version``, ``pipeline`` ({"language": {"name", "model", "components", "fingerprint"}}),

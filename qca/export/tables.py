@@ -107,9 +107,7 @@ def format_table(frame: pd.DataFrame, fmt: str) -> str:
         return _markdown(frame)
     if fmt == "latex":
         return _latex(frame)
-    raise OutputError(
-        f"unknown table format {fmt!r}; use one of: {', '.join(TABLE_FORMATS)}"
-    )
+    raise OutputError(f"unknown table format {fmt!r}; use one of: {', '.join(TABLE_FORMATS)}")
 
 
 def write_table(
