@@ -136,3 +136,27 @@ RUN_KEYS: tuple[str, ...] = (
     "started",
     "finished",
 )
+
+# --- theme tables, quotes, show/kwic/explain (qca.themes, qca.excerpts) -------
+MENTIONS = "mentions"
+SEGMENTS = "segments"
+DOCUMENTS = "documents"
+SPEAKERS = "speakers"
+PCT_SEGMENTS = "pct_segments"
+PER_1000_WORDS = "per_1000_words"
+#: The measures of ``qca themes``, in output order.
+MEASURES: tuple[str, ...] = (MENTIONS, SEGMENTS, DOCUMENTS, SPEAKERS, PCT_SEGMENTS, PER_1000_WORDS)
+#: The group label of the total rows of ``theme_table(by=...)``, and of a missing attribute value.
+TOTAL_GROUP = "(total)"
+MISSING_GROUP = "(missing)"
+RANK = "rank"
+DISTINCT_MATCHES = "distinct_matches"
+CODES = "codes"
+MATCHES = "matches"
+LEFT = "left"
+RIGHT = "right"
+NEGATION_CUE = "negation_cue"
+REASON = "reason"
+#: The run-manifest sheet of an xlsx export: one row per (dotted) key.
+KEY = "key"
+VALUE = "value"
