@@ -116,6 +116,7 @@ def write_table(
     fmt: str = "csv",
     *,
     extra_sheets: Mapping[str, pd.DataFrame] | None = None,
+    sheet_name: str = "table",
 ) -> None:
     """Write *frame* to a file path (atomically) or an open text stream.
 
@@ -124,6 +125,7 @@ def write_table(
         destination: A path, or a text stream such as ``sys.stdout``.
         fmt: One of :data:`TABLE_FORMATS`.
         extra_sheets: For ``xlsx`` only: further sheets after the first (e.g. the run manifest).
+        sheet_name: For ``xlsx`` only: the name of the first sheet.
 
     Raises:
         OutputError: For an unknown format, or ``xlsx`` to a text stream.
@@ -137,7 +139,7 @@ def write_table(
     if fmt == "xlsx":
         if not isinstance(destination, (str, Path)):
             raise OutputError("xlsx is a binary format; write it to a file with -o FILE.xlsx")
-        sheets = {"table": frame, **(extra_sheets or {})}
+        sheets = {sheet_name: frame, **(extra_sheets or {})}
         atomic_write_bytes(Path(destination), _xlsx(sheets))
         return
     text = format_table(frame, fmt)
