@@ -160,3 +160,59 @@ REASON = "reason"
 #: The run-manifest sheet of an xlsx export: one row per (dotted) key.
 KEY = "key"
 VALUE = "value"
+
+# --- agreement (qca.agreement, `qca agree`) -----------------------------------
+#: The unit column of a long coding CSV (``unit_id,code``) and of agreement tables.
+UNIT_ID = "unit_id"
+CODER = "coder"
+#: Number of units with values from two or more coders (the pairable units).
+N_UNITS = "units"
+PERCENT_AGREEMENT = "percent_agreement"
+COHEN_KAPPA = "cohen_kappa"
+FLEISS_KAPPA = "fleiss_kappa"
+KRIPPENDORFF_ALPHA = "krippendorff_alpha"
+GWET_AC1 = "gwet_ac1"
+VERDICT = "verdict"
+SUPPORT = "support"
+PREDICTED = "predicted"
+TRUE_POSITIVES = "true_positives"
+PRECISION = "precision"
+RECALL = "recall"
+F1 = "f1"
+#: The coefficients of ``qca agree``, in output order.
+AGREEMENT_MEASURES: tuple[str, ...] = (
+    PERCENT_AGREEMENT,
+    COHEN_KAPPA,
+    FLEISS_KAPPA,
+    KRIPPENDORFF_ALPHA,
+    GWET_AC1,
+)
+#: ``agreement(...)`` without gold: these columns (with ``_low``/``_high`` after each
+#: measure when bootstrapped).
+AGREEMENT_COLUMNS: tuple[str, ...] = (CODE, N_UNITS, *AGREEMENT_MEASURES, VERDICT)
+#: ``agreement(..., gold=NAME)``: one row per (coder, code) against the gold coding.
+GOLD_MEASURES: tuple[str, ...] = (
+    PRECISION,
+    RECALL,
+    F1,
+    PERCENT_AGREEMENT,
+    COHEN_KAPPA,
+    KRIPPENDORFF_ALPHA,
+    GWET_AC1,
+)
+GOLD_COLUMNS: tuple[str, ...] = (
+    CODER,
+    CODE,
+    N_UNITS,
+    SUPPORT,
+    PREDICTED,
+    TRUE_POSITIVES,
+    *GOLD_MEASURES,
+    VERDICT,
+)
+#: Row labels of the summary rows of agreement tables.
+MICRO_ROW = "(micro)"
+MACRO_ROW = "(macro)"
+NOMINAL_ROW = "(nominal)"
+CI_LOW_SUFFIX = "_low"
+CI_HIGH_SUFFIX = "_high"
