@@ -26,3 +26,50 @@ def render_frame(frame: pd.DataFrame, *, title: str = "") -> Table:
     for row in frame.itertuples(index=False):
         table.add_row(*(_cell(v) for v in row))
     return table
+
+
+BAR_WIDTH = 20
+
+
+def _bar(value: float, largest: float) -> str:
+    if largest <= 0 or value <= 0:
+        return ""
+    return "█" * max(1, round(BAR_WIDTH * value / largest))
+
+
+def render_theme_table(
+    frame: pd.DataFrame, *, bar: str | None = None, by: str | None = None, title: str = ""
+) -> Table:
+    """A theme table: theme rows in bold, their codes indented under them, an inline bar.
+
+    Args:
+        frame: The output of :func:`qca.themes.theme_table` (``theme, code, [by], measures``).
+        bar: The measure the bar shows (default: the first measure).
+        by: The group column, when the table was made with ``by``.
+        title: The table's title.
+    """
+    from qca.models import CODE, THEME, TOTAL_GROUP
+
+    measures = [c for c in frame.columns if c not in (THEME, CODE, by)]
+    bar = bar if bar in measures else (measures[0] if measures else None)
+    table = Table(title=title or None, show_lines=False)
+    table.add_column("theme / code")
+    if by is not None:
+        table.add_column(str(by))
+    for measure in measures:
+        table.add_column(str(measure), justify="right")
+    if bar is not None:
+        table.add_column("", no_wrap=True)
+        scale = frame if by is None else frame[frame[by] != TOTAL_GROUP]
+        largest = float(scale[bar].max()) if len(scale) else 0.0
+    for row in frame.to_dict("records"):
+        is_theme = not row[CODE]
+        label = escape(str(row[THEME])) if is_theme else "  " + escape(str(row[CODE]))
+        cells = [label]
+        if by is not None:
+            cells.append(escape(str(row[by])))
+        cells += [_cell(row[m]) for m in measures]
+        if bar is not None:
+            cells.append(_bar(float(row[bar]), largest))
+        table.add_row(*cells, style="bold" if is_theme else None)
+    return table

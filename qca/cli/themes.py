@@ -1,1 +1,152 @@
-"""Placeholder: the `themes` command is being written."""
+"""``qca themes``: theme tables, cross-tabs, presence matrices and exemplar quotes."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from qca.cli import app
+from qca.cli._errors import fail, reports_errors
+from qca.cli._options import FormatOption, OutputOption, resolve_format
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class Case(str, Enum):
+    document = "document"
+    speaker = "speaker"
+
+
+OutdirArgument = Annotated[
+    Path | None,
+    typer.Argument(
+        help="The output folder of qca code. Default: the one qca.yaml names, else qca-out.",
+        show_default=False,
+    ),
+]
+
+
+@app.command("themes")
+@reports_errors
+def themes_cli(
+    outdir: OutdirArgument = None,
+    measure: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--measure",
+            "-m",
+            help="Measures to show (repeat or comma list): mentions, segments, documents, "
+            "speakers, pct_segments, per_1000_words. Default: all.",
+        ),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Cross-tab by doc_id, speaker, role or any attribute."),
+    ] = None,
+    presence: Annotated[
+        bool, typer.Option("--presence", help="Print the 0/1 matrix of themes and codes per case.")
+    ] = False,
+    case: Annotated[
+        Case, typer.Option("--case", help="The case of --presence: document or speaker.")
+    ] = Case.document,
+    exclude_negated: Annotated[
+        bool, typer.Option("--exclude-negated", help="Do not count negated hits.")
+    ] = False,
+    min_count: Annotated[
+        int, typer.Option("--min-count", min=0, help="Hide codes with fewer mentions.")
+    ] = 0,
+    quotes: Annotated[
+        int,
+        typer.Option(
+            "--quotes",
+            min=0,
+            help="Add the N best quotes per code (csv etc.: print the quote table instead; "
+            "xlsx: a second sheet).",
+        ),
+    ] = 0,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+) -> None:
+    """Count themes and codes: mentions, coded segments, documents, speakers, rates.
+
+    One row per theme with its codes under it; codes that matched nothing show zeros.
+    Use --by for a cross-tab by participant group, --presence for a 0/1 matrix per
+    document or speaker, --quotes for exemplar quotes.
+
+    Example: qca themes qca-out --by role --format csv -o themes.csv
+    """
+    from qca.models import MEASURES
+    from qca.outputs import default_output_folder, manifest_frame, read_output
+    from qca.themes import check_measures, presence_matrix, theme_table
+    from qca.themes import quotes as pick_quotes
+
+    if presence and by is not None:
+        raise fail("--presence and --by do not combine; drop one of them")
+    chosen = resolve_format(fmt, output)
+    if chosen == "table" and output is not None:
+        raise fail(f"--format table prints to the terminal; to write {output} use --format csv")
+    measures = check_measures(measure or MEASURES)
+    coded = read_output(outdir if outdir is not None else default_output_folder())
+    themes = [str(t["theme"]) for t in coded.themes]
+    frames = (coded.hits, coded.codings, coded.segments, coded.codes)
+    negated, interviewer = exclude_negated, coded.include_interviewer
+    if presence:
+        table = presence_matrix(
+            *frames,
+            case=case.value,
+            themes=themes,
+            exclude_negated=negated,
+            include_interviewer=interviewer,
+        )
+        name = "presence"
+    else:
+        table = theme_table(
+            *frames,
+            by=by,
+            measures=measures,
+            min_count=min_count,
+            themes=themes,
+            exclude_negated=negated,
+            include_interviewer=interviewer,
+        )
+        name = "themes"
+    quote_table = None
+    if quotes:
+        quote_table = pick_quotes(
+            *frames, n=quotes, exclude_negated=negated, include_interviewer=interviewer
+        )
+    if chosen == "table":
+        _render(table, quote_table, by=None if presence else by, presence=presence)
+        return
+    import sys
+
+    from qca.export import write_table
+
+    if chosen == "xlsx":
+        sheets = {} if quote_table is None else {"quotes": quote_table}
+        sheets["run"] = manifest_frame(coded.manifest)
+        destination = output if output is not None else sys.stdout
+        write_table(table, destination, "xlsx", extra_sheets=sheets, sheet_name=name)
+        return
+    shown = quote_table if quote_table is not None else table
+    write_table(shown, output if output is not None else sys.stdout, chosen)
+
+
+def _render(
+    table: pd.DataFrame, quote_table: pd.DataFrame | None, *, by: str | None, presence: bool
+) -> None:
+    from rich.console import Console
+
+    from qca.render import render_frame, render_theme_table
+
+    console = Console(soft_wrap=False)
+    if presence:
+        console.print(render_frame(table, title="presence"))
+    else:
+        console.print(render_theme_table(table, by=by, title="themes"))
+    if quote_table is not None:
+        console.print(render_frame(quote_table, title="quotes"))

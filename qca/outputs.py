@@ -1,0 +1,318 @@
+"""Read the output folder that ``qca code`` writes: segments, hits, codings and run.json.
+
+Every later command (``qca themes``, ``qca show``, ``qca explain``) starts here, so
+the errors are the ones a user meets most: no coded output yet, an output folder
+from an older qca, or one coded with another codebook than ``qca.yaml`` names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qca.errors import OutputError, Problem
+from qca.models import (
+    CODE,
+    CODING_COLUMNS,
+    CODINGS_FILE,
+    DEFAULT_OUTDIR,
+    HIT_COLUMNS,
+    HITS_FILE,
+    PROJECT_FILE,
+    RUN_FILE,
+    RUN_FORMAT,
+    SEGMENT_COLUMNS,
+    SEGMENTS_FILE,
+    THEME,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Keys of qca.yaml that may name the output folder and the codebook.
+_OUTPUT_KEYS = ("output", "outdir", "out")
+_CODEBOOK_KEYS = ("codebook",)
+
+
+@dataclass(frozen=True)
+class CodedOutput:
+    """What one ``qca code`` run wrote.
+
+    Attributes:
+        folder: The output folder.
+        segments: ``SEGMENT_COLUMNS`` then attribute columns; every segment, interviewer
+            turns included (``is_interviewer`` tells them apart).
+        hits: ``HIT_COLUMNS``, one row per rule match.
+        codings: ``CODING_COLUMNS``, one row per (segment, code) after overrides, or
+            ``None`` when the folder has no codings file.
+        manifest: The parsed ``run.json``.
+    """
+
+    folder: Path
+    segments: pd.DataFrame
+    hits: pd.DataFrame
+    codings: pd.DataFrame | None
+    manifest: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def codes(self) -> list[dict[str, Any]]:
+        """Every code of the codebook in codebook order (``theme, code, label, parent``)."""
+        return [dict(c) for c in self.manifest.get("codes", []) or []]
+
+    @property
+    def themes(self) -> list[dict[str, Any]]:
+        """Every theme in codebook order (``theme, label``), codes' themes included."""
+        themes = [dict(t) for t in self.manifest.get("themes", []) or []]
+        known = {t.get(THEME) for t in themes}
+        for code in self.codes:
+            if code.get(THEME) not in known:
+                known.add(code.get(THEME))
+                themes.append({THEME: code.get(THEME), "label": ""})
+        return themes
+
+    @property
+    def include_interviewer(self) -> bool:
+        """Whether the run coded interviewer segments too (they are then codable)."""
+        options = self.manifest.get("options", {}) or {}
+        return bool(options.get("include_interviewer", False))
+
+    @property
+    def attributes(self) -> list[str]:
+        """The segments' attribute columns (after ``SEGMENT_COLUMNS``), in table order."""
+        return [str(c) for c in self.segments.columns if c not in SEGMENT_COLUMNS]
+
+    @property
+    def code_ids(self) -> list[str]:
+        """Code ids in codebook order."""
+        return [str(c[CODE]) for c in self.codes]
+
+
+def _rerun_hint(folder: Path) -> str:
+    return f"run: qca code TRANSCRIPTS -c CODEBOOK -o {folder.as_posix()}"
+
+
+def read_project_settings(directory: Path | None = None) -> dict[str, Any]:
+    """Return ``qca.yaml`` of *directory* (default: the working folder) as a dict.
+
+    Returns an empty dict when there is no ``qca.yaml``.
+
+    Raises:
+        OutputError: When ``qca.yaml`` is not valid YAML or not a mapping.
+    """
+    import yaml
+
+    path = (directory or Path(".")) / PROJECT_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise OutputError(
+            problems=[
+                Problem(
+                    PROJECT_FILE,
+                    "cannot read the project file; fix the YAML or delete it",
+                    line=mark.line + 1 if mark is not None else None,
+                    col=mark.column + 1 if mark is not None else None,
+                )
+            ]
+        ) from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise OutputError(
+            problems=[Problem(PROJECT_FILE, "expected a mapping of settings (key: value)")]
+        )
+    return data
+
+
+def _setting(settings: Mapping[str, Any], keys: Sequence[str]) -> str | None:
+    for key in keys:
+        value = settings.get(key)
+        if isinstance(value, str) and value:
+            return value
+        if isinstance(value, Mapping):  # e.g. {output: {folder: qca-out}}
+            for inner in ("folder", "path", "dir"):
+                if isinstance(value.get(inner), str):
+                    return str(value[inner])
+    return None
+
+
+def default_output_folder(directory: Path | None = None) -> Path:
+    """Return the output folder that ``qca.yaml`` names, else ``qca-out``."""
+    named = _setting(read_project_settings(directory), _OUTPUT_KEYS)
+    base = directory or Path(".")
+    return base / named if named else base / DEFAULT_OUTDIR
+
+
+def _read_parquet(path: Path, columns: Sequence[str], folder: Path) -> pd.DataFrame:
+    import pandas as pd
+
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises many types for a damaged file
+        raise OutputError(
+            problems=[
+                Problem(
+                    path.as_posix(),
+                    f"cannot read this parquet file ({type(exc).__name__}); "
+                    f"re-create it, {_rerun_hint(folder)}",
+                )
+            ]
+        ) from exc
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise OutputError(
+            problems=[
+                Problem(
+                    path.as_posix(),
+                    f"missing column(s) {', '.join(missing)}; the folder was written by "
+                    f"another qca version; {_rerun_hint(folder)}",
+                )
+            ]
+        )
+    return frame
+
+
+def read_output(folder: str | Path, *, check_project: bool = True) -> CodedOutput:
+    """Read the coded output in *folder* (segments, hits, codings, run.json).
+
+    Args:
+        folder: The output folder of ``qca code``.
+        check_project: When a ``qca.yaml`` in the working folder names a codebook,
+            check that the output was coded with that codebook as it is now.
+
+    Returns:
+        The coded output; ``codings`` is ``None`` when the folder has none.
+
+    Raises:
+        OutputError: When the folder holds no coded output, was written by an
+            older qca, or was coded with a codebook other than ``qca.yaml`` names.
+
+    Examples:
+        >>> out = read_output("qca-out")  # doctest: +SKIP
+        >>> out.hits.groupby("code").size()  # doctest: +SKIP
+    """
+    folder = Path(folder)
+    shown = folder.as_posix().rstrip("/") + "/"
+    run_path = folder / RUN_FILE
+    if not folder.is_dir() or not run_path.is_file() or not (folder / HITS_FILE).is_file():
+        raise OutputError(f"no coded output in {shown}; {_rerun_hint(folder)}")
+    try:
+        manifest = json.loads(run_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise OutputError(
+            problems=[
+                Problem(
+                    run_path.as_posix(),
+                    f"cannot read the run manifest; re-create it, {_rerun_hint(folder)}",
+                )
+            ]
+        ) from exc
+    if not isinstance(manifest, dict):
+        raise OutputError(
+            problems=[Problem(run_path.as_posix(), f"not a run manifest; {_rerun_hint(folder)}")]
+        )
+    found = manifest.get("format")
+    if found != RUN_FORMAT:
+        written = "an older qca (no format key)" if found is None else f"format {found!r}"
+        raise OutputError(
+            problems=[
+                Problem(
+                    run_path.as_posix(),
+                    f"output folder written by {written}; this qca reads format {RUN_FORMAT}; "
+                    f"re-run: qca code TRANSCRIPTS -c CODEBOOK -o {folder.as_posix()}",
+                    where="format",
+                )
+            ]
+        )
+    if not (folder / SEGMENTS_FILE).is_file():
+        raise OutputError(
+            problems=[
+                Problem(
+                    (folder / SEGMENTS_FILE).as_posix(),
+                    f"file is missing; {_rerun_hint(folder)}",
+                )
+            ]
+        )
+    segments = _read_parquet(folder / SEGMENTS_FILE, SEGMENT_COLUMNS, folder)
+    hits = _read_parquet(folder / HITS_FILE, HIT_COLUMNS, folder)
+    codings_path = folder / CODINGS_FILE
+    codings = (
+        _read_parquet(codings_path, CODING_COLUMNS, folder) if codings_path.is_file() else None
+    )
+    output = CodedOutput(folder, segments, hits, codings, manifest)
+    if check_project:
+        check_codebook(output)
+    return output
+
+
+def file_sha256(path: Path) -> str:
+    """Return the hex sha256 of the bytes of *path*."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def check_codebook(output: CodedOutput, directory: Path | None = None) -> None:
+    """Check that *output* was coded with the codebook ``qca.yaml`` names, as it is now.
+
+    Does nothing when there is no ``qca.yaml`` or it names no codebook.
+
+    Raises:
+        OutputError: When the codebook differs (another file, or the file changed).
+    """
+    base = directory or Path(".")
+    named = _setting(read_project_settings(directory), _CODEBOOK_KEYS)
+    if named is None:
+        return
+    path = base / named
+    if not path.is_file():
+        return  # qca code reports a missing codebook; the tables still describe the run
+    recorded = output.manifest.get("codebook", {}) or {}
+    used = str(recorded.get("path", "") or "?")
+    sha = str(recorded.get("sha256", "") or "")
+    now = file_sha256(path)
+    if sha == now:
+        return
+    run_path = (output.folder / RUN_FILE).as_posix()
+    rerun = f"re-run: qca code TRANSCRIPTS -c {named} -o {output.folder.as_posix()}"
+    if Path(used).name == Path(named).name:
+        message = (
+            f"{named} changed since this output was coded (sha256 {sha[:12] or '?'} -> "
+            f"{now[:12]}); {rerun}"
+        )
+    else:
+        message = f"coded with codebook {used}, but {PROJECT_FILE} names {named}; {rerun}"
+    raise OutputError(problems=[Problem(run_path, message, where="codebook")])
+
+
+def manifest_frame(manifest: Mapping[str, Any]) -> pd.DataFrame:
+    """Return the run manifest as a two-column table (``key``, ``value``), e.g. an xlsx sheet.
+
+    Nested mappings become dotted keys; lists and other values are written as JSON.
+
+    Examples:
+        >>> manifest_frame({"format": 1, "codebook": {"path": "cb.yaml"}}).values.tolist()
+        [['format', '1'], ['codebook.path', 'cb.yaml']]
+    """
+    import pandas as pd
+
+    from qca.models import KEY, VALUE
+
+    rows: list[tuple[str, str]] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, Mapping) and value:
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, str):
+            rows.append((prefix, value))
+        else:
+            rows.append((prefix, json.dumps(value, ensure_ascii=False, sort_keys=True)))
+
+    walk("", manifest)
+    return pd.DataFrame(rows, columns=[KEY, VALUE])
