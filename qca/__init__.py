@@ -18,6 +18,11 @@ _EXPORTS: dict[str, str] = {
     "CodebookError": "qca.errors",
     "IngestError": "qca.errors",
     "write_table": "qca.export",
+    "read_output": "qca.outputs",
+    "CodedOutput": "qca.outputs",
+    "theme_table": "qca.themes",
+    "presence_matrix": "qca.themes",
+    "quotes": "qca.themes",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

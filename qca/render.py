@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import pandas as pd
 from rich.markup import escape
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from rich.console import Group
 
 
 def _cell(value: object) -> str:
@@ -34,7 +39,7 @@ BAR_WIDTH = 20
 def _bar(value: float, largest: float) -> str:
     if largest <= 0 or value <= 0:
         return ""
-    return "█" * max(1, round(BAR_WIDTH * value / largest))
+    return "█" * min(BAR_WIDTH, max(1, round(BAR_WIDTH * value / largest)))
 
 
 def render_theme_table(
@@ -73,3 +78,47 @@ def render_theme_table(
             cells.append(_bar(float(row[bar]), largest))
         table.add_row(*cells, style="bold" if is_theme else None)
     return table
+
+
+def render_quotes(frame: pd.DataFrame, *, title: str = "quotes") -> Group:
+    """Exemplar quotes as readable blocks: a heading line per quote, then its text indented.
+
+    Args:
+        frame: The output of :func:`qca.themes.quotes`.
+        title: The heading above the blocks.
+    """
+    from rich.console import Group
+    from rich.padding import Padding
+    from rich.text import Text
+
+    from qca.models import (
+        CODE,
+        DISTINCT_MATCHES,
+        MATCHES,
+        RANK,
+        SEGMENT_COLUMNS,
+        SEGMENT_ID,
+        SPEAKER,
+        TEXT,
+        THEME,
+    )
+
+    attributes = [
+        c
+        for c in frame.columns
+        if c not in (*SEGMENT_COLUMNS, THEME, CODE, RANK, DISTINCT_MATCHES, MATCHES)
+    ]
+    parts: list[Any] = [Text(title, style="bold")]
+    for row in frame.to_dict("records"):
+        extra = ", ".join(
+            f"{a}={row[a]}" for a in attributes if row[a] is not None and row[a] == row[a]
+        )
+        heading = Text()
+        heading.append(f"{row[THEME]} / {row[CODE]} #{row[RANK]}", style="bold")
+        heading.append(f"  {row[SEGMENT_ID]}  {row[SPEAKER]}")
+        if extra:
+            heading.append(f" ({extra})")
+        heading.append(f"  [{row[DISTINCT_MATCHES]}: {row[MATCHES]}]", style="dim")
+        parts.append(heading)
+        parts.append(Padding(Text(str(row[TEXT])), (0, 0, 0, 4)))
+    return Group(*parts)

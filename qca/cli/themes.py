@@ -141,7 +141,7 @@ def _render(
 ) -> None:
     from rich.console import Console
 
-    from qca.render import render_frame, render_theme_table
+    from qca.render import render_frame, render_quotes, render_theme_table
 
     console = Console(soft_wrap=False)
     if presence:
@@ -149,4 +149,4 @@ def _render(
     else:
         console.print(render_theme_table(table, by=by, title="themes"))
     if quote_table is not None:
-        console.print(render_frame(quote_table, title="quotes"))
+        console.print(render_quotes(quote_table))
