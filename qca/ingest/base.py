@@ -8,7 +8,8 @@ unless ``strict`` is set.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,6 +56,8 @@ class Batch:
     documents: pd.DataFrame
     segments: pd.DataFrame
     problems: tuple[Problem, ...] = ()
+    #: Speaker turns per doc_id (whatever the unit), for summaries.
+    turn_counts: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def skipped(self) -> bool:

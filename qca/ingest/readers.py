@@ -1,0 +1,539 @@
+"""One reader per file format. Each turns a file into :class:`Document` objects.
+
+Transcript readers (``.txt``/``.md``, ``.docx``, ``.vtt``/``.srt``) give one document
+per file; survey readers (``.csv``, ``.xlsx``, ``.jsonl``) stream chunks of documents,
+one per row. A file that cannot be read raises :class:`SkipFile`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import html
+import io
+import json
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qca.errors import Problem
+from qca.ingest.base import IngestOptions
+from qca.ingest.speakers import Turn, clean_speaker, is_label_name
+from qca.ingest.text import (
+    SkipFile,
+    attribute_value,
+    decode,
+    normalise,
+    sniff_bom,
+    split_front_matter,
+)
+
+#: Largest total uncompressed size of a .docx/.xlsx (guards against zip bombs).
+MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
+#: Survey rows per batch.
+CHUNK_ROWS = 10_000
+#: Column names tried, in order, when no --text-column is given.
+TEXT_COLUMN_NAMES: tuple[str, ...] = (
+    "text",
+    "response",
+    "comment",
+    "comments",
+    "answer",
+    "freetext",
+    "feedback",
+)
+ID_COLUMN_NAMES: tuple[str, ...] = ("doc_id", "id")
+
+TRANSCRIPT_SUFFIXES = (".txt", ".md", ".docx", ".vtt", ".srt")
+SURVEY_SUFFIXES = (".csv", ".xlsx", ".jsonl")
+SUFFIXES: tuple[str, ...] = TRANSCRIPT_SUFFIXES + SURVEY_SUFFIXES
+
+
+@dataclass
+class Document:
+    """A document read from a file, before it is cut into units.
+
+    ``turns`` is None when speaker turns are still to be detected in ``text``.
+    """
+
+    doc_id: str
+    path: str
+    format: str
+    sha256: str
+    text: str
+    attributes: dict[str, str | None] = field(default_factory=dict)
+    turns: list[Turn] | None = None
+    where: str = ""
+    speaker: str | None = None
+    expect_speakers: bool = True
+    known_speakers: tuple[str, ...] = ()
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- .txt / .md ------------------------------------------------------------------
+
+
+def read_text(path: Path, data: bytes, options: IngestOptions) -> tuple[Document, list[Problem]]:
+    """Read a plain-text or Markdown transcript with optional YAML front matter."""
+    text, problems = decode(data, str(path), options.encoding)
+    front = split_front_matter(normalise(text), str(path))
+    attributes = {k: attribute_value(v) for k, v in front.attributes.items()}
+    doc_id = attributes.pop("doc_id", None) or path.stem
+    if not front.body.strip():
+        raise SkipFile(Problem(str(path), "has front matter but no text; add the transcript"))
+    document = Document(
+        doc_id, str(path), path.suffix.lower().lstrip("."), _sha256(data), front.body, attributes
+    )
+    return document, problems
+
+
+# --- .docx and .xlsx (zip containers) ---------------------------------------------
+
+
+def check_zip(source: Path | bytes, path: Path, kind: str) -> None:
+    """Refuse a file that is not a zip archive or would unpack to too many bytes."""
+    fix = f"re-save it from {'Word' if kind == '.docx' else 'Excel'}"
+    try:
+        handle = io.BytesIO(source) if isinstance(source, bytes) else source
+        with zipfile.ZipFile(handle) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        raise SkipFile(
+            Problem(str(path), f"is not a valid {kind} file (not a zip archive); {fix}")
+        ) from None
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise SkipFile(
+            Problem(
+                str(path),
+                f"would unpack to {total:,} bytes, more than the "
+                f"{MAX_UNCOMPRESSED_BYTES:,} allowed (a zip bomb?); {fix}",
+            )
+        )
+
+
+def _paragraph_line(paragraph: Any, known: set[str]) -> str:
+    runs = list(paragraph.runs)
+    bold = []
+    index = 0
+    while index < len(runs) and (runs[index].bold is True or not runs[index].text.strip()):
+        bold.append(runs[index].text)
+        index += 1
+    label = "".join(bold).strip()
+    rest = "".join(run.text for run in runs[index:])
+    name = label.rstrip(":").strip()
+    if name and is_label_name(name) and (rest.strip() or label.endswith(":")):
+        known.add(name)
+        content = rest.strip().lstrip(":").strip()
+        return f"{name}: {content}" if content else f"{name}:"
+    return str(paragraph.text)
+
+
+def _row_line(row: Any, known: set[str]) -> str:
+    cells: list[str] = []
+    seen: set[int] = set()
+    for cell in row.cells:
+        if id(cell._tc) in seen:
+            continue  # a merged cell repeats
+        seen.add(id(cell._tc))
+        if cell.text.strip():
+            cells.append(cell.text.strip())
+    if len(cells) >= 3 and re.fullmatch(r"[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?", cells[0]):
+        cells = cells[1:]  # a time column before the speaker
+    if len(cells) >= 2:
+        name = cells[0].rstrip(":").strip()
+        if is_label_name(name):
+            known.add(name)
+            return f"{name}: " + "\n".join(cells[1:])
+    return "\n\n".join(cells)
+
+
+def read_docx(path: Path, data: bytes, options: IngestOptions) -> tuple[Document, list[Problem]]:
+    """Read a Word document: paragraphs and table rows, bold or ``Name:`` speakers."""
+    check_zip(data, path, ".docx")
+    import docx
+    from docx.table import Table
+
+    try:
+        word = docx.Document(io.BytesIO(data))
+        known: set[str] = set()
+        blocks: list[str] = []
+        for item in word.iter_inner_content():
+            if isinstance(item, Table):
+                blocks.extend(_row_line(row, known) for row in item.rows)
+            else:
+                blocks.append(_paragraph_line(item, known))
+    except SkipFile:
+        raise
+    except Exception:  # python-docx raises many types for a damaged package
+        raise SkipFile(
+            Problem(str(path), "is not a valid Word document (damaged or not .docx); re-save it")
+        ) from None
+    text = normalise("\n\n".join(block for block in blocks if block.strip()))
+    if not text.strip():
+        raise SkipFile(Problem(str(path), "has no text; add the transcript or remove the file"))
+    document = Document(path.stem, str(path), "docx", _sha256(data), text)
+    document.known_speakers = tuple(sorted(known))
+    return document, []
+
+
+# --- .vtt / .srt -------------------------------------------------------------------
+
+_TIMING = re.compile(
+    r"^\s*((?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})\s+-->\s+((?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})"
+)
+_VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]+)>")
+_TAG = re.compile(r"<[^>]*>")
+_PREFIX = re.compile(r"^([^\W\d_][\w'’.\- \t]{0,40}?)[ \t]*:[ \t]+")
+
+
+def _caption_seconds(stamp: str) -> float:
+    total = 0.0
+    for part in stamp.replace(",", ".").split(":"):
+        total = total * 60 + float(part)
+    return round(total, 3)
+
+
+@dataclass
+class _Cue:
+    speaker: str | None
+    text: str
+    start: float
+    end: float
+
+
+def _cue(lines: list[str], start: float, end: float) -> _Cue | None:
+    raw = " ".join(line.strip() for line in lines if line.strip())
+    speaker = None
+    voice = _VOICE.search(raw)
+    if voice is not None:
+        speaker = clean_speaker(voice.group(1))
+    text = html.unescape(_TAG.sub("", raw)).strip()
+    if speaker is None:
+        prefix = _PREFIX.match(text)
+        if prefix is not None and is_label_name(prefix.group(1).strip()):
+            speaker = clean_speaker(prefix.group(1))
+            text = text[prefix.end() :]
+    text = " ".join(text.split())
+    return _Cue(speaker, text, start, end) if text else None
+
+
+def read_captions(
+    path: Path, data: bytes, options: IngestOptions
+) -> tuple[Document, list[Problem]]:
+    """Read WebVTT or SRT captions; consecutive cues of one speaker merge into a turn."""
+    decoded, problems = decode(data, str(path), options.encoding)
+    lines = normalise(decoded).split("\n")
+    cues: list[_Cue] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if "-->" not in line:
+            index += 1
+            continue
+        timing = _TIMING.match(line)
+        body: list[str] = []
+        cursor = index + 1
+        while cursor < len(lines) and lines[cursor].strip():
+            body.append(lines[cursor])
+            cursor += 1
+        if timing is None:
+            problems.append(
+                Problem(
+                    str(path),
+                    "cue timing is not 'hh:mm:ss.ttt --> hh:mm:ss.ttt'; the cue was skipped",
+                    index + 1,
+                    severity="warning",
+                )
+            )
+        else:
+            cue = _cue(body, _caption_seconds(timing.group(1)), _caption_seconds(timing.group(2)))
+            if cue is not None:
+                cues.append(cue)
+        index = cursor
+    if not cues:
+        raise SkipFile(
+            Problem(
+                str(path),
+                "has no caption cues (lines like '00:00:01.000 --> 00:00:04.000' "
+                "followed by text); check that it is a WebVTT/SRT file",
+            )
+        )
+    parts: list[str] = []
+    turns: list[Turn] = []
+    offset = 0
+    group: list[_Cue] = []
+
+    def flush() -> None:
+        nonlocal offset
+        label = f"{group[0].speaker}: " if group[0].speaker else ""
+        content = " ".join(cue.text for cue in group)
+        if parts:
+            parts.append("\n\n")
+            offset += 2
+        parts.append(label + content)
+        turns.append(
+            Turn(
+                group[0].speaker,
+                offset,
+                offset + len(label),
+                offset + len(label) + len(content),
+                group[0].start,
+                group[-1].end,
+            )
+        )
+        offset += len(label) + len(content)
+
+    for cue in cues:
+        if group and cue.speaker != group[-1].speaker:
+            flush()
+            group = []
+        group.append(cue)
+    flush()
+    fmt = path.suffix.lower().lstrip(".")
+    document = Document(path.stem, str(path), fmt, _sha256(data), "".join(parts), turns=turns)
+    return document, problems
+
+
+# --- surveys: .csv / .xlsx / .jsonl ------------------------------------------------
+
+
+def _pick_column(
+    columns: list[str], wanted: str | None, names: tuple[str, ...], path: Path, option: str
+) -> str | None:
+    if wanted is not None:
+        if wanted in columns:
+            return wanted
+        listing = ", ".join(columns)
+        raise SkipFile(
+            Problem(
+                str(path),
+                f"no column {wanted!r} ({option}); the columns are: {listing}; "
+                f"pass one of them with {option}",
+                1,
+            )
+        )
+    lowered = {c.strip().lower(): c for c in columns}
+    for name in names:
+        if name in lowered:
+            return lowered[name]
+    return None
+
+
+def _survey_documents(
+    path: Path,
+    fmt: str,
+    header: list[str],
+    rows: Iterator[tuple[int, list[Any]]],
+    options: IngestOptions,
+) -> Iterator[tuple[list[Document], list[Problem]]]:
+    text_column = _pick_column(
+        header, options.text_column, TEXT_COLUMN_NAMES, path, "--text-column"
+    )
+    if text_column is None:
+        raise SkipFile(
+            Problem(
+                str(path),
+                "no --text-column given and no column named "
+                f"{'/'.join(TEXT_COLUMN_NAMES[:3])}; the columns are: {', '.join(header)}; "
+                "pass --text-column NAME",
+                1,
+            )
+        )
+    id_column = _pick_column(header, options.id_column, ID_COLUMN_NAMES, path, "--id-column")
+    text_index = header.index(text_column)
+    id_index = header.index(id_column) if id_column is not None else None
+    others = [(i, name) for i, name in enumerate(header) if i not in (text_index, id_index)]
+    documents: list[Document] = []
+    empty = 0
+    for number, row in rows:
+        value = row[text_index] if text_index < len(row) else None
+        text = normalise(attribute_value(value) or "")
+        if not text.strip():
+            empty += 1
+            continue
+        doc_id = None
+        if id_index is not None and id_index < len(row):
+            doc_id = (attribute_value(row[id_index]) or "").strip() or None
+        doc_id = doc_id or f"{path.stem}-{number}"
+        attributes = {
+            name: (attribute_value(row[i]) if i < len(row) else None) or None for i, name in others
+        }
+        digest = _sha256(text.encode("utf-8"))
+        turns = [Turn(doc_id, 0, 0, len(text))]
+        documents.append(
+            Document(doc_id, str(path), fmt, digest, text, attributes, turns, f"row {number}")
+        )
+        if len(documents) >= CHUNK_ROWS:
+            yield documents, []
+            documents = []
+    problems = []
+    if empty:
+        problems.append(
+            Problem(
+                str(path),
+                f"{empty} row(s) with an empty {text_column!r} were skipped",
+                severity="warning",
+            )
+        )
+    yield documents, problems
+
+
+def _csv_encoding(path: Path, sample: bytes, options: IngestOptions) -> tuple[str, list[Problem]]:
+    if options.encoding is not None:
+        return options.encoding, []
+    bom = sniff_bom(sample)
+    if bom is not None:
+        return bom, []
+    if b"\x00" in sample:
+        raise SkipFile(Problem(str(path), "is a binary file, not CSV; remove it or export as CSV"))
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8", []
+    except UnicodeDecodeError:
+        warning = Problem(
+            str(path),
+            "not UTF-8; decoded as cp1252 (Windows Latin-1); "
+            "check accented letters or pass --encoding",
+            severity="warning",
+        )
+        return "cp1252", [warning]
+
+
+def read_csv(path: Path, options: IngestOptions) -> Iterator[tuple[list[Document], list[Problem]]]:
+    """Stream a survey CSV: one document per row, in chunks of :data:`CHUNK_ROWS`."""
+    import csv
+
+    import pandas as pd
+
+    with path.open("rb") as handle:
+        sample = handle.read(65536)
+    if not sample.strip():
+        raise SkipFile(Problem(str(path), "file is empty; export the survey again"))
+    encoding, problems = _csv_encoding(path, sample, options)
+    head = sample.decode(encoding, errors="ignore")
+    try:
+        delimiter = csv.Sniffer().sniff(head.split("\n", 1)[0], delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = ","
+    try:
+        reader = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            chunksize=CHUNK_ROWS,
+            encoding=encoding,
+            sep=delimiter,
+        )
+        with reader:
+            first = True
+            row_number = 0
+            for chunk in reader:
+                header = [str(c) for c in chunk.columns]
+
+                def rows(frame: pd.DataFrame = chunk) -> Iterator[tuple[int, list[Any]]]:
+                    nonlocal row_number
+                    for values in frame.itertuples(index=False, name=None):
+                        row_number += 1
+                        yield row_number, list(values)
+
+                for documents, found in _survey_documents(path, "csv", header, rows(), options):
+                    yield documents, (problems if first else []) + found
+                    first = False
+            if first:
+                raise SkipFile(Problem(str(path), "has a header but no rows; export it again"))
+    except UnicodeDecodeError as exc:
+        raise SkipFile(
+            Problem(str(path), f"cannot decode byte {exc.start} as {encoding}; pass --encoding")
+        ) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+        raise SkipFile(
+            Problem(str(path), f"is not valid CSV ({reason}); fix the file or export it again")
+        ) from None
+
+
+def read_xlsx(path: Path, options: IngestOptions) -> Iterator[tuple[list[Document], list[Problem]]]:
+    """Stream the first sheet of a survey workbook: one document per row."""
+    check_zip(path, path, ".xlsx")
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types for a damaged workbook
+        raise SkipFile(
+            Problem(str(path), "is not a valid .xlsx workbook (damaged); re-save it from Excel")
+        ) from None
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        first_row = next(rows, None)
+        if first_row is None:
+            raise SkipFile(Problem(str(path), "first sheet is empty; put the survey there"))
+        header = [
+            str(v).strip() if v is not None else f"column_{i + 1}" for i, v in enumerate(first_row)
+        ]
+        numbered = ((n, list(r)) for n, r in enumerate(rows, start=1) if any(r))
+        yield from _survey_documents(path, "xlsx", header, numbered, options)
+    finally:
+        workbook.close()
+
+
+def read_jsonl(
+    path: Path, options: IngestOptions
+) -> Iterator[tuple[list[Document], list[Problem]]]:
+    """Stream JSON Lines: one document (transcript or response) per line."""
+    text_key = options.text_column or "text"
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    total = 0
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+                problems.append(
+                    Problem(str(path), f"invalid JSON ({reason}); fix or remove the line", number)
+                )
+                continue
+            if not isinstance(record, dict) or not isinstance(record.get(text_key), str):
+                problems.append(
+                    Problem(
+                        str(path),
+                        f"no string field {text_key!r}; give each line one, or pass --text-column",
+                        number,
+                    )
+                )
+                continue
+            text = normalise(record[text_key])
+            if not text.strip():
+                continue
+            id_key = options.id_column or next((k for k in ID_COLUMN_NAMES if k in record), None)
+            doc_id = attribute_value(record.get(id_key)) if id_key else None
+            doc_id = doc_id or f"{path.stem}-{number}"
+            speaker = attribute_value(record.get("speaker"))
+            skip = {text_key, id_key, "speaker"}
+            attributes = {k: attribute_value(v) for k, v in record.items() if k not in skip}
+            digest = _sha256(text.encode("utf-8"))
+            document = Document(
+                doc_id, str(path), "jsonl", digest, text, attributes, None, f"line {number}"
+            )
+            document.speaker = speaker
+            document.expect_speakers = False
+            documents.append(document)
+            total += 1
+            if len(documents) >= CHUNK_ROWS:
+                yield documents, problems
+                documents, problems = [], []
+    if total == 0 and not problems:
+        raise SkipFile(Problem(str(path), "file is empty; add one JSON object per line"))
+    yield documents, problems
