@@ -1,0 +1,129 @@
+"""The token cache: re-coding after a codebook edit skips tokenisation.
+
+Each entry holds the token arrays (:class:`qca.matching.Tokens`) of one batch of
+segment texts, as an ``.npz`` file (no pickles) named by the sha256 of the texts
+and filed under the pipeline's fingerprint::
+
+    .qca-cache/<fingerprint[:16]>/<key[:2]>/<key>.npz
+
+Entries are written atomically. An entry that is corrupt, truncated, foreign
+(another key or pipeline inside) or inconsistent with its texts is ignored and
+rebuilt; a cache folder that cannot be written is used read-only or not at all.
+Deleting the folder is always safe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qca.errors import QcaError
+from qca.io import atomic_write_bytes
+
+if TYPE_CHECKING:
+    from qca.matching import Pipeline, Tokens
+
+_SEPARATOR = "\x00"
+
+
+def texts_key(fingerprint: str, texts: Sequence[str]) -> str:
+    """Return the cache key of *texts* tokenised by the pipeline with *fingerprint*."""
+    digest = hashlib.sha256(fingerprint.encode("utf-8"))
+    for text in texts:
+        data = text.encode("utf-8", "surrogatepass")
+        digest.update(f"{len(data)}:".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+@dataclass
+class TokenCache:
+    """Token arrays on disk under *folder*; ``None`` disables the cache.
+
+    ``hits`` and ``misses`` count lookups (for the run summary and tests).
+    """
+
+    folder: Path | None
+    hits: int = 0
+    misses: int = 0
+
+    def path(self, fingerprint: str, key: str) -> Path:
+        """Return the file of the entry *key* of the pipeline with *fingerprint*."""
+        assert self.folder is not None
+        return self.folder / fingerprint[:16] / key[:2] / f"{key}.npz"
+
+    def tokens_for(self, pipeline: Pipeline, texts: Sequence[str]) -> Tokens:
+        """Return the tokens of *texts*, from the cache when a valid entry exists."""
+        from qca.matching import tokenize
+
+        if self.folder is None:
+            return tokenize(pipeline, texts)
+        key = texts_key(pipeline.fingerprint, texts)
+        entry = self.path(pipeline.fingerprint, key)
+        tokens = self._load(entry, key, pipeline.fingerprint, texts)
+        if tokens is not None:
+            self.hits += 1
+            return tokens
+        self.misses += 1
+        tokens = tokenize(pipeline, texts)
+        self._store(entry, key, pipeline.fingerprint, tokens)
+        return tokens
+
+    @staticmethod
+    def _load(entry: Path, key: str, fingerprint: str, texts: Sequence[str]) -> Tokens | None:
+        import numpy as np
+
+        from qca.matching import Tokens
+
+        try:
+            data = entry.read_bytes()
+        except OSError:
+            return None
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+                stamp = archive["stamp"].tobytes().decode("utf-8")
+                bounds = archive["bounds"].astype(np.int32)
+                starts = archive["starts"].astype(np.int32)
+                ends = archive["ends"].astype(np.int32)
+                sentence_starts = archive["sentence_starts"].astype(np.bool_)
+                joined = archive["lemmas"].tobytes().decode("utf-8")
+        except Exception:  # noqa: BLE001 - any unreadable entry is rebuilt
+            return None  # corrupt or foreign: rebuild
+        lemmas = joined.split(_SEPARATOR) if joined else []
+        if stamp != f"{fingerprint}/{key}":
+            return None
+        n = len(starts)
+        if len(bounds) != len(texts) + 1 or int(bounds[-1]) != n or int(bounds[0]) != 0:
+            return None
+        if len(ends) != n or len(sentence_starts) != n or len(lemmas) != n:
+            return None
+        if n and (np.any(np.diff(bounds) < 0) or np.any(ends < starts) or np.any(starts < 0)):
+            return None
+        for k, text in enumerate(texts):
+            if bounds[k + 1] > bounds[k] and int(ends[bounds[k + 1] - 1]) > len(text):
+                return None
+        return Tokens(bounds, starts, ends, sentence_starts, lemmas)
+
+    @staticmethod
+    def _store(entry: Path, key: str, fingerprint: str, tokens: Tokens) -> None:
+        import numpy as np
+
+        buffer = io.BytesIO()
+        np.savez(
+            buffer,
+            stamp=np.frombuffer(f"{fingerprint}/{key}".encode(), dtype=np.uint8),
+            bounds=tokens.bounds,
+            starts=tokens.starts,
+            ends=tokens.ends,
+            sentence_starts=tokens.sentence_starts,
+            lemmas=np.frombuffer(_SEPARATOR.join(tokens.lemmas).encode("utf-8"), dtype=np.uint8),
+        )
+        # The cache only saves time: a folder we cannot write is not an error.
+        with contextlib.suppress(OSError, QcaError):
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(entry, buffer.getvalue())

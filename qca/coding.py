@@ -1,0 +1,513 @@
+"""The whole coding run: transcripts + codebook -> segments, hits, codings and run.json.
+
+``code(paths, codebook, outdir=...)`` streams batches from ingest (one per
+source file), tokenises the segments to code (through the token cache), matches
+the compiled codebook, and writes every output atomically: all files go to a
+temporary folder next to the output folder and are renamed into place at the
+end, so an interrupted run leaves the previous outputs as they were.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qca import __version__
+from qca.codebook.model import Codebook
+from qca.errors import OutputError, Problem
+from qca.ingest.base import Batch, IngestOptions
+from qca.models import (
+    CODE,
+    CODING_COLUMNS,
+    CODINGS_CSV,
+    CODINGS_FILE,
+    DOC_ID,
+    FORMAT,
+    HITS,
+    HITS_CSV,
+    HITS_FILE,
+    IS_INTERVIEWER,
+    LANGUAGE,
+    RUN_FILE,
+    RUN_FORMAT,
+    SEGMENT_ID,
+    SEGMENTS_FILE,
+    SOURCE,
+    SPEAKER,
+    START,
+    TEXT,
+    THEME,
+    WORDS,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from qca.cache import TokenCache
+    from qca.matching import Rules
+
+#: Called after each source file: (files done, segments so far, hits so far).
+Progress = Callable[[int, int, int], None]
+
+
+@dataclass(frozen=True)
+class CodeOptions:
+    """How to code a corpus. Every field is also a ``qca code`` option.
+
+    Args:
+        ingest: How to read the transcripts (``--unit``, ``--participants``, ...).
+        include_interviewer: Code interviewer turns and the codebook's ``exclude_speakers`` too.
+        model: An installed or saved spaCy pipeline (name or folder) instead of the blank one.
+        jobs: Worker processes (1: code in this process).
+        cache: Keep token arrays in the cache folder, so re-coding skips tokenisation.
+        cache_dir: The cache folder; default ``.qca-cache`` next to the output folder
+            (in the working folder when nothing is written).
+    """
+
+    ingest: IngestOptions = field(default_factory=IngestOptions)
+    include_interviewer: bool = False
+    model: str | None = None
+    jobs: int = 1
+    cache: bool = True
+    cache_dir: Path | None = None
+
+
+@dataclass
+class CodeResult:
+    """What a coding run gave: the tables, the manifest and every problem."""
+
+    hits: pd.DataFrame
+    codings: pd.DataFrame
+    manifest: dict[str, Any]
+    problems: tuple[Problem, ...]
+    outdir: Path | None = None
+    _segments: pd.DataFrame | None = None
+
+    @property
+    def segments(self) -> pd.DataFrame:
+        """Every segment (interviewer turns too), read back from the output folder if written."""
+        if self._segments is None:
+            import pandas as pd
+
+            assert self.outdir is not None
+            self._segments = pd.read_parquet(self.outdir / SEGMENTS_FILE)
+        return self._segments
+
+    @property
+    def skipped(self) -> bool:
+        """Whether any input file was skipped (the CLI exits 1 then)."""
+        return any(p.is_error for p in self.problems)
+
+
+def codings_from_hits(hits: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per (segment, code) with its number of hits and source ``auto``.
+
+    Examples:
+        >>> codings_from_hits(hits).columns.tolist()  # doctest: +SKIP
+        ['segment_id', 'theme', 'code', 'source', 'hits']
+    """
+    import pandas as pd
+
+    if hits.empty:
+        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in CODING_COLUMNS})
+        return frame.astype({HITS: "int64"})
+    counts = hits.groupby([SEGMENT_ID, THEME, CODE], sort=True).size().reset_index(name=HITS)
+    counts[SOURCE] = "auto"
+    counts = counts.sort_values([SEGMENT_ID, CODE], kind="stable").reset_index(drop=True)
+    return counts.astype({HITS: "int64"})[list(CODING_COLUMNS)]
+
+
+# --- workers -------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+_SEGMENT_FIELDS = (DOC_ID, SEGMENT_ID, SPEAKER, IS_INTERVIEWER, START, TEXT, LANGUAGE)
+
+
+def _init_worker(rules: Rules, options: CodeOptions, cache_dir: Path | None) -> None:
+    from qca.cache import TokenCache
+
+    _WORKER.update(rules=rules, options=options, cache=TokenCache(cache_dir))
+
+
+def _match_batch(
+    segments: pd.DataFrame, rules: Rules, options: CodeOptions, cache: TokenCache
+) -> pd.DataFrame:
+    from qca.matching import match_segments
+
+    return match_segments(
+        rules,
+        segments,
+        include_interviewer=options.include_interviewer,
+        model=options.model,
+        tokens_for=cache.tokens_for if options.cache else None,
+    )
+
+
+def _work(segments: pd.DataFrame) -> pd.DataFrame:
+    return _match_batch(segments, _WORKER["rules"], _WORKER["options"], _WORKER["cache"])
+
+
+def _slim(segments: pd.DataFrame) -> pd.DataFrame:
+    """Return the columns a worker needs (no attributes to pickle)."""
+    return segments[[c for c in _SEGMENT_FIELDS if c in segments.columns]]
+
+
+# --- the run -------------------------------------------------------------------
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
+def _prepare_outdir(outdir: Path) -> Path:
+    """Create *outdir* if needed; return a fresh temporary folder beside it."""
+    if outdir.exists() and not outdir.is_dir():
+        raise OutputError(
+            f"{outdir}: the output folder is a file; remove it or choose another folder with -o"
+        )
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", suffix=".tmp", dir=outdir.parent))
+    except OSError as exc:
+        raise OutputError(
+            f"{outdir}: cannot write the output folder ({exc.strerror or exc}); "
+            "choose a writable folder with -o"
+        ) from None
+
+
+class _SegmentParts:
+    """Segments written batch by batch as parquet parts, joined into one file at the end."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.parts: list[Path] = []
+        self.frames: list[pd.DataFrame] = []
+
+    def add(self, segments: pd.DataFrame) -> None:
+        if self.folder is None:
+            self.frames.append(segments)
+            return
+        part = self.folder / f"part-{len(self.parts):06d}.parquet"
+        segments.reset_index(drop=True).to_parquet(part, index=False)
+        self.parts.append(part)
+
+    def frame(self) -> pd.DataFrame:
+        """Return all segments in memory (only when nothing is written)."""
+        import pandas as pd
+
+        from qca.models import SEGMENT_COLUMNS
+
+        if not self.frames:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in SEGMENT_COLUMNS})
+        return pd.concat(self.frames, ignore_index=True)
+
+    def write(self, path: Path) -> None:
+        """Join the parts into *path* (columns: SEGMENT_COLUMNS, then attributes by name)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from qca.models import SEGMENT_COLUMNS
+
+        schemas = [pq.read_schema(p) for p in self.parts]
+        names: set[str] = {n for s in schemas for n in s.names}
+        columns = [c for c in SEGMENT_COLUMNS if c in names or not schemas]
+        columns += sorted(names - set(SEGMENT_COLUMNS))
+        types: dict[str, pa.DataType] = {}
+        for schema in schemas:
+            for name in schema.names:
+                kind = schema.field(name).type
+                if pa.types.is_null(kind):
+                    continue
+                if name in types and types[name] != kind:
+                    types[name] = pa.string()
+                else:
+                    types.setdefault(name, kind)
+        target = pa.schema([(c, types.get(c, pa.string())) for c in columns])
+        with pq.ParquetWriter(path, target) as writer:
+            for part in self.parts:
+                table = pq.read_table(part)
+                arrays = []
+                for column in target:
+                    if column.name in table.column_names:
+                        array = table.column(column.name)
+                        if array.type != column.type:
+                            array = array.cast(column.type)
+                        arrays.append(array)
+                    else:
+                        arrays.append(pa.nulls(table.num_rows, column.type))
+                writer.write_table(pa.Table.from_arrays(arrays, schema=target))
+            if not self.parts:
+                writer.write_table(target.empty_table())
+
+
+def _pipeline_manifest(rules: Rules, languages: Iterable[str], model: str | None) -> dict[str, Any]:
+    from qca.matching import load_pipeline
+
+    manifest: dict[str, Any] = {}
+    for language in sorted(set(languages) | {rules.language}):
+        pipeline = load_pipeline(language, model if language == rules.language else None)
+        manifest[language] = {
+            "name": pipeline.model or f"blank:{pipeline.nlp.lang}",
+            "model": pipeline.model,
+            "components": ["tokenizer", *pipeline.components, "lemma_lookup", "sentence_rule"],
+            "fingerprint": pipeline.fingerprint,
+        }
+    return manifest
+
+
+def _codebook_manifest(codebook: Codebook) -> tuple[dict[str, Any], list[Any], list[Any]]:
+    info = {
+        "path": str(codebook.path) if codebook.path else None,
+        "sha256": codebook.sha256,
+        "name": codebook.name,
+        "version": codebook.version,
+        "language": codebook.language,
+    }
+    themes = [{"theme": t.id, "label": t.label} for t in codebook.themes]
+    codes = [
+        {"theme": c.theme, "code": c.id, "label": c.label, "parent": c.parent}
+        for c in codebook.codes()
+    ]
+    return info, themes, codes
+
+
+def _options_manifest(options: CodeOptions) -> dict[str, Any]:
+    def plain(value: Any) -> Any:
+        if isinstance(value, Path):
+            return str(value)
+        if isinstance(value, tuple):
+            return list(value)
+        return value
+
+    ingest = {k: plain(v) for k, v in dataclasses.asdict(options.ingest).items()}
+    top = {k: plain(v) for k, v in dataclasses.asdict(options).items() if k != "ingest"}
+    return {**ingest, **top}
+
+
+def code_batches(
+    batches: Iterable[Batch],
+    codebook: Codebook,
+    *,
+    outdir: Path | None = None,
+    options: CodeOptions | None = None,
+    progress: Progress | None = None,
+) -> CodeResult:
+    """Code ingested *batches* with *codebook*; write the outputs to *outdir* if given.
+
+    This is :func:`code` after ingest; tests and other front ends can feed batches directly.
+
+    Raises:
+        CodingError: When the pipeline cannot be loaded.
+        OutputError: When *outdir* is a file or cannot be written.
+    """
+    import pandas as pd
+
+    from qca.cache import TokenCache
+    from qca.matching import compile_rules, segment_languages, sort_hits, spacy_version
+
+    options = options or CodeOptions()
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    rules = compile_rules(codebook, model=options.model)
+    cache_dir = None
+    if options.cache:
+        cache_dir = options.cache_dir or (
+            (outdir.parent if outdir is not None else Path(".")) / ".qca-cache"
+        )
+    temp = _prepare_outdir(outdir) if outdir is not None else None
+    try:
+        parts = _SegmentParts(temp)
+        hit_frames: list[pd.DataFrame] = []
+        problems: list[Problem] = []
+        inputs: list[dict[str, Any]] = []
+        counts = {"documents": 0, "segments": 0, "words": 0, "skipped_files": 0}
+        languages: set[str] = set()
+
+        def collect(batch: Batch, hits: pd.DataFrame) -> None:
+            hit_frames.append(hits)
+            if progress is not None:
+                done = sum(len(f) for f in hit_frames)
+                progress(len(inputs), counts["segments"], done)
+
+        pending: deque[tuple[Batch, Any]] = deque()
+        cache = TokenCache(cache_dir)
+        pool = None
+        if options.jobs > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # Fork (where safe) so workers start without re-importing spaCy or the
+            # caller's script; start them now, before ingest or pyarrow start threads.
+            methods = multiprocessing.get_all_start_methods()
+            method = "fork" if "fork" in methods and sys.platform != "darwin" else "spawn"
+            pool = ProcessPoolExecutor(
+                max_workers=options.jobs,
+                mp_context=multiprocessing.get_context(method),
+                initializer=_init_worker,
+                initargs=(rules, options, cache_dir),
+            )
+            pool.submit(int).result()
+        try:
+            for batch in batches:
+                problems.extend(batch.problems)
+                if batch.skipped:
+                    counts["skipped_files"] += 1
+                documents, segments = batch.documents, batch.segments
+                formats = documents[FORMAT].tolist() if FORMAT in documents.columns else []
+                inputs.append(
+                    {
+                        "path": str(batch.source),
+                        "sha256": _file_sha256(batch.source),
+                        "format": formats[0] if formats else None,
+                        "documents": len(documents),
+                    }
+                )
+                if segments.empty:
+                    continue
+                counts["documents"] += len(documents)
+                counts["segments"] += len(segments)
+                counts["words"] += int(segments[WORDS].sum()) if WORDS in segments else 0
+                languages.update(segment_languages(segments, codebook.language))
+                parts.add(segments)
+                if pool is None:
+                    collect(batch, _match_batch(segments, rules, options, cache))
+                    continue
+                pending.append((batch, pool.submit(_work, _slim(segments))))
+                while len(pending) >= 2 * options.jobs:
+                    done_batch, future = pending.popleft()
+                    collect(done_batch, future.result())
+            while pending:
+                done_batch, future = pending.popleft()
+                collect(done_batch, future.result())
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        from qca.matching import empty_hits
+
+        nonempty = [f for f in hit_frames if not f.empty]
+        hits = sort_hits(pd.concat(nonempty, ignore_index=True)) if nonempty else empty_hits()
+        # Hook point for manual decisions (qca override): codings = apply_overrides(codings, ...).
+        codings = codings_from_hits(hits)
+        codebook_info, themes, codes = _codebook_manifest(codebook)
+        manifest: dict[str, Any] = {
+            "format": RUN_FORMAT,
+            "qca_version": __version__,
+            "spacy_version": spacy_version(),
+            "pipeline": _pipeline_manifest(rules, languages, options.model),
+            "codebook": codebook_info,
+            "themes": themes,
+            "codes": codes,
+            "inputs": sorted(inputs, key=lambda item: item["path"]),
+            "options": _options_manifest(options),
+            "counts": {
+                **counts,
+                "coded_segments": int(codings[SEGMENT_ID].nunique()),
+                "hits": len(hits),
+            },
+            "problems": [str(p) for p in problems],
+            "started": started,
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        result = CodeResult(hits, codings, manifest, tuple(problems), outdir)
+        if temp is None or outdir is None:
+            result._segments = parts.frame()
+            return result
+        _write_outputs(temp, outdir, parts, hits, codings, manifest)
+        return result
+    finally:
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+def _write_outputs(
+    temp: Path,
+    outdir: Path,
+    parts: _SegmentParts,
+    hits: pd.DataFrame,
+    codings: pd.DataFrame,
+    manifest: dict[str, Any],
+) -> None:
+    """Write every output into *temp*, then rename each into *outdir* (run.json last)."""
+    parts.write(temp / SEGMENTS_FILE)
+    hits.to_parquet(temp / HITS_FILE, index=False)
+    codings.to_parquet(temp / CODINGS_FILE, index=False)
+    hits.to_csv(temp / HITS_CSV, index=False, lineterminator="\n")
+    codings.to_csv(temp / CODINGS_CSV, index=False, lineterminator="\n")
+    text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    (temp / RUN_FILE).write_text(text, encoding="utf-8")
+    names = (SEGMENTS_FILE, HITS_FILE, CODINGS_FILE, HITS_CSV, CODINGS_CSV, RUN_FILE)
+    for name in names:
+        with (temp / name).open("rb") as handle:
+            os.fsync(handle.fileno())
+    try:
+        for name in names:
+            os.replace(temp / name, outdir / name)
+    except OSError as exc:
+        raise OutputError(
+            f"{outdir}: cannot write the outputs ({exc.strerror or exc}); "
+            "choose a writable folder with -o"
+        ) from None
+
+
+def code(
+    paths: Sequence[str | Path],
+    codebook: Codebook | str | Path,
+    *,
+    outdir: str | Path | None = None,
+    options: CodeOptions | None = None,
+    progress: Progress | None = None,
+) -> CodeResult:
+    """Code transcripts with a codebook; return segments, hits and codings.
+
+    Args:
+        paths: Transcript files or folders (as ``qca ingest`` takes them).
+        codebook: A :class:`~qca.codebook.model.Codebook` or the path of a YAML codebook.
+        outdir: Write ``segments.parquet``, ``hits.parquet``, ``codings.parquet``,
+            ``hits.csv``, ``codings.csv`` and ``run.json`` there (atomically); None writes nothing.
+        options: See :class:`CodeOptions`.
+        progress: Called after each source file.
+
+    Returns:
+        A :class:`CodeResult`; files that could not be read are in its ``problems``.
+
+    Raises:
+        CodebookError: When the codebook has errors (nothing else is done).
+        CodingError: When the pipeline cannot be loaded.
+        OutputError: When *outdir* is a file or cannot be written.
+
+    Examples:
+        >>> result = qca.code(["transcripts"], "codebooks/esther.yaml", outdir="qca-out")  # doctest: +SKIP
+        >>> result.hits.groupby("theme").size()  # doctest: +SKIP
+    """
+    from qca.codebook import read_codebook
+    from qca.ingest import iter_corpus
+
+    if not isinstance(codebook, Codebook):
+        codebook = read_codebook(Path(codebook))
+    options = options or CodeOptions()
+    ingest = options.ingest
+    batches = iter_corpus([Path(p) for p in paths], ingest)
+    return code_batches(
+        batches,
+        codebook,
+        outdir=Path(outdir) if outdir is not None else None,
+        options=options,
+        progress=progress,
+    )

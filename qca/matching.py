@@ -1,0 +1,778 @@
+"""Compile a codebook into matchers and match it against tokenised segments.
+
+The engine tokenises each segment (one speaker turn, by default) with a blank
+spaCy pipeline, keeps per-token arrays (character offsets, a lower-cased lemma,
+sentence starts) rather than Docs, and matches:
+
+- terms and phrases on the lower-cased surface form *or* the lower-cased lemma
+  of each token (a term word ``motivate`` matches ``motivating``), contiguous
+  across line breaks, with a trailing ``*`` as a prefix on the last word;
+- token patterns with spaCy's ``Matcher`` (only when the codebook has some);
+- regular expressions over the segment text (case-insensitive), each match
+  expanded to the tokens that enclose it.
+
+A ``not`` phrase vetoes every hit of the same code that it contains or overlaps;
+one span counts once per code (the first rule in codebook order wins); each hit
+carries ``negated`` when a negation cue stands within the window before it in the
+same sentence. See ``docs/coding.md``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from qca.codebook.model import Codebook, Negation
+from qca.errors import CodingError, Problem
+from qca.models import (
+    CODE,
+    DOC_ID,
+    END,
+    HIT_COLUMNS,
+    IS_INTERVIEWER,
+    LANGUAGE,
+    MATCH,
+    NEGATED,
+    RULE,
+    RULE_KIND,
+    SEGMENT_ID,
+    SPEAKER,
+    START,
+    TEXT,
+    THEME,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    import pandas as pd
+    from spacy.language import Language
+
+#: Bump when the token arrays change shape or meaning (it is part of the cache key).
+TOKENS_FORMAT = 1
+#: Characters that end a sentence when a token consists only of them.
+SENTENCE_END_CHARS = frozenset(".!?…;:") - frozenset(";:")
+APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'"})
+
+
+def normalise(word: str) -> str:
+    """Return the form a token is matched on: lower-cased, curly apostrophes straightened."""
+    return word.lower().translate(APOSTROPHES)
+
+
+# --- pipelines ---------------------------------------------------------------
+
+
+@dataclass
+class Pipeline:
+    """A tokeniser for one language plus its lemma lookup table.
+
+    ``fingerprint`` identifies everything that decides the token arrays (spaCy
+    version, language, model, lookup data), so cached arrays are reused only
+    when they would come out the same.
+    """
+
+    language: str
+    nlp: Language
+    model: str | None
+    lemma_table: Mapping[str, str]
+    fingerprint: str
+    lemmas: dict[str, str] = field(default_factory=dict)
+
+    def lemma(self, lower: str) -> str:
+        """Return the lower-cased lemma of a lower-cased word (the word when unknown)."""
+        found = self.lemmas.get(lower)
+        if found is None:
+            found = normalise(self.lemma_table.get(lower, lower) or lower)
+            self.lemmas[lower] = found
+        return found
+
+    @property
+    def components(self) -> list[str]:
+        return list(self.nlp.pipe_names)
+
+
+class _LookupTable(Mapping[str, str]):
+    """A read-only view of a spaCy lookups ``Table`` keyed by string."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def __getitem__(self, key: str) -> str:
+        value = self._table.get(key)
+        if value is None:
+            raise KeyError(key)
+        return str(value)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self._table.get(key)
+        return default if value is None else value
+
+    def __iter__(self) -> Any:
+        return iter(())
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+
+@functools.cache
+def _lemma_lookup(language: str) -> tuple[Mapping[str, str], str]:
+    """Return the lemma lookup table of *language* and its data version ("" when none)."""
+    try:
+        import spacy_lookups_data
+        from spacy.lookups import load_lookups
+
+        lookups = load_lookups(language, ["lemma_lookup"], strict=True)
+        version = str(getattr(spacy_lookups_data, "__version__", ""))
+        return _LookupTable(lookups.get_table("lemma_lookup")), version
+    except (ImportError, ValueError, KeyError, OSError):
+        return {}, ""
+
+
+@functools.cache
+def load_pipeline(language: str, model: str | None = None) -> Pipeline:
+    """Return the pipeline for *language*: blank + lookup lemmas, or the saved/installed *model*.
+
+    Raises:
+        CodingError: When *model* cannot be loaded, or *language* has no spaCy language class.
+    """
+    import spacy
+
+    if model:
+        try:
+            nlp = spacy.load(model)
+        except (OSError, ImportError, ValueError) as exc:
+            if "E050" in str(exc):
+                reason = "it is neither an installed pipeline nor a folder saved with nlp.to_disk"
+            else:
+                reason = (str(exc).splitlines() or [type(exc).__name__])[0][:160]
+            raise CodingError(
+                f"cannot load spaCy pipeline {model!r}: {reason}; check the name or path, "
+                "or leave out --model"
+            ) from None
+        meta = f"{nlp.meta.get('name', '')}-{nlp.meta.get('version', '')}"
+    else:
+        try:
+            nlp = spacy.blank(language)
+        except (ImportError, KeyError, ValueError):
+            raise CodingError(
+                f"spaCy has no language {language!r}; use a language code such as 'en' or 'sv' "
+                "in the codebook's `language` or the segments' language attribute"
+            ) from None
+        meta = ""
+    table, data_version = _lemma_lookup(nlp.lang)
+    key = {
+        "format": TOKENS_FORMAT,
+        "spacy": spacy_version(),
+        "language": nlp.lang,
+        "model": model or "",
+        "model_meta": meta,
+        "components": list(nlp.pipe_names),
+        "lookups": data_version,
+    }
+    fingerprint = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+    return Pipeline(language, nlp, model, table, fingerprint)
+
+
+# --- token arrays ------------------------------------------------------------
+
+
+@dataclass
+class Tokens:
+    """Token arrays of several segments, concatenated.
+
+    Segment ``k`` owns tokens ``bounds[k]:bounds[k+1]``. ``starts``/``ends`` are
+    offsets into the segment's own text; whitespace tokens are left out, so a
+    phrase matches across line breaks.
+    """
+
+    bounds: npt.NDArray[np.int32]
+    starts: npt.NDArray[np.int32]
+    ends: npt.NDArray[np.int32]
+    sentence_starts: npt.NDArray[np.bool_]
+    lemmas: list[str]
+
+
+def tokenize(pipeline: Pipeline, texts: Sequence[str], *, batch_size: int = 256) -> Tokens:
+    """Tokenise *texts* into :class:`Tokens` (lemmas from the lookup table or the model)."""
+    import numpy as np
+
+    bounds = [0]
+    starts: list[int] = []
+    ends: list[int] = []
+    sentence_starts: list[bool] = []
+    lemmas: list[str] = []
+    use_model_lemmas = pipeline.model is not None and bool(pipeline.components)
+    docs = pipeline.nlp.pipe(texts, batch_size=batch_size)
+    for doc in docs:
+        model_sentences = pipeline.model is not None and doc.has_annotation("SENT_START")
+        previous_ends_sentence = True
+        for token in doc:
+            if token.is_space:
+                continue
+            text = token.text
+            starts.append(token.idx)
+            ends.append(token.idx + len(text))
+            if model_sentences:
+                sentence_starts.append(previous_ends_sentence or bool(token.is_sent_start))
+            else:
+                sentence_starts.append(previous_ends_sentence)
+            previous_ends_sentence = all(ch in SENTENCE_END_CHARS for ch in text)
+            model_lemma = token.lemma_ if use_model_lemmas else ""
+            lemmas.append(
+                normalise(model_lemma) if model_lemma else pipeline.lemma(normalise(text))
+            )
+        bounds.append(len(starts))
+    return Tokens(
+        np.asarray(bounds, dtype=np.int32),
+        np.asarray(starts, dtype=np.int32),
+        np.asarray(ends, dtype=np.int32),
+        np.asarray(sentence_starts, dtype=np.bool_),
+        lemmas,
+    )
+
+
+# --- compiled rules ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TermRule:
+    """One term, phrase or ``not`` phrase, tokenised like the segments it matches."""
+
+    code: int
+    order: int
+    rule: str
+    kind: str
+    words: tuple[str, ...]
+    prefix: bool
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A codebook compiled for matching: plain data, so worker processes can receive it."""
+
+    codes: tuple[tuple[str, str], ...]
+    language: str
+    terms: Mapping[str, tuple[TermRule, ...]]
+    vetoes: Mapping[str, tuple[TermRule, ...]]
+    patterns: tuple[tuple[int, int, str, list[list[dict[str, Any]]]], ...]
+    regexes: tuple[tuple[int, int, str, str], ...]
+    exclude_speakers: frozenset[str]
+    cues: Mapping[str, frozenset[str]]
+    window: int
+
+
+def _plain(value: Any) -> Any:
+    """Return *value* with mappings and tuples turned into dicts and lists (picklable)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _term_rule(pipeline: Pipeline, code: int, order: int, term: str) -> TermRule | None:
+    text = term.strip()
+    prefix = text.endswith("*")
+    if prefix:
+        text = text.rstrip("*").strip()
+    words = tuple(normalise(t.text) for t in pipeline.nlp.make_doc(text) if not t.is_space)
+    if not words:
+        return None
+    kind = "phrase" if len(term.split()) > 1 else "term"
+    return TermRule(code, order, term, kind, words, prefix)
+
+
+def compile_rules(
+    codebook: Codebook, languages: Iterable[str] = (), *, model: str | None = None
+) -> Rules:
+    """Compile *codebook* for the codebook's language and every one of *languages*.
+
+    Raises:
+        CodingError: When a pipeline cannot be loaded or a regex does not compile.
+    """
+    langs = list(dict.fromkeys([codebook.language, *codebook.languages(), *languages]))
+    codes = codebook.codes()
+    terms: dict[str, tuple[TermRule, ...]] = {}
+    vetoes: dict[str, tuple[TermRule, ...]] = {}
+    for lang in langs:
+        pipeline = load_pipeline(lang, model if lang == codebook.language else None)
+        found: list[TermRule] = []
+        blocked: list[TermRule] = []
+        for index, code in enumerate(codes):
+            for order, term in enumerate(code.terms.get(lang, ())):
+                rule = _term_rule(pipeline, index, order, term)
+                if rule is not None:
+                    found.append(rule)
+            for order, phrase in enumerate(code.not_):
+                rule = _term_rule(pipeline, index, order, phrase)
+                if rule is not None:
+                    blocked.append(rule)
+        terms[lang] = tuple(found)
+        vetoes[lang] = tuple(blocked)
+    patterns = []
+    regexes = []
+    problems = []
+    base = 100_000  # patterns after every term, regexes after every pattern (codebook order)
+    for index, code in enumerate(codes):
+        for order, pattern in enumerate(code.patterns):
+            plain = _plain(pattern)
+            patterns.append((index, base + order, json.dumps(plain, ensure_ascii=False), [plain]))
+        for order, regex in enumerate(code.regex):
+            try:
+                re.compile(regex)
+            except re.error as exc:
+                problems.append(
+                    Problem(
+                        str(codebook.path or ""),
+                        f"regex {regex!r} does not compile ({exc}); fix it or remove it",
+                        where=f"{code.id}.regex[{order}]",
+                    )
+                )
+            regexes.append((index, 2 * base + order, regex, regex))
+    if problems:
+        raise CodingError(problems=problems)
+    negation: Negation = codebook.negation
+    return Rules(
+        codes=tuple((code.theme, code.id) for code in codes),
+        language=codebook.language,
+        terms=terms,
+        vetoes=vetoes,
+        patterns=tuple(patterns),
+        regexes=tuple(regexes),
+        exclude_speakers=frozenset(s.strip().lower() for s in codebook.exclude_speakers),
+        cues={lang: frozenset(normalise(c) for c in cues) for lang, cues in negation.cues.items()},
+        window=negation.window,
+    )
+
+
+# --- matching ----------------------------------------------------------------
+
+
+@dataclass
+class HitColumns:
+    """Hits of one batch as columns (no Python object per hit).
+
+    ``segment`` indexes the texts given to :func:`match_tokens`; ``start``/``end``
+    are offsets into that segment's text; ``token`` is the hit's first token.
+    """
+
+    segment: list[int] = field(default_factory=list)
+    code: list[int] = field(default_factory=list)
+    order: list[int] = field(default_factory=list)
+    kind: list[str] = field(default_factory=list)
+    rule: list[str] = field(default_factory=list)
+    start: list[int] = field(default_factory=list)
+    end: list[int] = field(default_factory=list)
+    token: list[int] = field(default_factory=list)
+    negated: list[bool] = field(default_factory=list)
+
+    def add(
+        self, segment: int, rule: tuple[int, int, str, str], span: tuple[int, int, int]
+    ) -> None:
+        self.segment.append(segment)
+        self.code.append(rule[0])
+        self.order.append(rule[1])
+        self.kind.append(rule[2])
+        self.rule.append(rule[3])
+        self.start.append(span[0])
+        self.end.append(span[1])
+        self.token.append(span[2])
+
+
+class _TermIndex:
+    """Terms indexed by their first word; prefix terms found by scanning seen forms once."""
+
+    def __init__(self, rules: Sequence[TermRule]) -> None:
+        self.first: dict[str, list[TermRule]] = {}
+        self.prefixes: list[TermRule] = []
+        for rule in rules:
+            if rule.prefix and len(rule.words) == 1:
+                self.prefixes.append(rule)
+            else:
+                self.first.setdefault(rule.words[0], []).append(rule)
+        self._by_prefix: dict[str, list[TermRule]] = {}
+
+    def candidates(self, lower: str, lemma: str) -> list[TermRule]:
+        found = list(self.first.get(lower, ()))
+        if lemma != lower:
+            found += [r for r in self.first.get(lemma, ()) if r not in found]
+        if self.prefixes:
+            scanned = self._by_prefix.get(lower)
+            if scanned is None:
+                scanned = [r for r in self.prefixes if lower.startswith(r.words[0])]
+                self._by_prefix[lower] = scanned
+            found += scanned
+        return found
+
+
+def _find_terms(
+    index: _TermIndex, lowers: list[str], lemmas: list[str], first: int, last: int
+) -> Iterable[tuple[TermRule, int, int]]:
+    """Yield ``(rule, first_token, last_token)`` for every term match in tokens first..last-1."""
+    for i in range(first, last):
+        for rule in index.candidates(lowers[i], lemmas[i]):
+            words = rule.words
+            j_last = i + len(words) - 1
+            if j_last >= last:
+                continue
+            ok = True
+            for k in range(1, len(words)):
+                j = i + k
+                word = words[k]
+                if lowers[j] == word or lemmas[j] == word:
+                    continue
+                if rule.prefix and k == len(words) - 1 and lowers[j].startswith(word):
+                    continue
+                ok = False
+                break
+            if ok:
+                yield rule, i, j_last
+
+
+def cue_before(
+    lowers: Sequence[str],
+    sentence_starts: Sequence[bool],
+    token: int,
+    first: int,
+    cues: frozenset[str],
+    window: int,
+) -> int | None:
+    """Return the index of the nearest negation cue within *window* tokens before *token*.
+
+    The search stays inside the segment (tokens from *first*) and the sentence:
+    it stops at the token that starts *token*'s sentence.
+    """
+    j = token
+    steps = 0
+    while steps < window and j > first and not sentence_starts[j]:
+        j -= 1
+        steps += 1
+        if lowers[j] in cues:
+            return j
+    return None
+
+
+def match_tokens(
+    rules: Rules, pipeline: Pipeline, language: str, texts: Sequence[str], tokens: Tokens
+) -> HitColumns:
+    """Match *rules* against tokenised *texts*; return deduplicated, vetoed, negation-marked hits."""
+    import numpy as np
+
+    hits = HitColumns()
+    veto_spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    term_index = _TermIndex(rules.terms.get(language, ()))
+    veto_index = _TermIndex(rules.vetoes.get(language, rules.vetoes.get(rules.language, ())))
+    starts = tokens.starts.tolist()
+    ends = tokens.ends.tolist()
+    bounds = tokens.bounds.tolist()
+    lowers: list[str] = []
+    for k, text in enumerate(texts):
+        lowers += [
+            normalise(text[s:e])
+            for s, e in zip(
+                starts[bounds[k] : bounds[k + 1]], ends[bounds[k] : bounds[k + 1]], strict=True
+            )
+        ]
+    lemmas = tokens.lemmas
+    for k in range(len(texts)):
+        first, last = bounds[k], bounds[k + 1]
+        if first == last:
+            continue
+        for rule, i, j in _find_terms(term_index, lowers, lemmas, first, last):
+            hits.add(k, (rule.code, rule.order, rule.kind, rule.rule), (starts[i], ends[j], i))
+        for rule, i, j in _find_terms(veto_index, lowers, lemmas, first, last):
+            veto_spans.setdefault((k, rule.code), []).append((starts[i], ends[j]))
+        text = texts[k]
+        seg_starts = tokens.starts[first:last]
+        seg_ends = tokens.ends[first:last]
+        for code, order, rule_text, regex in rules.regexes:
+            for found in _compiled(regex).finditer(text):
+                if found.end() <= found.start():
+                    continue
+                a = int(np.searchsorted(seg_ends, found.start(), side="right"))
+                b = int(np.searchsorted(seg_starts, found.end(), side="left")) - 1
+                if a > b:
+                    continue  # the match covers only whitespace
+                hits.add(
+                    k,
+                    (code, order, "regex", rule_text),
+                    (starts[first + a], ends[first + b], first + a),
+                )
+    if rules.patterns:
+        _match_patterns(rules, pipeline, texts, tokens, hits)
+    return _finish(rules, language, hits, lowers, tokens, veto_spans)
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(regex: str) -> re.Pattern[str]:
+    return re.compile(regex, re.IGNORECASE)
+
+
+_MATCHERS: dict[tuple[int, str], tuple[Rules, Any]] = {}
+
+
+def _matcher(rules: Rules, pipeline: Pipeline) -> Any:
+    """Return the token-pattern Matcher of *rules* on *pipeline*'s vocabulary (built once)."""
+    key = (id(rules), pipeline.fingerprint)
+    cached = _MATCHERS.get(key)
+    if cached is None or cached[0] is not rules:
+        from spacy.matcher import Matcher
+
+        matcher = Matcher(pipeline.nlp.vocab)
+        for number, (_, _, _, pattern) in enumerate(rules.patterns):
+            matcher.add(str(number), pattern)
+        cached = (rules, matcher)
+        _MATCHERS.clear()
+        _MATCHERS[key] = cached
+    return cached[1]
+
+
+def _match_patterns(
+    rules: Rules,
+    pipeline: Pipeline,
+    texts: Sequence[str],
+    tokens: Tokens,
+    hits: HitColumns,
+) -> None:
+    from spacy.tokens import Doc
+
+    vocab = pipeline.nlp.vocab
+    matcher = _matcher(rules, pipeline)
+    bounds = tokens.bounds.tolist()
+    starts = tokens.starts.tolist()
+    ends = tokens.ends.tolist()
+    for k, text in enumerate(texts):
+        first, last = bounds[k], bounds[k + 1]
+        if first == last:
+            continue
+        words = [text[s:e] for s, e in zip(starts[first:last], ends[first:last], strict=True)]
+        spaces = [ends[i] < starts[i + 1] for i in range(first, last - 1)] + [False]
+        doc = Doc(
+            vocab,
+            words=words,
+            spaces=spaces,
+            lemmas=tokens.lemmas[first:last],
+            sent_starts=[bool(x) for x in tokens.sentence_starts[first:last]],
+        )
+        for match_id, a, b in matcher(doc):
+            code, order, rule_text, _ = rules.patterns[int(vocab.strings[match_id])]
+            i, j = first + a, first + b - 1
+            hits.add(k, (code, order, "pattern", rule_text), (starts[i], ends[j], i))
+
+
+def _finish(
+    rules: Rules,
+    language: str,
+    hits: HitColumns,
+    lowers: list[str],
+    tokens: Tokens,
+    veto_spans: dict[tuple[int, int], list[tuple[int, int]]],
+) -> HitColumns:
+    """Drop vetoed and duplicate hits, mark negation, sort by segment, start, code, end."""
+    keep: dict[tuple[int, int, int, int], int] = {}
+    for n in range(len(hits.segment)):
+        segment, code = hits.segment[n], hits.code[n]
+        start, end = hits.start[n], hits.end[n]
+        spans = veto_spans.get((segment, code))
+        if spans and any(a < end and start < b for a, b in spans):
+            continue
+        key = (segment, code, start, end)
+        best = keep.get(key)
+        if best is None or hits.order[n] < hits.order[best]:
+            keep[key] = n
+    names = [code for _, code in rules.codes]
+    chosen = sorted(
+        keep.values(),
+        key=lambda n: (hits.segment[n], hits.start[n], names[hits.code[n]], hits.end[n]),
+    )
+    cues = rules.cues.get(language, frozenset())
+    sentence_starts = tokens.sentence_starts.tolist()
+    bounds = tokens.bounds.tolist()
+    out = HitColumns()
+    for n in chosen:
+        out.add(
+            hits.segment[n],
+            (hits.code[n], hits.order[n], hits.kind[n], hits.rule[n]),
+            (hits.start[n], hits.end[n], hits.token[n]),
+        )
+        first = bounds[hits.segment[n]]
+        cue = (
+            cue_before(lowers, sentence_starts, hits.token[n], first, cues, rules.window)
+            if cues
+            else None
+        )
+        out.negated.append(cue is not None)
+    return out
+
+
+# --- tables ------------------------------------------------------------------
+
+TokensFor = Callable[[Pipeline, Sequence[str]], Tokens]
+
+
+def selected_segments(
+    segments: pd.DataFrame, exclude_speakers: frozenset[str], *, include_interviewer: bool
+) -> pd.Series:
+    """Return a boolean mask of the segments to code (interviewer turns left out by default)."""
+    import pandas as pd
+
+    if include_interviewer or segments.empty:
+        return pd.Series(True, index=segments.index)
+    mask = pd.Series(True, index=segments.index)
+    if IS_INTERVIEWER in segments.columns:
+        mask &= ~segments[IS_INTERVIEWER].fillna(False).astype(bool)
+    if exclude_speakers and SPEAKER in segments.columns:
+        speakers = segments[SPEAKER].fillna("").astype(str).str.strip().str.lower()
+        mask &= ~speakers.isin(exclude_speakers)
+    return mask
+
+
+def segment_languages(segments: pd.DataFrame, default: str) -> list[str]:
+    """Return each segment's language: its ``language`` attribute, else *default*."""
+    if LANGUAGE not in segments.columns:
+        return [default] * len(segments)
+    return [
+        str(v).strip().lower() if isinstance(v, str) and v.strip() else default
+        for v in segments[LANGUAGE].tolist()
+    ]
+
+
+def empty_hits() -> pd.DataFrame:
+    """Return an empty hits table with the right columns and dtypes."""
+    import pandas as pd
+
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in HIT_COLUMNS})
+    return frame.astype({START: "int64", END: "int64", NEGATED: "bool"})
+
+
+def match_segments(
+    rules: Rules,
+    segments: pd.DataFrame,
+    *,
+    include_interviewer: bool = False,
+    model: str | None = None,
+    tokens_for: TokensFor | None = None,
+) -> pd.DataFrame:
+    """Match compiled *rules* against a segments table; return the hits table, sorted.
+
+    Args:
+        rules: From :func:`compile_rules`.
+        segments: Columns ``qca.models.SEGMENT_COLUMNS`` (+ attributes such as ``language``).
+        include_interviewer: Code interviewer turns and ``exclude_speakers`` too.
+        model: The ``--model`` pipeline, used for segments in the codebook's language.
+        tokens_for: Returns the tokens of some texts (the cache hooks in here);
+            default: :func:`tokenize`.
+    """
+    import pandas as pd
+
+    mask = selected_segments(
+        segments, rules.exclude_speakers, include_interviewer=include_interviewer
+    )
+    languages = segment_languages(segments, rules.language)
+    rows = [n for n, keep in enumerate(mask.tolist()) if keep]
+    groups: dict[str, list[int]] = {}
+    for n in rows:
+        groups.setdefault(languages[n], []).append(n)
+    texts_all = segments[TEXT].tolist() if len(segments) else []
+    frames = []
+    for language in sorted(groups):
+        positions = groups[language]
+        pipeline = load_pipeline(language, model if language == rules.language else None)
+        texts = [texts_all[n] for n in positions]
+        tokens = (tokens_for or tokenize)(pipeline, texts)
+        hits = match_tokens(rules, pipeline, language, texts, tokens)
+        if not hits.segment:
+            continue
+        where = [positions[k] for k in hits.segment]
+        picked = segments.iloc[where]
+        offsets = picked[START].to_numpy()
+        frames.append(
+            pd.DataFrame(
+                {
+                    DOC_ID: picked[DOC_ID].to_numpy(),
+                    SEGMENT_ID: picked[SEGMENT_ID].to_numpy(),
+                    SPEAKER: picked[SPEAKER].to_numpy(),
+                    THEME: [rules.codes[c][0] for c in hits.code],
+                    CODE: [rules.codes[c][1] for c in hits.code],
+                    RULE_KIND: hits.kind,
+                    RULE: hits.rule,
+                    MATCH: [
+                        texts[k][s:e]
+                        for k, s, e in zip(hits.segment, hits.start, hits.end, strict=True)
+                    ],
+                    START: offsets + pd.Series(hits.start).to_numpy(),
+                    END: offsets + pd.Series(hits.end).to_numpy(),
+                    NEGATED: hits.negated,
+                }
+            )
+        )
+    if not frames:
+        return empty_hits()
+    return sort_hits(pd.concat(frames, ignore_index=True))
+
+
+def sort_hits(hits: pd.DataFrame) -> pd.DataFrame:
+    """Return *hits* sorted by doc_id, segment_id, start, code, end (the output order)."""
+    ordered = hits.sort_values([DOC_ID, SEGMENT_ID, START, CODE, END], kind="stable")
+    ordered = ordered.reset_index(drop=True)
+    return ordered.astype({START: "int64", END: "int64", NEGATED: "bool"})[list(HIT_COLUMNS)]
+
+
+def code_segments(
+    segments: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    include_interviewer: bool = False,
+    model: str | None = None,
+) -> pd.DataFrame:
+    """Code a segments table with *codebook*; return one row per hit (``HIT_COLUMNS``).
+
+    Examples:
+        >>> hits = code_segments(segments, codebook)  # doctest: +SKIP
+        >>> hits[["segment_id", "code", "match"]].head()  # doctest: +SKIP
+    """
+    languages = sorted(set(segment_languages(segments, codebook.language)))
+    rules = compile_rules(codebook, languages, model=model)
+    return match_segments(rules, segments, include_interviewer=include_interviewer, model=model)
+
+
+def negation_cue(text: str, start: int, language: str, negation: Negation) -> str | None:
+    """Return the negation cue before offset *start* of *text* in the same sentence, if any.
+
+    The rule is the engine's: a cue of *language* among the ``negation.window``
+    tokens before the token at *start*, not crossing a sentence boundary.
+
+    Examples:
+        >>> negation_cue("We were not motivated.", 12, "en", Negation())
+        'not'
+    """
+    import numpy as np
+
+    cues = frozenset(normalise(c) for c in negation.cues.get(language, ()))
+    if not cues:
+        return None
+    tokens = tokenize(load_pipeline(language), [text])
+    token = int(np.searchsorted(tokens.ends, start, side="right"))
+    if token >= len(tokens.starts):
+        return None
+    lowers = [
+        normalise(text[s:e])
+        for s, e in zip(tokens.starts.tolist(), tokens.ends.tolist(), strict=True)
+    ]
+    found = cue_before(lowers, tokens.sentence_starts.tolist(), token, 0, cues, negation.window)
+    if found is None:
+        return None
+    return text[int(tokens.starts[found]) : int(tokens.ends[found])]
+
+
+def spacy_version() -> str:
+    """Return the installed spaCy version."""
+    from spacy.about import __version__
+
+    return str(__version__)
