@@ -216,3 +216,11 @@ MACRO_ROW = "(macro)"
 NOMINAL_ROW = "(nominal)"
 CI_LOW_SUFFIX = "_low"
 CI_HIGH_SUFFIX = "_high"
+
+
+# --- ingest summary: one row per document (per file for surveys) --------------
+DOCUMENT = "document"
+TURNS = "turns"
+WARNINGS = "warnings"
+#: ``qca ingest`` summary table (speakers = distinct speaker labels / respondents).
+INGEST_SUMMARY_COLUMNS: tuple[str, ...] = (DOCUMENT, FORMAT, SPEAKERS, TURNS, WORDS, WARNINGS)

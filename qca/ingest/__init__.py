@@ -14,7 +14,19 @@ from typing import TYPE_CHECKING
 from qca.errors import Problem
 from qca.ingest.base import DEFAULT_INTERVIEWER_LABELS, Batch, Corpus, IngestOptions
 from qca.ingest.corpus import empty_frames, iter_corpus, order_columns
-from qca.models import DOC_ID, DOCUMENT_COLUMNS, END, FORMAT, SEGMENT_COLUMNS, SPEAKER, START, WORDS
+from qca.models import (
+    DOC_ID,
+    DOCUMENT,
+    DOCUMENT_COLUMNS,
+    END,
+    FORMAT,
+    INGEST_SUMMARY_COLUMNS,
+    PATH,
+    SEGMENT_COLUMNS,
+    SPEAKER,
+    START,
+    WORDS,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -144,7 +156,7 @@ def summarize_corpus(corpus: Corpus, turn_counts: dict[str, int] | None = None) 
     documents = corpus.documents
     segments = corpus.segments
     speakers = segments.groupby(DOC_ID, sort=False)[SPEAKER].nunique()
-    paths = dict(zip(documents[DOC_ID], documents["path"], strict=True))
+    paths = dict(zip(documents[DOC_ID], documents[PATH], strict=True))
     surveys: dict[str, list[str]] = {}
     for doc_id, fmt, words in zip(
         documents[DOC_ID], documents[FORMAT], documents[WORDS], strict=True
@@ -174,6 +186,5 @@ def summarize_corpus(corpus: Corpus, turn_counts: dict[str, int] | None = None) 
                 warnings.get(path, 0),
             )
         )
-    columns = ["document", "format", "speakers", "turns", "words", "warnings"]
-    frame = pd.DataFrame(rows, columns=columns)
-    return frame.sort_values("document", kind="stable").reset_index(drop=True)
+    frame = pd.DataFrame(rows, columns=list(INGEST_SUMMARY_COLUMNS))
+    return frame.sort_values(DOCUMENT, kind="stable").reset_index(drop=True)
