@@ -66,7 +66,9 @@ class CodeOptions:
     """How to code a corpus. Every field is also a ``qca code`` option.
 
     Args:
-        ingest: How to read the transcripts (``--unit``, ``--participants``, ...).
+        ingest: How to read the transcripts (``--participants``, ``--speaker-pattern``, ...).
+        unit: The coding unit (``turn``, ``sentence``, ``paragraph``, ``document``); it
+            replaces ``ingest.unit``. None: the codebook's ``unit``.
         include_interviewer: Code interviewer turns and the codebook's ``exclude_speakers`` too.
         model: An installed or saved spaCy pipeline (name or folder) instead of the blank one.
         jobs: Worker processes (1: code in this process).
@@ -76,6 +78,7 @@ class CodeOptions:
     """
 
     ingest: IngestOptions = field(default_factory=IngestOptions)
+    unit: str | None = None
     include_interviewer: bool = False
     model: str | None = None
     jobs: int = 1
@@ -502,7 +505,8 @@ def code(
     if not isinstance(codebook, Codebook):
         codebook = read_codebook(Path(codebook))
     options = options or CodeOptions()
-    ingest = options.ingest
+    ingest = dataclasses.replace(options.ingest, unit=options.unit or codebook.unit)
+    options = dataclasses.replace(options, ingest=ingest, unit=ingest.unit)
     batches = iter_corpus([Path(p) for p in paths], ingest)
     return code_batches(
         batches,

@@ -1,1 +1,201 @@
-"""Placeholder: the `code` command is being written."""
+"""``qca code``: code transcripts with a codebook and write the output folder."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from qca.cli import app
+from qca.cli._errors import fail, print_problems, reports_errors, stderr
+from qca.cli._options import (
+    EncodingOption,
+    IdColumnOption,
+    InterviewerLabelOption,
+    ParticipantsOption,
+    SpeakerPatternOption,
+    StrictOption,
+    TextColumnOption,
+    Unit,
+    ingest_options,
+)
+
+if TYPE_CHECKING:
+    from qca.coding import CodeResult
+
+
+class _Progress:
+    """A progress display on stderr that appears only when a run takes over a second."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.progress: Any = None
+        self.task: Any = None
+
+    def __call__(self, files: int, segments: int, hits: int) -> None:
+        if self.progress is None:
+            console = stderr()
+            if time.monotonic() - self.started < 1.0 or not console.is_terminal:
+                return
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(
+                TextColumn("coding"),
+                BarColumn(),
+                TextColumn("{task.fields[files]} files, {task.fields[segments]} segments"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            )
+            self.task = self.progress.add_task("coding", total=None, files=0, segments=0)
+            self.progress.start()
+        self.progress.update(self.task, files=files, segments=segments)
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def summary_lines(result: CodeResult, outdir: Path) -> list[str]:
+    """Return the run summary: totals, then hits per theme and per code in codebook order."""
+    from qca.models import CODE, THEME
+
+    counts = result.manifest["counts"]
+    per_code = result.hits.groupby(CODE).size().to_dict() if len(result.hits) else {}
+    per_theme = result.hits.groupby(THEME).size().to_dict() if len(result.hits) else {}
+    rows: list[tuple[str, int]] = []
+    for theme in result.manifest["themes"]:
+        rows.append((theme["theme"], int(per_theme.get(theme["theme"], 0))))
+        for code in result.manifest["codes"]:
+            if code["theme"] == theme["theme"]:
+                rows.append(("  " + code["code"], int(per_code.get(code["code"], 0))))
+    width = max([len("theme / code"), *(len(name) for name, _ in rows)])
+    lines = [
+        f"coded {counts['documents']} documents, {counts['segments']} segments, "
+        f"{counts['words']} words: {counts['hits']} hits in {counts['coded_segments']} "
+        f"segments -> {outdir.as_posix()}",
+        f"{'theme / code':<{width}}  hits",
+    ]
+    lines += [f"{name:<{width}}  {number:>4}" for name, number in rows]
+    if counts["skipped_files"]:
+        lines.append(f"skipped {counts['skipped_files']} file(s) with errors (see above)")
+    return lines
+
+
+@app.command("code")
+@reports_errors
+def code_cli(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Transcript files or folders. Default: the transcripts qca.yaml names.",
+            show_default=False,
+        ),
+    ] = None,
+    codebook: Annotated[
+        Path | None,
+        typer.Option(
+            "--codebook", "-c", help="The YAML codebook. Default: the one qca.yaml names."
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Output folder. Default: qca.yaml's output, else qca-out."
+        ),
+    ] = None,
+    unit: Annotated[
+        Unit | None,
+        typer.Option(
+            "--unit",
+            help="Coding unit: turn, sentence, paragraph or document. Default: the codebook's.",
+            case_sensitive=False,
+        ),
+    ] = None,
+    participants: ParticipantsOption = None,
+    speaker_pattern: SpeakerPatternOption = None,
+    text_column: TextColumnOption = None,
+    id_column: IdColumnOption = None,
+    interviewer_label: InterviewerLabelOption = None,
+    encoding: EncodingOption = None,
+    include_interviewer: Annotated[
+        bool,
+        typer.Option(
+            "--include-interviewer",
+            help="Code interviewer turns and the codebook's exclude_speakers too.",
+        ),
+    ] = False,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            metavar="NAME_OR_PATH",
+            help="An installed or saved spaCy pipeline instead of the blank one + lookup lemmas.",
+        ),
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, help="Worker processes (pays above ~0.5M words).")
+    ] = 1,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Do not read or write the token cache .qca-cache/.")
+    ] = False,
+    strict: StrictOption = False,
+) -> None:
+    """Code transcripts with a codebook; write hits, codings, segments and run.json.
+
+    Writes segments.parquet, hits.parquet/.csv, codings.parquet/.csv and run.json
+    to the output folder, each file replaced only when the run succeeds, and prints
+    hits per theme and code on stderr. With a qca.yaml in the working folder, paths
+    and options default to its settings. Exit code 1 when a file was skipped.
+
+    Example: qca code transcripts --participants transcripts/participants.csv -c codebooks/esther.yaml
+    """
+    from qca.coding import CodeOptions, code
+    from qca.models import DEFAULT_OUTDIR
+    from qca.project import find_project, project_paths
+
+    project = find_project()
+    if not paths:
+        if project is None:
+            raise fail(
+                "no transcripts given: name files or folders (qca code PATH... -c CODEBOOK), "
+                "or run qca init to write a qca.yaml"
+            )
+        paths = list(project_paths(project))
+    codebook = codebook or (project.codebook if project else None)
+    if codebook is None:
+        raise fail("no codebook given: add -c CODEBOOK.yaml, or name one in qca.yaml")
+    outdir = output or (project.output if project and project.output else Path(DEFAULT_OUTDIR))
+    setting = project or None
+    ingest = ingest_options(
+        unit="turn",
+        speaker_pattern=speaker_pattern or (setting.speaker_pattern if setting else None),
+        text_column=text_column or (setting.text_column if setting else None),
+        id_column=id_column or (setting.id_column if setting else None),
+        participants=participants or (setting.participants if setting else None),
+        interviewer_label=interviewer_label
+        or (list(setting.interviewer_labels or []) if setting else None),
+        encoding=encoding or (setting.encoding if setting else None),
+        strict=strict,
+    )
+    options = CodeOptions(
+        ingest=ingest,
+        unit=unit.value if unit else (setting.unit if setting else None),
+        include_interviewer=include_interviewer,
+        model=model,
+        jobs=jobs,
+        cache=not no_cache,
+    )
+    progress = _Progress()
+    try:
+        result = code(paths, codebook, outdir=outdir, options=options, progress=progress)
+    finally:
+        progress.stop()
+    print_problems(result.problems)
+    console = stderr()
+    for line in summary_lines(result, outdir):
+        console.print(line, markup=False)
+    if result.skipped:
+        raise typer.Exit(code=1)

@@ -1,0 +1,277 @@
+"""The project file ``qca.yaml``: where a project's transcripts, codebook and outputs are.
+
+With a ``qca.yaml`` in the working folder, ``qca code`` (and later commands) take
+their paths from it, so ``qca code && qca themes`` is the whole daily loop.
+``qca init`` writes one with a starter codebook. Paths in it are relative to
+the file's folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qca.errors import OutputError, Problem
+from qca.io import atomic_write_text
+from qca.models import DEFAULT_OUTDIR, OVERRIDES_FILE, PROJECT_FILE
+
+#: Keys a qca.yaml may have (paths, then the ingest options of the same names as ``qca code``'s).
+PROJECT_KEYS: tuple[str, ...] = (
+    "transcripts",
+    "codebook",
+    "output",
+    "participants",
+    "overrides",
+    "unit",
+    "speaker_pattern",
+    "text_column",
+    "id_column",
+    "interviewer_labels",
+    "encoding",
+)
+
+STARTER_CODEBOOK_FILE = "codebooks/starter.yaml"
+
+STARTER_CODEBOOK = """\
+# A starter codebook: rename the themes and codes, write their definitions, and
+# list the words that signal each code. `qca codebook check` validates this file.
+#
+# Terms match case-insensitively on the word or its lemma ("motivate" also matches
+# "motivated"); a trailing * makes the last word a prefix ("improv*"). `not`
+# phrases veto hits of the same code they overlap. See docs/codebook.md.
+name: My study
+version: 1
+language: en
+unit: turn
+exclude_speakers: [Interviewer, Moderator, Facilitator]
+themes:
+  will:
+    label: Creating will
+    definition: Motivation and commitment to improve, for and with the people served.
+    codes:
+      motivation:
+        label: Motivation
+        definition: The speaker expresses drive, enthusiasm or eagerness to change.
+        include: Statements of one's own or others' drive to improve.
+        exclude: Obligation without drive.
+        examples: ["We really wanted to make it better for Esther."]
+        terms: [motivation, motivate, enthusiasm, "make it better"]
+        regex: ['\\bfired up\\b']
+        not: [motivated reasoning]
+  ideas:
+    label: Ideas
+    definition: Ideas for change and where they come from.
+    codes:
+      new_ideas:
+        label: New ideas
+        definition: The speaker proposes or reports an idea for change.
+        terms: [idea, suggestion, "try out", improv*]
+"""
+
+PROJECT_TEMPLATE = """\
+# qca project settings. `qca code` and `qca themes` run in this folder read them,
+# so `qca code && qca themes` is the whole loop. Paths are relative to this file;
+# an option given on the command line wins over the setting here.
+transcripts: [transcripts]
+codebook: {codebook}
+output: {output}
+# A CSV of attributes keyed by doc_id and/or speaker, e.g. transcripts/participants.csv
+participants: null
+overrides: {overrides}
+# Ingest options, as the `qca code` options of the same names.
+unit: turn
+speaker_pattern: null
+text_column: null
+id_column: null
+encoding: null
+"""
+
+OVERRIDES_TEMPLATE = """\
+# Manual coding decisions (added and removed codings), recorded by `qca override`.
+# Each entry names a segment, a code and a decision; keep this file under version control.
+[]
+"""
+
+
+@dataclass(frozen=True)
+class Project:
+    """The settings of one ``qca.yaml`` with paths resolved against its folder."""
+
+    path: Path
+    transcripts: tuple[Path, ...] = ()
+    codebook: Path | None = None
+    output: Path | None = None
+    participants: Path | None = None
+    overrides: Path | None = None
+    unit: str | None = None
+    speaker_pattern: str | None = None
+    text_column: str | None = None
+    id_column: str | None = None
+    interviewer_labels: tuple[str, ...] | None = None
+    encoding: str | None = None
+
+
+def _problem(path: Path, message: str, node: Any = None, where: str = "") -> Problem:
+    mark = getattr(node, "start_mark", None)
+    return Problem(
+        str(path),
+        message,
+        line=mark.line + 1 if mark is not None else None,
+        col=mark.column + 1 if mark is not None else None,
+        where=where,
+    )
+
+
+def read_project(path: str | Path) -> Project:
+    """Read and check a ``qca.yaml``.
+
+    Raises:
+        OutputError: With every problem found (unknown keys, wrong types, bad YAML).
+
+    Examples:
+        >>> project = read_project("qca.yaml")  # doctest: +SKIP
+        >>> project.codebook  # doctest: +SKIP
+        PosixPath('codebooks/esther.yaml')
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot read the project file ({exc.strerror})") from None
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise OutputError(
+            problems=[
+                Problem(
+                    str(path),
+                    "not valid YAML; fix the file or write a new one with qca init",
+                    line=mark.line + 1 if mark is not None else None,
+                    col=mark.column + 1 if mark is not None else None,
+                )
+            ]
+        ) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict) or not isinstance(root, (yaml.MappingNode, type(None))):
+        raise OutputError(
+            problems=[_problem(path, "expected a mapping of settings (key: value)", root)]
+        )
+    nodes = {str(k.value): v for k, v in root.value} if root is not None else {}
+    keys = {str(k.value): k for k, _ in root.value} if root is not None else {}
+    problems: list[Problem] = []
+    folder = path.parent
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        name = str(key)
+        if name not in PROJECT_KEYS:
+            problems.append(
+                _problem(
+                    path,
+                    f"unknown setting; use one of: {', '.join(PROJECT_KEYS)}",
+                    keys.get(name),
+                    name,
+                )
+            )
+            continue
+        if value is None:
+            continue
+        if name in ("transcripts", "interviewer_labels"):
+            items = [value] if isinstance(value, str) else value
+            if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+                problems.append(
+                    _problem(path, "expected a path or a list of them", nodes.get(name), name)
+                )
+                continue
+            if name == "transcripts":
+                values[name] = tuple(folder / v for v in items)
+            else:
+                values[name] = tuple(v.strip().lower() for v in items)
+            continue
+        if not isinstance(value, str):
+            problems.append(
+                _problem(path, "expected a string (put it in quotes)", nodes.get(name), name)
+            )
+            continue
+        if name in ("codebook", "output", "participants", "overrides"):
+            values[name] = folder / value
+        else:
+            values[name] = value
+    if problems:
+        raise OutputError(problems=problems)
+    return Project(path=path, **values)
+
+
+def find_project(directory: str | Path | None = None) -> Project | None:
+    """Return the ``qca.yaml`` of *directory* (default: the working folder), if there is one."""
+    path = Path(directory or ".") / PROJECT_FILE
+    if not path.is_file():
+        return None
+    return read_project(path)
+
+
+def init_project(
+    directory: str | Path = ".",
+    *,
+    codebook: str = STARTER_CODEBOOK_FILE,
+    output: str = DEFAULT_OUTDIR,
+) -> list[Path]:
+    """Scaffold a project in *directory*; return the files and folders it created.
+
+    Writes ``qca.yaml``, a starter codebook, an empty ``overrides.yaml`` and a
+    ``transcripts/`` folder. Never overwrites a file.
+
+    Raises:
+        OutputError: When one of the files already exists (nothing is written then),
+            or the folder cannot be written.
+
+    Examples:
+        >>> init_project("my-study")  # doctest: +SKIP
+        [PosixPath('my-study/qca.yaml'), ...]
+    """
+    folder = Path(directory)
+    files = {
+        folder / PROJECT_FILE: PROJECT_TEMPLATE.format(
+            codebook=codebook, output=output, overrides=OVERRIDES_FILE
+        ),
+        folder / codebook: STARTER_CODEBOOK,
+        folder / OVERRIDES_FILE: OVERRIDES_TEMPLATE,
+    }
+    existing = [p for p in files if p.exists()]
+    if folder.exists() and not folder.is_dir():
+        existing.insert(0, folder)
+    if existing:
+        raise OutputError(
+            problems=[
+                Problem(
+                    str(p),
+                    "already exists; qca init never overwrites: move it away or "
+                    "choose another folder",
+                )
+                for p in existing
+            ]
+        )
+    created: list[Path] = []
+    try:
+        for target in (folder, folder / "transcripts", *(p.parent for p in files)):
+            if not target.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                created.append(target)
+        for target, text in files.items():
+            atomic_write_text(target, text)
+            created.append(target)
+    except OSError as exc:
+        raise OutputError(
+            f"{folder}: cannot write the project ({exc.strerror}); choose a writable folder"
+        ) from None
+    return sorted(set(created))
+
+
+def project_paths(project: Project) -> Sequence[Path]:
+    """Return the transcript paths a project names (``transcripts/`` when it names none)."""
+    return project.transcripts or (project.path.parent / "transcripts",)
