@@ -102,18 +102,13 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> tuple[str, li
             severity="warning",
         )
         return text, [warning]
-    guess = _guess_encoding(data)
-    hint = f"try --encoding {guess}" if guess else "save the file as UTF-8 or pass --encoding"
-    raise SkipFile(Problem(path, f"cannot decode byte {position} as UTF-8 or cp1252; {hint}"))
-
-
-def _guess_encoding(data: bytes) -> str | None:
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data[:65536]).best()
-    if best is None or best.encoding in ("utf_8", "cp1252"):
-        return None
-    return str(best.encoding).replace("_", "-")
+    raise SkipFile(
+        Problem(
+            path,
+            f"cannot decode byte {position} as UTF-8 or cp1252; "
+            "save the file as UTF-8 or pass its encoding, e.g. --encoding latin-1",
+        )
+    )
 
 
 def _strip_bom(text: str) -> str:
