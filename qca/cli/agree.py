@@ -15,6 +15,19 @@ from qca.cli._options import FormatOption, OutputOption, emit_table, resolve_for
 if TYPE_CHECKING:
     import pandas as pd
 
+#: Column headers of the terminal table, shortened so that the table fits 80 columns.
+_SHORT_HEADERS: dict[str, str] = {
+    "percent_agreement": "agree",
+    "cohen_kappa": "kappa",
+    "fleiss_kappa": "fleiss",
+    "krippendorff_alpha": "alpha",
+    "gwet_ac1": "ac1",
+    "true_positives": "tp",
+    "precision": "prec",
+    "_low": " lo",
+    "_high": " hi",
+}
+
 #: Decimals of the coefficients in every output format (the Python API keeps full precision).
 DECIMALS = 4
 
@@ -24,19 +37,88 @@ class AgreementUnit(str, Enum):
     document = "document"
 
 
-def _display(frame: pd.DataFrame, fmt: str) -> pd.DataFrame:
-    """Round coefficients; on the terminal show three decimals and blanks for undefined."""
+def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """Round the coefficients to :data:`DECIMALS` places."""
     import pandas as pd
 
     frame = frame.copy()
     for column in frame.columns:
         if pd.api.types.is_float_dtype(frame[column]):
-            rounded = frame[column].round(DECIMALS)
-            if fmt == "table":
-                frame[column] = [("" if pd.isna(v) else f"{v:.3f}") for v in rounded]
-            else:
-                frame[column] = rounded
+            frame[column] = frame[column].round(DECIMALS)
     return frame
+
+
+def _terminal_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """Keep the columns that fit a terminal; put the alpha interval in the alpha cell."""
+    from qca.models import (
+        CI_HIGH_SUFFIX,
+        CI_LOW_SUFFIX,
+        CODE,
+        CODER,
+        COHEN_KAPPA,
+        F1,
+        FLEISS_KAPPA,
+        GWET_AC1,
+        KRIPPENDORFF_ALPHA,
+        N_UNITS,
+        PERCENT_AGREEMENT,
+        PRECISION,
+        RECALL,
+        SUPPORT,
+        VERDICT,
+    )
+
+    if CODER in frame.columns:
+        keep = [CODER, CODE, SUPPORT, PRECISION, RECALL, F1, COHEN_KAPPA, KRIPPENDORFF_ALPHA]
+    else:
+        keep = [CODE, N_UNITS, PERCENT_AGREEMENT, COHEN_KAPPA, FLEISS_KAPPA]
+        keep += [KRIPPENDORFF_ALPHA, GWET_AC1]
+        if frame[COHEN_KAPPA].isna().all():
+            keep.remove(COHEN_KAPPA)
+    view = frame[[*keep, VERDICT]].copy()
+    low, high = KRIPPENDORFF_ALPHA + CI_LOW_SUFFIX, KRIPPENDORFF_ALPHA + CI_HIGH_SUFFIX
+    if low in frame.columns:
+        view[KRIPPENDORFF_ALPHA] = [
+            "" if a != a else (f"{a:.3f}" if lo != lo else f"{a:.3f} [{lo:.3f}, {hi:.3f}]")
+            for a, lo, hi in zip(frame[KRIPPENDORFF_ALPHA], frame[low], frame[high], strict=True)
+        ]
+    return view
+
+
+def _print_table(frame: pd.DataFrame, title: str) -> None:
+    """Print *frame* as a rich table: three decimals, numbers right-aligned, blank = undefined."""
+    import pandas as pd
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    frame = _terminal_view(frame)
+    table = Table(title=title)
+    for column in frame.columns:
+        right = column != frame.columns[-1] and (
+            pd.api.types.is_numeric_dtype(frame[column]) or column == "krippendorff_alpha"
+        )
+        header = str(column)
+        for long, short in _SHORT_HEADERS.items():
+            header = header.replace(long, short)
+        last = column == frame.columns[-1]
+        table.add_column(
+            header,
+            justify="right" if right else "left",
+            no_wrap=right or last,
+            min_width=len("unreliable") if last else None,
+        )
+    for row in frame.itertuples(index=False):
+        cells = []
+        for value in row:
+            if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+                cells.append("")
+            elif isinstance(value, float):
+                cells.append(f"{value:.3f}")
+            else:
+                cells.append(escape(str(value)))
+        table.add_row(*cells)
+    Console(soft_wrap=False).print(table)
 
 
 @app.command("agree")
@@ -179,4 +261,7 @@ def agree_cli(
         )
         title = "Agreement" if gold is None else f"Agreement with {gold}"
     print_problems(agreement_warnings(codings))
-    emit_table(_display(table, chosen), chosen, output, title=title)
+    if chosen == "table" and output is None:
+        _print_table(table, title)
+    else:
+        emit_table(_rounded(table), chosen, output, title=title)
