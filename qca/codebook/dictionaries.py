@@ -84,7 +84,7 @@ def _has_themes(path: Path) -> bool:
         head = path.read_bytes()
     except OSError:
         return True  # let the codebook reader report the missing file
-    return re.search(rb"^themes:[ \t]*(?:#.*)?\r?$", head, re.MULTILINE) is not None
+    return re.search(rb"^themes[ \t]*:", head, re.MULTILINE) is not None
 
 
 def load_dictionary(path: str | Path, *, language: str = "en") -> tuple[Codebook, list[Problem]]:

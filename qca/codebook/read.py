@@ -307,11 +307,6 @@ def _content_problems(located: Located, shown: str, earlier: list[Problem]) -> l
             )
         )
 
-    errored = {(p.line, p.col) for p in earlier}
-    for path, word in located.bool_words.items():
-        if located.position(path) not in errored:
-            add(path, _bool_message(word), warning=True)
-
     _check_languages(data, add)
     sites = list(_code_sites(data))
     themes = data.get("themes")
@@ -342,8 +337,13 @@ def _content_problems(located: Located, shown: str, earlier: list[Problem]) -> l
             first_site[site.id] = site
         _check_code(site, add)
 
-    _check_patterns(sites, add)
+    _check_patterns(sites, located, add)
     _check_terms(sites, located, add)
+    # A yes/no that caused no error above is still probably a mistake: warn.
+    errored = {(p.line, p.col) for p in [*earlier, *problems] if p.is_error}
+    for path, word in located.bool_words.items():
+        if located.position(path) not in errored:
+            add(path, _bool_message(word), warning=True)
     return problems
 
 
@@ -446,7 +446,7 @@ def _check_languages(data: Mapping[str, Any], add: Any) -> None:
                 check(key[6:], (*site.path, key), key=True)
 
 
-def _check_patterns(sites: list[_CodeSite], add: Any) -> None:
+def _check_patterns(sites: list[_CodeSite], located: Located, add: Any) -> None:
     found: list[tuple[KeyPath, list[dict[str, Any]]]] = []
     for site in sites:
         patterns = site.raw.get("patterns")
@@ -462,7 +462,8 @@ def _check_patterns(sites: list[_CodeSite], add: Any) -> None:
     if not found:
         return  # spaCy takes a second to import: only when patterns exist
     for path, message in validate_patterns(found):
-        add(path, message)
+        word = located.bool_words.get(path)
+        add(path, _bool_message(word) if word else message)
 
 
 def validate_patterns(
@@ -488,7 +489,13 @@ def validate_patterns(
     return out
 
 
-_SPACY_ERROR = re.compile(r"^- \[pattern -> (\d+)(?: -> ([^\] ]+))?[^\]]*\] (.*)$")
+_SPACY_ERROR = re.compile(r"^- \[pattern -> (\d+)(.*?)\] (.*)$")
+_TOKEN_ATTRIBUTES = (
+    "ORTH", "TEXT", "LOWER", "LEMMA", "NORM", "POS", "TAG", "MORPH", "DEP", "ENT_TYPE",
+    "ENT_IOB", "ENT_ID", "ENT_KB_ID", "SHAPE", "PREFIX", "SUFFIX", "LENGTH", "IS_ALPHA",
+    "IS_ASCII", "IS_DIGIT", "IS_LOWER", "IS_UPPER", "IS_TITLE", "IS_PUNCT", "IS_SPACE",
+    "IS_STOP", "IS_SENT_START", "LIKE_NUM", "LIKE_URL", "LIKE_EMAIL", "SPACY", "OP", "_",
+)  # fmt: skip
 
 
 def _pattern_errors(path: KeyPath, text: str) -> list[tuple[KeyPath, str]]:
@@ -499,14 +506,19 @@ def _pattern_errors(path: KeyPath, text: str) -> list[tuple[KeyPath, str]]:
         if not match:
             continue
         token = int(match.group(1))
-        attribute = match.group(2)
+        steps = [step for step in match.group(2).split(" -> ") if step]
+        attribute = steps[0] if steps else None
         where: KeyPath = (*path, token) if attribute is None else (*path, token, attribute)
         if where in seen:
             continue
         seen.add(where)
         message = match.group(3).rstrip(".")
         if message == "Extra inputs are not permitted" and attribute:
-            message = f"unknown token attribute `{attribute}` (use LOWER, LEMMA, POS, ... )"
+            close = difflib.get_close_matches(attribute, _TOKEN_ATTRIBUTES, n=1)
+            hint = f"did you mean `{close[0]}`?" if close else "see spaCy's Matcher attributes"
+            message = f"unknown token attribute `{attribute}` ({hint})"
+        elif message == "Input should be a valid list" and len(steps) > 1:
+            message = f"`{steps[-1]}` needs a list, e.g. {{{steps[-1]}: [a, b]}}"
         else:
             message = f"invalid token pattern: {message}"
         out.append((where, message))
