@@ -10,6 +10,9 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from rich.console import Group
+    from rich.text import Text
+
+    from qca.excerpts import Excerpts, Explanation
 
 
 def _cell(value: object) -> str:
@@ -121,4 +124,115 @@ def render_quotes(frame: pd.DataFrame, *, title: str = "quotes") -> Group:
         heading.append(f"  [{row[DISTINCT_MATCHES]}: {row[MATCHES]}]", style="dim")
         parts.append(heading)
         parts.append(Padding(Text(str(row[TEXT])), (0, 0, 0, 4)))
+    return Group(*parts)
+
+
+def highlight(text: str, spans: list[tuple[int, int]], *, style: str = "bold reverse") -> Text:
+    """The segment text with each matched span styled (overlapping spans merge)."""
+    from rich.text import Text
+
+    result = Text(text)
+    for start, end in spans:
+        result.stylize(style, start, end)
+    return result
+
+
+def render_excerpts(excerpts: Excerpts) -> Group:
+    """Coded segments as blocks: a heading (segment, speaker, codes), then the highlighted text.
+
+    Context segments (no codes) are dimmed. With ``by``, a heading opens each group.
+    """
+    from rich.console import Group
+    from rich.padding import Padding
+    from rich.text import Text
+
+    from qca.models import CODES, MATCHES, SEGMENT_ID, SPEAKER, TEXT
+
+    parts: list[Any] = []
+    group: object = None
+    for row in excerpts.table.to_dict("records"):
+        if excerpts.by is not None and row[excerpts.by] != group:
+            group = row[excerpts.by]
+            parts.append(Text(f"{excerpts.by} = {group}", style="bold underline"))
+        heading = Text()
+        if row[CODES]:
+            heading.append(f"{row[SEGMENT_ID]}  {row[SPEAKER]}", style="bold")
+            heading.append(f"  [{row[CODES]}: {row[MATCHES]}]", style="dim")
+            body = highlight(str(row[TEXT]), excerpts.spans.get(str(row[SEGMENT_ID]), []))
+        else:
+            heading.append(f"{row[SEGMENT_ID]}  {row[SPEAKER]}", style="dim")
+            body = Text(str(row[TEXT]), style="dim")
+        parts += [heading, Padding(body, (0, 0, 0, 4))]
+    if not parts:
+        parts.append(Text("no coded segments"))
+    return Group(*parts)
+
+
+def render_kwic(frame: pd.DataFrame) -> Table:
+    """Keywords in context: left context right-aligned | match | right context."""
+    from qca.models import CODE, LEFT, MATCH, RIGHT, SEGMENT_ID
+
+    table = Table(show_header=True, box=None, pad_edge=False)
+    table.add_column(SEGMENT_ID, no_wrap=True)
+    table.add_column(CODE, no_wrap=True)
+    table.add_column(LEFT, justify="right", no_wrap=True)
+    table.add_column(MATCH, style="bold", no_wrap=True)
+    table.add_column(RIGHT, no_wrap=True)
+    for row in frame.to_dict("records"):
+        table.add_row(*(escape(str(row[c])) for c in (SEGMENT_ID, CODE, LEFT, MATCH, RIGHT)))
+    return table
+
+
+def render_explanation(explanation: Explanation) -> Group:
+    """A segment's text, its hits (rule, matched words, negation cue) and a verdict per code."""
+    from rich.console import Group
+    from rich.padding import Padding
+    from rich.text import Text
+
+    from qca.excerpts import segment_attributes
+    from qca.models import (
+        CODE,
+        DOC_ID,
+        END,
+        MATCH,
+        NEGATED,
+        NEGATION_CUE,
+        REASON,
+        RULE,
+        RULE_KIND,
+        SEGMENT_ID,
+        SOURCE,
+        SPEAKER,
+        START,
+        TEXT,
+        THEME,
+    )
+
+    segment = explanation.segment
+    attributes = segment_attributes(segment)
+    heading = Text(f"{segment[SEGMENT_ID]}  {segment[SPEAKER]}", style="bold")
+    heading.append(f"  document {segment[DOC_ID]}")
+    if attributes:
+        heading.append(" (" + ", ".join(f"{k}={v}" for k, v in attributes.items()) + ")")
+    spans = [
+        (int(s), int(e))
+        for s, e in zip(explanation.hits[START], explanation.hits[END], strict=True)
+    ]
+    parts: list[Any] = [heading, Padding(highlight(str(segment[TEXT]), spans), (0, 0, 0, 4))]
+    parts.append(Text(f"hits ({len(explanation.hits)}):", style="bold"))
+    for hit in explanation.hits.to_dict("records"):
+        line = f"  {hit[THEME]} / {hit[CODE]}: {hit[MATCH]!r} at {hit[START]}-{hit[END]} by {hit[RULE_KIND]} {hit[RULE]!r}"
+        if hit[NEGATED]:
+            cue = f" (cue {hit[NEGATION_CUE]!r})" if hit[NEGATION_CUE] else ""
+            line += f"; negated{cue}"
+        parts.append(Text(line))
+    if len(explanation.codings):
+        parts.append(Text("codings:", style="bold"))
+        for coding in explanation.codings.to_dict("records"):
+            parts.append(Text(f"  {coding[THEME]} / {coding[CODE]}: source {coding[SOURCE]}"))
+    parts.append(Text("codes:", style="bold"))
+    for verdict in explanation.verdicts.to_dict("records"):
+        parts.append(Text(f"  {verdict[THEME]} / {verdict[CODE]}: {verdict[REASON]}"))
+    for note in explanation.notes:
+        parts.append(Text(f"note: {note}", style="dim"))
     return Group(*parts)

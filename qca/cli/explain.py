@@ -1,1 +1,41 @@
-"""Placeholder: the `explain` command is being written."""
+"""``qca explain``: why each code is, or is not, on one segment."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from qca.cli import app
+from qca.cli._errors import reports_errors
+from qca.cli.show import OutdirOption
+
+
+@app.command("explain")
+@reports_errors
+def explain_cli(
+    segment_id: Annotated[
+        str, typer.Argument(help="The segment, e.g. fg-coaches:t0042.", show_default=False)
+    ],
+    code: Annotated[
+        str | None,
+        typer.Option("--code", "-c", help="Only this code (or this theme's codes): why (not)?"),
+    ] = None,
+    outdir: OutdirOption = None,
+) -> None:
+    """Explain one segment: its text, every hit with its rule, negation and source.
+
+    Lists every code of the codebook with the reason it is, or is not, on the
+    segment (no rule matched, negated, vetoed, removed by an override...).
+
+    Example: qca explain fg-coaches:t0042 --code motivation
+    """
+    from rich.console import Console
+
+    from qca.excerpts import explain_segment
+    from qca.outputs import default_output_folder, read_output
+    from qca.render import render_explanation
+
+    coded = read_output(outdir if outdir is not None else default_output_folder())
+    explanation = explain_segment(coded, segment_id, code=code)
+    Console(soft_wrap=True, highlight=False).print(render_explanation(explanation))
