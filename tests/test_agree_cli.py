@@ -189,7 +189,10 @@ def _output_folder(folder: Path) -> Path:
         columns=list(HIT_COLUMNS),
     )
     codings = pd.DataFrame(
-        [["d1:t0001", "will", "motivation", "auto", 1], ["d2:t0001", "ideas", "ideas", "manual", 0]],
+        [
+            ["d1:t0001", "will", "motivation", "auto", 1],
+            ["d2:t0001", "ideas", "ideas", "manual", 0],
+        ],
         columns=list(CODING_COLUMNS),
     )
     segments.to_parquet(folder / "segments.parquet")
