@@ -33,10 +33,6 @@ from qca.models import (
 if TYPE_CHECKING:
     import pandas as pd
 
-#: Keys of qca.yaml that may name the output folder and the codebook.
-_OUTPUT_KEYS = ("output", "outdir", "out")
-_CODEBOOK_KEYS = ("codebook",)
-
 
 @dataclass(frozen=True)
 class CodedOutput:
@@ -95,59 +91,18 @@ def _rerun_hint(folder: Path) -> str:
     return f"run: qca code TRANSCRIPTS -c CODEBOOK -o {folder.as_posix()}"
 
 
-def read_project_settings(directory: Path | None = None) -> dict[str, Any]:
-    """Return ``qca.yaml`` of *directory* (default: the working folder) as a dict.
-
-    Returns an empty dict when there is no ``qca.yaml``.
+def default_output_folder(directory: Path | None = None) -> Path:
+    """Return the output folder that ``qca.yaml`` names, else ``qca-out``.
 
     Raises:
-        OutputError: When ``qca.yaml`` is not valid YAML or not a mapping.
+        OutputError: When ``qca.yaml`` is invalid.
     """
-    import yaml
+    from qca.project import find_project
 
-    path = (directory or Path(".")) / PROJECT_FILE
-    if not path.is_file():
-        return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise OutputError(
-            problems=[
-                Problem(
-                    PROJECT_FILE,
-                    "cannot read the project file; fix the YAML or delete it",
-                    line=mark.line + 1 if mark is not None else None,
-                    col=mark.column + 1 if mark is not None else None,
-                )
-            ]
-        ) from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise OutputError(
-            problems=[Problem(PROJECT_FILE, "expected a mapping of settings (key: value)")]
-        )
-    return data
-
-
-def _setting(settings: Mapping[str, Any], keys: Sequence[str]) -> str | None:
-    for key in keys:
-        value = settings.get(key)
-        if isinstance(value, str) and value:
-            return value
-        if isinstance(value, Mapping):  # e.g. {output: {folder: qca-out}}
-            for inner in ("folder", "path", "dir"):
-                if isinstance(value.get(inner), str):
-                    return str(value[inner])
-    return None
-
-
-def default_output_folder(directory: Path | None = None) -> Path:
-    """Return the output folder that ``qca.yaml`` names, else ``qca-out``."""
-    named = _setting(read_project_settings(directory), _OUTPUT_KEYS)
-    base = directory or Path(".")
-    return base / named if named else base / DEFAULT_OUTDIR
+    project = find_project(directory)
+    if project is not None and project.output is not None:
+        return project.output
+    return (directory or Path(".")) / DEFAULT_OUTDIR
 
 
 def _read_parquet(path: Path, columns: Sequence[str], folder: Path) -> pd.DataFrame:
@@ -260,27 +215,27 @@ def file_sha256(path: Path) -> str:
 def check_codebook(output: CodedOutput, directory: Path | None = None) -> None:
     """Check that *output* was coded with the codebook ``qca.yaml`` names, as it is now.
 
-    Does nothing when there is no ``qca.yaml`` or it names no codebook.
+    Does nothing when there is no ``qca.yaml``, it names no codebook, or the
+    codebook file is gone (``qca code`` reports that).
 
     Raises:
         OutputError: When the codebook differs (another file, or the file changed).
     """
-    base = directory or Path(".")
-    named = _setting(read_project_settings(directory), _CODEBOOK_KEYS)
-    if named is None:
+    from qca.project import find_project
+
+    project = find_project(directory)
+    if project is None or project.codebook is None or not project.codebook.is_file():
         return
-    path = base / named
-    if not path.is_file():
-        return  # qca code reports a missing codebook; the tables still describe the run
+    named = project.codebook.as_posix()
     recorded = output.manifest.get("codebook", {}) or {}
     used = str(recorded.get("path", "") or "?")
     sha = str(recorded.get("sha256", "") or "")
-    now = file_sha256(path)
+    now = file_sha256(project.codebook)
     if sha == now:
         return
     run_path = (output.folder / RUN_FILE).as_posix()
     rerun = f"re-run: qca code TRANSCRIPTS -c {named} -o {output.folder.as_posix()}"
-    if Path(used).name == Path(named).name:
+    if Path(used).name == project.codebook.name:
         message = (
             f"{named} changed since this output was coded (sha256 {sha[:12] or '?'} -> "
             f"{now[:12]}); {rerun}"
