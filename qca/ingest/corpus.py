@@ -266,16 +266,16 @@ class _Builder:
         segments = segments.astype(
             {START: "int64", END: "int64", WORDS: "int64", IS_INTERVIEWER: "bool"}
         )
-        segments[SPEAKER] = segments[SPEAKER].astype(object)
+        segments[SPEAKER] = pd.Series(self.segments[SPEAKER], dtype="str")
         if self.has_seconds:
             for column, values in self.seconds.items():
                 segments[column] = pd.Series(values, dtype="float64")
         names = sorted({k for attributes in self.document_attributes for k in attributes})
         for name in names:
             documents[name] = pd.Series(
-                [a.get(name) for a in self.document_attributes], dtype=object
+                [a.get(name) for a in self.document_attributes], dtype="str"
             )
-            segments[name] = pd.Series([a.get(name) for a in self.segment_attributes], dtype=object)
+            segments[name] = pd.Series([a.get(name) for a in self.segment_attributes], dtype="str")
         if participants is not None:
             documents = join_participants(documents, participants, segments=False)
             segments = join_participants(segments, participants, segments=True)

@@ -73,7 +73,7 @@ def read_participants(path: Path, reserved: frozenset[str]) -> Participants:
         raise fail(f"duplicate row for {label}; keep one row per key", row + 2)
     attributes = [c for c in table.columns if c not in keys]
     for column in attributes:
-        table[column] = table[column].where(table[column] != "", None)
+        table[column] = table[column].where(table[column] != "").astype("str")
     return Participants(path, keys, table[[*keys, *sorted(attributes)]])
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from qca.errors import IngestError, Problem
+from qca.ingest.base import DEFAULT_INTERVIEWER_LABELS
 
 _TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _TS_HMS = r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3})?"
@@ -205,7 +206,8 @@ def _accepted(candidates: list[_Candidate], roles: frozenset[str]) -> list[_Cand
         return key in roles or counts[c.speaker] >= 2
 
     solid_flags = [solid(c) for c in candidates]
-    transcript = any(solid_flags)
+    # Two or more capitalised labels, or one that is solid, show the text is a transcript.
+    transcript = any(solid_flags) or sum(c.shaped for c in candidates) >= 2
     accepted = []
     for candidate, is_solid in zip(candidates, solid_flags, strict=True):
         if is_solid or (transcript and candidate.shaped):
@@ -243,7 +245,7 @@ def detect_turns(
     text: str,
     *,
     pattern: re.Pattern[str] | None = None,
-    interviewer_labels: Iterable[str] = (),
+    interviewer_labels: Iterable[str] = DEFAULT_INTERVIEWER_LABELS,
     known_speakers: Iterable[str] = (),
 ) -> list[Turn]:
     """Cut normalised *text* into speaker turns.
