@@ -61,13 +61,15 @@ def render_theme_table(
     measures = [c for c in frame.columns if c not in (THEME, CODE, by)]
     bar = bar if bar in measures else (measures[0] if measures else None)
     table = Table(title=title or None, show_lines=False)
-    table.add_column("theme / code")
+    # Labels and numbers never wrap (headers may); on a narrow terminal the bar is cropped first.
+    table.add_column("theme / code", no_wrap=True)
     if by is not None:
-        table.add_column(str(by))
+        table.add_column(str(by), no_wrap=True)
     for measure in measures:
-        table.add_column(str(measure), justify="right")
+        widest = max((len(_cell(v)) for v in frame[measure]), default=1)
+        table.add_column(str(measure), justify="right", min_width=widest)
     if bar is not None:
-        table.add_column("", no_wrap=True)
+        table.add_column("", overflow="crop", min_width=1)
         scale = frame if by is None else frame[frame[by] != TOTAL_GROUP]
         largest = float(scale[bar].max()) if len(scale) else 0.0
     for row in frame.to_dict("records"):
