@@ -241,6 +241,31 @@ def clean_speaker(name: str | None) -> str | None:
     return name or None
 
 
+def _labels(
+    text: str,
+    pattern: re.Pattern[str] | None,
+    interviewer_labels: Iterable[str],
+    known_speakers: Iterable[str],
+) -> list[_Candidate]:
+    if pattern is not None:
+        return _user_candidates(text, pattern)
+    roles = ROLE_WORDS | {role_key(label) for label in interviewer_labels}
+    roles |= {role_key(name) for name in known_speakers}
+    return _accepted(list(_candidates(text)), roles)
+
+
+def label_spans(
+    text: str,
+    *,
+    pattern: re.Pattern[str] | None = None,
+    interviewer_labels: Iterable[str] = DEFAULT_INTERVIEWER_LABELS,
+    known_speakers: Iterable[str] = (),
+) -> list[tuple[int, int]]:
+    """Return the ``(start, end)`` span of every speaker label (and timestamp) in *text*."""
+    found = _labels(text, pattern, interviewer_labels, known_speakers)
+    return [(c.label_start, c.start) for c in found]
+
+
 def detect_turns(
     text: str,
     *,
@@ -267,12 +292,7 @@ def detect_turns(
         >>> [t.speaker for t in detect_turns("I: Hi.\\nR: Hello.\\n")]
         ['I', 'R']
     """
-    if pattern is not None:
-        accepted = _user_candidates(text, pattern)
-    else:
-        roles = ROLE_WORDS | {role_key(label) for label in interviewer_labels}
-        roles |= {role_key(name) for name in known_speakers}
-        accepted = _accepted(list(_candidates(text)), roles)
+    accepted = _labels(text, pattern, interviewer_labels, known_speakers)
     turns: list[Turn] = []
     first = accepted[0].label_start if accepted else len(text)
     if text[:first].strip():
