@@ -9,6 +9,7 @@ definitions). Every problem carries ``file:line:col`` and a key path.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import importlib.util
 import re
@@ -470,11 +471,10 @@ def validate_patterns(
     patterns: list[tuple[KeyPath, list[dict[str, Any]]]],
 ) -> list[tuple[KeyPath, str]]:
     """Compile spaCy token patterns with ``Matcher(validate=True)``; return problems by path."""
-    import spacy
     from spacy.errors import MatchPatternError
     from spacy.matcher import Matcher
 
-    matcher = Matcher(spacy.blank("en").vocab, validate=True)
+    matcher = Matcher(_blank_vocab(), validate=True)
     out: list[tuple[KeyPath, str]] = []
     for path, pattern in patterns:
         try:
@@ -487,6 +487,14 @@ def validate_patterns(
         else:
             matcher.remove("check")
     return out
+
+
+@functools.cache
+def _blank_vocab() -> Any:
+    """A blank English vocab, made once per process (spacy.blank takes a fraction of a second)."""
+    import spacy
+
+    return spacy.blank("en").vocab
 
 
 _SPACY_ERROR = re.compile(r"^- \[pattern -> (\d+)(.*?)\] (.*)$")
