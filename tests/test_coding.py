@@ -1,0 +1,265 @@
+"""Tests of qca.coding (the run) and the `qca code` / `qca init` commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import qca
+from qca.cli import app
+from qca.coding import CodeOptions, code
+from qca.errors import CodebookError, OutputError
+from qca.models import CODING_COLUMNS, HIT_COLUMNS, RUN_KEYS, SEGMENT_COLUMNS
+
+CODEBOOK = """\
+name: Tiny
+language: en
+themes:
+  will:
+    label: Will
+    codes:
+      motivation:
+        terms: [motivate]
+  ideas:
+    label: Ideas
+    codes:
+      idea:
+        terms: [idea]
+      unused:
+        terms: [zebra]
+"""
+
+SUMMARY = """\
+theme / code  hits
+will             2
+  motivation     2
+ideas            1
+  idea           1
+  unused         0
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A tiny corpus and codebook in a fresh working folder."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tr").mkdir()
+    (tmp_path / "tr" / "a.txt").write_text(
+        "Interviewer: Were you motivated?\n\nAnna: I was motivated. We had a new idea.\n\n"
+        "Bo: Not motivated at all.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "cb.yaml").write_text(CODEBOOK, encoding="utf-8")
+    return tmp_path
+
+
+def run(runner: CliRunner, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_coding_cli_writes_outputs_and_summary(project: Path, runner: CliRunner) -> None:
+    code_, stdout, stderr = run(runner, "code", "tr", "-c", "cb.yaml")
+    assert (code_, stdout) == (0, "")
+    assert stderr == (
+        "coded 1 documents, 3 segments, 15 words: 3 hits in 2 segments -> qca-out\n" + SUMMARY
+    )
+    out = project / "qca-out"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "codings.csv",
+        "codings.parquet",
+        "hits.csv",
+        "hits.parquet",
+        "run.json",
+        "segments.parquet",
+    ]
+    assert (out / "codings.csv").read_text() == (
+        "segment_id,theme,code,source,hits\n"
+        "a:t0002,ideas,idea,auto,1\n"
+        "a:t0002,will,motivation,auto,1\n"
+        "a:t0003,will,motivation,auto,1\n"
+    )
+    segments = pd.read_parquet(out / "segments.parquet")
+    assert list(segments.columns[: len(SEGMENT_COLUMNS)]) == list(SEGMENT_COLUMNS)
+    assert segments["is_interviewer"].tolist() == [True, False, False]
+    assert list(pd.read_parquet(out / "hits.parquet").columns) == list(HIT_COLUMNS)
+    assert list(pd.read_parquet(out / "codings.parquet").columns) == list(CODING_COLUMNS)
+
+
+def test_coding_run_json(project: Path, runner: CliRunner) -> None:
+    assert run(runner, "code", "tr", "-c", "cb.yaml", "--jobs", "1")[0] == 0
+    manifest = json.loads((project / "qca-out" / "run.json").read_text())
+    assert sorted(manifest) == sorted(RUN_KEYS)
+    assert [c["code"] for c in manifest["codes"]] == ["motivation", "idea", "unused"]
+    assert [t["theme"] for t in manifest["themes"]] == ["will", "ideas"]
+    assert manifest["counts"] == {
+        "coded_segments": 2,
+        "documents": 1,
+        "hits": 3,
+        "segments": 3,
+        "skipped_files": 0,
+        "words": 15,
+    }
+    assert manifest["inputs"][0]["path"] == "tr/a.txt"
+    assert len(manifest["inputs"][0]["sha256"]) == 64
+    assert manifest["codebook"]["sha256"] and manifest["codebook"]["name"] == "Tiny"
+    assert manifest["pipeline"]["en"]["name"] == "blank:en"
+    assert manifest["options"]["unit"] == "turn"
+    assert manifest["options"]["jobs"] == 1
+
+
+def test_coding_is_deterministic_with_and_without_cache_and_jobs(
+    project: Path, runner: CliRunner
+) -> None:
+    outputs = {}
+    for name, extra in [
+        ("cold", []),
+        ("cached", []),
+        ("nocache", ["--no-cache"]),
+        ("jobs2", ["--jobs", "2"]),
+    ]:
+        assert run(runner, "code", "tr", "-c", "cb.yaml", "-o", name, *extra)[0] == 0
+        outputs[name] = [
+            (project / name / f).read_bytes()
+            for f in ("hits.csv", "codings.csv", "hits.parquet", "codings.parquet")
+        ]
+    assert outputs["cold"] == outputs["cached"] == outputs["nocache"] == outputs["jobs2"]
+    assert (project / ".qca-cache").is_dir()
+
+
+def test_coding_corrupt_cache_entry_is_rebuilt(project: Path) -> None:
+    first = code(["tr"], "cb.yaml")
+    entries = list((project / ".qca-cache").rglob("*.npz"))
+    assert len(entries) == 1
+    entries[0].write_bytes(b"not an npz file")
+    again = code(["tr"], "cb.yaml")
+    pd.testing.assert_frame_equal(first.hits, again.hits)
+    assert entries[0].read_bytes()[:2] == b"PK"  # rewritten as a valid archive
+
+
+def test_coding_library_returns_tables(project: Path) -> None:
+    result = qca.code(["tr"], "cb.yaml", options=CodeOptions(include_interviewer=True))
+    assert result.hits["segment_id"].tolist() == ["a:t0001", "a:t0002", "a:t0002", "a:t0003"]
+    assert result.hits["negated"].tolist() == [False, False, False, True]
+    assert len(result.segments) == 3
+    assert result.codings["hits"].sum() == 4
+    assert result.problems == ()
+    assert not (project / "qca-out").exists()
+
+
+def test_coding_library_codebook_errors_stop_before_work(project: Path) -> None:
+    (project / "bad.yaml").write_text("name: x\nthemes: {}\nlable: y\n", encoding="utf-8")
+    with pytest.raises(CodebookError):
+        code(["tr"], "bad.yaml", outdir="out")
+    assert not (project / "out").exists()
+
+
+def test_coding_cli_codebook_errors_are_reported(project: Path, runner: CliRunner) -> None:
+    (project / "bad.yaml").write_text("name: x\nthemes:\n  will:\n    lable: y\n", encoding="utf-8")
+    code_, stdout, stderr = run(runner, "code", "tr", "-c", "bad.yaml")
+    assert (code_, stdout) == (1, "")
+    assert stderr.startswith("bad.yaml:4:5: ")
+    assert not (project / "qca-out").exists()
+
+
+def test_coding_cli_bad_file_is_skipped_and_exit_1(project: Path, runner: CliRunner) -> None:
+    (project / "tr" / "b.docx").write_bytes(b"\xff\xfe not a docx")
+    code_, stdout, stderr = run(runner, "code", "tr", "-c", "cb.yaml")
+    assert (code_, stdout) == (1, "")
+    assert stderr == (
+        "tr/b.docx: is not a valid .docx file (not a zip archive); re-save it from Word\n"
+        "coded 1 documents, 3 segments, 15 words: 3 hits in 2 segments -> qca-out\n"
+        + SUMMARY
+        + "skipped 1 file(s) with errors (see above)\n"
+    )
+    assert (project / "qca-out" / "hits.csv").read_text().count("\n") == 4
+
+
+def test_coding_cli_output_folder_is_a_file(project: Path, runner: CliRunner) -> None:
+    (project / "taken").write_text("x", encoding="utf-8")
+    assert run(runner, "code", "tr", "-c", "cb.yaml", "-o", "taken") == (
+        1,
+        "",
+        "taken: the output folder is a file; remove it or choose another folder with -o\n",
+    )
+
+
+def test_coding_cli_unknown_model(project: Path, runner: CliRunner) -> None:
+    assert run(runner, "code", "tr", "-c", "cb.yaml", "--model", "nope_xx") == (
+        1,
+        "",
+        "cannot load spaCy pipeline 'nope_xx': it is neither an installed pipeline nor a "
+        "folder saved with nlp.to_disk; check the name or path, or leave out --model\n",
+    )
+
+
+def test_coding_interrupt_leaves_previous_outputs(project: Path) -> None:
+    code(["tr"], "cb.yaml", outdir="out")
+    before = {p.name: p.read_bytes() for p in (project / "out").iterdir()}
+
+    def interrupt(files: int, segments: int, hits: int) -> None:
+        raise KeyboardInterrupt
+
+    (project / "tr" / "a.txt").write_text("Anna: an idea\n\nBo: another idea\n", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        code(["tr"], "cb.yaml", outdir="out", progress=interrupt)
+    after = {p.name: p.read_bytes() for p in (project / "out").iterdir()}
+    assert after == before
+    assert sorted(p.name for p in project.iterdir()) == [".qca-cache", "cb.yaml", "out", "tr"]
+
+
+def test_coding_output_error_when_parent_is_not_writable(project: Path) -> None:
+    (project / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(OutputError) as info:
+        code(["tr"], "cb.yaml", outdir=project / "file" / "out")
+    assert info.value.lines()[0].startswith(f"{project / 'file' / 'out'}: cannot write")
+
+
+def test_coding_init_then_code_from_qca_yaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code_, stdout, stderr = run(runner, "init")
+    assert (code_, stdout) == (0, "")
+    assert stderr == (
+        "created codebooks/\n"
+        "created codebooks/starter.yaml\n"
+        "created overrides.yaml\n"
+        "created qca.yaml\n"
+        "created transcripts/\n"
+        "next: put transcripts in transcripts/, edit the codebook, then run qca code\n"
+    )
+    (tmp_path / "transcripts" / "a.txt").write_text(
+        "Interviewer: Any ideas?\n\nAnna: One idea: try out a new idea.\n", encoding="utf-8"
+    )
+    code_, stdout, stderr = run(runner, "code")
+    assert (code_, stdout) == (0, "")
+    assert stderr.splitlines()[0] == (
+        "coded 1 documents, 2 segments, 9 words: 3 hits in 1 segments -> qca-out"
+    )
+    assert (tmp_path / "qca-out" / "hits.csv").read_text().count("new_ideas") == 3
+
+
+def test_coding_init_refuses_to_overwrite(tmp_path: Path, runner: CliRunner) -> None:
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "qca.yaml").write_text("x: 1\n", encoding="utf-8")
+    code_, stdout, stderr = run(runner, "init", str(tmp_path / "p"))
+    assert (code_, stdout) == (1, "")
+    assert stderr == (
+        f"{tmp_path / 'p' / 'qca.yaml'}: already exists; qca init never overwrites: "
+        "move it away or choose another folder\n"
+    )
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == ["qca.yaml"]
+
+
+def test_coding_cli_without_paths_or_project(project: Path, runner: CliRunner) -> None:
+    assert run(runner, "code", "-c", "cb.yaml") == (
+        1,
+        "",
+        "no transcripts given: name files or folders (qca code PATH... -c CODEBOOK), "
+        "or run qca init to write a qca.yaml\n",
+    )
