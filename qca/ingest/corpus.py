@@ -260,13 +260,14 @@ class _Builder:
     def frames(self, participants: Participants | None) -> tuple[pd.DataFrame, pd.DataFrame]:
         import pandas as pd
 
-        documents = pd.DataFrame(self.documents, columns=list(DOCUMENT_COLUMNS))
-        segments = pd.DataFrame(self.segments, columns=list(SEGMENT_COLUMNS))
-        documents = documents.astype({CHARS: "int64", WORDS: "int64"})
-        segments = segments.astype(
-            {START: "int64", END: "int64", WORDS: "int64", IS_INTERVIEWER: "bool"}
+        dtypes = {CHARS: "int64", WORDS: "int64", START: "int64", END: "int64"}
+        dtypes |= {IS_INTERVIEWER: "bool", SPEAKER: "str"}
+        documents = pd.DataFrame(
+            {c: pd.Series(v, dtype=dtypes.get(c, "str")) for c, v in self.documents.items()}
         )
-        segments[SPEAKER] = pd.Series(self.segments[SPEAKER], dtype="str")
+        segments = pd.DataFrame(
+            {c: pd.Series(v, dtype=dtypes.get(c, "str")) for c, v in self.segments.items()}
+        )
         if self.has_seconds:
             for column, values in self.seconds.items():
                 segments[column] = pd.Series(values, dtype="float64")
