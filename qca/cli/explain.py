@@ -38,4 +38,4 @@ def explain_cli(
 
     coded = read_output(outdir if outdir is not None else default_output_folder())
     explanation = explain_segment(coded, segment_id, code=code)
-    Console(soft_wrap=True, highlight=False).print(render_explanation(explanation))
+    Console(highlight=False).print(render_explanation(explanation))
