@@ -134,7 +134,7 @@ def _paragraph_line(paragraph: Any, known: set[str]) -> str:
     return str(paragraph.text)
 
 
-def _row_line(row: Any, known: set[str]) -> str:
+def _row_cells(row: Any) -> list[str]:
     cells: list[str] = []
     seen: set[int] = set()
     for cell in row.cells:
@@ -145,12 +145,24 @@ def _row_line(row: Any, known: set[str]) -> str:
             cells.append(cell.text.strip())
     if len(cells) >= 3 and re.fullmatch(r"[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?", cells[0]):
         cells = cells[1:]  # a time column before the speaker
-    if len(cells) >= 2:
-        name = cells[0].rstrip(":").strip()
-        if is_label_name(name):
+    return cells
+
+
+def _table_lines(table: Any, known: set[str]) -> list[str]:
+    """Render a table: a speaker table (a name recurs in the first column) as turns."""
+    rows = [_row_cells(row) for row in table.rows]
+    firsts = [cells[0].rstrip(":").strip() for cells in rows if len(cells) >= 2]
+    names = {name for name in firsts if is_label_name(name)}
+    speaker_table = any(firsts.count(name) >= 2 for name in names) or bool(names & known)
+    lines = []
+    for cells in rows:
+        name = cells[0].rstrip(":").strip() if len(cells) >= 2 else ""
+        if speaker_table and name in names:
             known.add(name)
-            return f"{name}: " + "\n".join(cells[1:])
-    return "\n\n".join(cells)
+            lines.append(f"{name}: " + "\n".join(cells[1:]))
+        elif cells:
+            lines.append(" | ".join(cells))  # a metadata row: not a speaker label
+    return lines
 
 
 def read_docx(path: Path, data: bytes, options: IngestOptions) -> tuple[Document, list[Problem]]:
@@ -165,7 +177,7 @@ def read_docx(path: Path, data: bytes, options: IngestOptions) -> tuple[Document
         blocks: list[str] = []
         for item in word.iter_inner_content():
             if isinstance(item, Table):
-                blocks.extend(_row_line(row, known) for row in item.rows)
+                blocks.extend(_table_lines(item, known))
             else:
                 blocks.append(_paragraph_line(item, known))
     except SkipFile:
