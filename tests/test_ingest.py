@@ -154,6 +154,11 @@ def test_ingest_docx_bold_speakers_and_table(tmp_path: Path) -> None:
     table.cell(0, 1).text = "Anything else?"
     table.cell(1, 0).text = "Coach"
     table.cell(1, 1).text = "No."
+    metadata = document.add_table(rows=2, cols=2)
+    metadata.cell(0, 0).text = "Date"
+    metadata.cell(0, 1).text = "12 March"
+    metadata.cell(1, 0).text = "Site"
+    metadata.cell(1, 1).text = "Eksjö"
     path = tmp_path / "fg.docx"
     document.save(str(path))
     segments = read_transcripts([path])
@@ -162,7 +167,7 @@ def test_ingest_docx_bold_speakers_and_table(tmp_path: Path) -> None:
         "What helped?",
         "The network.\n\nIt really did.",
         "Anything else?",
-        "No.",
+        "No.\n\nDate | 12 March\n\nSite | Eksjö",
     ]
 
 
