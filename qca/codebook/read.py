@@ -34,6 +34,12 @@ from qca.codebook.schema import (
 )
 from qca.errors import CodebookError, Problem, Severity
 
+_OTHER_FORMATS = {
+    ".dic": "LIWC dictionary",
+    ".dicx": "LIWC-22 dictionary",
+    ".cat": "WordStat dictionary",
+    ".qdc": "REFI-QDA codebook",
+}
 _COLOR = re.compile(r"^#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$")
 
 
@@ -97,9 +103,28 @@ def load_codebook(path: str | Path) -> tuple[Codebook | None, list[Problem]]:
         return None, [Problem(shown, "is a folder, not a codebook file; name a .yaml file")]
     except OSError as exc:
         return None, [Problem(shown, f"cannot read the file: {exc.strerror}")]
+    other = _OTHER_FORMATS.get(file.suffix.lower())
+    if other is not None:
+        return None, [
+            Problem(
+                shown,
+                f"this is a {other}, not a qca codebook; convert it first: "
+                f"qca codebook convert {shown} -o {file.stem}.yaml",
+            )
+        ]
     located, problems = _parse(raw, shown)
     if located is None:
         return None, problems
+    if "themes" not in located.data and "name" not in located.data:
+        return None, [
+            Problem(
+                shown,
+                "no `name:` and no `themes:`; if this is a quanteda dictionary, convert it: "
+                f"qca codebook convert {shown} -o {file.stem}.qca.yaml",
+                1,
+                1,
+            )
+        ]
     model, schema_problems = _schema_problems(located, shown)
     problems = schema_problems + _content_problems(located, shown, schema_problems)
     problems.sort(key=lambda p: (p.line or 0, p.col or 0, not p.is_error))
