@@ -37,7 +37,9 @@ FormatOption = Annotated[
 ]
 OutputOption = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Write the table to FILE instead of stdout.", dir_okay=False),
+    typer.Option(
+        "--output", "-o", help="Write the table to FILE instead of stdout.", dir_okay=False
+    ),
 ]
 StrictOption = Annotated[
     bool, typer.Option("--strict", help="Stop at the first problem instead of skipping the file.")
@@ -58,7 +60,7 @@ def resolve_format(fmt: TableFormat | None, output: Path | None = None) -> str:
     return "table" if sys.stdout.isatty() else "csv"
 
 
-def emit_table(frame: "pd.DataFrame", fmt: str, output: Path | None, *, title: str = "") -> None:
+def emit_table(frame: pd.DataFrame, fmt: str, output: Path | None, *, title: str = "") -> None:
     """Write *frame* to *output* or stdout in *fmt*; ``table`` renders with rich."""
     if fmt == "table":
         from rich.console import Console
