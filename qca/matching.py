@@ -551,23 +551,35 @@ def _match_patterns(
     bounds = tokens.bounds.tolist()
     starts = tokens.starts.tolist()
     ends = tokens.ends.tolist()
+    if not starts:
+        return
+    # One Doc for the whole batch (per-Doc overhead dominates on short segments);
+    # a match that crosses from one segment into the next is dropped.
+    words: list[str] = []
+    spaces: list[bool] = []
+    owner: list[int] = []
     for k, text in enumerate(texts):
         first, last = bounds[k], bounds[k + 1]
-        if first == last:
+        words += [text[s:e] for s, e in zip(starts[first:last], ends[first:last], strict=True)]
+        spaces += [ends[i] < starts[i + 1] for i in range(first, last - 1)] + [True]
+        owner += [k] * (last - first)
+    sentence_starts = tokens.sentence_starts.tolist()
+    for k in range(len(texts)):
+        if bounds[k] < bounds[k + 1]:
+            sentence_starts[bounds[k]] = True
+    doc = Doc(
+        vocab,
+        words=words,
+        spaces=spaces,
+        lemmas=tokens.lemmas,
+        sent_starts=sentence_starts,
+    )
+    for match_id, a, b in matcher(doc):
+        i, j = a, b - 1
+        if owner[i] != owner[j]:
             continue
-        words = [text[s:e] for s, e in zip(starts[first:last], ends[first:last], strict=True)]
-        spaces = [ends[i] < starts[i + 1] for i in range(first, last - 1)] + [False]
-        doc = Doc(
-            vocab,
-            words=words,
-            spaces=spaces,
-            lemmas=tokens.lemmas[first:last],
-            sent_starts=[bool(x) for x in tokens.sentence_starts[first:last]],
-        )
-        for match_id, a, b in matcher(doc):
-            code, order, rule_text, _ = rules.patterns[int(vocab.strings[match_id])]
-            i, j = first + a, first + b - 1
-            hits.add(k, (code, order, "pattern", rule_text), (starts[i], ends[j], i))
+        code, order, rule_text, _ = rules.patterns[int(vocab.strings[match_id])]
+        hits.add(owner[i], (code, order, "pattern", rule_text), (starts[i], ends[j], i))
 
 
 def _finish(
