@@ -191,3 +191,40 @@ def test_codebook_check_without_patterns_does_not_import_spacy(codebook_file: Pa
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "0 False"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "name: x\nthemes:\n  a:\n    codes:\n      b:\n        definition: B.\n"
+            "        patterns: [[{LOWER: {REGEX: '('}}]]\n",
+            "x.yaml:7:20: themes.a.codes.b.patterns[0]: invalid token pattern: missing ), "
+            "unterminated subpattern at position 0 (see spaCy's Matcher docs)",
+        ),
+        (
+            "---\n...\n",
+            "x.yaml:1:1: the codebook is empty; start with `name:` and `themes:` "
+            "(see docs/codebook.md)",
+        ),
+        (
+            "name: x\nthemes:\n  a:\n    codes:\n      b: [drive]\n",
+            "x.yaml:5:10: themes.a.codes.b: expected a mapping of `key: value` lines, got a list "
+            "(indent the keys under this one)",
+        ),
+    ],
+)
+def test_codebook_check_odd_input_gives_one_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, expected: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("x.yaml").write_text(text, encoding="utf-8")
+    assert [str(p) for p in check_codebook("x.yaml")] == [expected]
+
+
+@pytest.mark.parametrize("suffix", [".dic", ".cat"])
+def test_codebook_check_points_dictionaries_at_convert(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"d{suffix}"
+    path.write_text("%\n1\ta\n%\nw\t1\n", encoding="utf-8")
+    [problem] = check_codebook(path)
+    assert str(problem).endswith(f"convert it first: qca codebook convert {path} -o d.yaml")

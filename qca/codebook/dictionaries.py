@@ -190,17 +190,28 @@ def _read_quanteda(raw: bytes, shown: str) -> tuple[list[Category], list[Problem
             ]
         )
 
+    problems: list[Problem] = []
+
     def category(name: str, value: object) -> Category:
         node = Category(name)
         items = value if isinstance(value, list) else [value]
         for item in items:
             if isinstance(item, dict):
                 node.children.extend(category(key, sub) for key, sub in item.items())
-            elif isinstance(item, str) and item.strip():
-                node.entries.append(item.strip())
+            elif isinstance(item, str):
+                if item.strip():
+                    node.entries.append(item.strip())
+            else:
+                problems.append(
+                    Problem(
+                        shown,
+                        f"a nested list under `{name}` is neither an entry nor a key; ignored",
+                        severity="warning",
+                    )
+                )
         return node
 
-    return [category(key, value) for key, value in data.items()], []
+    return [category(key, value) for key, value in data.items()], problems
 
 
 _LIWC_ID = re.compile(r"^\d+$")
@@ -232,7 +243,13 @@ def _read_liwc(raw: bytes, shown: str) -> tuple[list[Category], list[Problem]]:
         parts = line.strip().split(None, 1)
         if len(parts) < 2 or not _LIWC_ID.match(parts[0]):
             problems.append(
-                Problem(shown, "category line is not `number<TAB>name`; skipped", index + 1, 1)
+                Problem(
+                    shown,
+                    "category line is not `number<TAB>name`; skipped",
+                    index + 1,
+                    1,
+                    severity="warning",
+                )
             )
             continue
         node = Category(parts[1].strip())

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from yaml.nodes import ScalarNode
 
 from qca.codebook._yaml import KeyPath, Located, YamlProblem, compose, format_path, locate
 from qca.codebook._yaml import tab_indent as find_tab_indent
@@ -156,7 +157,7 @@ def _parse(raw: bytes, shown: str) -> tuple[Located | None, list[Problem]]:
         root = compose(text)
     except YamlProblem as exc:
         return None, [Problem(shown, exc.message, exc.line, exc.col)]
-    if root is None:
+    if root is None or (isinstance(root, ScalarNode) and root.tag.endswith(":null")):
         return None, [
             Problem(
                 shown,
@@ -340,7 +341,7 @@ def _content_problems(located: Located, shown: str, earlier: list[Problem]) -> l
         for theme_id, theme in themes.items():
             if isinstance(theme, dict):
                 _check_color(theme, ("themes", theme_id), add)
-            if not isinstance(theme, dict) or not theme.get("codes"):
+            if theme is None or (isinstance(theme, dict) and not theme.get("codes")):
                 add(
                     ("themes", theme_id),
                     "theme has no codes (add `codes:`)",
@@ -382,7 +383,9 @@ def _code_sites(data: Mapping[str, Any]) -> Iterator[_CodeSite]:
         if not isinstance(codes, dict):
             return
         for key, raw in codes.items():
-            raw = raw if isinstance(raw, dict) else {}
+            if raw is not None and not isinstance(raw, dict):
+                continue  # the schema phase reports the wrong type
+            raw = raw or {}
             code_id = f"{parent}.{key}" if parent else key
             children = raw.get("codes")
             is_leaf = not (isinstance(children, dict) and children)
@@ -506,7 +509,7 @@ def validate_patterns(
             matcher.add("check", [pattern])
         except MatchPatternError as exc:
             out.extend(_pattern_errors(path, str(exc)))
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, re.error) as exc:
             text = str(exc).splitlines()[0]
             out.append((path, f"invalid token pattern: {text} (see spaCy's Matcher docs)"))
         else:
