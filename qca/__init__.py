@@ -37,7 +37,7 @@ _EXPORTS: dict[str, str] = {
     "theme_table": "qca.themes",
     "presence_matrix": "qca.themes",
     "quotes": "qca.themes",
-    "agreement": "qca.agreement",
+    "measure_agreement": "qca.agreement",
     "read_coding": "qca.agreement",
     "read_matrix": "qca.agreement",
     "Coding": "qca.agreement",

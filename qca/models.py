@@ -187,10 +187,10 @@ AGREEMENT_MEASURES: tuple[str, ...] = (
     KRIPPENDORFF_ALPHA,
     GWET_AC1,
 )
-#: ``agreement(...)`` without gold: these columns (with ``_low``/``_high`` after each
+#: ``measure_agreement(...)`` without gold: these columns (with ``_low``/``_high`` after each
 #: measure when bootstrapped).
 AGREEMENT_COLUMNS: tuple[str, ...] = (CODE, N_UNITS, *AGREEMENT_MEASURES, VERDICT)
-#: ``agreement(..., gold=NAME)``: one row per (coder, code) against the gold coding.
+#: ``measure_agreement(..., gold=NAME)``: one row per (coder, code) against the gold coding.
 GOLD_MEASURES: tuple[str, ...] = (
     PRECISION,
     RECALL,

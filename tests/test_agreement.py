@@ -12,9 +12,9 @@ import pytest
 import qca
 from qca.agreement import (
     AgreementError,
-    agreement,
     agreement_warnings,
     disagreements,
+    measure_agreement,
     read_coding,
     read_matrix,
 )
@@ -128,7 +128,7 @@ def _matrix_from_table(table: list[list[int]]) -> str:
 def _nominal(tmp_path: Path, text: str) -> pd.Series:
     path = tmp_path / "matrix.csv"
     path.write_text(text, encoding="utf-8")
-    table = agreement(read_matrix(path))
+    table = measure_agreement(read_matrix(path))
     return table.set_index(CODE).loc[NOMINAL_ROW]
 
 
@@ -235,7 +235,7 @@ def two_coders(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_agreement_long_and_onehot_per_code(two_coders: tuple[Path, Path]) -> None:
     a, b = (read_coding(p) for p in two_coders)
-    table = agreement([a, b]).set_index(CODE)
+    table = measure_agreement([a, b]).set_index(CODE)
     assert list(table.index) == ["ideas", "will", MICRO_ROW, MACRO_ROW]
     assert table.loc["will", PERCENT_AGREEMENT] == 0.75
     assert table.loc["will", COHEN_KAPPA] == pytest.approx(0.5)
@@ -243,16 +243,16 @@ def test_agreement_long_and_onehot_per_code(two_coders: tuple[Path, Path]) -> No
     assert table.loc[MICRO_ROW, PERCENT_AGREEMENT] == pytest.approx(6 / 8)
 
 
-def test_agreement_callable_module(two_coders: tuple[Path, Path]) -> None:
+def test_agreement_public_api(two_coders: tuple[Path, Path]) -> None:
     codings = [qca.read_coding(p) for p in two_coders]
-    pd.testing.assert_frame_equal(qca.agreement(codings), agreement(codings))
+    pd.testing.assert_frame_equal(qca.measure_agreement(codings), measure_agreement(codings))
 
 
 @pytest.mark.parametrize("seed", [3])
 def test_agreement_bootstrap_deterministic(two_coders: tuple[Path, Path], seed: int) -> None:
     codings = [read_coding(p) for p in two_coders]
-    first = agreement(codings, bootstrap=50, seed=seed)
-    pd.testing.assert_frame_equal(first, agreement(codings, bootstrap=50, seed=seed))
+    first = measure_agreement(codings, bootstrap=50, seed=seed)
+    pd.testing.assert_frame_equal(first, measure_agreement(codings, bootstrap=50, seed=seed))
     assert "krippendorff_alpha_low" in first.columns
     row = first.set_index(CODE).loc[MICRO_ROW]
     assert row["percent_agreement_low"] <= row[PERCENT_AGREEMENT] <= row["percent_agreement_high"]
@@ -284,7 +284,7 @@ def test_agreement_gold_matches_sklearn() -> None:
         )
         for name, f in frames.items()
     ]
-    table = agreement(codings, gold="gold").set_index(CODE)
+    table = measure_agreement(codings, gold="gold").set_index(CODE)
     p, r, f, _ = metrics.precision_recall_fscore_support(
         gold, auto, average=None, zero_division=np.nan
     )
@@ -300,14 +300,14 @@ def test_agreement_gold_matches_sklearn() -> None:
 
 def test_agreement_document_unit(two_coders: tuple[Path, Path]) -> None:
     codings = [read_coding(p) for p in two_coders]
-    table = agreement(codings, unit="document").set_index(CODE)
+    table = measure_agreement(codings, unit="document").set_index(CODE)
     assert table.loc["will", PERCENT_AGREEMENT] == 1.0
     assert table.loc["ideas", PERCENT_AGREEMENT] == 0.5  # b never codes ideas in d1
 
 
 def test_agreement_exclude_uncoded(two_coders: tuple[Path, Path]) -> None:
     codings = [read_coding(p) for p in two_coders]
-    table = agreement(codings, exclude_uncoded=True).set_index(CODE)
+    table = measure_agreement(codings, exclude_uncoded=True).set_index(CODE)
     assert table.loc[MICRO_ROW, "units"] == 3
 
 
@@ -335,7 +335,7 @@ def test_agreement_error_no_common_units(tmp_path: Path) -> None:
     a = _write(tmp_path / "a.csv", "unit_id,code\nu1,will\n")
     b = _write(tmp_path / "b.csv", "unit_id,code\nx1,will\n")
     with pytest.raises(AgreementError) as info:
-        agreement([read_coding(f"A={a}"), read_coding(f"B={b}")])
+        measure_agreement([read_coding(f"A={a}"), read_coding(f"B={b}")])
     assert info.value.lines()[0] == (
         f"{a.as_posix()}: A: shares no units with the other inputs; check that all inputs use "
         "the same unit ids (segment ids, or the same --id-column) and --unit"
@@ -345,13 +345,13 @@ def test_agreement_error_no_common_units(tmp_path: Path) -> None:
 def test_agreement_error_single_coder(tmp_path: Path) -> None:
     a = _write(tmp_path / "a.csv", "unit_id,code\nu1,will\n")
     with pytest.raises(AgreementError, match="agreement needs two or more codings, got 1"):
-        agreement([read_coding(f"A={a}")])
+        measure_agreement([read_coding(f"A={a}")])
 
 
 def test_agreement_error_unknown_gold(two_coders: tuple[Path, Path]) -> None:
     codings = [read_coding(p) for p in two_coders]
     with pytest.raises(AgreementError, match="unknown --gold 'human'"):
-        agreement(codings, gold="human")
+        measure_agreement(codings, gold="human")
 
 
 def test_agreement_error_onehot_cells(tmp_path: Path) -> None:

@@ -1,22 +1,13 @@
-"""Agreement between codings: readers, coefficients and comparison tables (``qca agree``).
-
-``qca.agreement(codings, ...)`` works both as this package's :func:`agreement`
-function and through the package itself (the module is callable), because the
-package and its main function share the name the public API promises.
-"""
+"""Agreement between codings: readers, coefficients and comparison tables (``qca agree``)."""
 
 from __future__ import annotations
 
-import sys
-import types
-from typing import Any
-
 from qca.agreement.compare import (
     UNIT_LEVELS,
-    agreement,
     agreement_warnings,
     align_codes,
     disagreements,
+    measure_agreement,
     verdict,
 )
 from qca.agreement.readers import (
@@ -34,21 +25,11 @@ __all__ = [
     "AgreementError",
     "Coding",
     "ReadOptions",
-    "agreement",
     "agreement_warnings",
     "align_codes",
     "disagreements",
+    "measure_agreement",
     "read_coding",
     "read_matrix",
     "verdict",
 ]
-
-
-class _CallableModule(types.ModuleType):
-    """Lets ``qca.agreement(...)`` call :func:`agreement` once the package is imported."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return agreement(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -329,7 +329,7 @@ def _table(
     return point
 
 
-def agreement(
+def measure_agreement(
     codings: Sequence[Coding],
     *,
     gold: str | None = None,
@@ -360,7 +360,7 @@ def agreement(
         AgreementError: Fewer than two codings, no units in common, an unknown gold name.
 
     Examples:
-        >>> table = agreement([read_coding("a.csv"), read_coding("b.csv")])  # doctest: +SKIP
+        >>> table = measure_agreement([read_coding("a.csv"), read_coding("b.csv")])  # doctest: +SKIP
     """
     import pandas as pd
 

@@ -216,9 +216,9 @@ def agree_cli(
     """
     from qca.agreement import (
         ReadOptions,
-        agreement,
         agreement_warnings,
         disagreements,
+        measure_agreement,
         read_coding,
         read_matrix,
     )
@@ -251,7 +251,7 @@ def agree_cli(
         )
         title = f"Disagreements on {show_disagreements}"
     else:
-        table = agreement(
+        table = measure_agreement(
             codings,
             gold=gold,
             unit=unit.value,
