@@ -224,3 +224,38 @@ TURNS = "turns"
 WARNINGS = "warnings"
 #: ``qca ingest`` summary table (speakers = distinct speaker labels / respondents).
 INGEST_SUMMARY_COLUMNS: tuple[str, ...] = (DOCUMENT, FORMAT, SPEAKERS, TURNS, WORDS, WARNINGS)
+
+
+# --- overrides.yaml: manual decisions (qca.overrides, `qca override`, `qca review`) ---
+#: Keys of one decision in overrides.yaml, and the columns of ``qca override list``.
+SEGMENT = "segment"
+ACTION = "action"
+DATE = "date"
+NOTE = "note"
+HASH = "hash"
+EXCERPT = "excerpt"
+ACTIONS: tuple[str, ...] = ("add", "remove", "accept")
+OVERRIDE_COLUMNS: tuple[str, ...] = (SEGMENT, CODE, ACTION, CODER, DATE, NOTE, HASH, EXCERPT)
+#: ``qca override check``: one row per decision with its status and where it applies now.
+STATUS = "status"
+#: ok: applies as recorded; moved: the text is now at another segment id (applied there);
+#: changed: the segment's text changed; gone: the segment or its document is gone;
+#: unknown_code: the code left the codebook. The last three are stale (not applied).
+OVERRIDE_STATUSES: tuple[str, ...] = ("ok", "moved", "changed", "gone", "unknown_code")
+NEAREST = "nearest"
+CHECK_COLUMNS: tuple[str, ...] = (SEGMENT, CODE, ACTION, STATUS, NEAREST, EXCERPT)
+#: ``qca override stats``: per code, auto-coded segments and the review of them.
+REVIEWED = "reviewed"
+ACCEPTED = "accepted"
+REJECTED = "rejected"
+ADDED = "added"
+OVERRIDE_STATS_COLUMNS: tuple[str, ...] = (
+    THEME,
+    CODE,
+    SEGMENTS,
+    REVIEWED,
+    ACCEPTED,
+    REJECTED,
+    ADDED,
+    PRECISION,
+)
