@@ -42,6 +42,12 @@ class IngestOptions:
     encoding: str | None = None
     strict: bool = False
 
+    def __post_init__(self) -> None:
+        # Scripts often pass a plain string; the readers need a Path.
+        if self.participants is not None and not isinstance(self.participants, Path):
+            object.__setattr__(self, "participants", Path(self.participants))
+        object.__setattr__(self, "interviewer_labels", tuple(self.interviewer_labels))
+
 
 @dataclass(frozen=True)
 class Batch:
