@@ -18,7 +18,9 @@ def _blocks(page: str) -> list[str]:
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_docs_python_examples_run(page: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_docs_python_examples_run(
+    page: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     blocks = _blocks(page)
     assert blocks, f"{page} has no python examples"
     # Run in a scratch folder that sees the repository's demo corpus and codebooks,
