@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-PAGES = ["docs/python-api.md"]
+PAGES = ["README.md", "docs/python-api.md"]
 
 
 def _blocks(page: str) -> list[str]:
