@@ -75,6 +75,8 @@ class CodeOptions:
         cache: Keep token arrays in the cache folder, so re-coding skips tokenisation.
         cache_dir: The cache folder; default ``.qca-cache`` next to the output folder
             (in the working folder when nothing is written).
+        overrides: The overrides file whose manual decisions to apply (``qca override``);
+            None applies none.
     """
 
     ingest: IngestOptions = field(default_factory=IngestOptions)
@@ -84,6 +86,7 @@ class CodeOptions:
     jobs: int = 1
     cache: bool = True
     cache_dir: Path | None = None
+    overrides: Path | None = None
 
 
 @dataclass
@@ -406,8 +409,17 @@ def code_batches(
 
         nonempty = [f for f in hit_frames if not f.empty]
         hits = sort_hits(pd.concat(nonempty, ignore_index=True)) if nonempty else empty_hits()
-        # Hook point for manual decisions (qca override): codings = apply_overrides(codings, ...).
         codings = codings_from_hits(hits)
+        if options.overrides is not None:  # manual decisions (qca override, issue #6)
+            from qca.overrides import apply_overrides_file
+
+            codings, found = apply_overrides_file(
+                options.overrides,
+                codings,
+                parts.parts if parts.folder is not None else parts.frame(),
+                {c.id: c.theme for c in codebook.codes()},
+            )
+            problems.extend(found)
         codebook_info, themes, codes = _codebook_manifest(codebook)
         manifest: dict[str, Any] = {
             "format": RUN_FORMAT,
