@@ -17,7 +17,8 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/qca code transcripts --participants transcripts/participants.csv -c codebooks/esther.yaml -o qca-out
-	$(BIN)/qca themes qca-out --by role --format table
+	$(BIN)/qca themes qca-out --format table
+	$(BIN)/qca themes qca-out --by role --measure mentions --format table
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -36,7 +37,17 @@ def render_frame(frame: pd.DataFrame, *, title: str = "") -> Table:
     return table
 
 
-BAR_WIDTH = 20
+BAR_WIDTH = 8
+
+#: Terminal headers of the measures (csv, json etc. keep the column names); they wrap at spaces.
+MEASURE_HEADERS = {
+    "mentions": "mentions",
+    "segments": "segments",
+    "documents": "docs",
+    "speakers": "speakers",
+    "pct_segments": "% of segments",
+    "per_1000_words": "per 1,000 words",
+}
 
 
 def _bar(value: float, largest: float) -> str:
@@ -45,10 +56,17 @@ def _bar(value: float, largest: float) -> str:
     return "█" * min(BAR_WIDTH, max(1, round(BAR_WIDTH * value / largest)))
 
 
+def _header_width(header: str) -> int:
+    return max(len(word) for word in header.split())
+
+
 def render_theme_table(
     frame: pd.DataFrame, *, bar: str | None = None, by: str | None = None, title: str = ""
-) -> Table:
+) -> Table | Group:
     """A theme table: theme rows in bold, their codes indented under them, an inline bar.
+
+    With *by*, a cross-tab per measure instead: one column per group, then the total
+    (the long table that csv/json get does not fit a terminal).
 
     Args:
         frame: The output of :func:`qca.themes.theme_table` (``theme, code, [by], measures``).
@@ -56,33 +74,68 @@ def render_theme_table(
         by: The group column, when the table was made with ``by``.
         title: The table's title.
     """
-    from qca.models import CODE, THEME, TOTAL_GROUP
+    from qca.models import CODE, THEME
 
     measures = [c for c in frame.columns if c not in (THEME, CODE, by)]
+    if by is not None:
+        return _render_crosstabs(frame, by=by, measures=measures, title=title)
     bar = bar if bar in measures else (measures[0] if measures else None)
     table = Table(title=title or None, show_lines=False)
-    # Labels and numbers never wrap (headers may); on a narrow terminal the bar is cropped first.
+    # Labels, numbers and bars never wrap or crop (a cropped bar would misstate the scale);
+    # on a narrow terminal the measure headers wrap at spaces instead.
     table.add_column("theme / code", no_wrap=True)
-    if by is not None:
-        table.add_column(str(by), no_wrap=True)
     for measure in measures:
+        header = MEASURE_HEADERS.get(str(measure), str(measure))
         widest = max((len(_cell(v)) for v in frame[measure]), default=1)
-        table.add_column(str(measure), justify="right", min_width=widest)
+        table.add_column(header, justify="right", min_width=max(widest, _header_width(header)))
     if bar is not None:
-        table.add_column("", overflow="crop", min_width=1)
-        scale = frame if by is None else frame[frame[by] != TOTAL_GROUP]
-        largest = float(scale[bar].max()) if len(scale) else 0.0
+        table.add_column("", no_wrap=True, min_width=BAR_WIDTH)
+        largest = float(frame[bar].max()) if len(frame) else 0.0
     for row in frame.to_dict("records"):
-        is_theme = not row[CODE]
-        label = escape(str(row[THEME])) if is_theme else "  " + escape(str(row[CODE]))
-        cells = [label]
-        if by is not None:
-            cells.append(escape(str(row[by])))
+        cells = [_theme_label(row)]
         cells += [_cell(row[m]) for m in measures]
         if bar is not None:
             cells.append(_bar(float(row[bar]), largest))
-        table.add_row(*cells, style="bold" if is_theme else None)
+        table.add_row(*cells, style="bold" if not row[CODE] else None)
     return table
+
+
+def _theme_label(row: Mapping[Any, Any]) -> str:
+    from qca.models import CODE, THEME
+
+    return escape(str(row[THEME])) if not row[CODE] else "  " + escape(str(row[CODE]))
+
+
+def _render_crosstabs(frame: pd.DataFrame, *, by: str, measures: list[str], title: str) -> Group:
+    from rich.console import Group
+
+    from qca.models import CODE, THEME, TOTAL_GROUP
+
+    groups = [g for g in dict.fromkeys(frame[by]) if g != TOTAL_GROUP]
+    groups.append(TOTAL_GROUP)
+    rows = list(dict.fromkeys(zip(frame[THEME], frame[CODE], strict=True)))
+    values = {
+        (t, c, g): row
+        for t, c, g, row in zip(
+            frame[THEME], frame[CODE], frame[by], frame.to_dict("records"), strict=True
+        )
+    }
+    tables = []
+    for measure in measures:
+        header = MEASURE_HEADERS.get(str(measure), str(measure))
+        table = Table(title=f"{title}: {header} by {by}".lstrip(": "), show_lines=False)
+        table.add_column("theme / code", no_wrap=True)
+        for group in groups:
+            label = escape(str(group))
+            table.add_column(label, justify="right", min_width=_header_width(label))
+        for theme, code in rows:
+            cells = [_theme_label({THEME: theme, CODE: code})]
+            for group in groups:
+                row = values.get((theme, code, group))
+                cells.append(_cell(row[measure]) if row is not None else "")
+            table.add_row(*cells, style="bold" if not code else None)
+        tables.append(table)
+    return Group(*tables)
 
 
 def render_quotes(frame: pd.DataFrame, *, title: str = "quotes") -> Group:

@@ -115,19 +115,40 @@ def test_themes_cli_xlsx_same_numbers_as_csv(
 def test_themes_cli_terminal_table(coded: Path, runner: CliRunner) -> None:
     result = runner.invoke(app, ["themes", "-f", "table", "-m", "mentions,pct_segments"])
     assert result.exit_code == 0
+    # The bar is 8 blocks for the largest mentions (6): 4 -> 5, 3 -> 4, 2 -> 3.
     assert result.stdout == (
-        "                              themes                               \n"
-        "┏━━━━━━━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━┓\n"
-        "┃ theme / code   ┃ mentions ┃ pct_segments ┃                      ┃\n"
-        "┡━━━━━━━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━┩\n"
-        "│ will           │        6 │        57.14 │ ████████████████████ │\n"
-        "│   motivation   │        4 │        42.86 │ █████████████        │\n"
-        "│   commitment   │        2 │        28.57 │ ███████              │\n"
-        "│ ideas          │        3 │        28.57 │ ██████████           │\n"
-        "│   idea_sharing │        3 │        28.57 │ ██████████           │\n"
-        "│ sustain        │        0 │         0.00 │                      │\n"
-        "│   routines     │        0 │         0.00 │                      │\n"
-        "└────────────────┴──────────┴──────────────┴──────────────────────┘\n"
+        "                         themes                         \n"
+        "┏━━━━━━━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━━━━━━━┳━━━━━━━━━━┓\n"
+        "┃ theme / code   ┃ mentions ┃ % of segments ┃          ┃\n"
+        "┡━━━━━━━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━━━━━╇━━━━━━━━━━┩\n"
+        "│ will           │        6 │         57.14 │ ████████ │\n"
+        "│   motivation   │        4 │         42.86 │ █████    │\n"
+        "│   commitment   │        2 │         28.57 │ ███      │\n"
+        "│ ideas          │        3 │         28.57 │ ████     │\n"
+        "│   idea_sharing │        3 │         28.57 │ ████     │\n"
+        "│ sustain        │        0 │          0.00 │          │\n"
+        "│   routines     │        0 │          0.00 │          │\n"
+        "└────────────────┴──────────┴───────────────┴──────────┘\n"
+    )
+
+
+def test_themes_cli_terminal_crosstab(coded: Path, runner: CliRunner) -> None:
+    # Same numbers as tests/cases/themes-by-role/expected.csv, one column per group.
+    result = runner.invoke(app, ["themes", "-f", "table", "--by", "role", "-m", "mentions"])
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "           themes: mentions by role           \n"
+        "┏━━━━━━━━━━━━━━━━┳━━━━━━━┳━━━━━━━━━┳━━━━━━━━━┓\n"
+        "┃ theme / code   ┃ coach ┃ faculty ┃ (total) ┃\n"
+        "┡━━━━━━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━━╇━━━━━━━━━┩\n"
+        "│ will           │     6 │       0 │       6 │\n"
+        "│   motivation   │     4 │       0 │       4 │\n"
+        "│   commitment   │     2 │       0 │       2 │\n"
+        "│ ideas          │     1 │       2 │       3 │\n"
+        "│   idea_sharing │     1 │       2 │       3 │\n"
+        "│ sustain        │     0 │       0 │       0 │\n"
+        "│   routines     │     0 │       0 │       0 │\n"
+        "└────────────────┴───────┴─────────┴─────────┘\n"
     )
 
 
