@@ -50,6 +50,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "themes",
     "show",
     "explain",
+    "override",
+    "review",
     "agree",
 )
 

@@ -24,6 +24,7 @@ from qca.cli._options import (
 
 if TYPE_CHECKING:
     from qca.coding import CodeResult
+    from qca.project import Project
 
 
 class _Progress:
@@ -84,6 +85,20 @@ def summary_lines(result: CodeResult, outdir: Path) -> list[str]:
     return lines
 
 
+def _overrides_file(given: Path | None, project: Project | None) -> Path | None:
+    """Return the overrides file to apply (checked now, so a malformed one stops the run early)."""
+    from qca.models import OVERRIDES_FILE
+    from qca.overrides import read_overrides
+
+    if given is not None and not given.is_file():
+        raise fail(f"{given}: no such overrides file; check the path, or drop --overrides")
+    path = given or (project.overrides if project else None) or Path(OVERRIDES_FILE)
+    if not path.is_file():
+        return None
+    read_overrides(path)
+    return path
+
+
 @app.command("code")
 @reports_errors
 def code_cli(
@@ -142,6 +157,15 @@ def code_cli(
         bool, typer.Option("--no-cache", help="Do not read or write the token cache .qca-cache/.")
     ] = False,
     strict: StrictOption = False,
+    overrides: Annotated[
+        Path | None,
+        typer.Option(
+            "--overrides",
+            help="Manual decisions to apply (qca override). Default: the file qca.yaml names, "
+            "else overrides.yaml if it exists.",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Code transcripts with a codebook; write hits, codings, segments and run.json.
 
@@ -187,6 +211,7 @@ def code_cli(
         model=model,
         jobs=jobs,
         cache=not no_cache,
+        overrides=_overrides_file(overrides, project),
     )
     progress = _Progress()
     try:
