@@ -41,6 +41,9 @@ _EXPORTS: dict[str, str] = {
     "read_coding": "qca.agreement",
     "read_matrix": "qca.agreement",
     "Coding": "qca.agreement",
+    "export_qdpx": "qca.export.qdpx",
+    "read_qdpx": "qca.refi",
+    "import_qdpx": "qca.refi",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -224,9 +224,9 @@ def _parse(raw: bytes, shown: str) -> Element:
         ) from None
     except ParseError as exc:
         line, col = exc.position
-        raise RefiError(
-            problems=[Problem(shown, f"not valid XML: {exc.msg}", line, col + 1)]
-        ) from None
+        reason = str(exc.msg).split(":", 1)[0]
+        message = f"not valid XML ({reason}); is this a REFI-QDA project? export it again"
+        raise RefiError(problems=[Problem(shown, message, line, col + 1)]) from None
 
 
 # --- XML helpers --------------------------------------------------------------------------

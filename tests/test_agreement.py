@@ -366,9 +366,10 @@ def test_agreement_error_onehot_cells(tmp_path: Path) -> None:
     ]
 
 
-def test_agreement_read_qdpx_not_yet(tmp_path: Path) -> None:
+def test_agreement_read_qdpx_goes_to_the_refi_reader(tmp_path: Path) -> None:
+    # Issue #8: a .qdpx is read by qca.refi (tests/test_refi.py covers real projects).
     path = _write(tmp_path / "p.qdpx", "")
-    with pytest.raises(AgreementError, match="REFI-QDA project is not supported yet"):
+    with pytest.raises(qca.QcaError, match="not valid XML"):
         read_coding(path)
 
 

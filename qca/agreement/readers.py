@@ -328,18 +328,18 @@ def read_csv_coding(path: Path, *, name: str, options: ReadOptions) -> Coding:
     return read_onehot(frame, path, name=name, options=options)
 
 
-def _not_yet(path: Path, *, name: str, options: ReadOptions) -> Coding:
-    raise _error(
-        path.as_posix(),
-        "reading one coder of a REFI-QDA project is not supported yet; "
-        "export that coder's codings as a unit_id,code CSV",
-    )
+def _read_refi(path: Path | str, *, name: str, options: ReadOptions | None = None) -> Coding:
+    """Read one coder of a REFI-QDA project or imported folder (``PATH#CODER``; issue #8)."""
+    from qca.refi import read_refi_coding
+
+    return read_refi_coding(path, name=name)
 
 
 #: Readers by file suffix; a folder is always a qca output folder.
 READERS: dict[str, Callable[..., Coding]] = {
     ".csv": read_csv_coding,
-    ".qdpx": _not_yet,
+    ".qdpx": _read_refi,
+    ".qde": _read_refi,
 }
 
 
@@ -360,6 +360,10 @@ def read_coding(argument: str | Path, *, options: ReadOptions | None = None) -> 
     if auto:
         raw = raw.rstrip("/")[: -len(AUTO_SUFFIX)]
     path = Path(raw)
+    base, sep, _coder = raw.rpartition("#")
+    if sep and not path.exists() and Path(base).exists():
+        # PATH#CODER: one coder of a REFI-QDA project or of an imported folder.
+        return _read_refi(raw, name=name)
     if path.is_dir():
         return read_output_coding(path, name=name, auto=auto)
     if not path.exists():

@@ -53,6 +53,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "override",
     "review",
     "agree",
+    "export",
+    "import_",
 )
 
 
