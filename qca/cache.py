@@ -91,28 +91,35 @@ class TokenCache:
                 starts = archive["starts"].astype(np.int32)
                 ends = archive["ends"].astype(np.int32)
                 sentence_starts = archive["sentence_starts"].astype(np.bool_)
-                joined = archive["lemmas"].tobytes().decode("utf-8")
+                orths = archive["orths"].astype(np.int32)
+                lemma_ids = archive["lemma_ids"].astype(np.int32)
+                joined = archive["strings"].tobytes().decode("utf-8")
         except Exception:  # noqa: BLE001 - any unreadable entry is rebuilt
             return None  # corrupt or foreign: rebuild
-        lemmas = joined.split(_SEPARATOR) if joined else []
+        strings = joined.split(_SEPARATOR) if joined else []
         if stamp != f"{fingerprint}/{key}":
             return None
         n = len(starts)
         if len(bounds) != len(texts) + 1 or int(bounds[-1]) != n or int(bounds[0]) != 0:
             return None
-        if len(ends) != n or len(sentence_starts) != n or len(lemmas) != n:
+        if len(ends) != n or len(sentence_starts) != n or len(orths) != n or len(lemma_ids) != n:
             return None
         if n and (np.any(np.diff(bounds) < 0) or np.any(ends < starts) or np.any(starts < 0)):
+            return None
+        ids = np.concatenate([orths, lemma_ids])
+        if n and (int(ids.min()) < 0 or int(ids.max()) >= len(strings)):
             return None
         for k, text in enumerate(texts):
             if bounds[k + 1] > bounds[k] and int(ends[bounds[k + 1] - 1]) > len(text):
                 return None
-        return Tokens(bounds, starts, ends, sentence_starts, lemmas)
+        return Tokens(bounds, starts, ends, sentence_starts, strings, orths, lemma_ids)
 
     @staticmethod
     def _store(entry: Path, key: str, fingerprint: str, tokens: Tokens) -> None:
         import numpy as np
 
+        if any(_SEPARATOR in s for s in tokens.strings):
+            return  # a NUL inside a token would not survive the join
         buffer = io.BytesIO()
         np.savez(
             buffer,
@@ -121,7 +128,9 @@ class TokenCache:
             starts=tokens.starts,
             ends=tokens.ends,
             sentence_starts=tokens.sentence_starts,
-            lemmas=np.frombuffer(_SEPARATOR.join(tokens.lemmas).encode("utf-8"), dtype=np.uint8),
+            orths=tokens.orths,
+            lemma_ids=tokens.lemma_ids,
+            strings=np.frombuffer(_SEPARATOR.join(tokens.strings).encode("utf-8"), dtype=np.uint8),
         )
         # The cache only saves time: a folder we cannot write is not an error.
         with contextlib.suppress(OSError, QcaError):

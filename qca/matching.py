@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
 #: Bump when the token arrays change shape or meaning (it is part of the cache key).
-TOKENS_FORMAT = 1
+TOKENS_FORMAT = 2
 #: Characters that end a sentence when a token consists only of them.
 SENTENCE_END_CHARS = frozenset(".!?…;:") - frozenset(";:")
 APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'"})
@@ -192,53 +192,100 @@ class Tokens:
 
     Segment ``k`` owns tokens ``bounds[k]:bounds[k+1]``. ``starts``/``ends`` are
     offsets into the segment's own text; whitespace tokens are left out, so a
-    phrase matches across line breaks.
+    phrase matches across line breaks. Token strings are kept once per batch in
+    ``strings``: ``orths`` indexes each token's exact text there and ``lemma_ids``
+    its lower-cased lemma, so matching works per distinct word, not per token.
     """
 
     bounds: npt.NDArray[np.int32]
     starts: npt.NDArray[np.int32]
     ends: npt.NDArray[np.int32]
     sentence_starts: npt.NDArray[np.bool_]
-    lemmas: list[str]
+    strings: list[str]
+    orths: npt.NDArray[np.int32]
+    lemma_ids: npt.NDArray[np.int32]
+
+    @property
+    def lemmas(self) -> list[str]:
+        """Return the lower-cased lemma of every token."""
+        strings = self.strings
+        return [strings[i] for i in self.lemma_ids.tolist()]
+
+    def lowers(self) -> list[str]:
+        """Return the matched form (:func:`normalise`) of every distinct string, by string id."""
+        return [normalise(s) for s in self.strings]
 
 
 def tokenize(pipeline: Pipeline, texts: Sequence[str], *, batch_size: int = 256) -> Tokens:
-    """Tokenise *texts* into :class:`Tokens` (lemmas from the lookup table or the model)."""
-    import numpy as np
+    """Tokenise *texts* into :class:`Tokens` (lemmas from the lookup table or the model).
 
-    bounds = [0]
-    starts: list[int] = []
-    ends: list[int] = []
-    sentence_starts: list[bool] = []
-    lemmas: list[str] = []
+    Token attributes are read as arrays (``Doc.to_array``), never as Token objects,
+    and each distinct word is lower-cased and looked up once per batch.
+    """
+    import numpy as np
+    from spacy.attrs import IDX, IS_SPACE, LEMMA, LENGTH, ORTH, SENT_START
+
+    nlp = pipeline.nlp
     use_model_lemmas = pipeline.model is not None and bool(pipeline.components)
-    docs = pipeline.nlp.pipe(texts, batch_size=batch_size)
+    attrs = [IDX, LENGTH, IS_SPACE, ORTH]
+    if pipeline.model is not None:
+        attrs += [SENT_START, LEMMA]
+    docs = nlp.pipe(texts, batch_size=batch_size) if nlp.pipe_names else map(nlp.make_doc, texts)
+    arrays = []
+    counts = [0]
+    model_sentences: list[bool] = []
     for doc in docs:
-        model_sentences = pipeline.model is not None and doc.has_annotation("SENT_START")
-        previous_ends_sentence = True
-        for token in doc:
-            if token.is_space:
-                continue
-            text = token.text
-            starts.append(token.idx)
-            ends.append(token.idx + len(text))
-            if model_sentences:
-                sentence_starts.append(previous_ends_sentence or bool(token.is_sent_start))
-            else:
-                sentence_starts.append(previous_ends_sentence)
-            previous_ends_sentence = all(ch in SENTENCE_END_CHARS for ch in text)
-            model_lemma = token.lemma_ if use_model_lemmas else ""
-            lemmas.append(
-                normalise(model_lemma) if model_lemma else pipeline.lemma(normalise(text))
-            )
-        bounds.append(len(starts))
-    return Tokens(
-        np.asarray(bounds, dtype=np.int32),
-        np.asarray(starts, dtype=np.int32),
-        np.asarray(ends, dtype=np.int32),
-        np.asarray(sentence_starts, dtype=np.bool_),
-        lemmas,
+        array = doc.to_array(attrs)
+        if len(array):
+            array = array[array[:, 2] == 0]
+        arrays.append(array)
+        counts.append(len(array))
+        if pipeline.model is not None:
+            model_sentences.append(doc.has_annotation("SENT_START"))
+    bounds = np.cumsum(np.asarray(counts, dtype=np.int64)).astype(np.int32)
+    width = len(attrs)
+    table = np.concatenate(arrays) if arrays else np.zeros((0, width), dtype=np.uint64)
+    if len(table) == 0:
+        table = np.zeros((0, width), dtype=np.uint64)
+    starts = table[:, 0].astype(np.int32)
+    ends = starts + table[:, 1].astype(np.int32)
+    hashes, inverse = np.unique(table[:, 3], return_inverse=True)
+    store = nlp.vocab.strings
+    strings = [store[int(h)] for h in hashes.tolist()]
+    index = {s: i for i, s in enumerate(strings)}
+    ends_sentence = np.asarray(
+        [all(ch in SENTENCE_END_CHARS for ch in s) for s in strings], dtype=np.bool_
     )
+    lemma_of = []
+    for s in strings[: len(hashes)]:
+        lemma = pipeline.lemma(normalise(s))
+        found = index.get(lemma)
+        if found is None:
+            found = index[lemma] = len(strings)
+            strings.append(lemma)
+        lemma_of.append(found)
+    orths: npt.NDArray[np.int32] = inverse.astype(np.int32).reshape(-1)
+    lemma_ids = np.asarray(lemma_of, dtype=np.int32)[orths] if len(orths) else orths.copy()
+    firsts = bounds[:-1][np.diff(bounds) > 0]
+    sentence_starts = np.zeros(len(starts), dtype=np.bool_)
+    if len(starts):
+        sentence_starts[1:] = ends_sentence[orths[:-1]]
+        sentence_starts[firsts] = True
+    if pipeline.model is not None and len(starts):
+        with_model = np.repeat(np.asarray(model_sentences, dtype=np.bool_), np.diff(bounds))
+        sentence_starts |= with_model & (table[:, 4].astype(np.int64) == 1)
+    if use_model_lemmas and len(starts):
+        model_lemmas = table[:, 5]
+        for n in np.flatnonzero(model_lemmas).tolist():
+            lemma = normalise(store[int(model_lemmas[n])])
+            if not lemma:
+                continue
+            found = index.get(lemma)
+            if found is None:
+                found = index[lemma] = len(strings)
+                strings.append(lemma)
+            lemma_ids[n] = found
+    return Tokens(bounds, starts, ends, sentence_starts, strings, orths, lemma_ids.astype(np.int32))
 
 
 # --- compiled rules ----------------------------------------------------------
@@ -402,41 +449,122 @@ class _TermIndex:
                 self.first.setdefault(rule.words[0], []).append(rule)
         self._by_prefix: dict[str, list[TermRule]] = {}
 
+    def prefixed(self, lower: str) -> list[TermRule]:
+        """Return the single-word prefix terms that *lower* starts with."""
+        scanned = self._by_prefix.get(lower)
+        if scanned is None:
+            scanned = [r for r in self.prefixes if lower.startswith(r.words[0])]
+            self._by_prefix[lower] = scanned
+        return scanned
+
     def candidates(self, lower: str, lemma: str) -> list[TermRule]:
         found = list(self.first.get(lower, ()))
         if lemma != lower:
             found += [r for r in self.first.get(lemma, ()) if r not in found]
         if self.prefixes:
-            scanned = self._by_prefix.get(lower)
-            if scanned is None:
-                scanned = [r for r in self.prefixes if lower.startswith(r.words[0])]
-                self._by_prefix[lower] = scanned
-            found += scanned
+            found += self.prefixed(lower)
         return found
 
 
-def _find_terms(
-    index: _TermIndex, lowers: list[str], lemmas: list[str], first: int, last: int
-) -> Iterable[tuple[TermRule, int, int]]:
-    """Yield ``(rule, first_token, last_token)`` for every term match in tokens first..last-1."""
-    for i in range(first, last):
-        for rule in index.candidates(lowers[i], lemmas[i]):
+class _Lowers(Sequence[str]):
+    """The matched form of each token, looked up through its string id (no list per token)."""
+
+    def __init__(self, by_id: list[str], orths: list[int]) -> None:
+        self.by_id = by_id
+        self.orths = orths
+
+    def __len__(self) -> int:
+        return len(self.orths)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self.by_id[o] for o in self.orths[index]]
+        return self.by_id[self.orths[index]]
+
+
+@dataclass
+class _Batch:
+    """Per-batch views of :class:`Tokens` shared by the matching steps."""
+
+    tokens: Tokens
+    lowers_by_id: list[str]
+    orths: list[int]
+    lemma_ids: list[int]
+    bounds: list[int]
+    starts: list[int]
+    ends: list[int]
+
+    @classmethod
+    def of(cls, tokens: Tokens) -> _Batch:
+        return cls(
+            tokens,
+            tokens.lowers(),
+            tokens.orths.tolist(),
+            tokens.lemma_ids.tolist(),
+            tokens.bounds.tolist(),
+            tokens.starts.tolist(),
+            tokens.ends.tolist(),
+        )
+
+    def owners(self, positions: npt.NDArray[np.intp]) -> list[int]:
+        """Return the segment of each token position."""
+        import numpy as np
+
+        owners: list[int] = (
+            np.searchsorted(self.tokens.bounds, positions, side="right") - 1
+        ).tolist()
+        return owners
+
+
+def _find_terms(index: _TermIndex, batch: _Batch) -> Iterable[tuple[TermRule, int, int, int]]:
+    """Yield ``(rule, segment, first_token, last_token)`` for every term match of *index*.
+
+    Only tokens whose form or lemma can start a term are visited: the test is made
+    once per distinct string of the batch, then applied to the token arrays.
+    """
+    import numpy as np
+
+    if not index.first and not index.prefixes:
+        return
+    tokens = batch.tokens
+    strings = tokens.strings
+    lowers_by_id = batch.lowers_by_id
+    first = index.first
+    by_form = np.asarray(
+        [
+            lower in first or bool(index.prefixes and index.prefixed(lower))
+            for lower in lowers_by_id
+        ],
+        dtype=np.bool_,
+    )
+    by_lemma = np.asarray([s in first for s in strings], dtype=np.bool_)
+    if not len(tokens.orths):
+        return
+    positions = np.flatnonzero(by_form[tokens.orths] | by_lemma[tokens.lemma_ids])
+    if not len(positions):
+        return
+    orths, lemma_ids, bounds = batch.orths, batch.lemma_ids, batch.bounds
+    for i, k in zip(positions.tolist(), batch.owners(positions), strict=True):
+        last = bounds[k + 1]
+        lower_i = lowers_by_id[orths[i]]
+        for rule in index.candidates(lower_i, strings[lemma_ids[i]]):
             words = rule.words
             j_last = i + len(words) - 1
             if j_last >= last:
                 continue
             ok = True
-            for k in range(1, len(words)):
-                j = i + k
-                word = words[k]
-                if lowers[j] == word or lemmas[j] == word:
+            for n in range(1, len(words)):
+                j = i + n
+                word = words[n]
+                lower = lowers_by_id[orths[j]]
+                if lower == word or strings[lemma_ids[j]] == word:
                     continue
-                if rule.prefix and k == len(words) - 1 and lowers[j].startswith(word):
+                if rule.prefix and n == len(words) - 1 and lower.startswith(word):
                     continue
                 ok = False
                 break
             if ok:
-                yield rule, i, j_last
+                yield rule, k, i, j_last
 
 
 def cue_before(
@@ -472,45 +600,41 @@ def match_tokens(
     veto_spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
     term_index = _TermIndex(rules.terms.get(language, ()))
     veto_index = _TermIndex(rules.vetoes.get(language, rules.vetoes.get(rules.language, ())))
-    starts = tokens.starts.tolist()
-    ends = tokens.ends.tolist()
-    bounds = tokens.bounds.tolist()
-    lowers: list[str] = []
-    for k, text in enumerate(texts):
-        lowers += [
-            normalise(text[s:e])
-            for s, e in zip(
-                starts[bounds[k] : bounds[k + 1]], ends[bounds[k] : bounds[k + 1]], strict=True
-            )
+    batch = _Batch.of(tokens)
+    starts, ends, bounds = batch.starts, batch.ends, batch.bounds
+    for rule, k, i, j in _find_terms(term_index, batch):
+        hits.add(k, (rule.code, rule.order, rule.kind, rule.rule), (starts[i], ends[j], i))
+    for rule, k, i, j in _find_terms(veto_index, batch):
+        veto_spans.setdefault((k, rule.code), []).append((starts[i], ends[j]))
+    if rules.regexes:
+        compiled = [
+            (code, order, rule_text, _compiled(regex))
+            for code, order, rule_text, regex in rules.regexes
         ]
-    lemmas = tokens.lemmas
-    for k in range(len(texts)):
-        first, last = bounds[k], bounds[k + 1]
-        if first == last:
-            continue
-        for rule, i, j in _find_terms(term_index, lowers, lemmas, first, last):
-            hits.add(k, (rule.code, rule.order, rule.kind, rule.rule), (starts[i], ends[j], i))
-        for rule, i, j in _find_terms(veto_index, lowers, lemmas, first, last):
-            veto_spans.setdefault((k, rule.code), []).append((starts[i], ends[j]))
-        text = texts[k]
-        seg_starts = tokens.starts[first:last]
-        seg_ends = tokens.ends[first:last]
-        for code, order, rule_text, regex in rules.regexes:
-            for found in _compiled(regex).finditer(text):
-                if found.end() <= found.start():
-                    continue
-                a = int(np.searchsorted(seg_ends, found.start(), side="right"))
-                b = int(np.searchsorted(seg_starts, found.end(), side="left")) - 1
-                if a > b:
-                    continue  # the match covers only whitespace
-                hits.add(
-                    k,
-                    (code, order, "regex", rule_text),
-                    (starts[first + a], ends[first + b], first + a),
-                )
+        for k, text in enumerate(texts):
+            first, last = bounds[k], bounds[k + 1]
+            if first == last:
+                continue
+            seg_starts = seg_ends = None
+            for code, order, rule_text, pattern in compiled:
+                for found in pattern.finditer(text):
+                    if found.end() <= found.start():
+                        continue
+                    if seg_starts is None or seg_ends is None:
+                        seg_starts = tokens.starts[first:last]
+                        seg_ends = tokens.ends[first:last]
+                    a = int(np.searchsorted(seg_ends, found.start(), side="right"))
+                    b = int(np.searchsorted(seg_starts, found.end(), side="left")) - 1
+                    if a > b:
+                        continue  # the match covers only whitespace
+                    hits.add(
+                        k,
+                        (code, order, "regex", rule_text),
+                        (starts[first + a], ends[first + b], first + a),
+                    )
     if rules.patterns:
-        _match_patterns(rules, pipeline, texts, tokens, hits)
-    return _finish(rules, language, hits, lowers, tokens, veto_spans)
+        _match_patterns(rules, pipeline, texts, batch, hits)
+    return _finish(rules, language, hits, batch, veto_spans)
 
 
 @functools.lru_cache(maxsize=512)
@@ -518,41 +642,209 @@ def _compiled(regex: str) -> re.Pattern[str]:
     return re.compile(regex, re.IGNORECASE)
 
 
-_MATCHERS: dict[tuple[int, str], tuple[Rules, Any]] = {}
+# --- token patterns ----------------------------------------------------------
+
+#: Token-pattern keys that depend on a token's place in the text, not its word and lemma.
+_CONTEXT_KEYS = frozenset({"IS_SENT_START", "SENT_START", "SPACY", "_"})
+_REPEAT = re.compile(r"\{(\d*)(,?)(\d*)\}")
 
 
-def _matcher(rules: Rules, pipeline: Pipeline) -> Any:
-    """Return the token-pattern Matcher of *rules* on *pipeline*'s vocabulary (built once)."""
+@dataclass(frozen=True)
+class _Plan:
+    """A token pattern as steps ``(spec number, op)`` with op one of ``1 ? * + !``."""
+
+    steps: tuple[tuple[int, str], ...]
+
+
+def _plan(pattern: list[dict[str, Any]], specs: dict[str, int]) -> _Plan | None:
+    """Return *pattern* as a :class:`_Plan`, or None when it needs spaCy's Matcher.
+
+    A plan is possible when every token spec is decided by the token's word and
+    lemma alone; ``{n,m}`` repeats expand into required and optional steps.
+    """
+    steps: list[tuple[int, str]] = []
+    for spec in pattern:
+        if not isinstance(spec, dict):
+            return None
+        keys = {str(key) for key in spec}
+        if {key.upper() for key in keys} & _CONTEXT_KEYS:
+            return None
+        if any(key.upper() == "OP" and key != "OP" for key in keys):
+            return None
+        op = spec.get("OP")
+        body = {key: value for key, value in spec.items() if key != "OP"}
+        text = json.dumps(body, sort_keys=True, ensure_ascii=False)
+        number = specs.setdefault(text, len(specs))
+        if op is None:
+            steps.append((number, "1"))
+        elif op in ("?", "*", "+", "!"):
+            steps.append((number, str(op)))
+        elif isinstance(op, str) and (repeat := _REPEAT.fullmatch(op)):
+            low_text, comma, high_text = repeat.groups()
+            low = int(low_text) if low_text else 0
+            if not comma:
+                if not low_text:
+                    return None
+                high: int | None = low
+            else:
+                high = int(high_text) if high_text else None
+            if high is not None and high < low:
+                return None
+            steps += [(number, "1")] * low
+            if high is None:
+                steps.append((number, "*"))
+            else:
+                steps += [(number, "?")] * (high - low)
+        else:
+            return None
+    if not steps:
+        return None
+    return _Plan(tuple(steps))
+
+
+@dataclass
+class _Patterns:
+    """The token patterns of some rules: plans, plus spaCy Matchers for specs and leftovers."""
+
+    plans: dict[int, _Plan]
+    bodies: list[list[dict[str, Any]]]
+    leftover: list[int]
+    spec_matcher: Any = None
+    matcher: Any = None
+
+
+_PATTERNS: dict[tuple[int, str], tuple[Rules, _Patterns]] = {}
+
+
+def _patterns(rules: Rules, pipeline: Pipeline) -> _Patterns:
+    """Return the compiled token patterns of *rules* on *pipeline*'s vocabulary (built once)."""
     key = (id(rules), pipeline.fingerprint)
-    cached = _MATCHERS.get(key)
-    if cached is None or cached[0] is not rules:
-        from spacy.matcher import Matcher
+    cached = _PATTERNS.get(key)
+    if cached is not None and cached[0] is rules:
+        return cached[1]
+    from spacy.matcher import Matcher
 
-        matcher = Matcher(pipeline.nlp.vocab)
-        for number, (_, _, _, pattern) in enumerate(rules.patterns):
-            matcher.add(str(number), pattern)
-        cached = (rules, matcher)
-        _MATCHERS.clear()
-        _MATCHERS[key] = cached
-    return cached[1]
+    specs: dict[str, int] = {}
+    plans: dict[int, _Plan] = {}
+    leftover: list[int] = []
+    for number, (_, _, _, alternatives) in enumerate(rules.patterns):
+        plan = _plan(alternatives[0], specs) if len(alternatives) == 1 else None
+        if plan is None:
+            leftover.append(number)
+        else:
+            plans[number] = plan
+    compiled = _Patterns(plans, [json.loads(text) for text in specs], leftover)
+    if specs:
+        compiled.spec_matcher = Matcher(pipeline.nlp.vocab)
+        for number, body in enumerate(compiled.bodies):
+            compiled.spec_matcher.add(str(number), [[body]])
+    if leftover:
+        compiled.matcher = Matcher(pipeline.nlp.vocab)
+        for number in leftover:
+            compiled.matcher.add(str(number), rules.patterns[number][3])
+    _PATTERNS.clear()
+    _PATTERNS[key] = (rules, compiled)
+    return compiled
+
+
+def _spec_tables(
+    compiled: _Patterns, pipeline: Pipeline, batch: _Batch
+) -> tuple[list[list[bool]], list[int]]:
+    """Return, per token spec, whether each distinct (word, lemma) pair satisfies it.
+
+    The specs are run by spaCy's Matcher over one Doc holding each distinct pair
+    once, so their meaning is spaCy's own; the second value maps tokens to pairs.
+    """
+    import numpy as np
+    from spacy.tokens import Doc
+
+    tokens = batch.tokens
+    width = len(tokens.strings) + 1
+    keys = tokens.orths.astype(np.int64) * width + tokens.lemma_ids.astype(np.int64)
+    pairs, pair_of = np.unique(keys, return_inverse=True)
+    orth_ids = (pairs // width).tolist()
+    lemma_ids = (pairs % width).tolist()
+    strings = tokens.strings
+    doc = Doc(
+        pipeline.nlp.vocab,
+        words=[strings[o] for o in orth_ids],
+        spaces=[True] * len(orth_ids),
+        lemmas=[strings[n] for n in lemma_ids],
+    )
+    vocab = pipeline.nlp.vocab
+    tables = [[False] * len(orth_ids) for _ in compiled.bodies]
+    for match_id, a, _ in compiled.spec_matcher(doc):
+        tables[int(vocab.strings[match_id])][a] = True
+    return tables, pair_of.reshape(-1).tolist()
+
+
+def _run_plan(
+    plan: _Plan, tables: list[list[bool]], pair_of: list[int], start: int, last: int
+) -> set[int]:
+    """Return every end position of a match of *plan* starting at token *start*."""
+    states = {start}
+    for spec, op in plan.steps:
+        table = tables[spec]
+        if op == "!":
+            states = {i + 1 for i in states if i < last and not table[pair_of[i]]}
+        elif op == "1" or op == "?":
+            moved = {i + 1 for i in states if i < last and table[pair_of[i]]}
+            states = states | moved if op == "?" else moved
+        else:
+            reached: set[int] = set()
+            frontier = {i + 1 for i in states if i < last and table[pair_of[i]]}
+            while frontier:
+                reached |= frontier
+                frontier = {i + 1 for i in frontier if i < last and table[pair_of[i]]} - reached
+            states = states | reached if op == "*" else reached
+        if not states:
+            break
+    states.discard(start)
+    return states
 
 
 def _match_patterns(
+    rules: Rules, pipeline: Pipeline, texts: Sequence[str], batch: _Batch, hits: HitColumns
+) -> None:
+    """Add the hits of the token patterns: planned ones per distinct word, others by Matcher."""
+    import numpy as np
+
+    if not batch.starts:
+        return
+    compiled = _patterns(rules, pipeline)
+    starts, ends = batch.starts, batch.ends
+    if compiled.plans:
+        tables, pair_of = _spec_tables(compiled, pipeline, batch)
+        pairs = np.asarray(pair_of, dtype=np.int64)
+        for number, plan in compiled.plans.items():
+            code, order, rule_text, _ = rules.patterns[number]
+            mask = np.zeros(len(pairs), dtype=np.bool_)
+            for spec, op in plan.steps:
+                table = np.asarray(tables[spec], dtype=np.bool_)[pairs]
+                mask |= ~table if op == "!" else table
+                if op not in ("?", "*"):
+                    break
+            positions = np.flatnonzero(mask)
+            for s, k in zip(positions.tolist(), batch.owners(positions), strict=True):
+                for e in sorted(_run_plan(plan, tables, pair_of, s, batch.bounds[k + 1])):
+                    hits.add(k, (code, order, "pattern", rule_text), (starts[s], ends[e - 1], s))
+    if compiled.leftover:
+        _match_leftover(rules, compiled, pipeline, texts, batch, hits)
+
+
+def _match_leftover(
     rules: Rules,
+    compiled: _Patterns,
     pipeline: Pipeline,
     texts: Sequence[str],
-    tokens: Tokens,
+    batch: _Batch,
     hits: HitColumns,
 ) -> None:
     from spacy.tokens import Doc
 
     vocab = pipeline.nlp.vocab
-    matcher = _matcher(rules, pipeline)
-    bounds = tokens.bounds.tolist()
-    starts = tokens.starts.tolist()
-    ends = tokens.ends.tolist()
-    if not starts:
-        return
+    tokens = batch.tokens
+    bounds, starts, ends = batch.bounds, batch.starts, batch.ends
     # One Doc for the whole batch (per-Doc overhead dominates on short segments);
     # a match that crosses from one segment into the next is dropped.
     words: list[str] = []
@@ -567,14 +859,8 @@ def _match_patterns(
     for k in range(len(texts)):
         if bounds[k] < bounds[k + 1]:
             sentence_starts[bounds[k]] = True
-    doc = Doc(
-        vocab,
-        words=words,
-        spaces=spaces,
-        lemmas=tokens.lemmas,
-        sent_starts=sentence_starts,
-    )
-    for match_id, a, b in matcher(doc):
+    doc = Doc(vocab, words=words, spaces=spaces, lemmas=tokens.lemmas, sent_starts=sentence_starts)
+    for match_id, a, b in compiled.matcher(doc):
         i, j = a, b - 1
         if owner[i] != owner[j]:
             continue
@@ -586,8 +872,7 @@ def _finish(
     rules: Rules,
     language: str,
     hits: HitColumns,
-    lowers: list[str],
-    tokens: Tokens,
+    batch: _Batch,
     veto_spans: dict[tuple[int, int], list[tuple[int, int]]],
 ) -> HitColumns:
     """Drop vetoed and duplicate hits, mark negation, sort by segment, start, code, end."""
@@ -608,8 +893,9 @@ def _finish(
         key=lambda n: (hits.segment[n], hits.start[n], names[hits.code[n]], hits.end[n]),
     )
     cues = rules.cues.get(language, frozenset())
-    sentence_starts = tokens.sentence_starts.tolist()
-    bounds = tokens.bounds.tolist()
+    sentence_starts = batch.tokens.sentence_starts
+    lowers = _Lowers(batch.lowers_by_id, batch.orths)
+    bounds = batch.bounds
     out = HitColumns()
     for n in chosen:
         out.add(
@@ -619,7 +905,7 @@ def _finish(
         )
         first = bounds[hits.segment[n]]
         cue = (
-            cue_before(lowers, sentence_starts, hits.token[n], first, cues, rules.window)
+            cue_before(lowers, sentence_starts, hits.token[n], first, cues, rules.window)  # type: ignore[arg-type]
             if cues
             else None
         )
@@ -777,10 +1063,7 @@ def negation_cue(text: str, start: int, language: str, negation: Negation) -> st
     token = int(np.searchsorted(tokens.ends, start, side="right"))
     if token >= len(tokens.starts):
         return None
-    lowers = [
-        normalise(text[s:e])
-        for s, e in zip(tokens.starts.tolist(), tokens.ends.tolist(), strict=True)
-    ]
+    lowers = _Lowers(tokens.lowers(), tokens.orths.tolist())
     found = cue_before(lowers, tokens.sentence_starts.tolist(), token, 0, cues, negation.window)
     if found is None:
         return None
