@@ -72,6 +72,8 @@ def _show(console: Console, session: ReviewSession, item: ReviewItem) -> None:
             markup=False,
         )
     console.print(f"  rules: {'; '.join(item.rules)}", markup=False)
+    if session.pending_note:
+        console.print(f"  note (kept with your decision): {session.pending_note}", markup=False)
     earlier = session.decision(item)
     if earlier is not None:
         verb = "accepted" if earlier.action != "remove" else "rejected"
