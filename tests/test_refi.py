@@ -327,3 +327,25 @@ def test_refi_agree_compares_atlas_coders(corpora: Path, runner: CliRunner) -> N
     )
     assert result.exit_code == 0, result.output
     assert "(micro),7,1.0,1.0,1.0,1.0,1.0,reliable" in result.stdout.splitlines()
+
+
+def test_refi_demo_corpus_export_validates(tmp_path: Path) -> None:
+    import os
+
+    import xmlschema
+
+    import qca
+
+    schema = xmlschema.XMLSchema(str(_xsd("Project.xsd")))
+    old = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        qca.code(["transcripts"], "codebooks/esther.yaml", outdir=tmp_path / "out")
+        path = export_qdpx(tmp_path / "out", tmp_path / "demo.qdpx")
+    finally:
+        os.chdir(old)
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("project.qde").decode("utf-8")
+        assert len([n for n in archive.namelist() if n.startswith("sources/")]) == 3
+    assert [e.reason for e in schema.iter_errors(xml)] == []
+    assert "<Case " in xml and "<VariableValue>" in xml
