@@ -450,7 +450,10 @@ def read_csv(path: Path, options: IngestOptions) -> Iterator[tuple[list[Document
 
                 def rows(frame: pd.DataFrame = chunk) -> Iterator[tuple[int, list[Any]]]:
                     nonlocal row_number
-                    for values in frame.itertuples(index=False, name=None):
+                    # Column by column: .tolist() is far cheaper than itertuples on
+                    # Arrow-backed strings.
+                    columns = [frame.iloc[:, i].tolist() for i in range(frame.shape[1])]
+                    for values in zip(*columns, strict=True):
                         row_number += 1
                         yield row_number, list(values)
 
