@@ -412,15 +412,46 @@ def explain_segment(
         else pd.DataFrame(columns=[SEGMENT_ID, THEME, CODE, SOURCE])
     )
     codable = output.include_interviewer or not bool(segment.get(IS_INTERVIEWER, False))
+    decided = _override_decisions(output, segment_id)  # qca override (issue #6)
     verdicts = []
     code_theme = _code_themes(output.codes)
     for code_id in wanted:
         coded, reason = _verdict(
             code_id, hit_table, coding_rows, codings is not None, codable, codebook, text
         )
+        if code_id in decided:
+            reason += f" [{decided[code_id]}]"
         verdicts.append([code_theme[code_id], code_id, coded, reason])
     verdict_table = pd.DataFrame(verdicts, columns=[THEME, CODE, "coded", REASON])
     return Explanation(segment, hit_table, coding_rows, verdict_table, tuple(notes))
+
+
+def _override_decisions(output: CodedOutput, segment_id: str) -> dict[str, str]:
+    """Return per code the manual decision that counts on *segment_id*, described in words."""
+    from qca.errors import QcaError
+    from qca.overrides import effective_decisions, read_overrides, resolve_overrides
+
+    options = output.manifest.get("options", {}) or {}
+    path = options.get("overrides")
+    if not path or not Path(str(path)).is_file():
+        return {}
+    try:
+        overrides = read_overrides(Path(str(path)))
+    except QcaError:
+        return {}
+    latest = effective_decisions(resolve_overrides(overrides, output.segments))
+    words = {"add": "added", "remove": "removed", "accept": "accepted"}
+    described = {}
+    for (segment, code), resolution in latest.items():
+        if segment != segment_id:
+            continue
+        decision = resolution.decision
+        who = f" by {decision.coder}" if decision.coder else ""
+        when = f" on {decision.date[:10]}" if decision.date else ""
+        note = f": {decision.note}" if decision.note else ""
+        where = f", {Path(str(path)).as_posix()}:{decision.line}" if decision.line else ""
+        described[code] = f"{words[decision.action]}{who}{when}{note}{where}"
+    return described
 
 
 def _plural(n: int, word: str) -> str:

@@ -350,3 +350,17 @@ def test_overrides_check_table_statuses() -> None:
 )
 def test_overrides_excerpt_is_short(text: str, expected: str) -> None:
     assert excerpt(text) == expected
+
+
+def test_overrides_explain_shows_the_decision(project: Path, runner: CliRunner) -> None:
+    invoke(runner, "code", "tr", "-c", "cb.yaml")
+    invoke(runner, "override", "remove", "a:t0003", "idea", "--note", "a place")
+    invoke(runner, "code", "tr", "-c", "cb.yaml")
+    status, stdout, _ = invoke(runner, "explain", "a:t0003", "--code", "idea")
+    assert status == 0
+    flat = " ".join(stdout.split())
+    date = read_overrides(project / "overrides.yaml").decisions[0].date[:10]
+    assert (
+        "ideas / idea: not coded: 1 hit from term 'idea', but no coding (removed by an override "
+        f"or dropped) [removed by ann on {date}: a place, overrides.yaml:4]"
+    ) in flat
