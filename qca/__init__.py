@@ -37,6 +37,8 @@ _EXPORTS: dict[str, str] = {
     "theme_table": "qca.themes",
     "presence_matrix": "qca.themes",
     "quotes": "qca.themes",
+    "read_overrides": "qca.overrides",
+    "apply_overrides": "qca.overrides",
     "measure_agreement": "qca.agreement",
     "read_coding": "qca.agreement",
     "read_matrix": "qca.agreement",
