@@ -711,6 +711,8 @@ class _Patterns:
     leftover: list[int]
     spec_matcher: Any = None
     matcher: Any = None
+    rows: dict[tuple[str, str], int] = field(default_factory=dict)
+    tables: list[list[bool]] = field(default_factory=list)
 
 
 _PATTERNS: dict[tuple[int, str], tuple[Rules, _Patterns]] = {}
@@ -734,6 +736,7 @@ def _patterns(rules: Rules, pipeline: Pipeline) -> _Patterns:
         else:
             plans[number] = plan
     compiled = _Patterns(plans, [json.loads(text) for text in specs], leftover)
+    compiled.tables = [[] for _ in specs]
     if specs:
         compiled.spec_matcher = Matcher(pipeline.nlp.vocab)
         for number, body in enumerate(compiled.bodies):
@@ -752,8 +755,9 @@ def _spec_tables(
 ) -> tuple[list[list[bool]], list[int]]:
     """Return, per token spec, whether each distinct (word, lemma) pair satisfies it.
 
-    The specs are run by spaCy's Matcher over one Doc holding each distinct pair
-    once, so their meaning is spaCy's own; the second value maps tokens to pairs.
+    The specs are run by spaCy's Matcher over one Doc holding each pair not seen
+    in an earlier batch once, so their meaning is spaCy's own; the second value
+    maps tokens to rows of the tables (kept across batches).
     """
     import numpy as np
     from spacy.tokens import Doc
@@ -762,20 +766,27 @@ def _spec_tables(
     width = len(tokens.strings) + 1
     keys = tokens.orths.astype(np.int64) * width + tokens.lemma_ids.astype(np.int64)
     pairs, pair_of = np.unique(keys, return_inverse=True)
-    orth_ids = (pairs // width).tolist()
-    lemma_ids = (pairs % width).tolist()
     strings = tokens.strings
-    doc = Doc(
-        pipeline.nlp.vocab,
-        words=[strings[o] for o in orth_ids],
-        spaces=[True] * len(orth_ids),
-        lemmas=[strings[n] for n in lemma_ids],
-    )
-    vocab = pipeline.nlp.vocab
-    tables = [[False] * len(orth_ids) for _ in compiled.bodies]
-    for match_id, a, _ in compiled.spec_matcher(doc):
-        tables[int(vocab.strings[match_id])][a] = True
-    return tables, pair_of.reshape(-1).tolist()
+    named = [(strings[k // width], strings[k % width]) for k in pairs.tolist()]
+    known = compiled.rows
+    new = [pair for pair in named if pair not in known]
+    if new:
+        doc = Doc(
+            pipeline.nlp.vocab,
+            words=[word for word, _ in new],
+            spaces=[True] * len(new),
+            lemmas=[lemma for _, lemma in new],
+        )
+        base = len(known)
+        for table in compiled.tables:
+            table.extend([False] * len(new))
+        vocab = pipeline.nlp.vocab
+        for match_id, a, _ in compiled.spec_matcher(doc):
+            compiled.tables[int(vocab.strings[match_id])][base + a] = True
+        for offset, pair in enumerate(new):
+            known[pair] = base + offset
+    rows = [known[pair] for pair in named]
+    return compiled.tables, [rows[n] for n in pair_of.reshape(-1).tolist()]
 
 
 def _run_plan(
