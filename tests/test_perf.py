@@ -1,0 +1,93 @@
+"""Result identity of the fast paths of #9 (no timings: the benchmarks measure speed)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import qca.matching as matching
+from qca.cache import TokenCache
+from qca.codebook.model import Code, Codebook, Theme
+from qca.matching import code_segments, load_pipeline, tokenize
+from tests.test_matching import make_segments
+
+WORDS = ["a", "b", "c", "is", "was", "be", "Be", "not", ".", "cats", "cat", "ran", "running"]
+SPECS: list[dict[str, Any]] = [
+    {"LOWER": "a"},
+    {"LOWER": "b"},
+    {"LEMMA": "be"},
+    {"LEMMA": "cat"},
+    {"LEMMA": {"IN": ["run", "cat"]}},
+    {"ORTH": "Be"},
+    {"IS_PUNCT": True},
+    {"LENGTH": {">=": 3}},
+    {},
+]
+OPS = [None, None, "?", "*", "+", "!", "{2}", "{1,2}", "{,2}", "{2,}"]
+
+
+def _random_patterns(rng: random.Random, count: int) -> list[list[dict[str, Any]]]:
+    patterns = []
+    for _ in range(count):
+        pattern = []
+        for _ in range(rng.randint(1, 3)):
+            spec = dict(rng.choice(SPECS))
+            op = rng.choice(OPS)
+            if op is not None:
+                spec["OP"] = op
+            pattern.append(spec)
+        patterns.append(pattern)
+    return patterns
+
+
+def _hits(codebook: Codebook, texts: list[str]) -> list[tuple[Any, ...]]:
+    matching._PATTERNS.clear()
+    hits = code_segments(make_segments(*texts), codebook)
+    return sorted(map(tuple, hits.astype(str).to_numpy().tolist()))
+
+
+def test_perf_planned_patterns_equal_spacy_matcher(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(9)
+    texts = [" ".join(rng.choices(WORDS, k=rng.randint(0, 9))) or "x" for _ in range(120)]
+    codes = tuple(
+        Code(id=f"c{n}", theme="t", terms={"en": ()}, patterns=tuple(map(tuple, patterns)))
+        for n, patterns in enumerate(_random_patterns(rng, 1) for _ in range(40))
+    )
+    codebook = Codebook(name="t", themes=(Theme(id="t", codes=codes),), language="en")
+    planned = _hits(codebook, texts)
+    monkeypatch.setattr(matching, "_plan", lambda pattern, specs: None)
+    by_matcher = _hits(codebook, texts)
+    assert len(planned) > 100
+    assert planned == by_matcher
+
+
+def test_perf_cached_tokens_equal_fresh_tokens(tmp_path: Path) -> None:
+    pipeline = load_pipeline("en")
+    texts = ["We weren't motivated… at all!", "", "  ", "Cats ran.\n\nDogs  running"]
+    fresh = tokenize(pipeline, texts)
+    cache = TokenCache(tmp_path)
+    cache.tokens_for(pipeline, texts)
+    cached = cache.tokens_for(pipeline, texts)
+    assert (cache.hits, cache.misses) == (1, 1)
+    for name in ("bounds", "starts", "ends", "sentence_starts", "orths", "lemma_ids"):
+        assert np.array_equal(getattr(fresh, name), getattr(cached, name)), name
+    assert cached.strings == fresh.strings
+    assert cached.lemmas == [
+        "we",
+        "be",
+        "not",
+        "motivate",
+        "…",
+        "at",
+        "all",
+        "!",
+        "cat",
+        "run",
+        ".",
+        "dog",
+        "run",
+    ]
