@@ -448,6 +448,9 @@ class _TermIndex:
             else:
                 self.first.setdefault(rule.words[0], []).append(rule)
         self._by_prefix: dict[str, list[TermRule]] = {}
+        # One alternation tells whether a word starts with any prefix at all.
+        stems = sorted({rule.words[0] for rule in self.prefixes}, key=lambda w: (-len(w), w))
+        self.prefix_re = re.compile("|".join(map(re.escape, stems))) if stems else None
 
     def prefixed(self, lower: str) -> list[TermRule]:
         """Return the single-word prefix terms that *lower* starts with."""
@@ -530,9 +533,10 @@ def _find_terms(index: _TermIndex, batch: _Batch) -> Iterable[tuple[TermRule, in
     strings = tokens.strings
     lowers_by_id = batch.lowers_by_id
     first = index.first
+    prefix = index.prefix_re
     by_form = np.asarray(
         [
-            lower in first or bool(index.prefixes and index.prefixed(lower))
+            lower in first or (prefix is not None and prefix.match(lower) is not None)
             for lower in lowers_by_id
         ],
         dtype=np.bool_,
