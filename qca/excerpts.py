@@ -36,12 +36,12 @@ from qca.models import (
     THEME,
 )
 from qca.themes import (
-    _code_themes,
-    _coded_units,
-    _used_hits,
     check_attribute,
     codable_segments,
+    code_themes,
+    coded_units,
     suggest,
+    used_hits,
 )
 
 if TYPE_CHECKING:
@@ -140,11 +140,11 @@ def _selection(
     import pandas as pd
 
     wanted = resolve_target(target, codes)
-    code_theme = {k: v for k, v in _code_themes(codes).items() if k in wanted}
+    code_theme = {k: v for k, v in code_themes(codes).items() if k in wanted}
     base = codable_segments(segments, include_interviewer=include_interviewer)
     base_ids = pd.Index(base[SEGMENT_ID])
-    used = _used_hits(hits, base_ids, code_theme, exclude_negated)
-    units = _coded_units(used, codings, base_ids, code_theme, exclude_negated)
+    used = used_hits(hits, base_ids, code_theme, exclude_negated)
+    units = coded_units(used, codings, base_ids, code_theme, exclude_negated)
     pairs = pd.MultiIndex.from_frame(units[[SEGMENT_ID, CODE]])
     used = used[pd.MultiIndex.from_frame(used[[SEGMENT_ID, CODE]]).isin(pairs)]
     return base, units, used
@@ -414,7 +414,7 @@ def explain_segment(
     codable = output.include_interviewer or not bool(segment.get(IS_INTERVIEWER, False))
     decided = _override_decisions(output, segment_id)  # qca override (issue #6)
     verdicts = []
-    code_theme = _code_themes(output.codes)
+    code_theme = code_themes(output.codes)
     for code_id in wanted:
         coded, reason = _verdict(
             code_id, hit_table, coding_rows, codings is not None, codable, codebook, text

@@ -166,7 +166,7 @@ def codable_segments(segments: pd.DataFrame, *, include_interviewer: bool = Fals
     return segments[~segments[IS_INTERVIEWER].fillna(False).astype(bool)].copy()
 
 
-def _code_themes(codes: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+def code_themes(codes: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return {str(c[CODE]): str(c[THEME]) for c in codes}
 
 
@@ -174,7 +174,7 @@ def _theme_order(codes: Sequence[Mapping[str, Any]], themes: Sequence[str] = ())
     return list(dict.fromkeys([*themes, *(str(c[THEME]) for c in codes)]))
 
 
-def _used_hits(
+def used_hits(
     hits: pd.DataFrame, base_ids: pd.Index, code_theme: Mapping[str, str], exclude_negated: bool
 ) -> pd.DataFrame:
     keep = hits[SEGMENT_ID].isin(base_ids) & hits[CODE].isin(list(code_theme))
@@ -185,7 +185,7 @@ def _used_hits(
     return used
 
 
-def _coded_units(
+def coded_units(
     used_hits: pd.DataFrame,
     codings: pd.DataFrame | None,
     base_ids: pd.Index,
@@ -282,16 +282,16 @@ def theme_table(
     chosen = check_measures(measures)
     if by is not None:
         check_attribute(segments, by)
-    code_theme = _code_themes(codes)
+    code_theme = code_themes(codes)
     base = codable_segments(segments, include_interviewer=include_interviewer)
     group_col = "_group"
     base_cols = [SEGMENT_ID, DOC_ID, SPEAKER, WORDS]
     info = base[base_cols].copy()
     info[group_col] = _group_labels(base[by]) if by is not None else ""
     base_ids = pd.Index(info[SEGMENT_ID])
-    used = _used_hits(hits, base_ids, code_theme, exclude_negated)
+    used = used_hits(hits, base_ids, code_theme, exclude_negated)
     used = used[[SEGMENT_ID, THEME, CODE]].merge(info[[SEGMENT_ID, group_col]], on=SEGMENT_ID)
-    units = _coded_units(used, codings, base_ids, code_theme, exclude_negated)
+    units = coded_units(used, codings, base_ids, code_theme, exclude_negated)
     units = units.merge(info[[SEGMENT_ID, DOC_ID, SPEAKER, group_col]], on=SEGMENT_ID)
 
     groups = _group_order(info[group_col]) if by is not None else []
@@ -403,15 +403,15 @@ def presence_matrix(
                 )
             ]
         )
-    code_theme = _code_themes(codes)
+    code_theme = code_themes(codes)
     base = codable_segments(segments, include_interviewer=include_interviewer)
     keys = [DOC_ID] if case == "document" else [DOC_ID, SPEAKER]
     info = base[[SEGMENT_ID, *keys]].copy()
     for key in keys:
         info[key] = info[key].astype(object).where(info[key].notna(), "").astype(str)
     base_ids = pd.Index(info[SEGMENT_ID])
-    used = _used_hits(hits, base_ids, code_theme, exclude_negated)
-    units = _coded_units(used, codings, base_ids, code_theme, exclude_negated).merge(
+    used = used_hits(hits, base_ids, code_theme, exclude_negated)
+    units = coded_units(used, codings, base_ids, code_theme, exclude_negated).merge(
         info, on=SEGMENT_ID
     )
     cases = info[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
@@ -456,12 +456,12 @@ def quotes(
     """
     import pandas as pd
 
-    code_theme = _code_themes(codes)
+    code_theme = code_themes(codes)
     base = codable_segments(segments, include_interviewer=include_interviewer)
     attributes = [str(c) for c in base.columns if c not in SEGMENT_COLUMNS]
     base_ids = pd.Index(base[SEGMENT_ID])
-    used = _used_hits(hits, base_ids, code_theme, exclude_negated)
-    units = _coded_units(used, codings, base_ids, code_theme, exclude_negated)
+    used = used_hits(hits, base_ids, code_theme, exclude_negated)
+    units = coded_units(used, codings, base_ids, code_theme, exclude_negated)
     lowered = used.assign(_match=used[MATCH].astype(str).str.lower())
     distinct = (
         lowered[[SEGMENT_ID, CODE, "_match"]]
