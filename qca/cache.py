@@ -65,7 +65,7 @@ class TokenCache:
             return tokenize(pipeline, texts)
         key = texts_key(pipeline.fingerprint, texts)
         entry = self.path(pipeline.fingerprint, key)
-        tokens = self._load(entry, key, pipeline.fingerprint, texts)
+        tokens = self._load(entry, key, pipeline, texts)
         if tokens is not None:
             self.hits += 1
             return tokens
@@ -75,7 +75,7 @@ class TokenCache:
         return tokens
 
     @staticmethod
-    def _load(entry: Path, key: str, fingerprint: str, texts: Sequence[str]) -> Tokens | None:
+    def _load(entry: Path, key: str, pipeline: Pipeline, texts: Sequence[str]) -> Tokens | None:
         import numpy as np
 
         from qca.matching import Tokens
@@ -97,7 +97,7 @@ class TokenCache:
         except Exception:  # noqa: BLE001 - any unreadable entry is rebuilt
             return None  # corrupt or foreign: rebuild
         strings = joined.split(_SEPARATOR) if joined else []
-        if stamp != f"{fingerprint}/{key}":
+        if stamp != f"{pipeline.fingerprint}/{key}":
             return None
         n = len(starts)
         if len(bounds) != len(texts) + 1 or int(bounds[-1]) != n or int(bounds[0]) != 0:
@@ -112,13 +112,23 @@ class TokenCache:
         for k, text in enumerate(texts):
             if bounds[k + 1] > bounds[k] and int(ends[bounds[k + 1] - 1]) > len(text):
                 return None
-        return Tokens(bounds, starts, ends, sentence_starts, strings, orths, lemma_ids)
+        ids = pipeline.lexicon.intern(strings)
+        return Tokens(
+            bounds, starts, ends, sentence_starts, ids[orths], ids[lemma_ids], pipeline.lexicon
+        )
 
     @staticmethod
     def _store(entry: Path, key: str, fingerprint: str, tokens: Tokens) -> None:
         import numpy as np
 
-        if any(_SEPARATOR in s for s in tokens.strings):
+        # Only the strings this entry uses, numbered afresh (ids are per process).
+        used, inverse = np.unique(
+            np.concatenate([tokens.orths, tokens.lemma_ids]), return_inverse=True
+        )
+        inverse = inverse.reshape(-1).astype(np.int32)
+        n = len(tokens.orths)
+        strings = [tokens.strings[i] for i in used.tolist()]
+        if any(_SEPARATOR in s for s in strings):
             return  # a NUL inside a token would not survive the join
         buffer = io.BytesIO()
         np.savez(
@@ -128,9 +138,9 @@ class TokenCache:
             starts=tokens.starts,
             ends=tokens.ends,
             sentence_starts=tokens.sentence_starts,
-            orths=tokens.orths,
-            lemma_ids=tokens.lemma_ids,
-            strings=np.frombuffer(_SEPARATOR.join(tokens.strings).encode("utf-8"), dtype=np.uint8),
+            orths=inverse[:n],
+            lemma_ids=inverse[n:],
+            strings=np.frombuffer(_SEPARATOR.join(strings).encode("utf-8"), dtype=np.uint8),
         )
         # The cache only saves time: a folder we cannot write is not an error.
         with contextlib.suppress(OSError, QcaError):

@@ -157,6 +157,7 @@ def _match_batch(
         include_interviewer=options.include_interviewer,
         model=options.model,
         tokens_for=cache.tokens_for if options.cache else None,
+        sort=False,
     )
 
 

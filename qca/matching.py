@@ -54,6 +54,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from spacy.language import Language
 
+    from qca.lexicon import Lexicon
+
 #: Bump when the token arrays change shape or meaning (it is part of the cache key).
 TOKENS_FORMAT = 2
 #: Characters that end a sentence when a token consists only of them.
@@ -64,6 +66,11 @@ APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'"})
 def normalise(word: str) -> str:
     """Return the form a token is matched on: lower-cased, curly apostrophes straightened."""
     return word.lower().translate(APOSTROPHES)
+
+
+def ends_sentence(word: str) -> bool:
+    """Return whether a token of this text ends a sentence (it is all ``.!?…``)."""
+    return all(ch in SENTENCE_END_CHARS for ch in word)
 
 
 # --- pipelines ---------------------------------------------------------------
@@ -84,6 +91,16 @@ class Pipeline:
     fingerprint: str
     lemmas: dict[str, str] = field(default_factory=dict)
     _table: Mapping[str, str] | None = None
+    _lexicon: Lexicon | None = None
+
+    @property
+    def lexicon(self) -> Lexicon:
+        """Every string this pipeline has tokenised in this process, numbered once."""
+        if self._lexicon is None:
+            from qca.lexicon import Lexicon
+
+            self._lexicon = Lexicon(self.lemma, normalise, ends_sentence)
+        return self._lexicon
 
     def lemma(self, lower: str) -> str:
         """Return the lower-cased lemma of a lower-cased word (the word when unknown)."""
@@ -192,18 +209,24 @@ class Tokens:
 
     Segment ``k`` owns tokens ``bounds[k]:bounds[k+1]``. ``starts``/``ends`` are
     offsets into the segment's own text; whitespace tokens are left out, so a
-    phrase matches across line breaks. Token strings are kept once per batch in
-    ``strings``: ``orths`` indexes each token's exact text there and ``lemma_ids``
-    its lower-cased lemma, so matching works per distinct word, not per token.
+    phrase matches across line breaks. Strings are numbered once per process by
+    the pipeline's :class:`~qca.lexicon.Lexicon`: ``orths`` holds each token's
+    exact text as an id there and ``lemma_ids`` its lower-cased lemma, so
+    matching works per distinct word, not per token.
     """
 
     bounds: npt.NDArray[np.int32]
     starts: npt.NDArray[np.int32]
     ends: npt.NDArray[np.int32]
     sentence_starts: npt.NDArray[np.bool_]
-    strings: list[str]
     orths: npt.NDArray[np.int32]
     lemma_ids: npt.NDArray[np.int32]
+    lexicon: Lexicon
+
+    @property
+    def strings(self) -> list[str]:
+        """Every string of the lexicon, by id."""
+        return self.lexicon.strings
 
     @property
     def lemmas(self) -> list[str]:
@@ -212,20 +235,58 @@ class Tokens:
         return [strings[i] for i in self.lemma_ids.tolist()]
 
     def lowers(self) -> list[str]:
-        """Return the matched form (:func:`normalise`) of every distinct string, by string id."""
-        return [normalise(s) for s in self.strings]
+        """Return the matched form (:func:`normalise`) of every string, by string id."""
+        return self.lexicon.lowers
 
 
-def tokenize(pipeline: Pipeline, texts: Sequence[str], *, batch_size: int = 256) -> Tokens:
+def _sentence_starts(
+    lexicon: Lexicon, bounds: npt.NDArray[np.int32], orths: npt.NDArray[np.int32]
+) -> npt.NDArray[np.bool_]:
+    """Return where sentences start: after a token of only ``.!?…``, and at each segment."""
+    import numpy as np
+
+    starts = np.zeros(len(orths), dtype=np.bool_)
+    if len(orths):
+        starts[1:] = lexicon.sentence_ends[orths[:-1]]
+        starts[bounds[:-1][np.diff(bounds) > 0]] = True
+    return starts
+
+
+def tokenize(pipeline: Pipeline, texts: Sequence[str]) -> Tokens:
     """Tokenise *texts* into :class:`Tokens` (lemmas from the lookup table or the model).
 
-    Token attributes are read as arrays (``Doc.to_array``), never as Token objects,
-    and each distinct word is lower-cased and looked up once per batch.
+    The blank pipeline tokenises each distinct whitespace-free chunk once per
+    process (:meth:`qca.lexicon.Lexicon.tokenize`); a ``--model`` pipeline runs
+    in full (:func:`tokenize_with_spacy`).
+    """
+    if pipeline.model is not None:
+        return tokenize_with_spacy(pipeline, texts)
+    lexicon = pipeline.lexicon
+    batch = lexicon.tokenize(pipeline.nlp, texts)
+    orths = batch.strings
+    return Tokens(
+        batch.bounds,
+        batch.starts,
+        batch.ends,
+        _sentence_starts(lexicon, batch.bounds, orths),
+        orths,
+        lexicon.lemma_ids[orths],
+        lexicon,
+    )
+
+
+def tokenize_with_spacy(
+    pipeline: Pipeline, texts: Sequence[str], *, batch_size: int = 256
+) -> Tokens:
+    """Tokenise *texts* by running the whole pipeline on each (the reference, and ``--model``).
+
+    Token attributes are read as arrays (``Doc.to_array``), never as Token objects.
     """
     import numpy as np
     from spacy.attrs import IDX, IS_SPACE, LEMMA, LENGTH, ORTH, SENT_START
 
     nlp = pipeline.nlp
+    lexicon = pipeline.lexicon
     use_model_lemmas = pipeline.model is not None and bool(pipeline.components)
     attrs = [IDX, LENGTH, IS_SPACE, ORTH]
     if pipeline.model is not None:
@@ -251,41 +312,22 @@ def tokenize(pipeline: Pipeline, texts: Sequence[str], *, batch_size: int = 256)
     ends = starts + table[:, 1].astype(np.int32)
     hashes, inverse = np.unique(table[:, 3], return_inverse=True)
     store = nlp.vocab.strings
-    strings = [store[int(h)] for h in hashes.tolist()]
-    index = {s: i for i, s in enumerate(strings)}
-    ends_sentence = np.asarray(
-        [all(ch in SENTENCE_END_CHARS for ch in s) for s in strings], dtype=np.bool_
-    )
-    lemma_of = []
-    for s in strings[: len(hashes)]:
-        lemma = pipeline.lemma(normalise(s))
-        found = index.get(lemma)
-        if found is None:
-            found = index[lemma] = len(strings)
-            strings.append(lemma)
-        lemma_of.append(found)
-    orths: npt.NDArray[np.int32] = inverse.astype(np.int32).reshape(-1)
-    lemma_ids = np.asarray(lemma_of, dtype=np.int32)[orths] if len(orths) else orths.copy()
-    firsts = bounds[:-1][np.diff(bounds) > 0]
-    sentence_starts = np.zeros(len(starts), dtype=np.bool_)
-    if len(starts):
-        sentence_starts[1:] = ends_sentence[orths[:-1]]
-        sentence_starts[firsts] = True
+    ids = lexicon.intern([store[int(h)] for h in hashes.tolist()])
+    orths: npt.NDArray[np.int32] = ids[inverse.reshape(-1)].astype(np.int32)
+    lemma_ids = lexicon.lemma_ids[orths].copy()
+    sentence_starts = _sentence_starts(lexicon, bounds, orths)
     if pipeline.model is not None and len(starts):
         with_model = np.repeat(np.asarray(model_sentences, dtype=np.bool_), np.diff(bounds))
         sentence_starts |= with_model & (table[:, 4].astype(np.int64) == 1)
     if use_model_lemmas and len(starts):
         model_lemmas = table[:, 5]
-        for n in np.flatnonzero(model_lemmas).tolist():
-            lemma = normalise(store[int(model_lemmas[n])])
-            if not lemma:
-                continue
-            found = index.get(lemma)
-            if found is None:
-                found = index[lemma] = len(strings)
-                strings.append(lemma)
-            lemma_ids[n] = found
-    return Tokens(bounds, starts, ends, sentence_starts, strings, orths, lemma_ids.astype(np.int32))
+        where = np.flatnonzero(model_lemmas)
+        lemmas = [normalise(store[int(h)]) for h in model_lemmas[where].tolist()]
+        keep = [n for n, lemma in enumerate(lemmas) if lemma]
+        if keep:
+            found = lexicon.intern([lemmas[n] for n in keep])
+            lemma_ids[where[keep]] = found
+    return Tokens(bounds, starts, ends, sentence_starts, orths, lemma_ids.astype(np.int32), lexicon)
 
 
 # --- compiled rules ----------------------------------------------------------
@@ -451,6 +493,32 @@ class _TermIndex:
         # One alternation tells whether a word starts with any prefix at all.
         stems = sorted({rule.words[0] for rule in self.prefixes}, key=lambda w: (-len(w), w))
         self.prefix_re = re.compile("|".join(map(re.escape, stems))) if stems else None
+        self._lexicon: Lexicon | None = None
+        self._by_form: Any = None
+        self._by_lemma: Any = None
+
+    def starts(self, lexicon: Lexicon) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+        """Return, per string id, whether its form and whether it as a lemma can start a term.
+
+        Decided once per distinct string per process (the lists grow with the lexicon).
+        """
+        import numpy as np
+
+        from qca.lexicon import Grow
+
+        if self._lexicon is not lexicon:
+            self._lexicon, self._by_form, self._by_lemma = lexicon, Grow(np.bool_), Grow(np.bool_)
+        seen = self._by_form.size
+        if seen < len(lexicon.strings):
+            first, prefix = self.first, self.prefix_re
+            self._by_form.extend(
+                [
+                    lower in first or (prefix is not None and prefix.match(lower) is not None)
+                    for lower in lexicon.lowers[seen:]
+                ]
+            )
+            self._by_lemma.extend([s in first for s in lexicon.strings[seen:]])
+        return self._by_form.view, self._by_lemma.view
 
     def prefixed(self, lower: str) -> list[TermRule]:
         """Return the single-word prefix terms that *lower* starts with."""
@@ -532,16 +600,7 @@ def _find_terms(index: _TermIndex, batch: _Batch) -> Iterable[tuple[TermRule, in
     tokens = batch.tokens
     strings = tokens.strings
     lowers_by_id = batch.lowers_by_id
-    first = index.first
-    prefix = index.prefix_re
-    by_form = np.asarray(
-        [
-            lower in first or (prefix is not None and prefix.match(lower) is not None)
-            for lower in lowers_by_id
-        ],
-        dtype=np.bool_,
-    )
-    by_lemma = np.asarray([s in first for s in strings], dtype=np.bool_)
+    by_form, by_lemma = index.starts(tokens.lexicon)
     if not len(tokens.orths):
         return
     positions = np.flatnonzero(by_form[tokens.orths] | by_lemma[tokens.lemma_ids])
@@ -598,52 +657,96 @@ def match_tokens(
     rules: Rules, pipeline: Pipeline, language: str, texts: Sequence[str], tokens: Tokens
 ) -> HitColumns:
     """Match *rules* against tokenised *texts*; return deduplicated, vetoed, negation-marked hits."""
-    import numpy as np
-
     hits = HitColumns()
     veto_spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    term_index = _TermIndex(rules.terms.get(language, ()))
-    veto_index = _TermIndex(rules.vetoes.get(language, rules.vetoes.get(rules.language, ())))
+    term_index, veto_index = _term_indexes(rules, language)
     batch = _Batch.of(tokens)
-    starts, ends, bounds = batch.starts, batch.ends, batch.bounds
+    starts, ends = batch.starts, batch.ends
     for rule, k, i, j in _find_terms(term_index, batch):
         hits.add(k, (rule.code, rule.order, rule.kind, rule.rule), (starts[i], ends[j], i))
     for rule, k, i, j in _find_terms(veto_index, batch):
         veto_spans.setdefault((k, rule.code), []).append((starts[i], ends[j]))
     if rules.regexes:
-        compiled = [
-            (code, order, rule_text, _compiled(regex))
-            for code, order, rule_text, regex in rules.regexes
-        ]
-        for k, text in enumerate(texts):
-            first, last = bounds[k], bounds[k + 1]
-            if first == last:
-                continue
-            seg_starts = seg_ends = None
-            for code, order, rule_text, pattern in compiled:
-                for found in pattern.finditer(text):
-                    if found.end() <= found.start():
-                        continue
-                    if seg_starts is None or seg_ends is None:
-                        seg_starts = tokens.starts[first:last]
-                        seg_ends = tokens.ends[first:last]
-                    a = int(np.searchsorted(seg_ends, found.start(), side="right"))
-                    b = int(np.searchsorted(seg_starts, found.end(), side="left")) - 1
-                    if a > b:
-                        continue  # the match covers only whitespace
-                    hits.add(
-                        k,
-                        (code, order, "regex", rule_text),
-                        (starts[first + a], ends[first + b], first + a),
-                    )
+        _match_regexes(rules, texts, batch, hits)
     if rules.patterns:
         _match_patterns(rules, pipeline, texts, batch, hits)
     return _finish(rules, language, hits, batch, veto_spans)
 
 
+_INDEXES: dict[tuple[int, str], tuple[Rules, _TermIndex, _TermIndex]] = {}
+
+
+def _term_indexes(rules: Rules, language: str) -> tuple[_TermIndex, _TermIndex]:
+    """Return the term and veto indexes of *rules* in *language* (built once per run)."""
+    key = (id(rules), language)
+    cached = _INDEXES.get(key)
+    if cached is not None and cached[0] is rules:
+        return cached[1], cached[2]
+    if len(_INDEXES) > 8:
+        _INDEXES.clear()
+    terms = _TermIndex(rules.terms.get(language, ()))
+    vetoes = _TermIndex(rules.vetoes.get(language, rules.vetoes.get(rules.language, ())))
+    _INDEXES[key] = (rules, terms, vetoes)
+    return terms, vetoes
+
+
 @functools.lru_cache(maxsize=512)
 def _compiled(regex: str) -> re.Pattern[str]:
     return re.compile(regex, re.IGNORECASE)
+
+
+#: Anchors and lookarounds see the text's ends: such regexes run on each segment alone.
+_NEEDS_OWN_TEXT = re.compile(r"\^|\$|\\[AZz]|\(\?<?[=!]")
+
+
+def _match_regexes(rules: Rules, texts: Sequence[str], batch: _Batch, hits: HitColumns) -> None:
+    """Add the hits of the regexes: one scan of the batch's texts joined by line breaks.
+
+    A match that runs past the end of its segment is not one the segment alone
+    would give, and the scan after it may differ: the segments it touches are
+    scanned again on their own. Each match is expanded to the tokens enclosing it.
+    """
+    import numpy as np
+
+    tokens = batch.tokens
+    n = len(texts)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    bases = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths + 1, out=bases[1:])
+    owners = np.repeat(np.arange(n, dtype=np.int64), np.diff(tokens.bounds))
+    starts = tokens.starts.astype(np.int64) + bases[owners]
+    ends = tokens.ends.astype(np.int64) + bases[owners]
+    joined = "\n".join(texts)
+    for code, order, rule_text, regex in rules.regexes:
+        pattern = _compiled(regex)
+        rule = (code, order, "regex", rule_text)
+        if _NEEDS_OWN_TEXT.search(regex):
+            dirty = set(range(n))
+            found = np.zeros((0, 2), dtype=np.int64)
+        else:
+            spans = [m.span() for m in pattern.finditer(joined) if m.end() > m.start()]
+            found = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+            first = np.searchsorted(bases, found[:, 0], side="right") - 1
+            last = np.searchsorted(bases, found[:, 1] - 1, side="right") - 1
+            inside = found[:, 1] <= bases[first] + lengths[first]
+            dirty = set()
+            for a, b in zip(first[~inside].tolist(), last[~inside].tolist(), strict=True):
+                dirty.update(range(a, b + 1))
+            keep = inside & ~np.isin(first, np.fromiter(dirty, dtype=np.int64))
+            found = found[keep]
+        for k in sorted(dirty):
+            spans = [m.span() for m in pattern.finditer(texts[k]) if m.end() > m.start()]
+            if spans:
+                own = np.asarray(spans, dtype=np.int64).reshape(-1, 2) + bases[k]
+                found = np.concatenate([found, own])
+        if not len(found):
+            continue
+        a = np.searchsorted(ends, found[:, 0], side="right")
+        b = np.searchsorted(starts, found[:, 1], side="left") - 1
+        ok = a <= b  # else the match covers only whitespace
+        for i, j in zip(a[ok].tolist(), b[ok].tolist(), strict=True):
+            k = int(owners[i])
+            hits.add(k, rule, (int(tokens.starts[i]), int(tokens.ends[j]), i))
 
 
 # --- token patterns ----------------------------------------------------------
@@ -756,7 +859,7 @@ def _patterns(rules: Rules, pipeline: Pipeline) -> _Patterns:
 
 def _spec_tables(
     compiled: _Patterns, pipeline: Pipeline, batch: _Batch
-) -> tuple[list[list[bool]], list[int]]:
+) -> tuple[list[npt.NDArray[np.bool_]], npt.NDArray[np.intp]]:
     """Return, per token spec, whether each distinct (word, lemma) pair satisfies it.
 
     The specs are run by spaCy's Matcher over one Doc holding each pair not seen
@@ -789,12 +892,13 @@ def _spec_tables(
             compiled.tables[int(vocab.strings[match_id])][base + a] = True
         for offset, pair in enumerate(new):
             known[pair] = base + offset
-    rows = [known[pair] for pair in named]
-    return compiled.tables, [rows[n] for n in pair_of.reshape(-1).tolist()]
+    rows = np.fromiter((known[pair] for pair in named), dtype=np.intp, count=len(named))
+    tables = [np.asarray(table, dtype=np.bool_) for table in compiled.tables]
+    return tables, rows[pair_of.reshape(-1)]
 
 
 def _run_plan(
-    plan: _Plan, tables: list[list[bool]], pair_of: list[int], start: int, last: int
+    plan: _Plan, tables: list[list[bool]], pair_of: npt.NDArray[np.intp], start: int, last: int
 ) -> set[int]:
     """Return every end position of a match of *plan* starting at token *start*."""
     states = {start}
@@ -827,21 +931,22 @@ def _match_patterns(
     if not batch.starts:
         return
     compiled = _patterns(rules, pipeline)
-    starts, ends = batch.starts, batch.ends
+    starts, ends, bounds = batch.starts, batch.ends, batch.bounds
     if compiled.plans:
-        tables, pair_of = _spec_tables(compiled, pipeline, batch)
-        pairs = np.asarray(pair_of, dtype=np.int64)
+        table_arrays, pair_array = _spec_tables(compiled, pipeline, batch)
         for number, plan in compiled.plans.items():
             code, order, rule_text, _ = rules.patterns[number]
-            mask = np.zeros(len(pairs), dtype=np.bool_)
+            mask = np.zeros(len(pair_array), dtype=np.bool_)
             for spec, op in plan.steps:
-                table = np.asarray(tables[spec], dtype=np.bool_)[pairs]
+                table = table_arrays[spec][pair_array]
                 mask |= ~table if op == "!" else table
                 if op not in ("?", "*"):
                     break
             positions = np.flatnonzero(mask)
+            if not len(positions):
+                continue
             for s, k in zip(positions.tolist(), batch.owners(positions), strict=True):
-                for e in sorted(_run_plan(plan, tables, pair_of, s, batch.bounds[k + 1])):
+                for e in sorted(_run_plan(plan, compiled.tables, pair_array, s, bounds[k + 1])):
                     hits.add(k, (code, order, "pattern", rule_text), (starts[s], ends[e - 1], s))
     if compiled.leftover:
         _match_leftover(rules, compiled, pipeline, texts, batch, hits)
@@ -975,8 +1080,9 @@ def match_segments(
     include_interviewer: bool = False,
     model: str | None = None,
     tokens_for: TokensFor | None = None,
+    sort: bool = True,
 ) -> pd.DataFrame:
-    """Match compiled *rules* against a segments table; return the hits table, sorted.
+    """Match compiled *rules* against a segments table; return the hits table.
 
     Args:
         rules: From :func:`compile_rules`.
@@ -985,6 +1091,7 @@ def match_segments(
         model: The ``--model`` pipeline, used for segments in the codebook's language.
         tokens_for: Returns the tokens of some texts (the cache hooks in here);
             default: :func:`tokenize`.
+        sort: Sort the hits (:func:`sort_hits`); a caller that joins batches sorts once.
     """
     import pandas as pd
 
@@ -1031,7 +1138,8 @@ def match_segments(
         )
     if not frames:
         return empty_hits()
-    return sort_hits(pd.concat(frames, ignore_index=True))
+    table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return sort_hits(table) if sort else table
 
 
 def sort_hits(hits: pd.DataFrame) -> pd.DataFrame:

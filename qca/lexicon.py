@@ -1,0 +1,192 @@
+"""Tokenise with spaCy once per distinct word, then by array lookups.
+
+spaCy's tokenizer splits a text on whitespace first and tokenises each
+whitespace-free *chunk* on its own (prefixes, suffixes, infixes, special
+cases), caching the result per chunk. :class:`Lexicon` does the same at the
+level of whole batches: the chunks of a batch are found with numpy, each chunk
+never seen before is tokenised by spaCy once (all new chunks of a batch in one
+call, separated by line breaks so that they cannot interact), and every
+occurrence is then expanded from the chunk's tokens with array operations. The
+tokens are the blank pipeline's, whitespace tokens left out, as
+:func:`qca.matching.tokenize_with_spacy` makes them (``tests/test_lexicon.py``
+checks both agree on real and random texts).
+
+A lexicon also numbers every distinct string once per process and keeps, per
+string, its matched form, its lemma and whether it ends a sentence, so matching
+decides things per distinct word rather than per token.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    from spacy.language import Language
+
+#: The highest code point Python (and spaCy) count as whitespace.
+_WS_MAX = 0x3000
+_WHITESPACE = np.zeros(_WS_MAX + 2, dtype=np.bool_)
+_WHITESPACE[[c for c in range(_WS_MAX + 1) if chr(c).isspace()]] = True
+assert not any(chr(c).isspace() for c in range(_WS_MAX + 1, sys.maxunicode + 1, 97))
+
+
+class Grow:
+    """A numpy array that grows by appending (amortised doubling)."""
+
+    def __init__(self, dtype: Any) -> None:
+        self.data = np.zeros(1024, dtype=dtype)
+        self.size = 0
+
+    def extend(self, values: Any) -> None:
+        values = np.asarray(values, dtype=self.data.dtype)
+        need = self.size + len(values)
+        if need > len(self.data):
+            bigger = np.zeros(max(need, 2 * len(self.data)), dtype=self.data.dtype)
+            bigger[: self.size] = self.data[: self.size]
+            self.data = bigger
+        self.data[self.size : need] = values
+        self.size = need
+
+    @property
+    def view(self) -> npt.NDArray[Any]:
+        return self.data[: self.size]
+
+
+@dataclass
+class Lexicon:
+    """Every distinct string and chunk one pipeline has seen in this process.
+
+    Args:
+        lemma: Returns the lemma of a matched form (see :func:`qca.matching.normalise`).
+        normalise: Returns the matched form of a string.
+        ends_sentence: Whether a token with this text ends a sentence.
+    """
+
+    lemma: Callable[[str], str]
+    normalise: Callable[[str], str]
+    ends_sentence: Callable[[str], bool]
+    strings: list[str] = field(default_factory=list)
+    ids: dict[str, int] = field(default_factory=dict)
+    lowers: list[str] = field(default_factory=list)
+    _lemma_ids: Grow = field(default_factory=lambda: Grow(np.int32))
+    _ends: Grow = field(default_factory=lambda: Grow(np.bool_))
+    # chunk -> its tokens, as a CSR table over flat token arrays
+    chunks: dict[str, int] = field(default_factory=dict)
+    _chunk_first: Grow = field(default_factory=lambda: Grow(np.int64))
+    _chunk_count: Grow = field(default_factory=lambda: Grow(np.int64))
+    _token_start: Grow = field(default_factory=lambda: Grow(np.int32))
+    _token_end: Grow = field(default_factory=lambda: Grow(np.int32))
+    _token_string: Grow = field(default_factory=lambda: Grow(np.int32))
+
+    def intern(self, strings: Sequence[str]) -> npt.NDArray[np.int32]:
+        """Return the ids of *strings*, numbering the new ones (and their lemmas)."""
+        ids = self.ids
+        queue = [s for s in dict.fromkeys(strings) if s not in ids]
+        lemmas: list[str] = []
+        while queue:  # a new string's lemma may be a new string too
+            for s in queue:
+                ids[s] = len(self.strings)
+                self.strings.append(s)
+                lower = self.normalise(s)
+                self.lowers.append(lower)
+                lemmas.append(self.lemma(lower))
+            self._ends.extend([self.ends_sentence(s) for s in queue])
+            queue = [s for s in dict.fromkeys(lemmas[-len(queue) :]) if s not in ids]
+        if lemmas:
+            self._lemma_ids.extend([ids[s] for s in lemmas])
+        return np.fromiter(map(ids.__getitem__, strings), dtype=np.int32, count=len(strings))
+
+    @property
+    def lemma_ids(self) -> npt.NDArray[np.int32]:
+        """The lemma's string id of every string id."""
+        return self._lemma_ids.view
+
+    @property
+    def sentence_ends(self) -> npt.NDArray[np.bool_]:
+        """Whether each string id ends a sentence."""
+        return self._ends.view
+
+    # --- chunks ----------------------------------------------------------------
+
+    def add_chunks(self, nlp: Language, chunks: Sequence[str]) -> None:
+        """Tokenise new *chunks* with spaCy's tokenizer (one call) and remember their tokens."""
+        from spacy.attrs import IDX, IS_SPACE, LENGTH, ORTH
+
+        new = [c for c in dict.fromkeys(chunks) if c not in self.chunks]
+        if not new:
+            return
+        # A line break between chunks: whitespace, and a token of its own, so that
+        # no special case of the tokenizer can join tokens of two chunks.
+        joined = "\n".join(new)
+        doc = nlp.tokenizer(joined)
+        table = doc.to_array([IDX, LENGTH, IS_SPACE, ORTH])
+        table = table[table[:, 2] == 0] if len(table) else table.reshape(0, 4)
+        lengths = np.fromiter(map(len, new), dtype=np.int64, count=len(new))
+        chunk_starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
+        idx = table[:, 0].astype(np.int64)
+        owner = np.searchsorted(chunk_starts, idx, side="right") - 1
+        store = nlp.vocab.strings
+        hashes, inverse = np.unique(table[:, 3], return_inverse=True)
+        sids = self.intern([store[int(h)] for h in hashes.tolist()])[inverse.reshape(-1)]
+        counts = np.bincount(owner, minlength=len(new)).astype(np.int64)
+        base = self._token_string.size
+        firsts = base + np.concatenate([[0], np.cumsum(counts)[:-1]])
+        rel = (idx - chunk_starts[owner]).astype(np.int32)
+        self._token_start.extend(rel)
+        self._token_end.extend(rel + table[:, 1].astype(np.int32))
+        self._token_string.extend(sids)
+        number = len(self.chunks)
+        for offset, chunk in enumerate(new):
+            self.chunks[chunk] = number + offset
+        self._chunk_first.extend(firsts)
+        self._chunk_count.extend(counts)
+
+    def tokenize(self, nlp: Language, texts: Sequence[str]) -> Batch:
+        """Return the non-whitespace tokens of *texts* as arrays."""
+        n = len(texts)
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+        bases = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths + 1, out=bases[1:])
+        joined = "\n".join(texts)
+        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        solid = ~_WHITESPACE[np.minimum(codes, _WS_MAX + 1)]
+        edges = np.diff(solid.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+        chunk_starts = np.flatnonzero(edges == 1)
+        chunk_texts = joined.split()
+        if len(chunk_texts) != len(chunk_starts):  # pragma: no cover - a definition mismatch
+            raise AssertionError("whitespace split and whitespace table disagree")
+        if chunk_texts:
+            self.add_chunks(nlp, chunk_texts)
+        chunk_ids = np.fromiter(
+            map(self.chunks.__getitem__, chunk_texts), dtype=np.int64, count=len(chunk_texts)
+        )
+        counts = self._chunk_count.view[chunk_ids]
+        firsts = self._chunk_first.view[chunk_ids]
+        total = int(counts.sum())
+        ends_before = np.cumsum(counts)
+        within = np.arange(total, dtype=np.int64) - np.repeat(ends_before - counts, counts)
+        flat = np.repeat(firsts, counts) + within
+        starts = np.repeat(chunk_starts, counts) + self._token_start.view[flat]
+        ends = np.repeat(chunk_starts, counts) + self._token_end.view[flat]
+        strings = self._token_string.view[flat]
+        bounds = np.searchsorted(starts, bases).astype(np.int32)
+        owners = np.repeat(np.arange(n, dtype=np.int64), np.diff(bounds))
+        starts = (starts - bases[owners]).astype(np.int32)
+        ends = (ends - bases[owners]).astype(np.int32)
+        return Batch(bounds, starts, ends, strings.astype(np.int32))
+
+
+@dataclass
+class Batch:
+    """Tokens of several texts: text ``k`` owns ``bounds[k]:bounds[k+1]``; offsets per text."""
+
+    bounds: npt.NDArray[np.int32]
+    starts: npt.NDArray[np.int32]
+    ends: npt.NDArray[np.int32]
+    strings: npt.NDArray[np.int32]
