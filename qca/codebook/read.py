@@ -32,6 +32,7 @@ from qca.codebook.schema import (
     THEME_KEYS,
     CodebookModel,
     CodeModel,
+    token_pattern_is_surely_valid,
 )
 from qca.errors import CodebookError, Problem, Severity
 
@@ -486,10 +487,10 @@ def _check_patterns(sites: list[_CodeSite], located: Located, add: Any) -> None:
             if isinstance(pattern, list) and all(isinstance(t, dict) for t in pattern):
                 if not pattern:
                     add(path, "empty pattern; give at least one token, e.g. [{LOWER: keen}]")
-                else:
+                elif not token_pattern_is_surely_valid(pattern):
                     found.append((path, pattern))
     if not found:
-        return  # spaCy takes a second to import: only when patterns exist
+        return  # spaCy takes a second to import: only for patterns it must judge
     for path, message in validate_patterns(found):
         word = located.bool_words.get(path)
         add(path, _bool_message(word) if word else message)

@@ -7,7 +7,9 @@ Per-language term keys (``terms_sv``, ``terms_de``) are gathered into
 
 from __future__ import annotations
 
+import math
 import re
+import warnings
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -142,3 +144,162 @@ CODE_KEYS = tuple(
 )
 NEGATION_KEYS = tuple(NegationModel.model_fields)
 UNIT_VALUES = ("turn", "sentence", "paragraph", "document")
+
+
+# --- spaCy token patterns, checked without importing spaCy --------------------
+#
+# A sound subset of spaCy 3.8's ``TokenPatternSchema`` (spacy/schemas.py) and of
+# what ``Matcher.add`` then compiles (spacy/matcher/matcher.pyx): whatever
+# :func:`token_pattern_is_surely_valid` accepts, ``Matcher(validate=True).add``
+# accepts too. Anything else (lower-case keys, ``_`` extensions, nested
+# predicate dicts, predicates on MORPH, ...) is left to spaCy, which imports in
+# about a second and writes the error messages.
+
+#: Attributes whose value is text, or a dict of text predicates.
+_TEXT_ATTRIBUTES = frozenset(
+    {"ORTH", "TEXT", "LOWER", "LEMMA", "NORM", "POS", "TAG", "DEP", "SHAPE", "ENT_TYPE"}
+    | {"ENT_ID", "ENT_KB_ID"}
+)
+#: Attributes whose value is ``true`` or ``false``.
+_FLAG_ATTRIBUTES = frozenset(
+    {"SPACY", "IS_ALPHA", "IS_ASCII", "IS_DIGIT", "IS_LOWER", "IS_UPPER", "IS_TITLE"}
+    | {"IS_PUNCT", "IS_SPACE", "IS_BRACKET", "IS_QUOTE", "IS_LEFT_PUNCT", "IS_RIGHT_PUNCT"}
+    | {"IS_CURRENCY", "IS_STOP", "IS_SENT_START", "SENT_START", "LIKE_NUM", "LIKE_URL"}
+    | {"LIKE_EMAIL"}
+)
+#: Predicates whose value is a list (of text, or of whole numbers for LENGTH).
+_SET_PREDICATES = frozenset({"IN", "NOT_IN", "IS_SUBSET", "IS_SUPERSET", "INTERSECTS"})
+#: Predicates whose value is one text: a fuzzy match with an optional edit distance.
+_FUZZY_PREDICATES = frozenset({"FUZZY", *(f"FUZZY{n}" for n in range(1, 10))})
+#: Predicates comparing LENGTH with a number.
+_COMPARISONS = frozenset({"==", "!=", ">=", "<=", ">", "<"})
+_SIMPLE_OPERATORS = frozenset({"+", "*", "?", "!"})
+# ``{n}``, ``{n,}``, ``{,m}``, ``{n,m}`` with ASCII digits (at most three each).
+_MIN_MAX = re.compile(r"\{([0-9]{1,3})\}|\{([0-9]{0,3}),([0-9]{0,3})\}")
+_LARGEST = 2**63  # spaCy stores attribute values as unsigned 64-bit ids
+
+
+def token_pattern_is_surely_valid(pattern: Any) -> bool:
+    """Decide, without spaCy, that spaCy's ``Matcher`` certainly accepts a token pattern.
+
+    ``False`` means "not sure": validate with spaCy then (it may well be fine).
+
+    Args:
+        pattern: One token pattern as read from YAML: a list of token dicts.
+
+    Returns:
+        ``True`` only when every token uses known upper-case attributes with
+        values of the right type, and a valid ``OP``.
+
+    Examples:
+        >>> token_pattern_is_surely_valid([{"LOWER": {"IN": ["keen", "eager"]}, "OP": "?"}])
+        True
+        >>> token_pattern_is_surely_valid([{"LOWR": "keen"}])
+        False
+    """
+    if type(pattern) is not list or not pattern:
+        return False
+    return all(type(token) is dict and _token_is_valid(token) for token in pattern)
+
+
+def _token_is_valid(token: dict[Any, Any]) -> bool:
+    for key, value in token.items():
+        if type(key) is not str:
+            return False
+        if key in _TEXT_ATTRIBUTES:
+            ok = _is_text(value) or (type(value) is dict and _text_predicates_valid(value))
+        elif key in _FLAG_ATTRIBUTES:
+            ok = type(value) is bool
+        elif key == "MORPH":
+            ok = _is_text(value)
+        elif key == "LENGTH":
+            ok = _is_id(value) or (type(value) is dict and _number_predicates_valid(value))
+        elif key == "ENT_IOB":
+            ok = value in ("", "I", "O", "B") if type(value) is str else _is_iob_number(value)
+        elif key == "OP":
+            ok = _operator_is_valid(value)
+        else:
+            return False  # unknown, lower-case, or `_` extensions: spaCy decides
+        if not ok:
+            return False
+    return True
+
+
+def _is_text(value: Any) -> bool:
+    if type(value) is not str:
+        return False
+    try:
+        value.encode("utf-8")  # spaCy's string store rejects lone surrogates
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _is_id(value: Any) -> bool:
+    return type(value) is int and 0 <= value < _LARGEST
+
+
+def _is_iob_number(value: Any) -> bool:
+    return type(value) is int and 0 <= value <= 3
+
+
+def _is_regex(value: Any) -> bool:
+    if not _is_text(value):
+        return False
+    with warnings.catch_warnings():
+        # A regex that warns is left to spaCy, so the warning shows as before
+        # (an error here also keeps it out of `re`'s cache).
+        warnings.simplefilter("error")
+        try:
+            re.compile(value)
+        except (re.error, Warning, RecursionError, OverflowError, ValueError):
+            return False
+    return True
+
+
+def _text_predicates_valid(predicates: dict[Any, Any]) -> bool:
+    for name, value in predicates.items():
+        if name == "REGEX":
+            ok = _is_regex(value)
+        elif name in _SET_PREDICATES:
+            ok = type(value) is list and all(_is_text(item) for item in value)
+        elif name in _FUZZY_PREDICATES:
+            ok = _is_text(value)
+        else:
+            return False  # nested dicts and lower-case names: spaCy decides
+        if not ok:
+            return False
+    return True
+
+
+def _number_predicates_valid(predicates: dict[Any, Any]) -> bool:
+    for name, value in predicates.items():
+        if name == "REGEX":
+            ok = _is_regex(value)
+        elif name in _SET_PREDICATES:
+            ok = type(value) is list and all(_is_id(item) for item in value)
+        elif name in _COMPARISONS:
+            ok = _is_id(value) or (
+                type(value) is float and math.isfinite(value) and abs(value) < _LARGEST
+            )
+        else:
+            return False
+        if not ok:
+            return False
+    return True
+
+
+def _operator_is_valid(value: Any) -> bool:
+    if type(value) is not str:
+        return False
+    if value in _SIMPLE_OPERATORS:
+        return True
+    match = _MIN_MAX.fullmatch(value)
+    if match is None:
+        return False
+    exact, low, high = match.groups()
+    if exact is not None:
+        return True
+    if not low and not high:
+        return False  # `{,}` names no bound
+    return not (low and high and int(low) > int(high))
