@@ -6,6 +6,10 @@ and filed under the pipeline's fingerprint::
 
     .qca-cache/<fingerprint[:16]>/<key[:2]>/<key>.npz
 
+Beside each entry, ``<key>.hits.json`` keeps the hits of each code on those
+texts under the code's key (:meth:`qca.matching.Rules.code_keys`), so that
+re-coding after an edit matches only the codes whose rules changed.
+
 Entries are written atomically. An entry that is corrupt, truncated, foreign
 (another key or pipeline inside) or inconsistent with its texts is ignored and
 rebuilt; a cache folder that cannot be written is used read-only or not at all.
@@ -17,16 +21,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qca.errors import QcaError
 from qca.io import atomic_write_bytes
 
 if TYPE_CHECKING:
-    from qca.matching import Pipeline, Tokens
+    from qca.matching import HitColumns, Pipeline, Rules, Tokens
 
 _SEPARATOR = "\x00"
 
@@ -73,6 +78,67 @@ class TokenCache:
         tokens = tokenize(pipeline, texts)
         self._store(entry, key, pipeline.fingerprint, tokens)
         return tokens
+
+    def hits_for(
+        self, rules: Rules, pipeline: Pipeline, language: str, texts: Sequence[str]
+    ) -> HitColumns:
+        """Return the hits of *rules* on *texts*, matching only codes with no stored hits."""
+        from qca.matching import HitColumns, match_tokens, tokenize
+
+        if self.folder is None:
+            return match_tokens(rules, pipeline, language, texts, tokenize(pipeline, texts))
+        key = texts_key(pipeline.fingerprint, texts)
+        entry = self.path(pipeline.fingerprint, key).with_suffix(".hits.json")
+        keys = rules.code_keys(language, pipeline.fingerprint)
+        stored = self._load_hits(entry, key, texts)
+        missing = [n for n, code_key in enumerate(keys) if code_key not in stored]
+        out = HitColumns()
+        if missing:
+            tokens = self.tokens_for(pipeline, texts)
+            fresh = match_tokens(rules.only(missing), pipeline, language, texts, tokens)
+            for n in range(len(fresh.segment)):
+                stored.setdefault(keys[fresh.code[n]], []).append(
+                    [
+                        fresh.segment[n],
+                        fresh.order[n],
+                        fresh.kind[n],
+                        fresh.rule[n],
+                        fresh.start[n],
+                        fresh.end[n],
+                        fresh.token[n],
+                        fresh.negated[n],
+                    ]
+                )
+            for n in missing:
+                stored.setdefault(keys[n], [])
+            self._store_hits(entry, key, {k: stored[k] for k in keys})
+        for code, code_key in enumerate(keys):
+            for segment, order, kind, rule, start, end, token, negated in stored[code_key]:
+                out.add(segment, (code, order, kind, rule), (start, end, token))
+                out.negated.append(negated)
+        return out
+
+    @staticmethod
+    def _load_hits(entry: Path, key: str, texts: Sequence[str]) -> dict[str, list[list[Any]]]:
+        try:
+            data = json.loads(entry.read_text(encoding="utf-8"))
+            if data["stamp"] != key:
+                return {}
+            codes: dict[str, list[list[Any]]] = data["codes"]
+            for rows in codes.values():
+                for segment, _, _, _, start, end, _, _ in rows:
+                    if not 0 <= start < end <= len(texts[segment]):
+                        return {}
+        except Exception:  # noqa: BLE001 - any unreadable entry is rebuilt
+            return {}
+        return codes
+
+    @staticmethod
+    def _store_hits(entry: Path, key: str, codes: dict[str, list[list[Any]]]) -> None:
+        text = json.dumps({"stamp": key, "codes": codes}, ensure_ascii=False)
+        with contextlib.suppress(OSError, QcaError):
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(entry, text.encode("utf-8"))
 
     @staticmethod
     def _load(entry: Path, key: str, pipeline: Pipeline, texts: Sequence[str]) -> Tokens | None:

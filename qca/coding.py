@@ -156,7 +156,7 @@ def _match_batch(
         segments,
         include_interviewer=options.include_interviewer,
         model=options.model,
-        tokens_for=cache.tokens_for if options.cache else None,
+        cache=cache if options.cache else None,
         sort=False,
     )
 

@@ -19,11 +19,12 @@ same sentence. See ``docs/coding.md``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,10 +55,13 @@ if TYPE_CHECKING:
     import pandas as pd
     from spacy.language import Language
 
+    from qca.cache import TokenCache
     from qca.lexicon import Lexicon
 
 #: Bump when the token arrays change shape or meaning (it is part of the cache key).
 TOKENS_FORMAT = 2
+#: Bump when the matching rules change meaning (it is part of each code's key).
+HITS_FORMAT = 1
 #: Characters that end a sentence when a token consists only of them.
 SENTENCE_END_CHARS = frozenset(".!?…;:") - frozenset(";:")
 APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'"})
@@ -358,6 +362,49 @@ class Rules:
     exclude_speakers: frozenset[str]
     cues: Mapping[str, frozenset[str]]
     window: int
+
+    def only(self, codes: Iterable[int]) -> Rules:
+        """Return these rules with the rules of other codes left out (code numbers kept)."""
+        keep = frozenset(codes)
+        return dataclasses.replace(
+            self,
+            terms={k: tuple(r for r in v if r.code in keep) for k, v in self.terms.items()},
+            vetoes={k: tuple(r for r in v if r.code in keep) for k, v in self.vetoes.items()},
+            patterns=tuple(p for p in self.patterns if p[0] in keep),
+            regexes=tuple(r for r in self.regexes if r[0] in keep),
+        )
+
+    def code_keys(self, language: str, fingerprint: str) -> list[str]:
+        """Return, per code, a key of everything that decides its hits on tokenised text.
+
+        A code's hits depend on its own rules, the negation settings and the
+        pipeline only (vetoes and duplicates are per code), so hits stored under
+        a key can be reused after an edit of *other* codes.
+        """
+        rules: list[dict[str, list[Any]]] = [
+            {"terms": [], "not": [], "patterns": [], "regex": []} for _ in self.codes
+        ]
+        for r in self.terms.get(language, ()):
+            rules[r.code]["terms"].append([r.order, r.rule, r.kind, list(r.words), r.prefix])
+        for r in self.vetoes.get(language, self.vetoes.get(self.language, ())):
+            rules[r.code]["not"].append([r.order, r.rule, list(r.words), r.prefix])
+        for code, order, text, alternatives in self.patterns:
+            rules[code]["patterns"].append([order, text, alternatives])
+        for code, order, text, regex in self.regexes:
+            rules[code]["regex"].append([order, text, regex])
+        shared = {
+            "format": HITS_FORMAT,
+            "pipeline": fingerprint,
+            "language": language,
+            "cues": sorted(self.cues.get(language, ())),
+            "window": self.window,
+        }
+        return [
+            hashlib.sha256(
+                json.dumps([shared, theme, code, rules[n]], sort_keys=True).encode()
+            ).hexdigest()
+            for n, (theme, code) in enumerate(self.codes)
+        ]
 
 
 def _plain(value: Any) -> Any:
@@ -1035,8 +1082,6 @@ def _finish(
 
 # --- tables ------------------------------------------------------------------
 
-TokensFor = Callable[[Pipeline, Sequence[str]], Tokens]
-
 
 def selected_segments(
     segments: pd.DataFrame, exclude_speakers: frozenset[str], *, include_interviewer: bool
@@ -1079,7 +1124,7 @@ def match_segments(
     *,
     include_interviewer: bool = False,
     model: str | None = None,
-    tokens_for: TokensFor | None = None,
+    cache: TokenCache | None = None,
     sort: bool = True,
 ) -> pd.DataFrame:
     """Match compiled *rules* against a segments table; return the hits table.
@@ -1089,8 +1134,7 @@ def match_segments(
         segments: Columns ``qca.models.SEGMENT_COLUMNS`` (+ attributes such as ``language``).
         include_interviewer: Code interviewer turns and ``exclude_speakers`` too.
         model: The ``--model`` pipeline, used for segments in the codebook's language.
-        tokens_for: Returns the tokens of some texts (the cache hooks in here);
-            default: :func:`tokenize`.
+        cache: Token arrays and each code's hits are read from (and kept in) it.
         sort: Sort the hits (:func:`sort_hits`); a caller that joins batches sorts once.
     """
     import pandas as pd
@@ -1109,8 +1153,10 @@ def match_segments(
         positions = groups[language]
         pipeline = load_pipeline(language, model if language == rules.language else None)
         texts = [texts_all[n] for n in positions]
-        tokens = (tokens_for or tokenize)(pipeline, texts)
-        hits = match_tokens(rules, pipeline, language, texts, tokens)
+        if cache is None:
+            hits = match_tokens(rules, pipeline, language, texts, tokenize(pipeline, texts))
+        else:
+            hits = cache.hits_for(rules, pipeline, language, texts)
         if not hits.segment:
             continue
         where = [positions[k] for k in hits.segment]

@@ -134,11 +134,39 @@ def test_coding_is_deterministic_with_and_without_cache_and_jobs(
 def test_coding_corrupt_cache_entry_is_rebuilt(project: Path) -> None:
     first = code(["tr"], "cb.yaml")
     entries = list((project / ".qca-cache").rglob("*.npz"))
-    assert len(entries) == 1
+    stored = list((project / ".qca-cache").rglob("*.hits.json"))
+    assert len(entries) == len(stored) == 1
     entries[0].write_bytes(b"not an npz file")
+    stored[0].write_text('{"stamp": 1', encoding="utf-8")
     again = code(["tr"], "cb.yaml")
     pd.testing.assert_frame_equal(first.hits, again.hits)
     assert entries[0].read_bytes()[:2] == b"PK"  # rewritten as a valid archive
+    assert set(json.loads(stored[0].read_text(encoding="utf-8"))) == {"stamp", "codes"}
+
+
+def test_coding_edit_rematches_only_the_edited_code(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import qca.matching
+
+    code(["tr"], "cb.yaml", outdir="out")
+    edited = CODEBOOK.replace("terms: [idea]", "terms: [idea, new]")
+    (project / "cb2.yaml").write_text(edited, encoding="utf-8")
+    matched: list[list[str]] = []
+    real = qca.matching.match_tokens
+
+    def spy(rules: qca.matching.Rules, *args: object) -> qca.matching.HitColumns:
+        used = {r.code for r in rules.terms["en"]}
+        matched.append([rules.codes[n][1] for n in sorted(used)])
+        return real(rules, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(qca.matching, "match_tokens", spy)
+    warm = code(["tr"], "cb2.yaml", outdir="warm")
+    assert matched == [["idea"]]
+    cold = code(["tr"], "cb2.yaml", outdir="cold", options=CodeOptions(cache=False))
+    for name in ("hits.csv", "codings.csv", "hits.parquet", "segments.parquet"):
+        assert (project / "warm" / name).read_bytes() == (project / "cold" / name).read_bytes()
+    assert len(warm.hits) == 4
 
 
 def test_coding_library_returns_tables(project: Path) -> None:
