@@ -72,6 +72,26 @@ class Document:
     known_speakers: tuple[str, ...] = ()
 
 
+@dataclass
+class SurveyRows:
+    """Survey rows read column by column: one document per entry, no speaker detection.
+
+    The fast path of survey tables (``.csv``/``.xlsx``): every list has one entry per
+    row with text, in row order; ``attributes`` maps each other column to its values.
+    """
+
+    path: str
+    format: str
+    numbers: list[int]
+    ids: list[str]
+    texts: list[str]
+    attributes: dict[str, list[str | None]]
+
+
+#: What a reader yields per chunk: documents (or survey rows) and problems.
+Chunk = tuple[list[Document] | SurveyRows, list[Problem]]
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -343,7 +363,8 @@ def _survey_documents(
     header: list[str],
     rows: Iterator[tuple[int, list[Any]]],
     options: IngestOptions,
-) -> Iterator[tuple[list[Document], list[Problem]]]:
+) -> Iterator[Chunk]:
+    """Build one :class:`Document` per row with text (the general path)."""
     text_column = _pick_column(
         header, options.text_column, TEXT_COLUMN_NAMES, path, "--text-column"
     )
@@ -396,6 +417,121 @@ def _survey_documents(
     yield documents, problems
 
 
+#: One block of survey rows: the row numbers and one value list per header column.
+Block = tuple[list[int], list[list[Any]]]
+
+
+def _block_rows(blocks: Iterator[Block]) -> Iterator[tuple[int, list[Any]]]:
+    for numbers, columns in blocks:
+        for number, values in zip(numbers, zip(*columns, strict=True), strict=True):
+            yield number, list(values)
+
+
+def _text_value(value: Any) -> str:
+    return normalise(value if value.__class__ is str else (attribute_value(value) or ""))
+
+
+def _cell_value(value: Any) -> str | None:
+    if value.__class__ is str:
+        return value or None
+    return attribute_value(value) or None
+
+
+def _survey_rows(
+    path: Path,
+    fmt: str,
+    header: list[str],
+    blocks: Iterator[Block],
+    options: IngestOptions,
+) -> Iterator[Chunk]:
+    """Column-wise :func:`_survey_documents`: the same rows, chunks and problems."""
+    text_column = _pick_column(
+        header, options.text_column, TEXT_COLUMN_NAMES, path, "--text-column"
+    )
+    if text_column is None:
+        raise SkipFile(
+            Problem(
+                str(path),
+                "no --text-column given and no column named "
+                f"{'/'.join(TEXT_COLUMN_NAMES[:3])}; the columns are: {', '.join(header)}; "
+                "pass --text-column NAME",
+                1,
+            )
+        )
+    id_column = _pick_column(header, options.id_column, ID_COLUMN_NAMES, path, "--id-column")
+    text_index = header.index(text_column)
+    id_index = header.index(id_column) if id_column is not None else None
+    # A repeated column name keeps the last column's values, as a dict of the row would.
+    others = {name: i for i, name in enumerate(header) if i not in (text_index, id_index)}
+    stem = path.stem
+    numbers: list[int] = []
+    ids: list[str] = []
+    texts: list[str] = []
+    attributes: dict[str, list[str | None]] = {name: [] for name in others}
+    empty = 0
+
+    def chunk(size: int) -> SurveyRows:
+        nonlocal numbers, ids, texts, attributes
+        rows = SurveyRows(
+            str(path),
+            fmt,
+            numbers[:size],
+            ids[:size],
+            texts[:size],
+            {name: values[:size] for name, values in attributes.items()},
+        )
+        numbers, ids, texts = numbers[size:], ids[size:], texts[size:]
+        attributes = {name: values[size:] for name, values in attributes.items()}
+        return rows
+
+    for block_numbers, columns in blocks:
+        block_texts = [_text_value(value) for value in columns[text_index]]
+        keep = [i for i, text in enumerate(block_texts) if text and not text.isspace()]
+        empty += len(block_texts) - len(keep)
+        kept_numbers = [block_numbers[i] for i in keep]
+        if len(keep) == len(block_texts):
+            texts.extend(block_texts)
+        else:
+            texts.extend(block_texts[i] for i in keep)
+        if id_index is None:
+            ids.extend(f"{stem}-{number}" for number in kept_numbers)
+        else:
+            column = columns[id_index]
+            ids.extend(
+                (attribute_value(column[i]) or "").strip() or f"{stem}-{number}"
+                for i, number in zip(keep, kept_numbers, strict=True)
+            )
+        numbers.extend(kept_numbers)
+        for name, index in others.items():
+            column = columns[index]
+            attributes[name].extend(_cell_value(column[i]) for i in keep)
+        while len(numbers) >= CHUNK_ROWS:
+            yield chunk(CHUNK_ROWS), []
+    problems = []
+    if empty:
+        problems.append(
+            Problem(
+                str(path),
+                f"{empty} row(s) with an empty {text_column!r} were skipped",
+                severity="warning",
+            )
+        )
+    yield chunk(len(numbers)), problems
+
+
+def _survey_chunks(
+    path: Path,
+    fmt: str,
+    header: list[str],
+    blocks: Iterator[Block],
+    options: IngestOptions,
+    columnar: bool,
+) -> Iterator[Chunk]:
+    if columnar:
+        return _survey_rows(path, fmt, header, blocks, options)
+    return _survey_documents(path, fmt, header, _block_rows(blocks), options)
+
+
 def _csv_encoding(path: Path, sample: bytes, options: IngestOptions) -> tuple[str, list[Problem]]:
     if options.encoding is not None:
         return options.encoding, []
@@ -417,8 +553,11 @@ def _csv_encoding(path: Path, sample: bytes, options: IngestOptions) -> tuple[st
         return "cp1252", [warning]
 
 
-def read_csv(path: Path, options: IngestOptions) -> Iterator[tuple[list[Document], list[Problem]]]:
-    """Stream a survey CSV: one document per row, in chunks of :data:`CHUNK_ROWS`."""
+def read_csv(path: Path, options: IngestOptions, columnar: bool = True) -> Iterator[Chunk]:
+    """Stream a survey CSV: one document per row, in chunks of :data:`CHUNK_ROWS`.
+
+    With *columnar*, chunks are :class:`SurveyRows`; otherwise lists of documents.
+    """
     import csv
 
     import pandas as pd
@@ -447,18 +586,14 @@ def read_csv(path: Path, options: IngestOptions) -> Iterator[tuple[list[Document
             row_number = 0
             for chunk in reader:
                 header = [str(c) for c in chunk.columns]
-
-                def rows(frame: pd.DataFrame = chunk) -> Iterator[tuple[int, list[Any]]]:
-                    nonlocal row_number
-                    # Column by column: .tolist() is far cheaper than itertuples on
-                    # Arrow-backed strings.
-                    columns = [frame.iloc[:, i].tolist() for i in range(frame.shape[1])]
-                    for values in zip(*columns, strict=True):
-                        row_number += 1
-                        yield row_number, list(values)
-
-                for documents, found in _survey_documents(path, "csv", header, rows(), options):
-                    yield documents, (problems if first else []) + found
+                # Column by column: .tolist() is far cheaper than itertuples on
+                # Arrow-backed strings.
+                columns = [chunk.iloc[:, i].tolist() for i in range(chunk.shape[1])]
+                numbers = list(range(row_number + 1, row_number + len(chunk) + 1))
+                row_number += len(chunk)
+                blocks = iter([(numbers, columns)])
+                for read, found in _survey_chunks(path, "csv", header, blocks, options, columnar):
+                    yield read, (problems if first else []) + found
                     first = False
             if first:
                 raise SkipFile(Problem(str(path), "has a header but no rows; export it again"))
@@ -473,8 +608,25 @@ def read_csv(path: Path, options: IngestOptions) -> Iterator[tuple[list[Document
         ) from None
 
 
-def read_xlsx(path: Path, options: IngestOptions) -> Iterator[tuple[list[Document], list[Problem]]]:
-    """Stream the first sheet of a survey workbook: one document per row."""
+def _xlsx_blocks(numbered: Iterator[tuple[int, tuple[Any, ...]]], width: int) -> Iterator[Block]:
+    """Cut worksheet rows into blocks of columns, padded or cut to the header's width."""
+    numbers: list[int] = []
+    rows: list[tuple[Any, ...]] = []
+    for number, row in numbered:
+        numbers.append(number)
+        rows.append(row[:width] + (None,) * (width - len(row)) if len(row) != width else row)
+        if len(rows) >= CHUNK_ROWS:
+            yield numbers, [list(column) for column in zip(*rows, strict=True)]
+            numbers, rows = [], []
+    if rows:
+        yield numbers, [list(column) for column in zip(*rows, strict=True)]
+
+
+def read_xlsx(path: Path, options: IngestOptions, columnar: bool = True) -> Iterator[Chunk]:
+    """Stream the first sheet of a survey workbook: one document per row.
+
+    With *columnar*, chunks are :class:`SurveyRows`; otherwise lists of documents.
+    """
     check_zip(path, path, ".xlsx")
     import openpyxl
 
@@ -492,15 +644,14 @@ def read_xlsx(path: Path, options: IngestOptions) -> Iterator[tuple[list[Documen
         header = [
             str(v).strip() if v is not None else f"column_{i + 1}" for i, v in enumerate(first_row)
         ]
-        numbered = ((n, list(r)) for n, r in enumerate(rows, start=1) if any(r))
-        yield from _survey_documents(path, "xlsx", header, numbered, options)
+        numbered = ((n, r) for n, r in enumerate(rows, start=1) if any(r))
+        blocks = _xlsx_blocks(numbered, len(header))
+        yield from _survey_chunks(path, "xlsx", header, blocks, options, columnar)
     finally:
         workbook.close()
 
 
-def read_jsonl(
-    path: Path, options: IngestOptions
-) -> Iterator[tuple[list[Document], list[Problem]]]:
+def read_jsonl(path: Path, options: IngestOptions) -> Iterator[Chunk]:
     """Stream JSON Lines: one document (transcript or response) per line."""
     text_key = options.text_column or "text"
     documents: list[Document] = []
