@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from qca.errors import Problem, QcaError
+
+if TYPE_CHECKING:  # rich costs ~18 ms of `qca --help`: import it when printing
+    from rich.console import Console
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -18,11 +19,15 @@ R = TypeVar("R")
 
 def stderr() -> Console:
     """A console on the current stderr (looked up at call time, so CliRunner captures it)."""
+    from rich.console import Console
+
     return Console(stderr=True, soft_wrap=True, highlight=False)
 
 
 def print_problems(problems: Iterable[Problem]) -> None:
     """Print each problem on its own line on stderr, warnings prefixed ``warning:``."""
+    from rich.markup import escape
+
     console = stderr()
     for problem in problems:
         prefix = "" if problem.is_error else "warning: "
@@ -31,6 +36,8 @@ def print_problems(problems: Iterable[Problem]) -> None:
 
 def fail(message: str) -> typer.Exit:
     """Print *message* on stderr and return the exit to raise (code 1)."""
+    from rich.markup import escape
+
     stderr().print(escape(message))
     return typer.Exit(code=1)
 
@@ -43,6 +50,8 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except QcaError as exc:
+            from rich.markup import escape
+
             console = stderr()
             for line in exc.lines():
                 console.print(escape(line))
