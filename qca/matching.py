@@ -861,12 +861,58 @@ class _Patterns:
     """The token patterns of some rules: plans, plus spaCy Matchers for specs and leftovers."""
 
     plans: dict[int, _Plan]
-    bodies: list[list[dict[str, Any]]]
+    bodies: list[dict[str, Any]]
     leftover: list[int]
     spec_matcher: Any = None
     matcher: Any = None
     rows: dict[tuple[str, str], int] = field(default_factory=dict)
     tables: list[list[bool]] = field(default_factory=list)
+    simple: dict[int, list[_Condition]] = field(default_factory=dict)
+    flags: dict[tuple[int, int], Any] = field(default_factory=dict)
+    lexicon: Lexicon | None = None
+
+
+#: Token-spec keys decided here from a token's text or lemma: key -> what is compared.
+_SIMPLE_KEYS = {"ORTH": "orth", "TEXT": "orth", "LOWER": "lower", "LEMMA": "lemma"}
+
+
+@dataclass(frozen=True)
+class _Condition:
+    """One key of a token spec: the token's *field* is (or, negated, is not) in *values*."""
+
+    field: str
+    values: frozenset[str]
+    negated: bool
+
+    def test(self, string: str) -> bool:
+        value = string.lower() if self.field == "lower" else string
+        return (value in self.values) != self.negated
+
+
+def _simple_spec(body: dict[str, Any]) -> list[_Condition] | None:
+    """Return *body* as conditions on text and lemma, or None when spaCy must decide it.
+
+    Only ``ORTH``/``TEXT``/``LOWER``/``LEMMA`` with a string or an ``IN``/``NOT_IN``
+    list of strings: spaCy compares these as exact strings (``LOWER`` is
+    ``str.lower``), so deciding them here gives spaCy's answer.
+    """
+    conditions = []
+    for key, value in body.items():
+        field_name = _SIMPLE_KEYS.get(key)
+        if field_name is None:
+            return None
+        if isinstance(value, str):
+            conditions.append(_Condition(field_name, frozenset([value]), False))
+            continue
+        if not isinstance(value, dict) or len(value) != 1:
+            return None
+        ((op, items),) = value.items()
+        if op not in ("IN", "NOT_IN") or not isinstance(items, list):
+            return None
+        if not all(isinstance(item, str) for item in items):
+            return None
+        conditions.append(_Condition(field_name, frozenset(items), op == "NOT_IN"))
+    return conditions
 
 
 _PATTERNS: dict[tuple[int, str], tuple[Rules, _Patterns]] = {}
@@ -891,10 +937,15 @@ def _patterns(rules: Rules, pipeline: Pipeline) -> _Patterns:
             plans[number] = plan
     compiled = _Patterns(plans, [json.loads(text) for text in specs], leftover)
     compiled.tables = [[] for _ in specs]
-    if specs:
+    for number, body in enumerate(compiled.bodies):
+        conditions = _simple_spec(body)
+        if conditions is not None:
+            compiled.simple[number] = conditions
+    if len(compiled.simple) < len(specs):
         compiled.spec_matcher = Matcher(pipeline.nlp.vocab)
         for number, body in enumerate(compiled.bodies):
-            compiled.spec_matcher.add(str(number), [[body]])
+            if number not in compiled.simple:
+                compiled.spec_matcher.add(str(number), [[body]])
     if leftover:
         compiled.matcher = Matcher(pipeline.nlp.vocab)
         for number in leftover:
@@ -906,13 +957,44 @@ def _patterns(rules: Rules, pipeline: Pipeline) -> _Patterns:
 
 def _spec_tables(
     compiled: _Patterns, pipeline: Pipeline, batch: _Batch
-) -> tuple[list[npt.NDArray[np.bool_]], npt.NDArray[np.intp]]:
-    """Return, per token spec, whether each distinct (word, lemma) pair satisfies it.
+) -> list[npt.NDArray[np.bool_]]:
+    """Return, per token spec, whether each token of the batch satisfies it.
 
-    The specs are run by spaCy's Matcher over one Doc holding each pair not seen
-    in an earlier batch once, so their meaning is spaCy's own; the second value
-    maps tokens to rows of the tables (kept across batches).
+    Simple specs (:func:`_simple_spec`) are decided once per distinct string per
+    process. The others are run by spaCy's Matcher over one Doc holding each
+    (word, lemma) pair not seen in an earlier batch once, so their meaning is
+    spaCy's own.
     """
+    import numpy as np
+
+    tokens = batch.tokens
+    lexicon = tokens.lexicon
+    if compiled.lexicon is not lexicon:
+        compiled.lexicon, compiled.flags = lexicon, {}
+    out: list[Any] = [None] * len(compiled.bodies)
+    for number, conditions in compiled.simple.items():
+        table = np.ones(len(tokens.orths), dtype=np.bool_)
+        for n, condition in enumerate(conditions):
+            flags = compiled.flags.get((number, n))
+            if flags is None:
+                from qca.lexicon import Grow
+
+                flags = compiled.flags[(number, n)] = Grow(np.bool_)
+            if flags.size < len(lexicon.strings):
+                flags.extend([condition.test(s) for s in lexicon.strings[flags.size :]])
+            ids = tokens.lemma_ids if condition.field == "lemma" else tokens.orths
+            table &= flags.view[ids]
+        out[number] = table
+    if compiled.spec_matcher is not None:
+        for number, table in _matcher_tables(compiled, pipeline, batch).items():
+            out[number] = table
+    return out
+
+
+def _matcher_tables(
+    compiled: _Patterns, pipeline: Pipeline, batch: _Batch
+) -> dict[int, npt.NDArray[np.bool_]]:
+    """Return the token tables of the specs that spaCy's Matcher decides."""
     import numpy as np
     from spacy.tokens import Doc
 
@@ -940,28 +1022,30 @@ def _spec_tables(
         for offset, pair in enumerate(new):
             known[pair] = base + offset
     rows = np.fromiter((known[pair] for pair in named), dtype=np.intp, count=len(named))
-    tables = [np.asarray(table, dtype=np.bool_) for table in compiled.tables]
-    return tables, rows[pair_of.reshape(-1)]
+    token_rows = rows[pair_of.reshape(-1)]
+    return {
+        number: np.asarray(compiled.tables[number], dtype=np.bool_)[token_rows]
+        for number in range(len(compiled.bodies))
+        if number not in compiled.simple
+    }
 
 
-def _run_plan(
-    plan: _Plan, tables: list[list[bool]], pair_of: npt.NDArray[np.intp], start: int, last: int
-) -> set[int]:
+def _run_plan(plan: _Plan, tables: list[npt.NDArray[np.bool_]], start: int, last: int) -> set[int]:
     """Return every end position of a match of *plan* starting at token *start*."""
     states = {start}
     for spec, op in plan.steps:
         table = tables[spec]
         if op == "!":
-            states = {i + 1 for i in states if i < last and not table[pair_of[i]]}
+            states = {i + 1 for i in states if i < last and not table[i]}
         elif op == "1" or op == "?":
-            moved = {i + 1 for i in states if i < last and table[pair_of[i]]}
+            moved = {i + 1 for i in states if i < last and table[i]}
             states = states | moved if op == "?" else moved
         else:
             reached: set[int] = set()
-            frontier = {i + 1 for i in states if i < last and table[pair_of[i]]}
+            frontier = {i + 1 for i in states if i < last and table[i]}
             while frontier:
                 reached |= frontier
-                frontier = {i + 1 for i in frontier if i < last and table[pair_of[i]]} - reached
+                frontier = {i + 1 for i in frontier if i < last and table[i]} - reached
             states = states | reached if op == "*" else reached
         if not states:
             break
@@ -980,20 +1064,17 @@ def _match_patterns(
     compiled = _patterns(rules, pipeline)
     starts, ends, bounds = batch.starts, batch.ends, batch.bounds
     if compiled.plans:
-        table_arrays, pair_array = _spec_tables(compiled, pipeline, batch)
+        tables = _spec_tables(compiled, pipeline, batch)
         for number, plan in compiled.plans.items():
             code, order, rule_text, _ = rules.patterns[number]
-            mask = np.zeros(len(pair_array), dtype=np.bool_)
+            mask = np.zeros(len(batch.tokens.orths), dtype=np.bool_)
             for spec, op in plan.steps:
-                table = table_arrays[spec][pair_array]
-                mask |= ~table if op == "!" else table
+                mask |= ~tables[spec] if op == "!" else tables[spec]
                 if op not in ("?", "*"):
                     break
             positions = np.flatnonzero(mask)
-            if not len(positions):
-                continue
             for s, k in zip(positions.tolist(), batch.owners(positions), strict=True):
-                for e in sorted(_run_plan(plan, compiled.tables, pair_array, s, bounds[k + 1])):
+                for e in sorted(_run_plan(plan, tables, s, bounds[k + 1])):
                     hits.add(k, (code, order, "pattern", rule_text), (starts[s], ends[e - 1], s))
     if compiled.leftover:
         _match_leftover(rules, compiled, pipeline, texts, batch, hits)

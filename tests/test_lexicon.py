@@ -65,7 +65,7 @@ def test_lexicon_tokens_equal_spacy_on_random_text(texts: list[str]) -> None:
 def test_lexicon_tokens_equal_spacy_on_demo_transcripts() -> None:
     from qca.ingest import read_corpus
 
-    _, segments = read_corpus([ROOT / "transcripts"])
+    segments = read_corpus([ROOT / "transcripts"]).segments
     _same([str(t) for t in segments["text"].tolist()])
 
 

@@ -16,6 +16,7 @@ from qca.matching import code_segments, load_pipeline, tokenize
 from tests.test_matching import make_segments
 
 WORDS = ["a", "b", "c", "is", "was", "be", "Be", "not", ".", "cats", "cat", "ran", "running"]
+WORDS += ["İstanbul", "ÖL", "öl", "Straße", "STRASSE", "A"]
 SPECS: list[dict[str, Any]] = [
     {"LOWER": "a"},
     {"LOWER": "b"},
@@ -26,6 +27,10 @@ SPECS: list[dict[str, Any]] = [
     {"IS_PUNCT": True},
     {"LENGTH": {">=": 3}},
     {},
+    {"LOWER": "i\u0307stanbul"},
+    {"LOWER": {"NOT_IN": ["a", "öl"]}},
+    {"TEXT": "Straße", "LEMMA": {"IN": ["straße", "x"]}},
+    {"LOWER": "a", "ORTH": {"NOT_IN": ["A"]}},
 ]
 OPS = [None, None, "?", "*", "+", "!", "{2}", "{1,2}", "{,2}", "{2,}"]
 
