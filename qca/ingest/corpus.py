@@ -246,6 +246,18 @@ class _Builder:
             known = cache[speaker] = role_key(speaker) in self.interviewers
         return known
 
+    def _interviewer_flags(self, speakers: list[str]) -> list[bool]:
+        """Return ``is_interviewer`` for each (non-null) speaker label."""
+        interviewers = self.interviewers
+        if "" in interviewers:
+            return [role_key(s) in interviewers for s in speakers]
+        # role_key() lower-cases the stripped label, so its first letter must start a role.
+        firsts = {key[0] for key in interviewers}
+        return [
+            (s[:1].lower()[:1] in firsts or s[:1].isspace()) and role_key(s) in interviewers
+            for s in speakers
+        ]
+
     def add(self, document: Document, seen: set[str]) -> None:
         """Add one document (and its units) unless this file already used its doc_id."""
         key = self.count
@@ -403,21 +415,24 @@ class _Builder:
             TEXT: texts,
         }
         unit = self.options.unit
-        cache: dict[str, bool] = {}
         if unit in ("turn", "document"):
             # One unit per row: the whole text, trimmed; words do not change.
             pieces = [text.strip() for text in texts]
-            starts = [
-                0 if len(piece) == len(text) else len(text) - len(text.lstrip())
-                for piece, text in zip(pieces, texts, strict=True)
-            ]
+            if all(piece is text for piece, text in zip(pieces, texts, strict=True)):
+                pieces = texts  # nothing to trim: share the list (and its array)
+                starts = [0] * total
+            else:
+                starts = [
+                    0 if len(piece) == len(text) else len(text) - len(text.lstrip())
+                    for piece, text in zip(pieces, texts, strict=True)
+                ]
             segment_attributes = attributes
             self.segments = {
                 DOC_ID: ids,
                 SEGMENT_ID: [f"{doc_id}:{self.letter}0001" for doc_id in ids],
                 UNIT: [unit] * total,
                 SPEAKER: ids,
-                IS_INTERVIEWER: [self._is_interviewer(doc_id, cache) for doc_id in ids],
+                IS_INTERVIEWER: self._interviewer_flags(ids),
                 START: starts,
                 END: [start + len(piece) for start, piece in zip(starts, pieces, strict=True)],
                 WORDS: words,
@@ -428,7 +443,7 @@ class _Builder:
             owners: list[int] = []
             for row, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
                 spans = unit_spans(text, [Turn(doc_id, 0, 0, len(text))], unit)
-                interviewer = self._is_interviewer(doc_id, cache)
+                interviewer = self._is_interviewer(doc_id, {})
                 for index, span in enumerate(spans, start=1):
                     piece = text[span.start : span.end]
                     segments[DOC_ID].append(doc_id)
@@ -463,12 +478,18 @@ class _Builder:
         import numpy as np
         import pandas as pd
 
+        strings: dict[int, Any] = {}  # one array for a list used by several columns
+        text_dtype = pd.StringDtype(na_value=np.nan)  # what dtype="str" means, parsed once
+
         def column(name: str, values: list[Any]) -> Any:
             if name in _INT_COLUMNS:
                 return np.array(values, dtype=np.int64)
             if name == IS_INTERVIEWER:
                 return np.array(values, dtype=np.bool_)
-            return pd.array(values, dtype="str")
+            array = strings.get(id(values))
+            if array is None:
+                array = strings[id(values)] = pd.array(values, dtype=text_dtype)
+            return array
 
         document_attributes, segment_attributes = self._attribute_columns()
         documents = {c: column(c, self.documents[c]) for c in DOCUMENT_COLUMNS}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from qca.errors import IngestError, Problem
@@ -59,7 +59,6 @@ ROLE_WORDS = frozenset(
 )
 _CODE_LIKE = re.compile(r"[A-Z]{1,3}\d{0,3}")
 _TRAILING_DIGITS = re.compile(r"[\s\d]+$")
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -167,20 +166,47 @@ class _Candidate:
     seconds: float | None
 
 
+_GROUPS = tuple(
+    _LABEL.groupindex[name] - 1
+    for name in ("ts", "sigil", "bracket", "otter", "name", "ts2", "ts3")
+)
+
+
+def _line_matches(text: str) -> Iterator[re.Match[str]]:
+    """Yield the non-empty matches of ``_LABEL`` (as ``finditer`` would), trying line starts only.
+
+    A match never spans a line end, so only line starts can begin one; scanning
+    every position for ``^`` was most of the cost.
+    """
+    match = _LABEL.match
+    find = text.find
+    position = 0
+    while True:
+        found = match(text, position)
+        if found is not None and found.end() != position:
+            yield found
+        newline = find("\n", position)
+        if newline < 0:
+            return
+        position = newline + 1
+
+
 def _candidates(text: str) -> Iterable[_Candidate]:
-    for match in _LABEL.finditer(text):
-        if match.end() == match.start():
-            continue
-        ts = match.group("ts")
-        sigil, bracket = match.group("sigil"), match.group("bracket")
-        otter, name = match.group("otter"), match.group("name")
-        seconds = _seconds(ts or match.group("ts2") or match.group("ts3"))
+    i_ts, i_sigil, i_bracket, i_otter, i_name, i_ts2, i_ts3 = _GROUPS
+    for match in _line_matches(text):
+        groups = match.groups()
+        ts = groups[i_ts]
+        sigil, bracket = groups[i_sigil], groups[i_bracket]
+        otter, name = groups[i_otter], groups[i_name]
+        ts2 = groups[i_ts2]
+        stamp = ts or ts2 or groups[i_ts3]
+        seconds = _seconds(stamp) if stamp else None
         if sigil is not None:
             yield _Candidate(match.start(), match.end(), sigil, True, True, seconds)
         elif otter is not None and _name_shape(otter):
             yield _Candidate(match.start(), match.end(), otter, False, True, seconds)
         elif name is not None:
-            strong = ts is not None or match.group("ts2") is not None
+            strong = ts is not None or ts2 is not None
             shaped = _name_shape(name)
             if strong and not shaped:
                 continue
@@ -237,8 +263,8 @@ def clean_speaker(name: str | None) -> str | None:
     """Return a speaker label with surrounding and repeated whitespace removed."""
     if name is None:
         return None
-    name = _SPACES.sub(" ", name).strip()
-    return name or None
+    # Whitespace runs become one space (str.split uses the same whitespace as re's \s).
+    return " ".join(name.split()) or None
 
 
 def _labels(
