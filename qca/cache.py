@@ -23,7 +23,7 @@ import hashlib
 import io
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +56,9 @@ class TokenCache:
     folder: Path | None
     hits: int = 0
     misses: int = 0
+    _subsets: dict[tuple[int, tuple[int, ...]], tuple[Rules, Rules]] = field(
+        default_factory=dict, repr=False
+    )
 
     def path(self, fingerprint: str, key: str) -> Path:
         """Return the file of the entry *key* of the pipeline with *fingerprint*."""
@@ -95,7 +98,7 @@ class TokenCache:
         out = HitColumns()
         if missing:
             tokens = self.tokens_for(pipeline, texts)
-            fresh = match_tokens(rules.only(missing), pipeline, language, texts, tokens)
+            fresh = match_tokens(self._only(rules, missing), pipeline, language, texts, tokens)
             for n in range(len(fresh.segment)):
                 stored.setdefault(keys[fresh.code[n]], []).append(
                     [
@@ -117,6 +120,14 @@ class TokenCache:
                 out.add(segment, (code, order, kind, rule), (start, end, token))
                 out.negated.append(negated)
         return out
+
+    def _only(self, rules: Rules, codes: list[int]) -> Rules:
+        """Return ``rules.only(codes)``, the same object each time (compiled matchers are kept)."""
+        key = (id(rules), tuple(codes))
+        found = self._subsets.get(key)
+        if found is None or found[0] is not rules:
+            found = self._subsets[key] = (rules, rules.only(codes))
+        return found[1]
 
     @staticmethod
     def _load_hits(entry: Path, key: str, texts: Sequence[str]) -> dict[str, list[list[Any]]]:

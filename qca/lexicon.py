@@ -74,6 +74,8 @@ class Lexicon:
     strings: list[str] = field(default_factory=list)
     ids: dict[str, int] = field(default_factory=dict)
     lowers: list[str] = field(default_factory=list)
+    #: ``str.lower()`` (spaCy's ``LOWER``) -> the ids of the strings with that lower case.
+    by_lower: dict[str, list[int]] = field(default_factory=dict)
     _lemma_ids: Grow = field(default_factory=lambda: Grow(np.int32))
     _ends: Grow = field(default_factory=lambda: Grow(np.bool_))
     # chunk -> its tokens, as a CSR table over flat token arrays
@@ -90,8 +92,10 @@ class Lexicon:
         queue = [s for s in dict.fromkeys(strings) if s not in ids]
         lemmas: list[str] = []
         while queue:  # a new string's lemma may be a new string too
+            by_lower = self.by_lower
             for s in queue:
                 ids[s] = len(self.strings)
+                by_lower.setdefault(s.lower(), []).append(ids[s])
                 self.strings.append(s)
                 lower = self.normalise(s)
                 self.lowers.append(lower)

@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
     from qca.cache import TokenCache
-    from qca.lexicon import Lexicon
+    from qca.lexicon import Grow, Lexicon
 
 #: Bump when the token arrays change shape or meaning (it is part of the cache key).
 TOKENS_FORMAT = 2
@@ -868,7 +868,7 @@ class _Patterns:
     rows: dict[tuple[str, str], int] = field(default_factory=dict)
     tables: list[list[bool]] = field(default_factory=list)
     simple: dict[int, list[_Condition]] = field(default_factory=dict)
-    flags: dict[tuple[int, int], Any] = field(default_factory=dict)
+    flags: dict[tuple[int, int], Grow] = field(default_factory=dict)
     lexicon: Lexicon | None = None
 
 
@@ -884,9 +884,23 @@ class _Condition:
     values: frozenset[str]
     negated: bool
 
-    def test(self, string: str) -> bool:
-        value = string.lower() if self.field == "lower" else string
-        return (value in self.values) != self.negated
+    def extend(self, flags: Grow, lexicon: Lexicon) -> None:
+        """Extend *flags* (one per string id) to every string of *lexicon*."""
+        import numpy as np
+
+        seen, total = flags.size, len(lexicon.strings)
+        if seen == total:
+            return
+        part = np.zeros(total - seen, dtype=np.bool_)
+        for value in self.values:
+            if self.field == "lower":
+                found = lexicon.by_lower.get(value, ())
+            else:
+                found = [lexicon.ids[value]] if value in lexicon.ids else []
+            for i in found:
+                if i >= seen:
+                    part[i - seen] = True
+        flags.extend(~part if self.negated else part)
 
 
 def _simple_spec(body: dict[str, Any]) -> list[_Condition] | None:
@@ -980,8 +994,7 @@ def _spec_tables(
                 from qca.lexicon import Grow
 
                 flags = compiled.flags[(number, n)] = Grow(np.bool_)
-            if flags.size < len(lexicon.strings):
-                flags.extend([condition.test(s) for s in lexicon.strings[flags.size :]])
+            condition.extend(flags, lexicon)
             ids = tokens.lemma_ids if condition.field == "lemma" else tokens.orths
             table &= flags.view[ids]
         out[number] = table
