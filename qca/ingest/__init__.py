@@ -2,6 +2,8 @@
 
 ``iter_corpus`` streams one :class:`~qca.ingest.base.Batch` per file;
 ``read_corpus`` collects them; ``read_transcripts`` returns only the segments.
+For worker processes, ``iter_corpus`` comes apart into ``find_sources`` (once),
+``read_source`` (per file, anywhere) and ``claim_doc_ids`` (per batch, in input order).
 """
 
 from __future__ import annotations
@@ -13,7 +15,16 @@ from typing import TYPE_CHECKING
 
 from qca.errors import Problem
 from qca.ingest.base import DEFAULT_INTERVIEWER_LABELS, Batch, Corpus, IngestOptions
-from qca.ingest.corpus import empty_frames, iter_corpus, order_columns
+from qca.ingest.corpus import (
+    SourceBatch,
+    Sources,
+    claim_doc_ids,
+    empty_frames,
+    find_sources,
+    iter_corpus,
+    order_columns,
+    read_source,
+)
 from qca.models import (
     DOC_ID,
     DOCUMENT,
@@ -35,8 +46,13 @@ __all__ = [
     "Batch",
     "Corpus",
     "IngestOptions",
+    "SourceBatch",
+    "Sources",
+    "claim_doc_ids",
+    "find_sources",
     "iter_corpus",
     "read_corpus",
+    "read_source",
     "read_transcripts",
     "summarize_corpus",
 ]
