@@ -80,6 +80,7 @@ class Lexicon:
     _ends: Grow = field(default_factory=lambda: Grow(np.bool_))
     # chunk -> its tokens, as a CSR table over flat token arrays
     chunks: dict[str, int] = field(default_factory=dict)
+    chunk_list: list[str] = field(default_factory=list)
     _chunk_first: Grow = field(default_factory=lambda: Grow(np.int64))
     _chunk_count: Grow = field(default_factory=lambda: Grow(np.int64))
     _token_start: Grow = field(default_factory=lambda: Grow(np.int32))
@@ -148,6 +149,7 @@ class Lexicon:
         number = len(self.chunks)
         for offset, chunk in enumerate(new):
             self.chunks[chunk] = number + offset
+        self.chunk_list += new
         self._chunk_first.extend(firsts)
         self._chunk_count.extend(counts)
 
@@ -183,14 +185,21 @@ class Lexicon:
         owners = np.repeat(np.arange(n, dtype=np.int64), np.diff(bounds))
         starts = (starts - bases[owners]).astype(np.int32)
         ends = (ends - bases[owners]).astype(np.int32)
-        return Batch(bounds, starts, ends, strings.astype(np.int32))
+        chunk_bounds = np.searchsorted(chunk_starts, bases).astype(np.int32)
+        return Batch(bounds, starts, ends, strings.astype(np.int32), chunk_bounds, chunk_ids)
 
 
 @dataclass
 class Batch:
-    """Tokens of several texts: text ``k`` owns ``bounds[k]:bounds[k+1]``; offsets per text."""
+    """Tokens of several texts: text ``k`` owns ``bounds[k]:bounds[k+1]``; offsets per text.
+
+    ``chunk_ids`` numbers each whitespace-free chunk (see :attr:`Lexicon.chunk_list`);
+    text ``k`` owns chunks ``chunk_bounds[k]:chunk_bounds[k+1]``.
+    """
 
     bounds: npt.NDArray[np.int32]
     starts: npt.NDArray[np.int32]
     ends: npt.NDArray[np.int32]
     strings: npt.NDArray[np.int32]
+    chunk_bounds: npt.NDArray[np.int32]
+    chunk_ids: npt.NDArray[np.int64]

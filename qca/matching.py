@@ -226,6 +226,8 @@ class Tokens:
     orths: npt.NDArray[np.int32]
     lemma_ids: npt.NDArray[np.int32]
     lexicon: Lexicon
+    #: ``(chunk_bounds, chunk_ids)`` of :class:`qca.lexicon.Batch` when known (not from the cache).
+    chunks: tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]] | None = None
 
     @property
     def strings(self) -> list[str]:
@@ -276,6 +278,7 @@ def tokenize(pipeline: Pipeline, texts: Sequence[str]) -> Tokens:
         orths,
         lexicon.lemma_ids[orths],
         lexicon,
+        (batch.chunk_bounds, batch.chunk_ids),
     )
 
 
@@ -742,6 +745,84 @@ def _compiled(regex: str) -> re.Pattern[str]:
     return re.compile(regex, re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=512)
+def _required_literal(regex: str) -> str | None:
+    """Return the longest run of plain characters every match of *regex* contains (>= 3), if any.
+
+    Only top-level literals count (not those inside groups, branches or repeats),
+    and no whitespace, so the run lies inside one whitespace-free chunk.
+    """
+    from re import _constants, _parser  # type: ignore[attr-defined]
+
+    try:
+        items = list(_parser.parse(regex, re.IGNORECASE))
+    except Exception:  # noqa: BLE001 - anything unusual: no prefilter
+        return None
+    best = run = ""
+    for op, value in items:
+        if op is _constants.LITERAL and not chr(value).isspace():
+            run += chr(value)
+            best = max(best, run, key=len)
+        else:
+            run = ""
+    return best if len(best) >= 3 else None
+
+
+class _ChunkScreen:
+    """Which chunks of a lexicon contain a regex's required literal (ignoring case, as re does)."""
+
+    def __init__(self, literals: Sequence[str]) -> None:
+        self.literals = [re.compile(re.escape(lit), re.IGNORECASE) for lit in literals]
+        self.any = re.compile("|".join(re.escape(lit) for lit in literals), re.IGNORECASE)
+        self.lexicon: Lexicon | None = None
+        self.flags: list[Grow] = []
+
+    def update(self, lexicon: Lexicon) -> list[Grow]:
+        """Return, per literal, a flag per chunk of *lexicon* (computed once per chunk)."""
+        import numpy as np
+
+        from qca.lexicon import Grow
+
+        if self.lexicon is not lexicon:
+            self.lexicon, self.flags = lexicon, [Grow(np.bool_) for _ in self.literals]
+        seen = self.flags[0].size if self.flags else 0
+        new = lexicon.chunk_list[seen:]
+        if new:
+            search = self.any.search
+            some = [n for n, chunk in enumerate(new) if search(chunk)]
+            for literal, flags in zip(self.literals, self.flags, strict=True):
+                part = np.zeros(len(new), dtype=np.bool_)
+                part[[n for n in some if literal.search(new[n])]] = True
+                flags.extend(part)
+        return self.flags
+
+
+_SCREENS: dict[tuple[str, ...], _ChunkScreen] = {}
+
+
+def _candidates(
+    literals: dict[int, str], tokens: Tokens, n: int
+) -> dict[int, npt.NDArray[np.intp]] | None:
+    """Return, per regex with a literal, the texts whose chunks contain it (None: unknown)."""
+    import numpy as np
+
+    if not literals or tokens.chunks is None:
+        return None
+    key = tuple(literals.values())
+    screen = _SCREENS.get(key)
+    if screen is None:
+        if len(_SCREENS) > 8:
+            _SCREENS.clear()
+        screen = _SCREENS[key] = _ChunkScreen(key)
+    flags = screen.update(tokens.lexicon)
+    chunk_bounds, chunk_ids = tokens.chunks
+    owners = np.repeat(np.arange(n, dtype=np.intp), np.diff(chunk_bounds))
+    return {
+        number: np.unique(owners[flag.view[chunk_ids]])
+        for number, flag in zip(literals, flags, strict=True)
+    }
+
+
 #: Anchors and lookarounds see the text's ends: such regexes run on each segment alone.
 _NEEDS_OWN_TEXT = re.compile(r"\^|\$|\\[AZz]|\(\?<?[=!]")
 
@@ -764,10 +845,20 @@ def _match_regexes(rules: Rules, texts: Sequence[str], batch: _Batch, hits: HitC
     starts = tokens.starts.astype(np.int64) + bases[owners]
     ends = tokens.ends.astype(np.int64) + bases[owners]
     joined = "\n".join(texts)
-    for code, order, rule_text, regex in rules.regexes:
+    literals = {}
+    for number, (_, _, _, regex) in enumerate(rules.regexes):
+        literal = _required_literal(regex)
+        if literal is not None:
+            literals[number] = literal
+    candidates = _candidates(literals, tokens, n)
+    for number, (code, order, rule_text, regex) in enumerate(rules.regexes):
         pattern = _compiled(regex)
         rule = (code, order, "regex", rule_text)
-        if _NEEDS_OWN_TEXT.search(regex):
+        if candidates is not None and number in candidates:
+            # only texts with a chunk holding the literal can match: scan each alone
+            dirty = set(candidates[number].tolist())
+            found = np.zeros((0, 2), dtype=np.int64)
+        elif _NEEDS_OWN_TEXT.search(regex):
             dirty = set(range(n))
             found = np.zeros((0, 2), dtype=np.int64)
         else:

@@ -101,6 +101,10 @@ REGEXES = [
     r"\w+ing",
     r"[^a-z]+",
     r"x*",  # empty matches are dropped
+    r"\bsome(?:thing)?\b",  # a literal: only texts with a chunk holding it are scanned
+    r"(?-i:PDSA)[- ]?cycles?",
+    r"well-being|wellbeing",
+    r"plan[- ]do",
 ]
 TEXTS = [
     "We want care",
@@ -113,6 +117,10 @@ TEXTS = [
     "we tried",
     "care\n",
     "home",
+    "ſOME thing",
+    "SomeThing, awesome",
+    "PDSA cycles, pdsa-cycle, (PDSA)cycle",
+    "plan do, plan-do, wellbeing and well-being",
 ]
 
 
@@ -129,8 +137,12 @@ def _regex_hits(texts: list[str]) -> list[tuple[Any, ...]]:
 def test_lexicon_joined_regex_scan_equals_scan_per_segment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    assert matching._required_literal(r"\bnettle(?:s|ed)?\b") == "nettle"
+    assert matching._required_literal(r"ab(?:cdef)? xy") is None  # short runs; groups skipped
+    screened = _regex_hits(TEXTS)
+    monkeypatch.setattr(matching, "_required_literal", lambda regex: None)
     joined = _regex_hits(TEXTS)
     monkeypatch.setattr(matching, "_NEEDS_OWN_TEXT", re.compile(""))  # every regex per segment
     alone = _regex_hits(TEXTS)
-    assert len(joined) > 15
-    assert joined == alone
+    assert len(joined) > 25
+    assert screened == joined == alone
