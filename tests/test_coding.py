@@ -163,7 +163,7 @@ def test_coding_edit_rematches_only_the_edited_code(
     monkeypatch.setattr(qca.matching, "match_tokens", spy)
     warm = code(["tr"], "cb2.yaml", outdir="warm")
     assert matched == [["idea"]]
-    cold = code(["tr"], "cb2.yaml", outdir="cold", options=CodeOptions(cache=False))
+    code(["tr"], "cb2.yaml", outdir="cold", options=CodeOptions(cache=False))
     for name in ("hits.csv", "codings.csv", "hits.parquet", "segments.parquet"):
         assert (project / "warm" / name).read_bytes() == (project / "cold" / name).read_bytes()
     assert len(warm.hits) == 4
