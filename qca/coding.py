@@ -17,7 +17,7 @@ import shutil
 import sys
 import tempfile
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from qca.cache import TokenCache
+    from qca.ingest import Sources
     from qca.matching import Rules
 
 #: Called after each source file: (files done, segments so far, hits so far).
@@ -163,6 +164,55 @@ def _match_batch(
 
 def _work(segments: pd.DataFrame) -> pd.DataFrame:
     return _match_batch(segments, _WORKER["rules"], _WORKER["options"], _WORKER["cache"])
+
+
+def _work_file(path: Path, sources: Sources) -> list[tuple[Batch, pd.DataFrame | None]]:
+    """Read one source file and code its batches (in a worker process)."""
+    from qca.ingest import read_source
+
+    options: CodeOptions = _WORKER["options"]
+    return [
+        (batch, None if batch.segments.empty else _work(batch.segments))
+        for batch in read_source(path, options.ingest, sources)
+    ]
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _coded_files(
+    pool: Any, sources: Sources, options: CodeOptions
+) -> Iterator[tuple[Batch, pd.DataFrame | None]]:
+    """Yield each file's batches with their hits, read and coded by *pool*, in input order.
+
+    The largest files are started first, so that one big survey file does not
+    run alone at the end; doc_ids are claimed here, in input order, as
+    :func:`qca.ingest.iter_corpus` claims them.
+    """
+    from qca.errors import IngestError
+    from qca.ingest import claim_doc_ids
+    from qca.ingest.corpus import empty_frames
+
+    for problem in sources.problems:
+        if options.ingest.strict and problem.is_error:
+            raise IngestError(problems=[problem])
+        documents, segments = empty_frames()
+        yield Batch(Path(problem.path), documents, segments, (problem,)), None
+    order = sorted(range(len(sources.files)), key=lambda n: -_file_size(sources.files[n]))
+    futures = {n: pool.submit(_work_file, sources.files[n], sources) for n in order}
+    used: dict[str, str] = {}
+    for n in range(len(sources.files)):
+        for read, hits in futures[n].result():
+            batch = claim_doc_ids(read, used)
+            if options.ingest.strict and batch.skipped:
+                raise IngestError(problems=[p for p in batch.problems if p.is_error][:1])
+            if hits is not None and len(batch.segments) < len(read.segments):
+                hits = hits[hits[DOC_ID].isin(set(batch.segments[DOC_ID].tolist()))]
+            yield batch, hits
 
 
 def _slim(segments: pd.DataFrame) -> pd.DataFrame:
@@ -325,12 +375,23 @@ def code_batches(
         CodingError: When the pipeline cannot be loaded.
         OutputError: When *outdir* is a file or cannot be written.
     """
+    return _code(batches, None, codebook, outdir, options or CodeOptions(), progress)
+
+
+def _code(
+    batches: Iterable[Batch],
+    sources: Sources | None,
+    codebook: Codebook,
+    outdir: Path | None,
+    options: CodeOptions,
+    progress: Progress | None,
+) -> CodeResult:
+    """Code *batches*, or with *sources* let the worker processes read and code each file."""
     import pandas as pd
 
     from qca.cache import TokenCache
     from qca.matching import compile_rules, segment_languages, sort_hits, spacy_version
 
-    options = options or CodeOptions()
     started = datetime.now(UTC).isoformat(timespec="seconds")
     rules = compile_rules(codebook, model=options.model)
     cache_dir = None
@@ -371,8 +432,13 @@ def code_batches(
                 initargs=(rules, options, cache_dir),
             )
             pool.submit(int).result()
+        pairs: Iterable[tuple[Batch, pd.DataFrame | None]] = (
+            ((batch, None) for batch in batches)
+            if sources is None or pool is None
+            else _coded_files(pool, sources, options)
+        )
         try:
-            for batch in batches:
+            for batch, coded in pairs:
                 problems.extend(batch.problems)
                 if batch.skipped:
                     counts["skipped_files"] += 1
@@ -393,6 +459,9 @@ def code_batches(
                 counts["words"] += int(segments[WORDS].sum()) if WORDS in segments else 0
                 languages.update(segment_languages(segments, codebook.language))
                 parts.add(segments)
+                if coded is not None:
+                    collect(batch, coded)
+                    continue
                 if pool is None:
                     collect(batch, _match_batch(segments, rules, options, cache))
                     continue
@@ -513,18 +582,16 @@ def code(
         >>> result.hits.groupby("theme").size()  # doctest: +SKIP
     """
     from qca.codebook import read_codebook
-    from qca.ingest import iter_corpus
+    from qca.ingest import find_sources, iter_corpus
 
     if not isinstance(codebook, Codebook):
         codebook = read_codebook(Path(codebook))
     options = options or CodeOptions()
     ingest = dataclasses.replace(options.ingest, unit=options.unit or codebook.unit)
     options = dataclasses.replace(options, ingest=ingest, unit=ingest.unit)
-    batches = iter_corpus([Path(p) for p in paths], ingest)
-    return code_batches(
-        batches,
-        codebook,
-        outdir=Path(outdir) if outdir is not None else None,
-        options=options,
-        progress=progress,
-    )
+    files = [Path(p) for p in paths]
+    target = Path(outdir) if outdir is not None else None
+    if options.jobs > 1:  # workers read the files too
+        sources = find_sources(files, ingest)
+        return _code((), sources, codebook, target, options, progress)
+    return _code(iter_corpus(files, ingest), None, codebook, target, options, progress)

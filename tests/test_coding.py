@@ -291,3 +291,28 @@ def test_coding_cli_without_paths_or_project(project: Path, runner: CliRunner) -
         "no transcripts given: name files or folders (qca code PATH... -c CODEBOOK), "
         "or run qca init to write a qca.yaml\n",
     )
+
+
+def test_coding_jobs_2_reads_files_in_workers_with_the_same_result(project: Path) -> None:
+    (project / "tr2").mkdir()
+    (project / "tr2" / "a.txt").write_text(
+        "Cy: A motivated idea.\n", encoding="utf-8"
+    )  # doc_id a again
+    (project / "tr2" / "b.txt").write_text("Dee: An idea, an idea.\n", encoding="utf-8")
+    (project / "tr2" / "broken.docx").write_bytes(b"not a zip file")
+    results = {}
+    for jobs in (1, 2):
+        out = project / f"out{jobs}"
+        result = code(["tr", "tr2"], "cb.yaml", outdir=out, options=CodeOptions(jobs=jobs))
+        manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
+        results[jobs] = (
+            [(out / f).read_bytes() for f in ("hits.csv", "codings.csv", "segments.parquet")],
+            manifest["problems"],
+            manifest["counts"],
+            [str(p) for p in result.problems],
+        )
+    assert results[1] == results[2]
+    problems = results[2][1]
+    assert any("doc_id 'a' is already used by" in p for p in problems)
+    assert any("broken.docx" in p for p in problems)
+    assert results[2][2]["documents"] == 2
