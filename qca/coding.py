@@ -210,9 +210,8 @@ def _coded_files(
             batch = claim_doc_ids(read, used)
             if options.ingest.strict and batch.skipped:
                 raise IngestError(problems=[p for p in batch.problems if p.is_error][:1])
-            if hits is not None and len(batch.segments) < len(read.segments):
-                hits = hits[hits[DOC_ID].isin(set(batch.segments[DOC_ID].tolist()))]
-            yield batch, hits
+            # Documents dropped for a used doc_id: code what is left again (rare).
+            yield batch, hits if len(batch.segments) == len(read.segments) else None
 
 
 def _slim(segments: pd.DataFrame) -> pd.DataFrame:

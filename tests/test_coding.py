@@ -300,6 +300,9 @@ def test_coding_jobs_2_reads_files_in_workers_with_the_same_result(project: Path
     )  # doc_id a again
     (project / "tr2" / "b.txt").write_text("Dee: An idea, an idea.\n", encoding="utf-8")
     (project / "tr2" / "broken.docx").write_bytes(b"not a zip file")
+    (project / "tr2" / "survey.csv").write_text(  # row a is dropped: tr/a.txt has doc_id a
+        "id,text\ns1,A new idea.\na,So motivated.\ns2,Motivated.\n", encoding="utf-8"
+    )
     results = {}
     for jobs in (1, 2):
         out = project / f"out{jobs}"
@@ -315,4 +318,11 @@ def test_coding_jobs_2_reads_files_in_workers_with_the_same_result(project: Path
     problems = results[2][1]
     assert any("doc_id 'a' is already used by" in p for p in problems)
     assert any("broken.docx" in p for p in problems)
-    assert results[2][2]["documents"] == 2
+    assert any("row 2: doc_id 'a' is already used by" in p for p in problems)
+    assert results[2][2]["documents"] == 4
+    hits = results[2][0][0].decode()
+    assert [line.split(",")[7] for line in hits.splitlines() if line.startswith("a,")] == [
+        "motivated",
+        "idea",
+        "motivated",
+    ]
