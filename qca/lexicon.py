@@ -153,7 +153,7 @@ class Lexicon:
         self._chunk_first.extend(firsts)
         self._chunk_count.extend(counts)
 
-    def tokenize(self, nlp: Language, texts: Sequence[str]) -> Batch:
+    def tokenize(self, nlp: Language, texts: Sequence[str]) -> TokenArrays:
         """Return the non-whitespace tokens of *texts* as arrays."""
         n = len(texts)
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
@@ -186,11 +186,11 @@ class Lexicon:
         starts = (starts - bases[owners]).astype(np.int32)
         ends = (ends - bases[owners]).astype(np.int32)
         chunk_bounds = np.searchsorted(chunk_starts, bases).astype(np.int32)
-        return Batch(bounds, starts, ends, strings.astype(np.int32), chunk_bounds, chunk_ids)
+        return TokenArrays(bounds, starts, ends, strings.astype(np.int32), chunk_bounds, chunk_ids)
 
 
 @dataclass
-class Batch:
+class TokenArrays:
     """Tokens of several texts: text ``k`` owns ``bounds[k]:bounds[k+1]``; offsets per text.
 
     ``chunk_ids`` numbers each whitespace-free chunk (see :attr:`Lexicon.chunk_list`);

@@ -226,7 +226,7 @@ class Tokens:
     orths: npt.NDArray[np.int32]
     lemma_ids: npt.NDArray[np.int32]
     lexicon: Lexicon
-    #: ``(chunk_bounds, chunk_ids)`` of :class:`qca.lexicon.Batch` when known (not from the cache).
+    #: ``(chunk_bounds, chunk_ids)`` of :class:`qca.lexicon.TokenArrays` when known (not from the cache).
     chunks: tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]] | None = None
 
     @property

@@ -357,14 +357,14 @@ def _pick_column(
     return None
 
 
-def _survey_documents(
-    path: Path,
-    fmt: str,
-    header: list[str],
-    rows: Iterator[tuple[int, list[Any]]],
-    options: IngestOptions,
-) -> Iterator[Chunk]:
-    """Build one :class:`Document` per row with text (the general path)."""
+def _text_and_id_columns(
+    path: Path, header: list[str], options: IngestOptions
+) -> tuple[int, int | None]:
+    """Return the positions of the text column and the id column (if any) in *header*.
+
+    Raises:
+        SkipFile: When no text column is given or found.
+    """
     text_column = _pick_column(
         header, options.text_column, TEXT_COLUMN_NAMES, path, "--text-column"
     )
@@ -381,6 +381,18 @@ def _survey_documents(
     id_column = _pick_column(header, options.id_column, ID_COLUMN_NAMES, path, "--id-column")
     text_index = header.index(text_column)
     id_index = header.index(id_column) if id_column is not None else None
+    return text_index, id_index
+
+
+def _survey_documents(
+    path: Path,
+    fmt: str,
+    header: list[str],
+    rows: Iterator[tuple[int, list[Any]]],
+    options: IngestOptions,
+) -> Iterator[Chunk]:
+    """Build one :class:`Document` per row with text (the general path)."""
+    text_index, id_index = _text_and_id_columns(path, header, options)
     others = [(i, name) for i, name in enumerate(header) if i not in (text_index, id_index)]
     documents: list[Document] = []
     empty = 0
@@ -410,7 +422,7 @@ def _survey_documents(
         problems.append(
             Problem(
                 str(path),
-                f"{empty} row(s) with an empty {text_column!r} were skipped",
+                f"{empty} row(s) with an empty {header[text_index]!r} were skipped",
                 severity="warning",
             )
         )
@@ -445,22 +457,7 @@ def _survey_rows(
     options: IngestOptions,
 ) -> Iterator[Chunk]:
     """Column-wise :func:`_survey_documents`: the same rows, chunks and problems."""
-    text_column = _pick_column(
-        header, options.text_column, TEXT_COLUMN_NAMES, path, "--text-column"
-    )
-    if text_column is None:
-        raise SkipFile(
-            Problem(
-                str(path),
-                "no --text-column given and no column named "
-                f"{'/'.join(TEXT_COLUMN_NAMES[:3])}; the columns are: {', '.join(header)}; "
-                "pass --text-column NAME",
-                1,
-            )
-        )
-    id_column = _pick_column(header, options.id_column, ID_COLUMN_NAMES, path, "--id-column")
-    text_index = header.index(text_column)
-    id_index = header.index(id_column) if id_column is not None else None
+    text_index, id_index = _text_and_id_columns(path, header, options)
     # A repeated column name keeps the last column's values, as a dict of the row would.
     others = {name: i for i, name in enumerate(header) if i not in (text_index, id_index)}
     stem = path.stem
@@ -512,7 +509,7 @@ def _survey_rows(
         problems.append(
             Problem(
                 str(path),
-                f"{empty} row(s) with an empty {text_column!r} were skipped",
+                f"{empty} row(s) with an empty {header[text_index]!r} were skipped",
                 severity="warning",
             )
         )
