@@ -53,6 +53,7 @@ from qca.models import (
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
     from qca.cache import TokenCache
     from qca.ingest import Sources
@@ -250,7 +251,13 @@ def _prepare_outdir(outdir: Path) -> Path:
 
 
 class _SegmentParts:
-    """Segments written batch by batch as parquet parts, joined into one file at the end."""
+    """Segments written batch by batch as Arrow IPC parts, joined into one parquet file at the end.
+
+    A part is one batch as an uncompressed Arrow IPC file (``pa.Table.from_pandas``,
+    the same Arrow types a parquet round trip gives back): cheap to write, and read
+    back memory-mapped without decoding. Only one part is in memory at a time, so a
+    run's memory stays flat however many segments it writes.
+    """
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
@@ -258,11 +265,16 @@ class _SegmentParts:
         self.frames: list[pd.DataFrame] = []
 
     def add(self, segments: pd.DataFrame) -> None:
+        """Write *segments* as the next part (keep them in memory when nothing is written)."""
         if self.folder is None:
             self.frames.append(segments)
             return
-        part = self.folder / f"part-{len(self.parts):06d}.parquet"
-        segments.reset_index(drop=True).to_parquet(part, index=False)
+        import pyarrow as pa
+
+        part = self.folder / f"part-{len(self.parts):06d}.arrow"
+        table = pa.Table.from_pandas(segments, preserve_index=False)
+        with pa.OSFile(str(part), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
         self.parts.append(part)
 
     def frame(self) -> pd.DataFrame:
@@ -276,13 +288,18 @@ class _SegmentParts:
         return pd.concat(self.frames, ignore_index=True)
 
     def write(self, path: Path) -> None:
-        """Join the parts into *path* (columns: SEGMENT_COLUMNS, then attributes by name)."""
+        """Join the parts into *path* (columns: SEGMENT_COLUMNS, then attributes by name).
+
+        A column's type is its first non-null type among the parts; columns whose types
+        differ between parts become strings, and a part without a column gets nulls.
+        Each part is one row group.
+        """
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         from qca.models import SEGMENT_COLUMNS
 
-        schemas = [pq.read_schema(p) for p in self.parts]
+        schemas = [_read_part_schema(p) for p in self.parts]
         names: set[str] = {n for s in schemas for n in s.names}
         columns = [c for c in SEGMENT_COLUMNS if c in names or not schemas]
         columns += sorted(names - set(SEGMENT_COLUMNS))
@@ -299,19 +316,29 @@ class _SegmentParts:
         target = pa.schema([(c, types.get(c, pa.string())) for c in columns])
         with pq.ParquetWriter(path, target) as writer:
             for part in self.parts:
-                table = pq.read_table(part)
-                arrays = []
-                for column in target:
-                    if column.name in table.column_names:
-                        array = table.column(column.name)
-                        if array.type != column.type:
-                            array = array.cast(column.type)
-                        arrays.append(array)
-                    else:
-                        arrays.append(pa.nulls(table.num_rows, column.type))
-                writer.write_table(pa.Table.from_arrays(arrays, schema=target))
+                with pa.memory_map(str(part)) as source:
+                    table = pa.ipc.open_file(source).read_all()
+                    arrays = []
+                    for column in target:
+                        if column.name in table.column_names:
+                            array = table.column(column.name)
+                            if array.type != column.type:
+                                array = array.cast(column.type)
+                            arrays.append(array)
+                        else:
+                            arrays.append(pa.nulls(table.num_rows, column.type))
+                    writer.write_table(pa.Table.from_arrays(arrays, schema=target))
+                    del table, arrays
             if not self.parts:
                 writer.write_table(target.empty_table())
+
+
+def _read_part_schema(part: Path) -> pa.Schema:
+    """Return the Arrow schema of a segments part (its footer only)."""
+    import pyarrow as pa
+
+    with pa.memory_map(str(part)) as source:
+        return pa.ipc.open_file(source).schema
 
 
 def _pipeline_manifest(rules: Rules, languages: Iterable[str], model: str | None) -> dict[str, Any]:
@@ -528,12 +555,20 @@ def _write_outputs(
     codings: pd.DataFrame,
     manifest: dict[str, Any],
 ) -> None:
-    """Write every output into *temp*, then rename each into *outdir* (run.json last)."""
-    parts.write(temp / SEGMENTS_FILE)
-    hits.to_parquet(temp / HITS_FILE, index=False)
-    codings.to_parquet(temp / CODINGS_FILE, index=False)
-    hits.to_csv(temp / HITS_CSV, index=False, lineterminator="\n")
-    codings.to_csv(temp / CODINGS_CSV, index=False, lineterminator="\n")
+    """Write every output into *temp*, then rename each into *outdir* (run.json last).
+
+    ``segments.parquet`` is written in a second thread (pyarrow encodes and compresses
+    without the GIL) while this one writes the hits and codings tables.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        segments = pool.submit(parts.write, temp / SEGMENTS_FILE)
+        hits.to_parquet(temp / HITS_FILE, index=False)
+        codings.to_parquet(temp / CODINGS_FILE, index=False)
+        hits.to_csv(temp / HITS_CSV, index=False, lineterminator="\n")
+        codings.to_csv(temp / CODINGS_CSV, index=False, lineterminator="\n")
+        segments.result()
     text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     (temp / RUN_FILE).write_text(text, encoding="utf-8")
     names = (SEGMENTS_FILE, HITS_FILE, CODINGS_FILE, HITS_CSV, CODINGS_CSV, RUN_FILE)

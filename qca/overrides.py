@@ -768,10 +768,17 @@ def _segment_texts(source: Sequence[Path] | pd.DataFrame, doc_ids: Collection[st
     columns = [DOC_ID, SEGMENT_ID, TEXT]
     if isinstance(source, pd.DataFrame):
         return source[columns]
-    frames = []
-    for part in source:
-        frame = pd.read_parquet(part, columns=columns)
-        frames.append(frame[frame[DOC_ID].isin(list(doc_ids))])
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    wanted = sorted(doc_ids)
+    frames: list[pd.DataFrame] = []
+    for part in source:  # Arrow IPC files written by qca.coding, one per batch
+        with pa.memory_map(str(part)) as handle:
+            table = pa.ipc.open_file(handle).read_all().select(columns)
+            ids = table.column(DOC_ID)
+            keep = pc.is_in(ids, value_set=pa.array(wanted, type=ids.type))
+            frames.append(table.filter(keep).to_pandas())
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     return pd.concat(frames, ignore_index=True)
@@ -788,7 +795,7 @@ def apply_overrides_file(
     Args:
         path: The overrides file (a missing file has no decisions).
         codings: The codings from the rule hits.
-        segments: The run's segments, or the parquet parts they were written to.
+        segments: The run's segments, or the Arrow IPC parts they were written to.
         themes: Code id -> theme id of the codebook.
 
     Returns:
