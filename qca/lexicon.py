@@ -18,8 +18,9 @@ decides things per distinct word rather than per token.
 
 from __future__ import annotations
 
+import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,89 @@ class Grow:
         return self.data[: self.size]
 
 
+def _never(text: str) -> None:
+    """Match nothing (a tokenizer rule that is not set)."""
+    return None
+
+
+def _no_infixes(text: str) -> tuple[()]:
+    """Find no infixes (a tokenizer without infix rules)."""
+    return ()
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    """Split the easy chunks as spaCy's ``Tokenizer`` would, without calling it.
+
+    It follows ``Tokenizer._split_affixes`` and ``_attach_tokens``
+    (spacy/tokenizer.pyx) for two shapes only and leaves every other chunk to
+    spaCy:
+
+    * one token: the chunk is no special case and no prefix, suffix or infix
+      rule matches it (then ``token_match`` and ``url_match`` change nothing);
+    * a word, then a suffix: the chunk is no special case and no
+      ``token_match``, no prefix rule matches it, the suffix rule matches a
+      non-empty suffix after a non-empty word, neither the word nor the suffix
+      is a special case, and the word is one token by the rule above.
+
+    Special cases are compared as strings: after splitting, spaCy replaces a
+    run of tokens only when the run's text is a special case
+    (``_prepare_special_spans``), and the runs of these chunks are the word,
+    the suffix and the whole chunk. A rule that matches an empty string, or
+    any infix match at all, sends the chunk to spaCy.
+    """
+
+    prefix_search: Callable[[str], object] | None
+    suffix_search: Callable[[str], re.Match[str] | None] | None
+    infix_finditer: Callable[[str], Iterable[object]] | None
+    token_match: Callable[[str], object] | None
+    specials: frozenset[str]
+
+    @classmethod
+    def of(cls, tokenizer: Any) -> Shortcut:
+        """Return the shortcut of a ``spacy.tokenizer.Tokenizer`` (its rules as they are now)."""
+        return cls(
+            tokenizer.prefix_search,
+            tokenizer.suffix_search,
+            tokenizer.infix_finditer,
+            tokenizer.token_match,
+            frozenset(tokenizer.rules or ()),
+        )
+
+    def cuts(self, chunks: Sequence[str]) -> list[int]:
+        """Return per chunk 0 (one token), k (a word, then a suffix of k characters) or -1 (ask spaCy)."""
+        prefix = self.prefix_search or _never
+        suffix = self.suffix_search or _never
+        infix = self.infix_finditer or _no_infixes
+        token_match = self.token_match or _never
+        specials = self.specials
+        out: list[int] = []
+        for chunk in chunks:
+            if chunk in specials or prefix(chunk) is not None:
+                out.append(-1)
+                continue
+            found = suffix(chunk)
+            if found is None:
+                out.append(-1 if next(iter(infix(chunk)), None) is not None else 0)
+                continue
+            k = found.end() - found.start()
+            if not 0 < k < len(chunk) or token_match(chunk):
+                out.append(-1)
+                continue
+            word = chunk[:-k]
+            if (
+                word in specials
+                or chunk[-k:] in specials
+                or prefix(word) is not None
+                or suffix(word) is not None
+                or next(iter(infix(word)), None) is not None
+            ):
+                out.append(-1)
+            else:
+                out.append(k)
+        return out
+
+
 @dataclass
 class Lexicon:
     """Every distinct string and chunk one pipeline has seen in this process.
@@ -86,6 +170,9 @@ class Lexicon:
     _token_start: Grow = field(default_factory=lambda: Grow(np.int32))
     _token_end: Grow = field(default_factory=lambda: Grow(np.int32))
     _token_string: Grow = field(default_factory=lambda: Grow(np.int32))
+    #: How many chunks went to spaCy's tokenizer (the others were split by :class:`Shortcut`).
+    spacy_chunks: int = 0
+    _shortcut: tuple[object, Shortcut | None] | None = None
 
     def intern(self, strings: Sequence[str]) -> npt.NDArray[np.int32]:
         """Return the ids of *strings*, numbering the new ones (and their lemmas)."""
@@ -120,38 +207,108 @@ class Lexicon:
     # --- chunks ----------------------------------------------------------------
 
     def add_chunks(self, nlp: Language, chunks: Sequence[str]) -> None:
-        """Tokenise new *chunks* with spaCy's tokenizer (one call) and remember their tokens."""
-        from spacy.attrs import IDX, IS_SPACE, LENGTH, ORTH
+        """Tokenise new *chunks* and remember their tokens.
 
+        Chunks that :class:`Shortcut` decides (one word, or a word and one
+        suffix) are split here; the rest go to spaCy's tokenizer in one call.
+        """
         new = [c for c in dict.fromkeys(chunks) if c not in self.chunks]
         if not new:
             return
+        shortcut = self._shortcut_for(nlp)
+        cuts = shortcut.cuts(new) if shortcut is not None else [-1] * len(new)
+        number = len(self.chunks)
+        counts = np.zeros(len(new), dtype=np.int64)
+        firsts = np.zeros(len(new), dtype=np.int64)
+        quick = [n for n, cut in enumerate(cuts) if cut >= 0]
+        if quick:
+            self._add_quick(
+                [new[n] for n in quick], [cuts[n] for n in quick], counts, firsts, quick
+            )
+        slow = [n for n, cut in enumerate(cuts) if cut < 0]
+        if slow:
+            self._add_with_spacy(nlp, [new[n] for n in slow], counts, firsts, slow)
+        self.spacy_chunks += len(slow)
+        for offset, chunk in enumerate(new):
+            self.chunks[chunk] = number + offset
+        self.chunk_list += new
+        self._chunk_first.extend(firsts)
+        self._chunk_count.extend(counts)
+
+    def _shortcut_for(self, nlp: Language) -> Shortcut | None:
+        """Return the :class:`Shortcut` of *nlp*'s tokenizer (built once), or None if it has none."""
+        from spacy.tokenizer import Tokenizer
+
+        tokenizer = nlp.tokenizer
+        if self._shortcut is None or self._shortcut[0] is not tokenizer:
+            plain = type(tokenizer) is Tokenizer
+            self._shortcut = (tokenizer, Shortcut.of(tokenizer) if plain else None)
+        return self._shortcut[1]
+
+    def _add_quick(
+        self,
+        chunks: list[str],
+        cuts: list[int],
+        counts: npt.NDArray[np.int64],
+        firsts: npt.NDArray[np.int64],
+        where: list[int],
+    ) -> None:
+        """Store *chunks* split by *cuts* (0: one token; k: the last k characters are a suffix)."""
+        cut = np.asarray(cuts, dtype=np.int32)
+        size = np.fromiter(map(len, chunks), dtype=np.int32, count=len(chunks))
+        two = cut > 0
+        many = 1 + two.astype(np.int64)
+        counts[where] = many
+        firsts[where] = self._token_string.size + np.cumsum(many) - many
+        # tokens in order: each chunk's word, then its suffix when it has one
+        split = size - cut
+        starts = np.zeros(int(many.sum()), dtype=np.int32)
+        ends = np.zeros(len(starts), dtype=np.int32)
+        word_at = np.cumsum(many) - many
+        ends[word_at] = split
+        starts[word_at[two] + 1] = split[two]
+        ends[word_at[two] + 1] = size[two]
+        strings: list[str] = []
+        for chunk, k in zip(chunks, cuts, strict=True):
+            if k:
+                strings += (chunk[:-k], chunk[-k:])
+            else:
+                strings.append(chunk)
+        self._token_start.extend(starts)
+        self._token_end.extend(ends)
+        self._token_string.extend(self.intern(strings))
+
+    def _add_with_spacy(
+        self,
+        nlp: Language,
+        chunks: list[str],
+        counts: npt.NDArray[np.int64],
+        firsts: npt.NDArray[np.int64],
+        where: list[int],
+    ) -> None:
+        """Tokenise *chunks* with spaCy's tokenizer (one call) and store their tokens."""
+        from spacy.attrs import IDX, IS_SPACE, LENGTH, ORTH
+
         # A line break between chunks: whitespace, and a token of its own, so that
         # no special case of the tokenizer can join tokens of two chunks.
-        joined = "\n".join(new)
+        joined = "\n".join(chunks)
         doc = nlp.tokenizer(joined)
         table = doc.to_array([IDX, LENGTH, IS_SPACE, ORTH])
         table = table[table[:, 2] == 0] if len(table) else table.reshape(0, 4)
-        lengths = np.fromiter(map(len, new), dtype=np.int64, count=len(new))
+        lengths = np.fromiter(map(len, chunks), dtype=np.int64, count=len(chunks))
         chunk_starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
         idx = table[:, 0].astype(np.int64)
         owner = np.searchsorted(chunk_starts, idx, side="right") - 1
         store = nlp.vocab.strings
         hashes, inverse = np.unique(table[:, 3], return_inverse=True)
         sids = self.intern([store[int(h)] for h in hashes.tolist()])[inverse.reshape(-1)]
-        counts = np.bincount(owner, minlength=len(new)).astype(np.int64)
-        base = self._token_string.size
-        firsts = base + np.concatenate([[0], np.cumsum(counts)[:-1]])
+        many = np.bincount(owner, minlength=len(chunks)).astype(np.int64)
+        counts[where] = many
+        firsts[where] = self._token_string.size + np.cumsum(many) - many
         rel = (idx - chunk_starts[owner]).astype(np.int32)
         self._token_start.extend(rel)
         self._token_end.extend(rel + table[:, 1].astype(np.int32))
         self._token_string.extend(sids)
-        number = len(self.chunks)
-        for offset, chunk in enumerate(new):
-            self.chunks[chunk] = number + offset
-        self.chunk_list += new
-        self._chunk_first.extend(firsts)
-        self._chunk_count.extend(counts)
 
     def tokenize(self, nlp: Language, texts: Sequence[str]) -> TokenArrays:
         """Return the non-whitespace tokens of *texts* as arrays."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -14,8 +15,12 @@ from hypothesis import strategies as st
 
 import qca.matching as matching
 from qca.codebook.model import Code, Codebook, Theme
+from qca.lexicon import Lexicon, Shortcut
 from qca.matching import Tokens, code_segments, load_pipeline, tokenize, tokenize_with_spacy
 from tests.test_matching import make_segments
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 ROOT = Path(__file__).resolve().parent.parent
 FIELDS = ("bounds", "starts", "ends", "sentence_starts", "orths", "lemma_ids")
@@ -146,3 +151,178 @@ def test_lexicon_joined_regex_scan_equals_scan_per_segment(
     alone = _regex_hits(TEXTS)
     assert len(joined) > 25
     assert screened == joined == alone
+
+
+# --- the shortcut: chunks split without spaCy's tokenizer, exactly as it would ----------
+
+
+@functools.cache
+def _blank(language: str) -> Language:
+    import spacy
+
+    return spacy.blank(language)
+
+
+def _spacy_tokens(nlp: Language, text: str) -> list[tuple[int, int, str]]:
+    return [(t.idx, t.idx + len(t), t.text) for t in nlp.tokenizer(text) if not t.is_space]
+
+
+def _lexicon_tokens(nlp: Language, text: str) -> tuple[list[tuple[int, int, str]], Lexicon]:
+    lexicon = Lexicon(str, str.lower, lambda word: False)
+    found = lexicon.tokenize(nlp, [text])
+    strings = [lexicon.strings[i] for i in found.strings.tolist()]
+    return list(zip(found.starts.tolist(), found.ends.tolist(), strings, strict=True)), lexicon
+
+
+def _expected_by_cut(chunk: str, cut: int) -> list[str]:
+    return [chunk] if cut == 0 else [chunk[:-cut], chunk[-cut:]]
+
+
+TRICKY = [
+    "can't", "cannot", "don't,", "don't", "Don't.", "a.", "a.,", "etc.", "etc.,", "U.S.", "U.S.,",
+    ":)", ":),", "(:", "'s", "it's", "it's.", "John's", "John's,", "10km", "10km.", "10", "10.",
+    "3.5,", "$20", "20$", "50%", "50%.", "co-design", "co-design,", "well-being.", "--", "a--b",
+    "e-mail", "https://nhs.uk/a?b=c", "https://nhs.uk/a?b=c.", "www.nhs.uk,", "x@y.org",
+    "x@y.org.", "\"quoted\"", "quoted\"", "'quoted'", "quoted',", "‘curly’", "curly’.", "“x”,",
+    "Ö.", "är,", "t.ex.", "t.ex.,", "bl.a.", "bl.a.,", "İstanbul,", "ſ.", "🙂", "word🙂",
+    "naïve;", "café!", "Mr.", "Mr.,", "dr.", "o'clock", "o'clock.", "y'all", "gonna", "gonna,",
+    "a.m.", "a.m.,", "p.m", "5pm", "5p.m.", "1st.", "C++", "#tag", "@user", "x...", "x…",
+    "word!?", "what?!", "(word)", "word)", "[x].", "i.e.", "e.g.,", "'", "''", "’", "..", ".",
+    "°C.", "5°C.", "5kg,", "kg.", "Ms", "St.", "vs.", "v.", "Inc.,", "N.H.S.", "nhs.", "\u00ad.",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_lexicon_shortcut_tokens_equal_spacy_on_tricky_chunks(language: str) -> None:
+    nlp = _blank(language)
+    for chunk in TRICKY:
+        assert _lexicon_tokens(nlp, chunk)[0] == _spacy_tokens(nlp, chunk), chunk
+    cuts = Shortcut.of(nlp.tokenizer).cuts(TRICKY)
+    decided = 0
+    for chunk, cut in zip(TRICKY, cuts, strict=True):
+        if cut >= 0:
+            decided += 1
+            assert _expected_by_cut(chunk, cut) == [t for *_, t in _spacy_tokens(nlp, chunk)], chunk
+    assert decided >= 20  # the tricky ones mostly go to spaCy, but not all of them
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_lexicon_shortcut_sends_special_cases_and_urls_to_spacy(language: str) -> None:
+    shortcut = Shortcut.of(_blank(language).tokenizer)
+    specials = ["can't", "don't,", ":)", "a.", "Mr.", "t.ex."]
+    specials = [c for c in specials if c in shortcut.specials or c[:-1] in shortcut.specials]
+    others = ["https://nhs.uk/a?b=c", "https://nhs.uk/a?b=c.", "(word", "word)."]
+    assert len(specials) >= 2
+    assert shortcut.cuts(specials + others) == [-1] * (len(specials) + len(others))
+    plain = ["coaching", "coaching,", "team.", "vård", "vård.", "10km", "x@y.org."]
+    assert shortcut.cuts(plain) == [0, 1, 1, 0, 1, 2, 1]
+
+
+ALPHABET = list("abzAZéÖßıİ019.,'’\"-–:;!?()[]%$€/@#&*+=_~…🙂°") + ["km", "s", "n't", "..."]
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_lexicon_shortcut_decisions_equal_spacy_on_many_random_chunks(language: str) -> None:
+    nlp = _blank(language)
+    rng = random.Random(11)
+    words = ["care", "team", "we", "it", "Ö", "10", "U.S", "don't", "a", "etc", "Mr"]
+    chunks = {
+        "".join(rng.choice(ALPHABET + words) for _ in range(rng.randint(1, 5))) for _ in range(4000)
+    }
+    ordered = sorted(chunks)
+    cuts = Shortcut.of(nlp.tokenizer).cuts(ordered)
+    for chunk, cut in zip(ordered, cuts, strict=True):
+        if cut >= 0:
+            assert _expected_by_cut(chunk, cut) == [t for *_, t in _spacy_tokens(nlp, chunk)], chunk
+    assert sum(c == 0 for c in cuts) > 300
+    assert sum(c > 0 for c in cuts) > 300
+    assert sum(c < 0 for c in cuts) > 300
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(ALPHABET), min_size=1, max_size=8).map("".join))
+def test_lexicon_shortcut_decision_equals_spacy_on_random_chunk(chunk: str) -> None:
+    for language in ("en", "sv"):
+        nlp = _blank(language)
+        cut = Shortcut.of(nlp.tokenizer).cuts([chunk])[0]
+        if cut >= 0:
+            assert _expected_by_cut(chunk, cut) == [t for *_, t in _spacy_tokens(nlp, chunk)]
+        assert _lexicon_tokens(nlp, chunk)[0] == _spacy_tokens(nlp, chunk)
+
+
+def test_lexicon_shortcut_is_taken_for_plain_words() -> None:
+    nlp = _blank("en")
+    tokens, lexicon = _lexicon_tokens(nlp, "We liked the coaching, and the team. Really")
+    assert [t for *_, t in tokens] == [
+        "We", "liked", "the", "coaching", ",", "and", "the", "team", ".", "Really",
+    ]  # fmt: skip
+    assert lexicon.spacy_chunks == 0
+    _, lexicon = _lexicon_tokens(nlp, "we can't, (really) coaching")
+    assert lexicon.spacy_chunks == 2  # "can't," and "(really)"
+
+
+def test_lexicon_shortcut_is_not_used_with_a_custom_tokenizer() -> None:
+    import spacy
+    from spacy.tokenizer import Tokenizer
+
+    class Custom(Tokenizer):  # type: ignore[misc]
+        """A subclass may tokenise differently: the shortcut must not guess."""
+
+    nlp = spacy.blank("en")
+    plain: Any = nlp.tokenizer
+    nlp.tokenizer = Custom(
+        nlp.vocab, plain.rules, plain.prefix_search, plain.suffix_search, plain.infix_finditer
+    )
+    tokens, lexicon = _lexicon_tokens(nlp, "coaching, team. we")
+    assert [t for *_, t in tokens] == ["coaching", ",", "team", ".", "we"]
+    assert lexicon.spacy_chunks == 3
+
+
+def test_lexicon_shortcut_copes_with_a_tokenizer_without_rules() -> None:
+    import spacy
+    from spacy.tokenizer import Tokenizer
+
+    nlp = spacy.blank("en")
+    nlp.tokenizer = Tokenizer(nlp.vocab)
+    shortcut = Shortcut.of(nlp.tokenizer)
+    assert shortcut.specials == frozenset()
+    assert shortcut.cuts(["can't,", "a.", "(x)"]) == [0, 0, 0]
+    tokens, lexicon = _lexicon_tokens(nlp, "can't, a. (x)")
+    assert tokens == _spacy_tokens(nlp, "can't, a. (x)")
+    assert lexicon.spacy_chunks == 0
+
+
+def test_lexicon_shortcut_respects_token_match() -> None:
+    import spacy
+    from spacy.tokenizer import Tokenizer
+
+    nlp = spacy.blank("en")
+    plain: Any = nlp.tokenizer
+    nlp.tokenizer = Tokenizer(
+        nlp.vocab,
+        plain.rules,
+        plain.prefix_search,
+        plain.suffix_search,
+        plain.infix_finditer,
+        token_match=re.compile(r"^(?:[a-z]+\.|[0-9]+km)$").match,
+    )
+    chunks = ["team.", "team", "Team.", "10km"]
+    cuts = Shortcut.of(nlp.tokenizer).cuts(chunks)
+    assert cuts == [-1, 0, 1, -1]
+    for chunk in chunks:
+        assert _lexicon_tokens(nlp, chunk)[0] == _spacy_tokens(nlp, chunk), chunk
+
+
+def test_lexicon_shortcut_leaves_special_suffixes_and_bare_suffixes_to_spacy() -> None:
+    import spacy
+    from spacy.tokenizer import Tokenizer
+
+    nlp = spacy.blank("en")
+    rules = {"xy": [{"ORTH": "x"}, {"ORTH": "y"}]}
+    suffix = re.compile(r"(?:xy|zz)$").search
+    nlp.tokenizer = Tokenizer(nlp.vocab, rules, suffix_search=suffix)
+    chunks = ["abxy", "zz", "abzz", "ab", "xy"]
+    assert Shortcut.of(nlp.tokenizer).cuts(chunks) == [-1, -1, 2, 0, -1]
+    assert [t for *_, t in _spacy_tokens(nlp, "abxy")] == ["ab", "x", "y"]
+    for chunk in chunks:
+        assert _lexicon_tokens(nlp, chunk)[0] == _spacy_tokens(nlp, chunk), chunk
