@@ -118,6 +118,36 @@ def bare_tokenizer(texts: list[str]) -> float:
     return time.perf_counter() - started
 
 
+SCRIPT = """
+import sys
+import spacy
+nlp = spacy.blank("en")
+texts = open(sys.argv[1], encoding="utf-8").read().split("\\x00")
+for _ in nlp.pipe(texts, batch_size=256):
+    pass
+"""
+
+
+def bare_tokenizer_script(texts: list[str], work: Path) -> float:
+    """Return the wall time of (a) as a script in a fresh process: import spaCy, read, pipe."""
+    data = work / "segment-texts.txt"
+    data.write_text("\x00".join(texts), encoding="utf-8")
+    started = time.perf_counter()
+    subprocess.run([PYTHON, "-c", SCRIPT, str(data)], check=True)
+    return time.perf_counter() - started
+
+
+def start_up(work: Path, corpus: Path) -> float:
+    """Return the median wall time of `qca code` on a one-line transcript (fixed costs)."""
+    tiny = work / "tiny"
+    tiny.mkdir(exist_ok=True)
+    (tiny / "one.txt").write_text("R: The coach came back.\n", encoding="utf-8")
+    args = ["code", str(tiny / "one.txt"), "-c", str(corpus / "codebook.yaml")]
+    args += ["-o", str(tiny / "out"), "--no-cache"]
+    qca(args)
+    return statistics.median(qca(args) for _ in range(3))
+
+
 def pandas_script(texts: list[str], codebook: Path) -> float:
     """What a user would script: Series.str.count with one regex per term (no lemmas)."""
     import pandas as pd
@@ -232,6 +262,11 @@ def main() -> None:
     print(f"--jobs 2 / --jobs 1: {rate['(c)'] / rate['(b)']:.2f}x")
     print(f"warm / cold: {rate['(d)'] / rate['(b)']:.1f}x")
     print(f"qca cold --jobs 1 / pandas per-term: {rate['(b)'] / rate['(e)']:.1f}x")
+    print(
+        f"(a) as a script in a fresh process (import spaCy, spacy.blank, read, pipe): "
+        f"{bare_tokenizer_script(texts, work):.2f} s"
+    )
+    print(f"fixed cost: qca code on a one-line transcript: {start_up(work, corpus):.2f} s")
     for size in [int(s) for s in args.memory.split(",") if s]:
         seconds, mb = peak_rss(corpus_of(size, work), work)
         print(f"peak RSS, qca code --jobs 1 at {size:,} words: {mb:,.0f} MB")
