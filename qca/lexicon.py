@@ -64,9 +64,14 @@ def _never(text: str) -> None:
     return None
 
 
-def _no_infixes(text: str) -> tuple[()]:
-    """Find no infixes (a tokenizer without infix rules)."""
-    return ()
+def _first_match(finditer: Callable[[str], Iterable[object]] | None) -> Callable[[str], object]:
+    """Return a function giving the first match of *finditer* in a text, or None."""
+    if finditer is None:
+        return _never
+    pattern = getattr(finditer, "__self__", None)
+    if isinstance(pattern, re.Pattern) and getattr(finditer, "__name__", "") == "finditer":
+        return pattern.search  # the first match of finditer is the leftmost one
+    return lambda text: next(iter(finditer(text)), None)
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,8 @@ class Shortcut:
     infix_finditer: Callable[[str], Iterable[object]] | None
     token_match: Callable[[str], object] | None
     specials: frozenset[str]
+    #: Strings found to be one token by the rule above (so not checked again).
+    whole: set[str] = field(default_factory=set, compare=False)
 
     @classmethod
     def of(cls, tokenizer: Any) -> Shortcut:
@@ -112,9 +119,10 @@ class Shortcut:
         """Return per chunk 0 (one token), k (a word, then a suffix of k characters) or -1 (ask spaCy)."""
         prefix = self.prefix_search or _never
         suffix = self.suffix_search or _never
-        infix = self.infix_finditer or _no_infixes
+        infix = _first_match(self.infix_finditer)
         token_match = self.token_match or _never
         specials = self.specials
+        whole = self.whole
         out: list[int] = []
         for chunk in chunks:
             if chunk in specials or prefix(chunk) is not None:
@@ -122,23 +130,28 @@ class Shortcut:
                 continue
             found = suffix(chunk)
             if found is None:
-                out.append(-1 if next(iter(infix(chunk)), None) is not None else 0)
+                if infix(chunk) is not None:
+                    out.append(-1)
+                else:
+                    whole.add(chunk)
+                    out.append(0)
                 continue
             k = found.end() - found.start()
-            if not 0 < k < len(chunk) or token_match(chunk):
+            if not 0 < k < len(chunk) or token_match(chunk) or chunk[-k:] in specials:
                 out.append(-1)
                 continue
             word = chunk[:-k]
-            if (
-                word in specials
-                or chunk[-k:] in specials
-                or prefix(word) is not None
-                or suffix(word) is not None
-                or next(iter(infix(word)), None) is not None
-            ):
-                out.append(-1)
-            else:
-                out.append(k)
+            if word not in whole:
+                if (
+                    word in specials
+                    or prefix(word) is not None
+                    or suffix(word) is not None
+                    or infix(word) is not None
+                ):
+                    out.append(-1)
+                    continue
+                whole.add(word)
+            out.append(k)
         return out
 
 

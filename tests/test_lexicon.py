@@ -326,3 +326,22 @@ def test_lexicon_shortcut_leaves_special_suffixes_and_bare_suffixes_to_spacy() -
     assert [t for *_, t in _spacy_tokens(nlp, "abxy")] == ["ab", "x", "y"]
     for chunk in chunks:
         assert _lexicon_tokens(nlp, chunk)[0] == _spacy_tokens(nlp, chunk), chunk
+
+
+def test_lexicon_shortcut_accepts_any_infix_finder() -> None:
+    import spacy
+    from spacy.tokenizer import Tokenizer
+
+    nlp = spacy.blank("en")
+    plain: Any = nlp.tokenizer
+
+    def hyphens(text: str) -> list[re.Match[str]]:
+        return list(re.finditer("-", text))
+
+    nlp.tokenizer = Tokenizer(nlp.vocab, {}, None, plain.suffix_search, hyphens)
+    shortcut = Shortcut.of(nlp.tokenizer)
+    chunks = ["co-op", "coop", "coop.", "co-op.", "(coop"]
+    assert shortcut.cuts(chunks) == [-1, 0, 1, -1, 0]
+    assert shortcut.cuts(chunks) == [-1, 0, 1, -1, 0]  # the same once words are known
+    for chunk in chunks:
+        assert _lexicon_tokens(nlp, chunk)[0] == _spacy_tokens(nlp, chunk), chunk
