@@ -257,17 +257,7 @@ class _SegmentParts:
     the same Arrow types a parquet round trip gives back): cheap to write, and read
     back memory-mapped without decoding. Only one part is in memory at a time, so a
     run's memory stays flat however many segments it writes.
-
-    ``segments.parquet`` is written early, in a second thread, while the run goes
-    on: each part is added to it as soon as it is written, with the schema of the
-    parts so far (see :meth:`write`). When a later part changes that schema (a new
-    attribute column, a type), the early file is dropped and started again from the
-    parts (at most :attr:`RESTARTS` times; then it is written at the end). The file
-    is the same either way: the same tables go to a writer with the same schema.
     """
-
-    #: How often the early file may be started again before it is left to the end.
-    RESTARTS = 2
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
@@ -275,11 +265,6 @@ class _SegmentParts:
         self.frames: list[pd.DataFrame] = []
         self._names: set[str] = set()
         self._types: dict[str, pa.DataType] = {}
-        self._starts = 0
-        self._early: _EarlyFile | None = None
-        self._thread: Any = None  # a ThreadPoolExecutor with one thread
-        self._tasks: list[Any] = []
-        self._opened: list[_EarlyFile] = []
 
     def add(self, segments: pd.DataFrame) -> None:
         """Write *segments* as the next part (keep them in memory when nothing is written)."""
@@ -293,8 +278,15 @@ class _SegmentParts:
         with pa.OSFile(str(part), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
             writer.write_table(table)
         self.parts.append(part)
-        self._merge(table.schema)
-        self._write_early(part)
+        for name in table.schema.names:
+            self._names.add(name)
+            kind = table.schema.field(name).type
+            if pa.types.is_null(kind):
+                continue
+            if name in self._types and self._types[name] != kind:
+                self._types[name] = pa.string()
+            else:
+                self._types.setdefault(name, kind)
 
     def frame(self) -> pd.DataFrame:
         """Return all segments in memory (only when nothing is written)."""
@@ -306,143 +298,39 @@ class _SegmentParts:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in SEGMENT_COLUMNS})
         return pd.concat(self.frames, ignore_index=True)
 
-    def _merge(self, schema: pa.Schema) -> None:
-        """Add a part's columns and types to those of the parts before it."""
-        import pyarrow as pa
+    def write(self, path: Path) -> None:
+        """Join the parts into *path*, one row group each.
 
-        for name in schema.names:
-            self._names.add(name)
-            kind = schema.field(name).type
-            if pa.types.is_null(kind):
-                continue
-            if name in self._types and self._types[name] != kind:
-                self._types[name] = pa.string()
-            else:
-                self._types.setdefault(name, kind)
-
-    def _target(self) -> pa.Schema:
-        """Return the schema of the joined file: SEGMENT_COLUMNS, then attributes by name.
-
-        A column's type is its first non-null type among the parts; columns whose types
-        differ between parts become strings, as do columns that are null in every part.
+        Columns: SEGMENT_COLUMNS, then attributes by name. A column's type is its
+        first non-null type among the parts; columns whose types differ between
+        parts become strings, as do columns that are null in every part; a part
+        without a column gets nulls.
         """
         import pyarrow as pa
+        import pyarrow.parquet as pq
 
         from qca.models import SEGMENT_COLUMNS
 
         columns = [c for c in SEGMENT_COLUMNS if c in self._names or not self.parts]
         columns += sorted(self._names - set(SEGMENT_COLUMNS))
-        return pa.schema([(c, self._types.get(c, pa.string())) for c in columns])
-
-    def _write_early(self, part: Path) -> None:
-        """Add *part* to the early file, starting it (again) when the schema changed."""
-        target = self._target()
-        if self._early is not None and self._early.schema.equals(target):
-            self._tasks.append(self._thread.submit(self._early.add, part))
-            return
-        if self._early is not None:
-            self._tasks.append(self._thread.submit(self._early.drop))
-            self._early = None
-        if self._starts > self.RESTARTS:
-            return
-        assert self.folder is not None
-        if self._thread is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qca-segments")
-        # Open the file here, so that the thread only writes to and removes open files.
-        self._early = _EarlyFile(self.folder / f".segments-{self._starts}.parquet", target)
-        self._opened.append(self._early)
-        self._starts += 1
-        for done in self.parts:
-            self._tasks.append(self._thread.submit(self._early.add, done))
-
-    def _finish_early(self) -> Path | None:
-        """Wait for the early file; return its path if it is complete and sound."""
-        if self._thread is None:
-            return None
-        early, self._early = self._early, None
-        if early is not None:  # its schema is that of all the parts (see _write_early)
-            self._tasks.append(self._thread.submit(early.close))
-        self._thread.shutdown(wait=True)
-        self._thread = None
-        if any(task.exception() is not None for task in self._tasks):
-            early = None
-        for dropped in self._opened:
-            if dropped is not early:
-                dropped.drop()
-        self._tasks, self._opened = [], []
-        return early.path if early is not None else None
-
-    def close(self) -> None:
-        """Stop writing the early file and remove it (when the run stops before :meth:`write`)."""
-        if self._thread is not None:
-            self._thread.shutdown(wait=True, cancel_futures=True)
-            self._thread = None
-        for early in self._opened:
-            early.drop()
-        self._early, self._opened = None, []
-
-    def write(self, path: Path) -> None:
-        """Join the parts into *path* (columns: SEGMENT_COLUMNS, then attributes by name).
-
-        Columns whose types differ between parts become strings, and a part without a
-        column gets nulls (see :meth:`_target`). Each part is one row group.
-        """
-        import pyarrow.parquet as pq
-
-        early = self._finish_early()
-        if early is not None:
-            os.replace(early, path)
-            return
-        target = self._target()
+        target = pa.schema([(c, self._types.get(c, pa.string())) for c in columns])
         with pq.ParquetWriter(path, target) as writer:
             for part in self.parts:
-                _write_part(writer, part, target)
+                with pa.memory_map(str(part)) as source:
+                    table = pa.ipc.open_file(source).read_all()
+                    arrays = []
+                    for column in target:
+                        if column.name in table.column_names:
+                            array = table.column(column.name)
+                            if array.type != column.type:
+                                array = array.cast(column.type)
+                            arrays.append(array)
+                        else:
+                            arrays.append(pa.nulls(table.num_rows, column.type))
+                    writer.write_table(pa.Table.from_arrays(arrays, schema=target))
+                    del table, arrays
             if not self.parts:
                 writer.write_table(target.empty_table())
-
-
-def _write_part(writer: Any, part: Path, target: pa.Schema) -> None:
-    """Write the segments part *part* to the parquet *writer* as a *target* row group."""
-    import pyarrow as pa
-
-    with pa.memory_map(str(part)) as source:
-        table = pa.ipc.open_file(source).read_all()
-        arrays = []
-        for column in target:
-            if column.name in table.column_names:
-                array = table.column(column.name)
-                if array.type != column.type:
-                    array = array.cast(column.type)
-                arrays.append(array)
-            else:
-                arrays.append(pa.nulls(table.num_rows, column.type))
-        writer.write_table(pa.Table.from_arrays(arrays, schema=target))
-        del table, arrays
-
-
-class _EarlyFile:
-    """A ``segments.parquet`` being written from the parts while the run goes on."""
-
-    def __init__(self, path: Path, schema: pa.Schema) -> None:
-        import pyarrow.parquet as pq
-
-        self.path = path
-        self.schema = schema
-        self.writer = pq.ParquetWriter(path, schema)
-
-    def add(self, part: Path) -> None:
-        _write_part(self.writer, part, self.schema)
-
-    def close(self) -> None:
-        self.writer.close()
-
-    def drop(self) -> None:
-        try:
-            self.writer.close()
-        finally:
-            self.path.unlink(missing_ok=True)
 
 
 def _pipeline_manifest(rules: Rules, languages: Iterable[str], model: str | None) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from qca.codebook import read_codebook
-from qca.coding import CodeOptions, _SegmentParts, code, code_batches
+from qca.coding import CodeOptions, code, code_batches
 from qca.ingest import iter_corpus
 from qca.ingest.base import Batch, IngestOptions
 from qca.models import SEGMENT_COLUMNS, SEGMENTS_FILE
@@ -203,38 +203,4 @@ def _changed_batches(folder: Path) -> list[pd.DataFrame]:
         fourth,
         first,
         first.assign(site=np.array([None, None])),
-    ]
-
-
-@pytest.mark.parametrize(("restarts", "starts"), [(0, 1), (1, 2), (2, 3), (9, 4)])
-def test_outputs_speed_early_file_equals_the_file_joined_at_the_end(
-    mixed: Path, monkeypatch: pytest.MonkeyPatch, restarts: int, starts: int
-) -> None:
-    frames = _changed_batches(mixed)
-    files = {}
-    for name, limit in (("end", -1), ("early", restarts)):
-        folder = mixed / name
-        folder.mkdir()
-        monkeypatch.setattr(_SegmentParts, "RESTARTS", limit)
-        parts = _SegmentParts(folder)
-        for frame in frames:
-            parts.add(frame)
-        assert parts._starts == (0 if name == "end" else starts)
-        parts.write(folder / SEGMENTS_FILE)
-        assert sorted(p.name for p in folder.iterdir() if not p.name.startswith("part-")) == [
-            SEGMENTS_FILE
-        ]
-        files[name] = (folder / SEGMENTS_FILE).read_bytes()
-    assert files["early"] == files["end"]
-
-
-def test_outputs_speed_close_removes_the_early_file(mixed: Path) -> None:
-    parts = _SegmentParts(mixed)
-    for frame in _changed_batches(mixed)[:2]:
-        parts.add(frame)
-    parts.close()
-    assert sorted(p.name for p in mixed.glob("*.parquet")) == []
-    assert sorted(p.name for p in mixed.glob("part-*.arrow")) == [
-        "part-000000.arrow",
-        "part-000001.arrow",
     ]
