@@ -4,9 +4,11 @@ spaCy's tokenizer splits a text on whitespace first and tokenises each
 whitespace-free *chunk* on its own (prefixes, suffixes, infixes, special
 cases), caching the result per chunk. :class:`Lexicon` does the same at the
 level of whole batches: the chunks of a batch are found with numpy, each chunk
-never seen before is tokenised by spaCy once (all new chunks of a batch in one
-call, separated by line breaks so that they cannot interact), and every
-occurrence is then expanded from the chunk's tokens with array operations. The
+never seen before is tokenised once, and every occurrence is then expanded from
+the chunk's tokens with array operations. A new chunk that is one word, or a
+word and one suffix, is split by :class:`Shortcut` with the tokenizer's own
+rules; the others go to spaCy (all of a batch in one call, separated by line
+breaks so that they cannot interact). The
 tokens are the blank pipeline's, whitespace tokens left out, as
 :func:`qca.matching.tokenize_with_spacy` makes them (``tests/test_lexicon.py``
 checks both agree on real and random texts).
@@ -185,7 +187,9 @@ class Lexicon:
     _token_string: Grow = field(default_factory=lambda: Grow(np.int32))
     #: How many chunks went to spaCy's tokenizer (the others were split by :class:`Shortcut`).
     spacy_chunks: int = 0
-    _shortcut: tuple[object, Shortcut | None] | None = None
+    _shortcut: tuple[object, Shortcut | None] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def intern(self, strings: Sequence[str]) -> npt.NDArray[np.int32]:
         """Return the ids of *strings*, numbering the new ones (and their lemmas)."""
