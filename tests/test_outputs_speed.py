@@ -191,16 +191,3 @@ def test_outputs_speed_overrides_read_the_parts(mixed: Path) -> None:
     assert ["t2:t0001", "motivation", "manual"] in rows
     assert [r for r in rows if r[0] == "a:t0002"] == [["a:t0002", "motivation", "auto"]]
     assert [str(p) for p in result.problems] == []
-
-
-def _changed_batches(folder: Path) -> list[pd.DataFrame]:
-    """Return segments whose columns change from part to part (new, conflicting, null-only)."""
-    first, second, third, fourth = (b.segments for b in _batches(folder))
-    return [
-        first.assign(extra=None),
-        second.assign(age=[41, 7], extra=np.array([None, None])),
-        third.assign(start_seconds=[1.5, math.nan], age=np.array(["x", None])),
-        fourth,
-        first,
-        first.assign(site=np.array([None, None])),
-    ]
