@@ -10,7 +10,6 @@ end, so an interrupted run leaves the previous outputs as they were.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import shutil
@@ -143,9 +142,10 @@ _SEGMENT_FIELDS = (DOC_ID, SEGMENT_ID, SPEAKER, IS_INTERVIEWER, START, TEXT, LAN
 
 
 def _init_worker(rules: Rules, options: CodeOptions, cache_dir: Path | None) -> None:
-    from qca.cache import TokenCache
+    from qca.cache import SourceCache, TokenCache
 
-    _WORKER.update(rules=rules, options=options, cache=TokenCache(cache_dir))
+    source_cache = SourceCache(cache_dir if options.cache else None)
+    _WORKER.update(rules=rules, options=options, cache=TokenCache(cache_dir), sources=source_cache)
 
 
 def _match_batch(
@@ -169,12 +169,10 @@ def _work(segments: pd.DataFrame) -> pd.DataFrame:
 
 def _work_file(path: Path, sources: Sources) -> list[tuple[Batch, pd.DataFrame | None]]:
     """Read one source file and code its batches (in a worker process)."""
-    from qca.ingest import read_source
-
     options: CodeOptions = _WORKER["options"]
     return [
         (batch, None if batch.segments.empty else _work(batch.segments))
-        for batch in read_source(path, options.ingest, sources)
+        for batch in _WORKER["sources"].batches(path, options.ingest, sources)
     ]
 
 
@@ -221,17 +219,6 @@ def _slim(segments: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- the run -------------------------------------------------------------------
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    except OSError:
-        return ""
-    return digest.hexdigest()
 
 
 def _prepare_outdir(outdir: Path) -> Path:
@@ -396,6 +383,13 @@ def code_batches(
     return _code(batches, None, codebook, outdir, options or CodeOptions(), progress)
 
 
+def _cache_dir(options: CodeOptions, outdir: Path | None) -> Path | None:
+    """Return the cache folder, or None with ``cache=False``."""
+    if not options.cache:
+        return None
+    return options.cache_dir or (outdir.parent if outdir is not None else Path(".")) / ".qca-cache"
+
+
 def _code(
     batches: Iterable[Batch],
     sources: Sources | None,
@@ -407,16 +401,12 @@ def _code(
     """Code *batches*, or with *sources* let the worker processes read and code each file."""
     import pandas as pd
 
-    from qca.cache import TokenCache
+    from qca.cache import TokenCache, file_sha256
     from qca.matching import compile_rules, segment_languages, sort_hits, spacy_version
 
     started = datetime.now(UTC).isoformat(timespec="seconds")
     rules = compile_rules(codebook, model=options.model)
-    cache_dir = None
-    if options.cache:
-        cache_dir = options.cache_dir or (
-            (outdir.parent if outdir is not None else Path(".")) / ".qca-cache"
-        )
+    cache_dir = _cache_dir(options, outdir)
     temp = _prepare_outdir(outdir) if outdir is not None else None
     try:
         parts = _SegmentParts(temp)
@@ -465,7 +455,7 @@ def _code(
                 inputs.append(
                     {
                         "path": str(batch.source),
-                        "sha256": _file_sha256(batch.source),
+                        "sha256": file_sha256(batch.source),
                         "format": formats[0] if formats else None,
                         "documents": len(documents),
                     }
@@ -607,6 +597,7 @@ def code(
         >>> result = qca.code(["transcripts"], "codebooks/esther.yaml", outdir="qca-out")  # doctest: +SKIP
         >>> result.hits.groupby("theme").size()  # doctest: +SKIP
     """
+    from qca.cache import SourceCache
     from qca.codebook import read_codebook
     from qca.ingest import find_sources, iter_corpus
 
@@ -620,4 +611,5 @@ def code(
     if options.jobs > 1:  # workers read the files too
         sources = find_sources(files, ingest)
         return _code((), sources, codebook, target, options, progress)
-    return _code(iter_corpus(files, ingest), None, codebook, target, options, progress)
+    read = SourceCache(_cache_dir(options, target)).batches
+    return _code(iter_corpus(files, ingest, read=read), None, codebook, target, options, progress)

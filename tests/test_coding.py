@@ -147,6 +147,7 @@ def test_coding_corrupt_cache_entry_is_rebuilt(project: Path) -> None:
 def test_coding_edit_rematches_only_the_edited_code(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import qca.ingest
     import qca.matching
 
     code(["tr"], "cb.yaml", outdir="out")
@@ -161,11 +162,15 @@ def test_coding_edit_rematches_only_the_edited_code(
         return real(rules, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(qca.matching, "match_tokens", spy)
-    warm = code(["tr"], "cb2.yaml", outdir="warm")
+    with monkeypatch.context() as patch:  # the files are read from the source cache
+        patch.setattr(qca.ingest, "read_source", None)
+        warm = code(["tr"], "cb2.yaml", outdir="warm")
+        code(["tr"], "cb2.yaml", outdir="warm2", options=CodeOptions(jobs=2))
     assert matched == [["idea"]]
     code(["tr"], "cb2.yaml", outdir="cold", options=CodeOptions(cache=False))
     for name in ("hits.csv", "codings.csv", "hits.parquet", "segments.parquet"):
         assert (project / "warm" / name).read_bytes() == (project / "cold" / name).read_bytes()
+        assert (project / "warm2" / name).read_bytes() == (project / "cold" / name).read_bytes()
     assert len(warm.hits) == 4
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -757,6 +757,8 @@ def _keep_columns(
 def iter_corpus(
     paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
     options: IngestOptions = IngestOptions(),  # noqa: B008 - frozen, so a safe default
+    *,
+    read: Callable[[Path, IngestOptions, Sources], Iterable[SourceBatch]] | None = None,
 ) -> Iterator[Batch]:
     """Read transcripts and surveys, yielding one :class:`Batch` per file (or survey chunk).
 
@@ -767,6 +769,8 @@ def iter_corpus(
     Args:
         paths: Files and folders (folders are read recursively).
         options: How to read them.
+        read: Reads one file as :func:`read_source` does (e.g. through a cache);
+            default :func:`read_source`.
 
     Yields:
         Batches in input order (files in a folder sorted by path).
@@ -787,8 +791,8 @@ def iter_corpus(
         yield Batch(Path(problem.path), documents, segments, (problem,))
     used: dict[str, str] = {}
     for path in sources.files:
-        for read in read_source(path, options, sources):
-            batch = claim_doc_ids(read, used)
+        for found in (read or read_source)(path, options, sources):
+            batch = claim_doc_ids(found, used)
             if options.strict and batch.skipped:
                 raise IngestError(problems=[p for p in batch.problems if p.is_error][:1])
             yield batch
