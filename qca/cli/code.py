@@ -154,7 +154,11 @@ def code_cli(
         int, typer.Option("--jobs", "-j", min=1, help="Worker processes (pays above ~0.5M words).")
     ] = 1,
     no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Do not read or write the token cache .qca-cache/.")
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Do not read or write the cache .qca-cache/ (read files, tokens, hits).",
+        ),
     ] = False,
     strict: StrictOption = False,
     overrides: Annotated[
