@@ -1303,6 +1303,58 @@ def empty_hits() -> pd.DataFrame:
     return frame.astype({START: "int64", END: "int64", NEGATED: "bool"})
 
 
+#: The categorical dtypes of the last rules hits were made for: (rules, dtypes).
+_HIT_DTYPES: list[tuple[Rules, dict[str, Any]]] = []
+
+
+def _hit_dtypes(rules: Rules) -> dict[str, Any]:
+    """Return categorical dtypes for THEME, CODE, RULE_KIND and RULE: every value *rules* give.
+
+    One dtype object per run (kept for the last rules), so the batches share their
+    categories instead of each holding a copy.
+    """
+    import pandas as pd
+
+    for known, dtypes in _HIT_DTYPES:
+        if known is rules:
+            return dtypes
+    rule_texts = {r.rule for found in rules.terms.values() for r in found}
+    rule_texts |= {p[2] for p in rules.patterns} | {r[2] for r in rules.regexes}
+    kinds = {"term", "phrase", "pattern", "regex"}
+    kinds |= {r.kind for found in rules.terms.values() for r in found}
+    values = {
+        THEME: {theme for theme, _ in rules.codes},
+        CODE: {code for _, code in rules.codes},
+        RULE_KIND: kinds,
+        RULE: rule_texts,
+    }
+    # Sorted, so that a categorical sorts as its strings would (see sort_hits).
+    dtypes = {k: pd.CategoricalDtype(sorted(v)) for k, v in values.items()}
+    _HIT_DTYPES[:] = [(rules, dtypes)]
+    return dtypes
+
+
+def _compact(values: Sequence[str], dtype: Any) -> Any:
+    """Return *values* as a categorical of *dtype*, or as they are if one is not a category.
+
+    Every batch of a run gets the same categories, so ``pd.concat`` keeps the
+    columns categorical; :func:`sort_hits` turns them back into strings.
+    """
+    import pandas as pd
+
+    column = pd.Categorical(list(values), dtype=dtype)
+    return values if (column.codes < 0).any() else column
+
+
+def _offsets(values: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
+    """Return character offsets as int32 when they fit (half the memory while batches wait)."""
+    import numpy as np
+
+    if len(values) and int(values.max()) > np.iinfo(np.int32).max:
+        return values
+    return values.astype(np.int32)
+
+
 def match_segments(
     rules: Rules,
     segments: pd.DataFrame,
@@ -1320,8 +1372,12 @@ def match_segments(
         include_interviewer: Code interviewer turns and ``exclude_speakers`` too.
         model: The ``--model`` pipeline, used for segments in the codebook's language.
         cache: Token arrays and each code's hits are read from (and kept in) it.
-        sort: Sort the hits (:func:`sort_hits`); a caller that joins batches sorts once.
+        sort: Sort the hits (:func:`sort_hits`). A caller that joins batches sorts once;
+            unsorted hits are compact while they wait: ``theme``, ``code``, ``rule_kind``
+            and ``rule`` are categoricals (the same categories in every batch of a run)
+            and ``start``/``end`` int32; :func:`sort_hits` gives the output dtypes back.
     """
+    import numpy as np
     import pandas as pd
 
     mask = selected_segments(
@@ -1344,29 +1400,32 @@ def match_segments(
             hits = cache.hits_for(rules, pipeline, language, texts)
         if not hits.segment:
             continue
+        dtypes = _hit_dtypes(rules)
         where = [positions[k] for k in hits.segment]
         picked = segments.iloc[where]
-        offsets = picked[START].to_numpy()
+        offsets = picked[START].to_numpy(dtype=np.int64)
+        codes = rules.codes
         frames.append(
             pd.DataFrame(
                 {
                     DOC_ID: picked[DOC_ID].to_numpy(),
                     SEGMENT_ID: picked[SEGMENT_ID].to_numpy(),
                     SPEAKER: picked[SPEAKER].to_numpy(),
-                    THEME: [rules.codes[c][0] for c in hits.code],
-                    CODE: [rules.codes[c][1] for c in hits.code],
-                    RULE_KIND: hits.kind,
-                    RULE: hits.rule,
+                    THEME: _compact([codes[c][0] for c in hits.code], dtypes[THEME]),
+                    CODE: _compact([codes[c][1] for c in hits.code], dtypes[CODE]),
+                    RULE_KIND: _compact(hits.kind, dtypes[RULE_KIND]),
+                    RULE: _compact(hits.rule, dtypes[RULE]),
                     MATCH: [
                         texts[k][s:e]
                         for k, s, e in zip(hits.segment, hits.start, hits.end, strict=True)
                     ],
-                    START: offsets + pd.Series(hits.start).to_numpy(),
-                    END: offsets + pd.Series(hits.end).to_numpy(),
-                    NEGATED: hits.negated,
+                    START: _offsets(offsets + np.asarray(hits.start, dtype=np.int64)),
+                    END: _offsets(offsets + np.asarray(hits.end, dtype=np.int64)),
+                    NEGATED: np.asarray(hits.negated, dtype=np.bool_),
                 }
             )
         )
+        del picked, hits
     if not frames:
         return empty_hits()
     table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -1374,10 +1433,24 @@ def match_segments(
 
 
 def sort_hits(hits: pd.DataFrame) -> pd.DataFrame:
-    """Return *hits* sorted by doc_id, segment_id, start, code, end (the output order)."""
+    """Return *hits* sorted by doc_id, segment_id, start, code, end (the output order).
+
+    Takes :func:`match_segments` tables, compact (unsorted) or not, and returns the
+    output dtypes: strings, int64 offsets, a bool ``negated``.
+    """
+    import numpy as np
+    import pandas as pd
+
+    # A categorical sorts by its categories, sorted as strings sort (_hit_dtypes).
     ordered = hits.sort_values([DOC_ID, SEGMENT_ID, START, CODE, END], kind="stable")
     ordered = ordered.reset_index(drop=True)
-    return ordered.astype({START: "int64", END: "int64", NEGATED: "bool"})[list(HIT_COLUMNS)]
+    kinds = {START: "int64", END: "int64", NEGATED: "bool"}
+    for name in (THEME, CODE, RULE_KIND, RULE):
+        dtype = ordered[name].dtype
+        # Object: batches whose categoricals could not share categories (see _compact).
+        if isinstance(dtype, pd.CategoricalDtype) or (dtype == np.dtype(object) and len(ordered)):
+            kinds[name] = "str"
+    return ordered.astype(kinds)[list(HIT_COLUMNS)]
 
 
 def code_segments(
