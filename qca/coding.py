@@ -414,13 +414,16 @@ def _code(
         problems: list[Problem] = []
         inputs: list[dict[str, Any]] = []
         counts = {"documents": 0, "segments": 0, "words": 0, "skipped_files": 0}
+        found_hits = 0
         languages: set[str] = set()
 
         def collect(batch: Batch, hits: pd.DataFrame) -> None:
-            hit_frames.append(hits)
+            nonlocal found_hits
+            if not hits.empty:
+                hit_frames.append(hits)
+            found_hits += len(hits)
             if progress is not None:
-                done = sum(len(f) for f in hit_frames)
-                progress(len(inputs), counts["segments"], done)
+                progress(len(inputs), counts["segments"], found_hits)
 
         pending: deque[tuple[Batch, Any]] = deque()
         cache = TokenCache(cache_dir)
@@ -485,8 +488,10 @@ def _code(
                 pool.shutdown(wait=True, cancel_futures=True)
         from qca.matching import empty_hits
 
-        nonempty = [f for f in hit_frames if not f.empty]
-        hits = sort_hits(pd.concat(nonempty, ignore_index=True)) if nonempty else empty_hits()
+        joined = pd.concat(hit_frames, ignore_index=True) if hit_frames else None
+        hit_frames.clear()  # the batches' frames are in *joined* now: free them
+        hits = sort_hits(joined) if joined is not None else empty_hits()
+        del joined
         codings = codings_from_hits(hits)
         if options.overrides is not None:  # manual decisions (qca override, issue #6)
             from qca.overrides import apply_overrides_file
@@ -537,20 +542,12 @@ def _write_outputs(
     codings: pd.DataFrame,
     manifest: dict[str, Any],
 ) -> None:
-    """Write every output into *temp*, then rename each into *outdir* (run.json last).
-
-    ``segments.parquet`` is written in a second thread (pyarrow encodes and compresses
-    without the GIL) while this one writes the hits and codings tables.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        segments = pool.submit(parts.write, temp / SEGMENTS_FILE)
-        hits.to_parquet(temp / HITS_FILE, index=False)
-        codings.to_parquet(temp / CODINGS_FILE, index=False)
-        hits.to_csv(temp / HITS_CSV, index=False, lineterminator="\n")
-        codings.to_csv(temp / CODINGS_CSV, index=False, lineterminator="\n")
-        segments.result()
+    """Write every output into *temp*, then rename each into *outdir* (run.json last)."""
+    parts.write(temp / SEGMENTS_FILE)
+    hits.to_parquet(temp / HITS_FILE, index=False)
+    codings.to_parquet(temp / CODINGS_FILE, index=False)
+    hits.to_csv(temp / HITS_CSV, index=False, lineterminator="\n")
+    codings.to_csv(temp / CODINGS_CSV, index=False, lineterminator="\n")
     text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     (temp / RUN_FILE).write_text(text, encoding="utf-8")
     names = (SEGMENTS_FILE, HITS_FILE, CODINGS_FILE, HITS_CSV, CODINGS_CSV, RUN_FILE)
