@@ -412,7 +412,7 @@ def _code(
         parts = _SegmentParts(temp)
         hit_frames: list[pd.DataFrame] = []
         problems: list[Problem] = []
-        inputs: list[dict[str, Any]] = []
+        inputs: dict[str, dict[str, Any]] = {}
         counts = {"documents": 0, "segments": 0, "words": 0, "skipped_files": 0}
         found_hits = 0
         languages: set[str] = set()
@@ -454,15 +454,17 @@ def _code(
                 if batch.skipped:
                     counts["skipped_files"] += 1
                 documents, segments = batch.documents, batch.segments
-                formats = documents[FORMAT].tolist() if FORMAT in documents.columns else []
-                inputs.append(
-                    {
-                        "path": str(batch.source),
+                source = str(batch.source)
+                if source not in inputs:  # one entry per file, however many batches it gives
+                    inputs[source] = {
+                        "path": source,
                         "sha256": file_sha256(batch.source),
-                        "format": formats[0] if formats else None,
-                        "documents": len(documents),
+                        "format": None,
+                        "documents": 0,
                     }
-                )
+                if inputs[source]["format"] is None and FORMAT in documents.columns:
+                    inputs[source]["format"] = next(iter(documents[FORMAT].tolist()), None)
+                inputs[source]["documents"] += len(documents)
                 if segments.empty:
                     continue
                 counts["documents"] += len(documents)
@@ -512,7 +514,7 @@ def _code(
             "codebook": codebook_info,
             "themes": themes,
             "codes": codes,
-            "inputs": sorted(inputs, key=lambda item: item["path"]),
+            "inputs": [inputs[path] for path in sorted(inputs)],
             "options": _options_manifest(options),
             "counts": {
                 **counts,

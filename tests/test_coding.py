@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import qca
 from qca.cli import app
 from qca.coding import CodeOptions, code
 from qca.errors import CodebookError, OutputError
+from qca.ingest import IngestOptions
 from qca.models import CODING_COLUMNS, HIT_COLUMNS, RUN_KEYS, SEGMENT_COLUMNS
 
 CODEBOOK = """\
@@ -172,6 +174,25 @@ def test_coding_edit_rematches_only_the_edited_code(
         assert (project / "warm" / name).read_bytes() == (project / "cold" / name).read_bytes()
         assert (project / "warm2" / name).read_bytes() == (project / "cold" / name).read_bytes()
     assert len(warm.hits) == 4
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_coding_manifest_lists_each_input_file_once(
+    project: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    monkeypatch.setattr("qca.ingest.readers.CHUNK_ROWS", 2)  # the survey gives three batches
+    rows = "".join(f"r{n},a new idea {n}\n" for n in range(5))
+    (project / "s.csv").write_text("id,comment\n" + rows, encoding="utf-8")
+    options = CodeOptions(
+        ingest=IngestOptions(text_column="comment", id_column="id"), jobs=jobs, cache=False
+    )
+    result = code(["tr", "s.csv"], "cb.yaml", outdir="out", options=options)
+    inputs = result.manifest["inputs"]
+    assert [(i["path"], i["format"], i["documents"]) for i in inputs] == [
+        ("s.csv", "csv", 5),
+        ("tr/a.txt", "txt", 1),
+    ]
+    assert inputs[0]["sha256"] == hashlib.sha256((project / "s.csv").read_bytes()).hexdigest()
 
 
 def test_coding_library_returns_tables(project: Path) -> None:
