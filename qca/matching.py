@@ -69,7 +69,8 @@ APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'"})
 
 def normalise(word: str) -> str:
     """Return the form a token is matched on: lower-cased, curly apostrophes straightened."""
-    return word.lower().translate(APOSTROPHES)
+    # str.replace is several times faster than str.translate (same result as APOSTROPHES).
+    return word.lower().replace("\u2019", "'").replace("\u02bc", "'")
 
 
 def ends_sentence(word: str) -> bool:
@@ -800,14 +801,96 @@ class _ChunkScreen:
 _SCREENS: dict[tuple[str, ...], _ChunkScreen] = {}
 
 
-def _candidates(
-    literals: dict[int, str], tokens: Tokens, n: int
-) -> dict[int, npt.NDArray[np.intp]] | None:
-    """Return, per regex with a literal, the texts whose chunks contain it (None: unknown)."""
+class _TokenScreen:
+    """Which strings of a lexicon could hold a regex's required literal (for tokens without chunks).
+
+    An occurrence of the literal (no whitespace) lies in one whitespace-free run
+    of adjacent tokens: it is inside one token, or it starts in a token that ends
+    with a non-empty proper prefix of it and goes on in the next token, which
+    starts where that one ends with a character of the literal after its first.
+    Each is decided per distinct string, ignoring case as ``re`` does.
+    """
+
+    def __init__(self, literals: Sequence[str]) -> None:
+        self.inside = [re.compile(re.escape(lit), re.IGNORECASE) for lit in literals]
+        self.ending = [
+            re.compile(
+                "(?:" + "|".join(re.escape(lit[:k]) for k in range(len(lit) - 1, 0, -1)) + r")\Z",
+                re.IGNORECASE,
+            )
+            for lit in literals
+        ]
+        self.opening = [
+            re.compile("|".join(re.escape(ch) for ch in dict.fromkeys(lit[1:])), re.IGNORECASE)
+            for lit in literals
+        ]
+        self.lexicon: Lexicon | None = None
+        self.flags: list[tuple[Grow, Grow, Grow]] = []
+
+    def update(self, lexicon: Lexicon) -> list[tuple[Grow, Grow, Grow]]:
+        """Return, per literal, flags per string of *lexicon*: holds it, ends with a start
+        of it, starts with one of its characters after the first."""
+        import numpy as np
+
+        from qca.lexicon import Grow
+
+        if self.lexicon is not lexicon:
+            self.lexicon = lexicon
+            self.flags = [(Grow(np.bool_), Grow(np.bool_), Grow(np.bool_)) for _ in self.inside]
+        seen = self.flags[0][0].size if self.flags else 0
+        new = lexicon.strings[seen:]
+        if new:
+            for inside, ending, opening, (holds, ends, opens) in zip(
+                self.inside, self.ending, self.opening, self.flags, strict=True
+            ):
+                holds.extend([inside.search(s) is not None for s in new])
+                ends.extend([ending.search(s) is not None for s in new])
+                opens.extend([opening.match(s) is not None for s in new])
+        return self.flags
+
+
+_TOKEN_SCREENS: dict[tuple[str, ...], _TokenScreen] = {}
+
+
+def _token_candidates(
+    literals: dict[int, str], tokens: Tokens, owners: npt.NDArray[np.int64]
+) -> dict[int, npt.NDArray[np.intp]]:
+    """Return, per regex with a literal, the texts whose tokens could hold it (see _TokenScreen)."""
     import numpy as np
 
-    if not literals or tokens.chunks is None:
+    key = tuple(literals.values())
+    screen = _TOKEN_SCREENS.get(key)
+    if screen is None:
+        if len(_TOKEN_SCREENS) > 8:
+            _TOKEN_SCREENS.clear()
+        screen = _TOKEN_SCREENS[key] = _TokenScreen(key)
+    flags = screen.update(tokens.lexicon)
+    orths = tokens.orths
+    joined = np.zeros(len(orths), dtype=np.bool_)  # the next token starts where this one ends
+    if len(orths) > 1:
+        joined[:-1] = (tokens.ends[:-1] == tokens.starts[1:]) & (owners[:-1] == owners[1:])
+    out = {}
+    for number, (holds, ends, opens) in zip(literals, flags, strict=True):
+        found = holds.view[orths]
+        across = ends.view[orths] & joined
+        across[:-1] &= opens.view[orths[1:]]
+        out[number] = np.unique(owners[found | across])
+    return out
+
+
+def _candidates(
+    literals: dict[int, str], tokens: Tokens, n: int, owners: npt.NDArray[np.int64]
+) -> dict[int, npt.NDArray[np.intp]] | None:
+    """Return, per regex with a literal, the texts that could contain it (None: no literals).
+
+    *owners* gives the text of each token.
+    """
+    import numpy as np
+
+    if not literals:
         return None
+    if tokens.chunks is None:
+        return _token_candidates(literals, tokens, owners)
     key = tuple(literals.values())
     screen = _SCREENS.get(key)
     if screen is None:
@@ -850,7 +933,7 @@ def _match_regexes(rules: Rules, texts: Sequence[str], batch: _Batch, hits: HitC
         literal = _required_literal(regex)
         if literal is not None:
             literals[number] = literal
-    candidates = _candidates(literals, tokens, n)
+    candidates = _candidates(literals, tokens, n, owners)
     for number, (code, order, rule_text, regex) in enumerate(rules.regexes):
         pattern = _compiled(regex)
         rule = (code, order, "regex", rule_text)
@@ -1305,6 +1388,8 @@ def empty_hits() -> pd.DataFrame:
 
 #: The categorical dtypes of the last rules hits were made for: (rules, dtypes).
 _HIT_DTYPES: list[tuple[Rules, dict[str, Any]]] = []
+#: Per categorical dtype of _HIT_DTYPES, each category's code (built with it).
+_CATEGORY_CODES: dict[int, tuple[Any, dict[str, int]]] = {}
 
 
 def _hit_dtypes(rules: Rules) -> dict[str, Any]:
@@ -1331,6 +1416,10 @@ def _hit_dtypes(rules: Rules) -> dict[str, Any]:
     # Sorted, so that a categorical sorts as its strings would (see sort_hits).
     dtypes = {k: pd.CategoricalDtype(sorted(v)) for k, v in values.items()}
     _HIT_DTYPES[:] = [(rules, dtypes)]
+    _CATEGORY_CODES.clear()
+    for dtype in dtypes.values():
+        numbers = {c: n for n, c in enumerate(dtype.categories.tolist())}
+        _CATEGORY_CODES[id(dtype)] = (dtype, numbers)
     return dtypes
 
 
@@ -1340,10 +1429,33 @@ def _compact(values: Sequence[str], dtype: Any) -> Any:
     Every batch of a run gets the same categories, so ``pd.concat`` keeps the
     columns categorical; :func:`sort_hits` turns them back into strings.
     """
+    import numpy as np
     import pandas as pd
 
-    column = pd.Categorical(list(values), dtype=dtype)
-    return values if (column.codes < 0).any() else column
+    known = _CATEGORY_CODES.get(id(dtype))
+    if known is None or known[0] is not dtype:  # a dtype not made by _hit_dtypes
+        column = pd.Categorical(list(values), dtype=dtype)
+        return values if (column.codes < 0).any() else column
+    codes = np.fromiter(map(known[1].get, values, [-1] * len(values)), np.int64, len(values))
+    if len(codes) and int(codes.min()) < 0:
+        return values
+    return pd.Categorical.from_codes(codes, dtype=dtype)
+
+
+def _compact_codes(
+    hit_codes: Sequence[int], rules: Rules, dtypes: dict[str, Any]
+) -> tuple[Any, Any]:
+    """Return the THEME and CODE columns of hits of code numbers *hit_codes*, as categoricals."""
+    import numpy as np
+    import pandas as pd
+
+    numbers = np.asarray(hit_codes, dtype=np.int64)
+    out = []
+    for name, part in ((THEME, 0), (CODE, 1)):
+        positions = _CATEGORY_CODES[id(dtypes[name])][1]
+        lookup = np.asarray([positions[pair[part]] for pair in rules.codes], dtype=np.int64)
+        out.append(pd.Categorical.from_codes(lookup[numbers], dtype=dtypes[name]))
+    return out[0], out[1]
 
 
 def _offsets(values: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
@@ -1404,15 +1516,15 @@ def match_segments(
         where = [positions[k] for k in hits.segment]
         picked = segments.iloc[where]
         offsets = picked[START].to_numpy(dtype=np.int64)
-        codes = rules.codes
+        themes, codes = _compact_codes(hits.code, rules, dtypes)
         frames.append(
             pd.DataFrame(
                 {
                     DOC_ID: picked[DOC_ID].to_numpy(),
                     SEGMENT_ID: picked[SEGMENT_ID].to_numpy(),
                     SPEAKER: picked[SPEAKER].to_numpy(),
-                    THEME: _compact([codes[c][0] for c in hits.code], dtypes[THEME]),
-                    CODE: _compact([codes[c][1] for c in hits.code], dtypes[CODE]),
+                    THEME: themes,
+                    CODE: codes,
                     RULE_KIND: _compact(hits.kind, dtypes[RULE_KIND]),
                     RULE: _compact(hits.rule, dtypes[RULE]),
                     MATCH: [

@@ -1,0 +1,173 @@
+"""The fast paths of qca.matching give what the straightforward ones give (issue #9, session 4)."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qca import matching
+from qca.codebook.model import Code, Codebook, Theme
+from qca.matching import HitColumns, Rules, compile_rules, load_pipeline, match_tokens, tokenize
+from qca.models import CODE, RULE, RULE_KIND, THEME
+
+
+def _rules(*codes: Code) -> Rules:
+    themes: dict[str, list[Code]] = {}
+    for code in codes:
+        themes.setdefault(code.theme, []).append(code)
+    codebook = Codebook(
+        name="t",
+        themes=tuple(Theme(id=t, codes=tuple(c)) for t, c in themes.items()),
+        language="en",
+    )
+    return compile_rules(codebook)
+
+
+def _code(code_id: str, *, theme: str = "t", **rules: Any) -> Code:
+    terms = rules.pop("terms", ())
+    return Code(id=code_id, theme=theme, terms={"en": tuple(terms)}, **rules)
+
+
+def _spans(hits: HitColumns) -> list[tuple[int, int, int, int, int, bool]]:
+    return sorted(
+        zip(hits.segment, hits.code, hits.start, hits.end, hits.token, hits.negated, strict=True)
+    )
+
+
+# --- regexes on tokens without chunks (from the cache): screened by token strings ----------
+
+SCREENED = [
+    r"\bnettle(?:s|ed|ing)?\b",
+    r"can't",  # "ca" + "n't": the literal runs across two tokens
+    r"gonna\b",  # a special case: "gon" + "na"
+    r"\bkelp",  # the Kelvin sign is a "k" to re.IGNORECASE
+    r"u\.s\.a",
+    r"well-being",
+    r"o'clock",
+]
+SCREEN_TEXTS = [
+    "Nettles, NETTLED and nettling; nett le",
+    "I CAN'T, can't, can 't and Can’t (cannot)",
+    "gonna, GONNA.gonna go",
+    "\u212aELP and kelp-beds; ke lp",
+    "U.S.A. and u.s.a, U.S. A",
+    "well-being,well-being.(well-being)",
+    "5 o'clock, o'clock.",
+    "",
+    "   ",
+    "nothing at all",
+]
+
+
+def _regex_rules() -> Rules:
+    return _rules(*(_code(f"r{n}", regex=(regex,)) for n, regex in enumerate(SCREENED)))
+
+
+def _regex_spans(texts: list[str], *, chunks: bool, screen: bool = True) -> list[Any]:
+    rules = _regex_rules()
+    pipeline = load_pipeline("en")
+    tokens = tokenize(pipeline, texts)
+    if not chunks:
+        tokens = dataclasses.replace(tokens, chunks=None)
+    if screen:
+        return _spans(match_tokens(rules, pipeline, "en", texts, tokens))
+    with pytest.MonkeyPatch.context() as patch:  # every regex scans the joined texts
+        patch.setattr(matching, "_required_literal", lambda regex: None)
+        return _spans(match_tokens(rules, pipeline, "en", texts, tokens))
+
+
+def test_matching_speed4_regex_token_screen_equals_chunk_screen_and_full_scan() -> None:
+    by_tokens = _regex_spans(SCREEN_TEXTS, chunks=False)
+    assert by_tokens == _regex_spans(SCREEN_TEXTS, chunks=True)
+    assert by_tokens == _regex_spans(SCREEN_TEXTS, chunks=False, screen=False)
+    assert len({(segment, code) for segment, code, *_ in by_tokens}) >= 7
+
+
+def test_matching_speed4_regex_token_screen_keeps_literals_across_tokens() -> None:
+    pipeline = load_pipeline("en")
+    texts = ["I can't", "gonna", "can not"]
+    tokens = dataclasses.replace(tokenize(pipeline, texts), chunks=None)
+    owners = np.repeat(np.arange(len(texts)), np.diff(tokens.bounds))
+    found = matching._token_candidates({0: "can't", 1: "gonna"}, tokens, owners)
+    assert found[0].tolist() == [0]
+    assert found[1].tolist() == [1]
+
+
+WORDS = ["can't", "CAN'T", "ca", "n't", "gonna", "gon", "na", "nettle", "NETTLES", "\u212aelp"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(st.sampled_from(WORDS), st.sampled_from(["", " ", ",", "\n", "-"])),
+            max_size=8,
+        ),
+        max_size=6,
+    )
+)
+def test_matching_speed4_regex_token_screen_on_random_texts(
+    parts: list[list[tuple[str, str]]],
+) -> None:
+    texts = ["".join(word + gap for word, gap in text) for text in parts]
+    assert _regex_spans(texts, chunks=False) == _regex_spans(texts, chunks=False, screen=False)
+
+
+# --- categorical columns built from codes ------------------------------------------------
+
+
+def test_matching_speed4_compact_equals_categorical_of_strings() -> None:
+    rules = _rules(
+        _code("b", theme="y", terms=("x",), regex=("zz+",)),
+        _code("a", theme="x", terms=("x y",)),
+        _code("c", theme="y", terms=("q*",)),
+    )
+    dtypes = matching._hit_dtypes(rules)
+    random_codes = random.Random(1).choices(range(3), k=50)
+    themes, codes = matching._compact_codes(random_codes, rules, dtypes)
+    assert themes.tolist() == [rules.codes[c][0] for c in random_codes]
+    assert codes.tolist() == [rules.codes[c][1] for c in random_codes]
+    assert themes.dtype == dtypes[THEME]
+    assert codes.dtype == dtypes[CODE]
+    values = ["x y", "zz+", "q*", "x", "x"]
+    fast = matching._compact(values, dtypes[RULE])
+    slow = pd.Categorical(values, dtype=dtypes[RULE])
+    assert isinstance(fast, pd.Categorical)
+    assert fast.tolist() == slow.tolist()
+    assert np.array_equal(fast.codes, slow.codes)
+    kinds = matching._compact(["term", "regex", "phrase"], dtypes[RULE_KIND])
+    assert kinds.tolist() == ["term", "regex", "phrase"]
+    unknown = ["x", "not a rule"]
+    assert matching._compact(unknown, dtypes[RULE]) is unknown  # kept as strings
+    assert matching._compact([], dtypes[RULE]).tolist() == []
+    other = pd.CategoricalDtype(["a", "b"])  # not made by _hit_dtypes: the slow way
+    assert matching._compact(["b", "a"], other).tolist() == ["b", "a"]
+
+
+def test_matching_speed4_normalise_equals_translate() -> None:
+    words = ["Don\u2019t", "DON\u02bcT", "İstanbul", "ſ", "Straße", "\u212a", "O'Neil", ""]
+    table = str.maketrans({"\u2019": "'", "\u02bc": "'"})
+    assert [matching.normalise(w) for w in words] == [w.lower().translate(table) for w in words]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_screens() -> None:
+    matching._SCREENS.clear()
+    matching._TOKEN_SCREENS.clear()
+
+
+def test_matching_speed4_required_literal_is_in_every_match() -> None:
+    for regex in SCREENED:
+        literal = matching._required_literal(regex)
+        assert literal is not None, regex
+        for text in SCREEN_TEXTS:
+            for found in re.finditer(regex, text, re.IGNORECASE):
+                assert re.search(re.escape(literal), found.group(), re.IGNORECASE), regex
