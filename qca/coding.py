@@ -141,11 +141,35 @@ _WORKER: dict[str, Any] = {}
 _SEGMENT_FIELDS = (DOC_ID, SEGMENT_ID, SPEAKER, IS_INTERVIEWER, START, TEXT, LANGUAGE)
 
 
-def _init_worker(rules: Rules, options: CodeOptions, cache_dir: Path | None) -> None:
+def _init_worker(
+    rules: Rules, options: CodeOptions, cache_dir: Path | None, temp: Path | None, language: str
+) -> None:
     from qca.cache import SourceCache, TokenCache
 
     source_cache = SourceCache(cache_dir if options.cache else None)
-    _WORKER.update(rules=rules, options=options, cache=TokenCache(cache_dir), sources=source_cache)
+    _WORKER.update(
+        rules=rules,
+        options=options,
+        cache=TokenCache(cache_dir),
+        sources=source_cache,
+        temp=temp,
+        language=language,
+    )
+
+
+@dataclass(frozen=True)
+class _Written:
+    """What a worker sends back instead of a batch's segments: it wrote them as a part.
+
+    Pickling whole segment frames (the transcripts' text) back to the parent cost
+    the workers and the parent about as much as writing them where they are (#9).
+    """
+
+    part: Path
+    schema: pa.Schema
+    segments: int
+    words: int
+    languages: frozenset[str]
 
 
 def _match_batch(
@@ -167,13 +191,41 @@ def _work(segments: pd.DataFrame) -> pd.DataFrame:
     return _match_batch(segments, _WORKER["rules"], _WORKER["options"], _WORKER["cache"])
 
 
-def _work_file(path: Path, sources: Sources) -> list[tuple[Batch, pd.DataFrame | None]]:
-    """Read one source file and code its batches (in a worker process)."""
+#: A file's batch as a worker returns it: the batch (its segments left out when
+#: written as a part), its hits, and the part written.
+_Coded = tuple[Batch, "pd.DataFrame | None", "_Written | None"]
+
+
+def _work_file(path: Path, sources: Sources, index: int) -> list[_Coded]:
+    """Read one source file and code its batches (in a worker process).
+
+    With an output folder, each batch's segments are written as a part here and
+    left out of the batch sent back (``segments`` keeps the columns, no rows).
+    """
+    from qca.matching import segment_languages
+
     options: CodeOptions = _WORKER["options"]
-    return [
-        (batch, None if batch.segments.empty else _work(batch.segments))
-        for batch in _WORKER["sources"].batches(path, options.ingest, sources)
-    ]
+    temp: Path | None = _WORKER["temp"]
+    coded: list[_Coded] = []
+    for number, batch in enumerate(_WORKER["sources"].batches(path, options.ingest, sources)):
+        segments = batch.segments
+        if segments.empty:
+            coded.append((batch, None, None))
+            continue
+        hits = _work(segments)
+        if temp is None:
+            coded.append((batch, hits, None))
+            continue
+        part = temp / f"part-{index:06d}-{number:06d}.arrow"
+        written = _Written(
+            part,
+            _write_part(part, segments),
+            len(segments),
+            int(segments[WORDS].sum()) if WORDS in segments else 0,
+            frozenset(segment_languages(segments, _WORKER["language"])),
+        )
+        coded.append((dataclasses.replace(batch, segments=segments.iloc[:0]), hits, written))
+    return coded
 
 
 def _file_size(path: Path) -> int:
@@ -183,14 +235,22 @@ def _file_size(path: Path) -> int:
         return 0
 
 
-def _coded_files(
-    pool: Any, sources: Sources, options: CodeOptions
-) -> Iterator[tuple[Batch, pd.DataFrame | None]]:
+def _claims_all(batch: Batch, used: dict[str, str]) -> bool:
+    """Whether :func:`qca.ingest.claim_doc_ids` would keep *batch* as it is."""
+    from qca.ingest import SourceBatch
+
+    if isinstance(batch, SourceBatch) and batch.duplicates:
+        return False
+    return used.keys().isdisjoint(batch.documents[DOC_ID].tolist())
+
+
+def _coded_files(pool: Any, sources: Sources, options: CodeOptions) -> Iterator[_Coded]:
     """Yield each file's batches with their hits, read and coded by *pool*, in input order.
 
     The largest files are started first, so that one big survey file does not
     run alone at the end; doc_ids are claimed here, in input order, as
-    :func:`qca.ingest.iter_corpus` claims them.
+    :func:`qca.ingest.iter_corpus` claims them. A batch that loses documents to a
+    used doc_id (rare) is read again here, whole, and coded again.
     """
     from qca.errors import IngestError
     from qca.ingest import claim_doc_ids
@@ -200,17 +260,30 @@ def _coded_files(
         if options.ingest.strict and problem.is_error:
             raise IngestError(problems=[problem])
         documents, segments = empty_frames()
-        yield Batch(Path(problem.path), documents, segments, (problem,)), None
+        yield Batch(Path(problem.path), documents, segments, (problem,)), None, None
     order = sorted(range(len(sources.files)), key=lambda n: -_file_size(sources.files[n]))
-    futures = {n: pool.submit(_work_file, sources.files[n], sources) for n in order}
+    futures = {n: pool.submit(_work_file, sources.files[n], sources, n) for n in order}
     used: dict[str, str] = {}
     for n in range(len(sources.files)):
-        for read, hits in futures[n].result():
+        for number, (read, hits, written) in enumerate(futures[n].result()):
+            if written is not None and not _claims_all(read, used):
+                read, written = _read_again(sources, options, n, number), None
             batch = claim_doc_ids(read, used)
             if options.ingest.strict and batch.skipped:
                 raise IngestError(problems=[p for p in batch.problems if p.is_error][:1])
             # Documents dropped for a used doc_id: code what is left again (rare).
-            yield batch, hits if len(batch.segments) == len(read.segments) else None
+            same = len(batch.segments) == len(read.segments)
+            yield batch, hits if same else None, written
+
+
+def _read_again(sources: Sources, options: CodeOptions, n: int, number: int) -> Batch:
+    """Return batch *number* of file *n* as the worker read it, segments included."""
+    from qca.ingest import read_source
+
+    for found, batch in enumerate(read_source(sources.files[n], options.ingest, sources)):
+        if found == number:
+            return batch
+    raise AssertionError("a file gave fewer batches on a second reading")  # pragma: no cover
 
 
 def _slim(segments: pd.DataFrame) -> pd.DataFrame:
@@ -258,16 +331,17 @@ class _SegmentParts:
         if self.folder is None:
             self.frames.append(segments)
             return
+        part = self.folder / f"part-{len(self.parts):06d}.arrow"
+        self.register(part, _write_part(part, segments))
+
+    def register(self, part: Path, schema: pa.Schema) -> None:
+        """Add *part*, written by :func:`_write_part` (e.g. in a worker), as the next part."""
         import pyarrow as pa
 
-        part = self.folder / f"part-{len(self.parts):06d}.arrow"
-        table = pa.Table.from_pandas(segments, preserve_index=False)
-        with pa.OSFile(str(part), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-            writer.write_table(table)
         self.parts.append(part)
-        for name in table.schema.names:
+        for name in schema.names:
             self._names.add(name)
-            kind = table.schema.field(name).type
+            kind = schema.field(name).type
             if pa.types.is_null(kind):
                 continue
             if name in self._types and self._types[name] != kind:
@@ -318,6 +392,16 @@ class _SegmentParts:
                     del table, arrays
             if not self.parts:
                 writer.write_table(target.empty_table())
+
+
+def _write_part(part: Path, segments: pd.DataFrame) -> pa.Schema:
+    """Write *segments* to *part* as an uncompressed Arrow IPC file; return its schema."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(segments, preserve_index=False)
+    with pa.OSFile(str(part), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return table.schema
 
 
 def _pipeline_manifest(rules: Rules, languages: Iterable[str], model: str | None) -> dict[str, Any]:
@@ -440,16 +524,16 @@ def _code(
                 max_workers=options.jobs,
                 mp_context=multiprocessing.get_context(method),
                 initializer=_init_worker,
-                initargs=(rules, options, cache_dir),
+                initargs=(rules, options, cache_dir, temp, codebook.language),
             )
             pool.submit(int).result()
-        pairs: Iterable[tuple[Batch, pd.DataFrame | None]] = (
-            ((batch, None) for batch in batches)
+        pairs: Iterable[_Coded] = (
+            ((batch, None, None) for batch in batches)
             if sources is None or pool is None
             else _coded_files(pool, sources, options)
         )
         try:
-            for batch, coded in pairs:
+            for batch, coded, written in pairs:
                 problems.extend(batch.problems)
                 if batch.skipped:
                     counts["skipped_files"] += 1
@@ -465,6 +549,15 @@ def _code(
                 if inputs[source]["format"] is None and FORMAT in documents.columns:
                     inputs[source]["format"] = next(iter(documents[FORMAT].tolist()), None)
                 inputs[source]["documents"] += len(documents)
+                if written is not None:  # a worker wrote the segments
+                    counts["documents"] += len(documents)
+                    counts["segments"] += written.segments
+                    counts["words"] += written.words
+                    languages.update(written.languages)
+                    parts.register(written.part, written.schema)
+                    assert coded is not None  # a worker writes the segments it coded
+                    collect(batch, coded)
+                    continue
                 if segments.empty:
                     continue
                 counts["documents"] += len(documents)
