@@ -18,13 +18,13 @@ Deleting the folder is always safe.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import io
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,8 @@ from qca.errors import QcaError
 from qca.io import atomic_write_bytes
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
     import pandas as pd
 
     from qca.ingest import IngestOptions, SourceBatch, Sources
@@ -39,15 +41,32 @@ if TYPE_CHECKING:
 
 _SEPARATOR = "\x00"
 
+#: Bump when the layout of a token entry (``.npz``) changes; older entries are misses.
+_TOKENS_FORMAT = 2
+#: Bump when the layout of a hits entry (``.hits.json``) changes; older entries are misses.
+_HITS_FORMAT = 2
+#: The columns of :class:`qca.matching.HitColumns` kept per code, in this order.
+_HIT_FIELDS = ("segment", "order", "kind", "rule", "start", "end", "token", "negated")
+
 
 def texts_key(fingerprint: str, texts: Sequence[str]) -> str:
     """Return the cache key of *texts* tokenised by the pipeline with *fingerprint*."""
+    import numpy as np
+
+    # The lengths (in code points) and the joined text decide the texts: one
+    # hash update for the lot instead of two per text.
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     digest = hashlib.sha256(fingerprint.encode("utf-8"))
-    for text in texts:
-        data = text.encode("utf-8", "surrogatepass")
-        digest.update(f"{len(data)}:".encode())
-        digest.update(data)
+    digest.update(f"{len(texts)}:".encode())
+    digest.update(lengths.astype("<i8").tobytes())
+    digest.update("".join(texts).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
+
+
+def _text_lengths(texts: Sequence[str]) -> npt.NDArray[np.int64]:
+    import numpy as np
+
+    return np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
 
 
 @dataclass
@@ -63,6 +82,9 @@ class TokenCache:
     _subsets: dict[tuple[int, tuple[int, ...]], tuple[Rules, Rules]] = field(
         default_factory=dict, repr=False
     )
+    _keys: dict[tuple[int, str, str], tuple[Rules, list[str]]] = field(
+        default_factory=dict, repr=False
+    )
 
     def path(self, fingerprint: str, key: str) -> Path:
         """Return the file of the entry *key* of the pipeline with *fingerprint*."""
@@ -75,9 +97,21 @@ class TokenCache:
 
         if self.folder is None:
             return tokenize(pipeline, texts)
-        key = texts_key(pipeline.fingerprint, texts)
+        return self._tokens(pipeline, texts, texts_key(pipeline.fingerprint, texts), None)
+
+    def _tokens(
+        self,
+        pipeline: Pipeline,
+        texts: Sequence[str],
+        key: str,
+        lengths: npt.NDArray[np.int64] | None,
+    ) -> Tokens:
+        from qca.matching import tokenize
+
         entry = self.path(pipeline.fingerprint, key)
-        tokens = self._load(entry, key, pipeline, texts)
+        if lengths is None:
+            lengths = _text_lengths(texts)
+        tokens = self._load(entry, key, pipeline, lengths)
         if tokens is not None:
             self.hits += 1
             return tokens
@@ -96,34 +130,45 @@ class TokenCache:
             return match_tokens(rules, pipeline, language, texts, tokenize(pipeline, texts))
         key = texts_key(pipeline.fingerprint, texts)
         entry = self.path(pipeline.fingerprint, key).with_suffix(".hits.json")
-        keys = rules.code_keys(language, pipeline.fingerprint)
-        stored = self._load_hits(entry, key, texts)
+        keys = self._code_keys(rules, language, pipeline.fingerprint)
+        lengths = _text_lengths(texts)
+        stored = self._load_hits(entry, key, lengths)
         missing = [n for n, code_key in enumerate(keys) if code_key not in stored]
-        out = HitColumns()
         if missing:
-            tokens = self.tokens_for(pipeline, texts)
+            tokens = self._tokens(pipeline, texts, key, lengths)
             fresh = match_tokens(self._only(rules, missing), pipeline, language, texts, tokens)
-            for n in range(len(fresh.segment)):
-                stored.setdefault(keys[fresh.code[n]], []).append(
-                    [
-                        fresh.segment[n],
-                        fresh.order[n],
-                        fresh.kind[n],
-                        fresh.rule[n],
-                        fresh.start[n],
-                        fresh.end[n],
-                        fresh.token[n],
-                        fresh.negated[n],
-                    ]
-                )
-            for n in missing:
-                stored.setdefault(keys[n], [])
+            rows: dict[int, list[int]] = {n: [] for n in missing}
+            for n, code in enumerate(fresh.code):
+                rows[code].append(n)
+            columns = [getattr(fresh, name) for name in _HIT_FIELDS]
+            for code in missing:
+                picked = rows[code]
+                stored[keys[code]] = [[column[n] for n in picked] for column in columns]
             self._store_hits(entry, key, {k: stored[k] for k in keys})
-        for code, code_key in enumerate(keys):
-            for segment, order, kind, rule, start, end, token, negated in stored[code_key]:
-                out.add(segment, (code, order, kind, rule), (start, end, token))
-                out.negated.append(negated)
-        return out
+        # One column at a time, code after code (as the codes were matched).
+        parts = [stored[k] for k in keys]
+        joined = [list(chain.from_iterable(p[f] for p in parts)) for f in range(len(_HIT_FIELDS))]
+        segment, order, kind, rule, start, end, token, negated = joined
+        code_column = list(chain.from_iterable([n] * len(p[0]) for n, p in enumerate(parts)))
+        return HitColumns(
+            segment=segment,
+            code=code_column,
+            order=order,
+            kind=kind,
+            rule=rule,
+            start=start,
+            end=end,
+            token=token,
+            negated=negated,
+        )
+
+    def _code_keys(self, rules: Rules, language: str, fingerprint: str) -> list[str]:
+        """Return ``rules.code_keys(language, fingerprint)``, computed once per rules object."""
+        key = (id(rules), language, fingerprint)
+        found = self._keys.get(key)
+        if found is None or found[0] is not rules:
+            found = self._keys[key] = (rules, rules.code_keys(language, fingerprint))
+        return found[1]
 
     def _only(self, rules: Rules, codes: list[int]) -> Rules:
         """Return ``rules.only(codes)``, the same object each time (compiled matchers are kept)."""
@@ -134,29 +179,52 @@ class TokenCache:
         return found[1]
 
     @staticmethod
-    def _load_hits(entry: Path, key: str, texts: Sequence[str]) -> dict[str, list[list[Any]]]:
+    def _load_hits(
+        entry: Path, key: str, lengths: npt.NDArray[np.int64]
+    ) -> dict[str, list[list[Any]]]:
+        """Return the stored columns of each code key, or {} when the entry is unusable."""
+        import numpy as np
+
         try:
-            data = json.loads(entry.read_text(encoding="utf-8"))
-            if data["stamp"] != key:
+            data = json.loads(entry.read_bytes())
+            if data["stamp"] != f"{_HITS_FORMAT}/{key}":
                 return {}
             codes: dict[str, list[list[Any]]] = data["codes"]
-            for rows in codes.values():
-                for segment, _, _, _, start, end, _, _ in rows:
-                    if not 0 <= start < end <= len(texts[segment]):
-                        return {}
+            offsets: list[list[int]] = [[], [], []]
+            for columns in codes.values():
+                if len(columns) != len(_HIT_FIELDS):
+                    return {}
+                size = len(columns[0])
+                if any(len(column) != size for column in columns):
+                    return {}
+                offsets[0] += columns[0]
+                offsets[1] += columns[4]
+                offsets[2] += columns[5]
+            if offsets[0]:
+                segment, start, end = (np.asarray(o) for o in offsets)
+                if any(a.dtype.kind != "i" for a in (segment, start, end)):
+                    return {}
+                if segment.min() < 0 or segment.max() >= len(lengths):
+                    return {}
+                if np.any(start < 0) or np.any(end <= start) or np.any(end > lengths[segment]):
+                    return {}
         except Exception:  # noqa: BLE001 - any unreadable entry is rebuilt
             return {}
         return codes
 
     @staticmethod
     def _store_hits(entry: Path, key: str, codes: dict[str, list[list[Any]]]) -> None:
-        text = json.dumps({"stamp": key, "codes": codes}, ensure_ascii=False)
-        with contextlib.suppress(OSError, QcaError):
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(entry, text.encode("utf-8"))
+        text = json.dumps(
+            {"stamp": f"{_HITS_FORMAT}/{key}", "codes": codes},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        _write_entry(entry, text.encode("utf-8"))
 
     @staticmethod
-    def _load(entry: Path, key: str, pipeline: Pipeline, texts: Sequence[str]) -> Tokens | None:
+    def _load(
+        entry: Path, key: str, pipeline: Pipeline, lengths: npt.NDArray[np.int64]
+    ) -> Tokens | None:
         import numpy as np
 
         from qca.matching import Tokens
@@ -168,34 +236,39 @@ class TokenCache:
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as archive:
                 stamp = archive["stamp"].tobytes().decode("utf-8")
-                bounds = archive["bounds"].astype(np.int32)
-                starts = archive["starts"].astype(np.int32)
-                ends = archive["ends"].astype(np.int32)
-                sentence_starts = archive["sentence_starts"].astype(np.bool_)
-                orths = archive["orths"].astype(np.int32)
-                lemma_ids = archive["lemma_ids"].astype(np.int32)
+                if stamp != f"{_TOKENS_FORMAT}/{pipeline.fingerprint}/{key}":
+                    return None
+                ints = archive["ints"]
                 joined = archive["strings"].tobytes().decode("utf-8")
         except Exception:  # noqa: BLE001 - any unreadable entry is rebuilt
             return None  # corrupt or foreign: rebuild
+        count = len(lengths)
+        n, rest = divmod(len(ints) - count - 1, 5)
+        if ints.dtype != np.int32 or ints.ndim != 1 or n < 0 or rest:
+            return None
+        bounds = ints[: count + 1]
+        starts, ends, flags, orths, lemma_ids = ints[count + 1 :].reshape(5, n)
         strings = joined.split(_SEPARATOR) if joined else []
-        if stamp != f"{pipeline.fingerprint}/{key}":
+        if int(bounds[0]) != 0 or int(bounds[-1]) != n:
             return None
-        n = len(starts)
-        if len(bounds) != len(texts) + 1 or int(bounds[-1]) != n or int(bounds[0]) != 0:
-            return None
-        if len(ends) != n or len(sentence_starts) != n or len(orths) != n or len(lemma_ids) != n:
-            return None
-        if n and (np.any(np.diff(bounds) < 0) or np.any(ends < starts) or np.any(starts < 0)):
-            return None
-        ids = np.concatenate([orths, lemma_ids])
-        if n and (int(ids.min()) < 0 or int(ids.max()) >= len(strings)):
-            return None
-        for k, text in enumerate(texts):
-            if bounds[k + 1] > bounds[k] and int(ends[bounds[k + 1] - 1]) > len(text):
+        if n:
+            sizes = np.diff(bounds)
+            if np.any(sizes < 0) or np.any(starts < 0) or np.any(ends < starts):
                 return None
-        ids = pipeline.lexicon.intern(strings)
+            if np.any(ends > np.repeat(lengths, sizes)):
+                return None
+            ids = ints[count + 1 + 3 * n :]
+            if int(ids.min()) < 0 or int(ids.max()) >= len(strings):
+                return None
+        ids = _intern(pipeline, strings)
         return Tokens(
-            bounds, starts, ends, sentence_starts, ids[orths], ids[lemma_ids], pipeline.lexicon
+            bounds.copy(),
+            starts.copy(),
+            ends.copy(),
+            flags.astype(np.bool_),
+            ids[orths],
+            ids[lemma_ids],
+            pipeline.lexicon,
         )
 
     @staticmethod
@@ -207,26 +280,50 @@ class TokenCache:
             np.concatenate([tokens.orths, tokens.lemma_ids]), return_inverse=True
         )
         inverse = inverse.reshape(-1).astype(np.int32)
-        n = len(tokens.orths)
         strings = [tokens.strings[i] for i in used.tolist()]
         if any(_SEPARATOR in s for s in strings):
             return  # a NUL inside a token would not survive the join
+        ints = np.concatenate(
+            [
+                tokens.bounds.astype(np.int32),
+                tokens.starts.astype(np.int32),
+                tokens.ends.astype(np.int32),
+                tokens.sentence_starts.astype(np.int32),
+                inverse,
+            ]
+        )
         buffer = io.BytesIO()
         np.savez(
             buffer,
-            stamp=np.frombuffer(f"{fingerprint}/{key}".encode(), dtype=np.uint8),
-            bounds=tokens.bounds,
-            starts=tokens.starts,
-            ends=tokens.ends,
-            sentence_starts=tokens.sentence_starts,
-            orths=inverse[:n],
-            lemma_ids=inverse[n:],
+            stamp=np.frombuffer(f"{_TOKENS_FORMAT}/{fingerprint}/{key}".encode(), dtype=np.uint8),
+            ints=ints,
             strings=np.frombuffer(_SEPARATOR.join(strings).encode("utf-8"), dtype=np.uint8),
         )
-        # The cache only saves time: a folder we cannot write is not an error.
-        with contextlib.suppress(OSError, QcaError):
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(entry, buffer.getvalue())
+        _write_entry(entry, buffer.getvalue())
+
+
+def _intern(pipeline: Pipeline, strings: list[str]) -> npt.NDArray[np.int32]:
+    """Return the lexicon ids of *strings* (``lexicon.intern``, with one C-level pass when all are known)."""
+    import numpy as np
+
+    lexicon = pipeline.lexicon
+    found = list(map(lexicon.ids.get, strings))
+    if None in found:
+        return lexicon.intern(strings)
+    return np.array(found, dtype=np.int32)
+
+
+def _write_entry(entry: Path, data: bytes) -> bool:
+    """Write a cache entry atomically; return False when the folder cannot be written.
+
+    The cache only saves time: a folder we cannot write is not an error.
+    """
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(entry, data)
+    except (OSError, QcaError):
+        return False
+    return True
 
 
 # --- ingested files ------------------------------------------------------------
