@@ -1143,38 +1143,121 @@ def _patterns(rules: Rules, pipeline: Pipeline) -> _Patterns:
     return compiled
 
 
-def _spec_tables(
-    compiled: _Patterns, pipeline: Pipeline, batch: _Batch
-) -> list[npt.NDArray[np.bool_]]:
-    """Return, per token spec, whether each token of the batch satisfies it.
+class _SpecTable:
+    """Whether each token of a batch satisfies a simple token spec, looked up when asked.
+
+    Indexed like a boolean array (by a token position, an array of them or a
+    slice); each condition is a flag per string id, read through the tokens'
+    string or lemma ids, so no table is built for the whole batch.
+    """
+
+    def __init__(self, parts: list[tuple[npt.NDArray[np.bool_], npt.NDArray[np.int32]]]) -> None:
+        self.parts = parts
+
+    def __getitem__(self, index: Any) -> Any:
+        flags, ids = self.parts[0]
+        found = flags[ids[index]]
+        for flags, ids in self.parts[1:]:
+            found = found & flags[ids[index]]
+        return found
+
+
+def _spec_tables(compiled: _Patterns, pipeline: Pipeline, batch: _Batch) -> list[Any]:
+    """Return, per token spec, whether each token of the batch satisfies it (indexable tables).
 
     Simple specs (:func:`_simple_spec`) are decided once per distinct string per
-    process. The others are run by spaCy's Matcher over one Doc holding each
-    (word, lemma) pair not seen in an earlier batch once, so their meaning is
-    spaCy's own.
+    process and read per token only where asked (:class:`_SpecTable`). The
+    others are run by spaCy's Matcher over one Doc holding each (word, lemma)
+    pair not seen in an earlier batch once, so their meaning is spaCy's own.
     """
-    import numpy as np
-
-    tokens = batch.tokens
-    lexicon = tokens.lexicon
-    if compiled.lexicon is not lexicon:
-        compiled.lexicon, compiled.flags = lexicon, {}
     out: list[Any] = [None] * len(compiled.bodies)
-    for number, conditions in compiled.simple.items():
-        table = np.ones(len(tokens.orths), dtype=np.bool_)
-        for n, condition in enumerate(conditions):
-            flags = compiled.flags.get((number, n))
-            if flags is None:
-                from qca.lexicon import Grow
-
-                flags = compiled.flags[(number, n)] = Grow(np.bool_)
-            condition.extend(flags, lexicon)
-            ids = tokens.lemma_ids if condition.field == "lemma" else tokens.orths
-            table &= flags.view[ids]
-        out[number] = table
+    for number in compiled.simple:
+        out[number] = _SpecTable(_spec_flags(compiled, number, batch.tokens))
     if compiled.spec_matcher is not None:
         for number, table in _matcher_tables(compiled, pipeline, batch).items():
             out[number] = table
+    return out
+
+
+def _spec_flags(
+    compiled: _Patterns, number: int, tokens: Tokens
+) -> list[tuple[npt.NDArray[np.bool_], npt.NDArray[np.int32]]]:
+    """Return the conditions of simple spec *number*: (flag per string id, the tokens' ids)."""
+    import numpy as np
+
+    lexicon = tokens.lexicon
+    if compiled.lexicon is not lexicon:
+        compiled.lexicon, compiled.flags = lexicon, {}
+    parts = []
+    for n, condition in enumerate(compiled.simple[number]):
+        flags = compiled.flags.get((number, n))
+        if flags is None:
+            from qca.lexicon import Grow
+
+            flags = compiled.flags[(number, n)] = Grow(np.bool_)
+        condition.extend(flags, lexicon)
+        ids = tokens.lemma_ids if condition.field == "lemma" else tokens.orths
+        parts.append((flags.view, ids))
+    return parts
+
+
+def _plan_starts(
+    compiled: _Patterns, tables: list[Any], tokens: Tokens
+) -> dict[int, npt.NDArray[np.intp]]:
+    """Return, per plan, the tokens where a match may start (its leading steps allow it).
+
+    The leading steps are those up to the first required one. A plan whose
+    leading steps are all simple specs with a condition that is not negated can
+    only start where one of those conditions holds: all such plans share one
+    screen (one lookup per token), and only the tokens it passes are checked.
+    The other plans are checked at every token.
+    """
+    import numpy as np
+
+    count = len(tokens.orths)
+    leading: dict[int, list[tuple[int, str]]] = {}
+    screened: list[int] = []
+    keys: list[tuple[int, int]] = []
+    for number, plan in compiled.plans.items():
+        steps = []
+        for spec, op in plan.steps:
+            steps.append((spec, op))
+            if op not in ("?", "*"):
+                break
+        leading[number] = steps
+        found = [
+            next((n for n, c in enumerate(compiled.simple.get(spec, ())) if not c.negated), None)
+            for spec, op in steps
+        ]
+        if all(n is not None and op != "!" for n, (_, op) in zip(found, steps, strict=True)):
+            screened.append(number)
+            keys += [(spec, n) for n, (spec, _) in zip(found, steps, strict=True) if n is not None]
+    out: dict[int, npt.NDArray[np.intp]] = {}
+    if screened:
+        lexicon = tokens.lexicon
+        by_orth = np.zeros(len(lexicon.strings), dtype=np.bool_)
+        by_lemma = np.zeros(len(lexicon.strings), dtype=np.bool_)
+        for spec, n in dict.fromkeys(keys):
+            condition = compiled.simple[spec][n]
+            flags = compiled.flags[(spec, n)].view  # extended by _spec_tables
+            if condition.field == "lemma":
+                by_lemma |= flags
+            else:
+                by_orth |= flags
+        places = np.flatnonzero(by_orth[tokens.orths] | by_lemma[tokens.lemma_ids])
+        for number in screened:
+            mask = np.zeros(len(places), dtype=np.bool_)
+            for spec, _ in leading[number]:
+                mask |= tables[spec][places]
+            out[number] = places[mask]
+    everywhere = slice(0, count)
+    for number in compiled.plans:
+        if number in out:
+            continue
+        mask = np.zeros(count, dtype=np.bool_)
+        for spec, op in leading[number]:
+            mask |= ~tables[spec][everywhere] if op == "!" else tables[spec][everywhere]
+        out[number] = np.flatnonzero(mask)
     return out
 
 
@@ -1244,7 +1327,6 @@ def _match_patterns(
     rules: Rules, pipeline: Pipeline, texts: Sequence[str], batch: _Batch, hits: HitColumns
 ) -> None:
     """Add the hits of the token patterns: planned ones per distinct word, others by Matcher."""
-    import numpy as np
 
     if not batch.starts:
         return
@@ -1252,14 +1334,10 @@ def _match_patterns(
     starts, ends, bounds = batch.starts, batch.ends, batch.bounds
     if compiled.plans:
         tables = _spec_tables(compiled, pipeline, batch)
+        starts_of = _plan_starts(compiled, tables, batch.tokens)
         for number, plan in compiled.plans.items():
             code, order, rule_text, _ = rules.patterns[number]
-            mask = np.zeros(len(batch.tokens.orths), dtype=np.bool_)
-            for spec, op in plan.steps:
-                mask |= ~tables[spec] if op == "!" else tables[spec]
-                if op not in ("?", "*"):
-                    break
-            positions = np.flatnonzero(mask)
+            positions = starts_of[number]
             for s, k in zip(positions.tolist(), batch.owners(positions), strict=True):
                 for e in sorted(_run_plan(plan, tables, s, bounds[k + 1])):
                     hits.add(k, (code, order, "pattern", rule_text), (starts[s], ends[e - 1], s))
@@ -1287,6 +1365,8 @@ def _match_leftover(
     owner: list[int] = []
     for k, text in enumerate(texts):
         first, last = bounds[k], bounds[k + 1]
+        if first == last:  # no tokens (an empty or all-whitespace text)
+            continue
         words += [text[s:e] for s, e in zip(starts[first:last], ends[first:last], strict=True)]
         spaces += [ends[i] < starts[i + 1] for i in range(first, last - 1)] + [True]
         owner += [k] * (last - first)
@@ -1310,42 +1390,87 @@ def _finish(
     batch: _Batch,
     veto_spans: dict[tuple[int, int], list[tuple[int, int]]],
 ) -> HitColumns:
-    """Drop vetoed and duplicate hits, mark negation, sort by segment, start, code, end."""
-    keep: dict[tuple[int, int, int, int], int] = {}
-    for n in range(len(hits.segment)):
-        segment, code = hits.segment[n], hits.code[n]
-        start, end = hits.start[n], hits.end[n]
-        spans = veto_spans.get((segment, code))
-        if spans and any(a < end and start < b for a, b in spans):
-            continue
-        key = (segment, code, start, end)
-        best = keep.get(key)
-        if best is None or hits.order[n] < hits.order[best]:
-            keep[key] = n
-    names = [code for _, code in rules.codes]
-    chosen = sorted(
-        keep.values(),
-        key=lambda n: (hits.segment[n], hits.start[n], names[hits.code[n]], hits.end[n]),
+    """Drop vetoed and duplicate hits, mark negation, sort by segment, start, code, end.
+
+    Of the hits of one code on one span, the first rule in codebook order stays.
+    """
+    import numpy as np
+
+    count = len(hits.segment)
+    segment = np.asarray(hits.segment, dtype=np.int64)
+    code = np.asarray(hits.code, dtype=np.int64)
+    start = np.asarray(hits.start, dtype=np.int64)
+    end = np.asarray(hits.end, dtype=np.int64)
+    order = np.asarray(hits.order, dtype=np.int64)
+    keep = np.ones(count, dtype=np.bool_)
+    if veto_spans:
+        for n in range(count):
+            spans = veto_spans.get((hits.segment[n], hits.code[n]))
+            if spans and any(a < hits.end[n] and hits.start[n] < b for a, b in spans):
+                keep[n] = False
+    names = [name for _, name in rules.codes]
+    rank = np.zeros(len(names), dtype=np.int64)
+    rank[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+    rank_of = rank[code] if count else code
+    # by segment, start, code name, end; then the first rule (and the first hit) of a span
+    ordered = np.lexsort((np.arange(count), order, end, rank_of, start, segment))
+    ordered = ordered[keep[ordered]]
+    if len(ordered):
+        same = np.zeros(len(ordered), dtype=np.bool_)
+        s, c, a, b = segment[ordered], code[ordered], start[ordered], end[ordered]
+        same[1:] = (s[1:] == s[:-1]) & (c[1:] == c[:-1]) & (a[1:] == a[:-1]) & (b[1:] == b[:-1])
+        ordered = ordered[~same]
+    chosen = ordered.tolist()
+    out = HitColumns(
+        segment=[hits.segment[n] for n in chosen],
+        code=[hits.code[n] for n in chosen],
+        order=[hits.order[n] for n in chosen],
+        kind=[hits.kind[n] for n in chosen],
+        rule=[hits.rule[n] for n in chosen],
+        start=[hits.start[n] for n in chosen],
+        end=[hits.end[n] for n in chosen],
+        token=[hits.token[n] for n in chosen],
     )
     cues = rules.cues.get(language, frozenset())
-    sentence_starts = batch.tokens.sentence_starts
-    lowers = _Lowers(batch.lowers_by_id, batch.orths)
-    bounds = batch.bounds
-    out = HitColumns()
-    for n in chosen:
-        out.add(
-            hits.segment[n],
-            (hits.code[n], hits.order[n], hits.kind[n], hits.rule[n]),
-            (hits.start[n], hits.end[n], hits.token[n]),
-        )
-        first = bounds[hits.segment[n]]
-        cue = (
-            cue_before(lowers, sentence_starts, hits.token[n], first, cues, rules.window)  # type: ignore[arg-type]
-            if cues
-            else None
-        )
-        out.negated.append(cue is not None)
+    if not cues or not chosen:
+        out.negated = [False] * len(chosen)
+        return out
+    tokens = batch.tokens
+    token = np.asarray(out.token, dtype=np.int64)
+    first = tokens.bounds[segment[ordered]].astype(np.int64)
+    is_cue = _cue_flags(tokens.lexicon, cues)[tokens.orths]
+    # sentence starts among tokens 0..i-1 (a step back from token i needs it not to start one)
+    starts_before = np.zeros(len(tokens.orths) + 1, dtype=np.int64)
+    np.cumsum(tokens.sentence_starts, out=starts_before[1:])
+    negated = np.zeros(len(chosen), dtype=np.bool_)
+    for d in range(1, rules.window + 1):
+        j = token - d
+        reach = (j >= first) & (starts_before[token + 1] == starts_before[np.maximum(j, 0) + 1])
+        negated |= reach & is_cue[np.maximum(j, 0)]
+    out.negated = negated.tolist()
     return out
+
+
+#: Per (lexicon, cues): whether each string of the lexicon is a cue (grows with it).
+_CUE_FLAGS: dict[tuple[int, frozenset[str]], tuple[Lexicon, Grow]] = {}
+
+
+def _cue_flags(lexicon: Lexicon, cues: frozenset[str]) -> npt.NDArray[np.bool_]:
+    """Return whether each string id of *lexicon* is, in its matched form, one of *cues*."""
+    import numpy as np
+
+    from qca.lexicon import Grow
+
+    key = (id(lexicon), cues)
+    known = _CUE_FLAGS.get(key)
+    if known is None or known[0] is not lexicon:
+        if len(_CUE_FLAGS) > 8:
+            _CUE_FLAGS.clear()
+        known = _CUE_FLAGS[key] = (lexicon, Grow(np.bool_))
+    flags = known[1]
+    if flags.size < len(lexicon.lowers):
+        flags.extend([lower in cues for lower in lexicon.lowers[flags.size :]])
+    return flags.view
 
 
 # --- tables ------------------------------------------------------------------

@@ -171,3 +171,145 @@ def test_matching_speed4_required_literal_is_in_every_match() -> None:
         for text in SCREEN_TEXTS:
             for found in re.finditer(regex, text, re.IGNORECASE):
                 assert re.search(re.escape(literal), found.group(), re.IGNORECASE), regex
+
+
+# --- _finish: vetoes, duplicates, order and negation as arrays -------------------------------
+
+
+def _finish_reference(
+    rules: Rules,
+    language: str,
+    hits: HitColumns,
+    batch: Any,
+    veto_spans: dict[tuple[int, int], list[tuple[int, int]]],
+) -> HitColumns:
+    """Return what _finish returned before it worked on arrays (a loop per hit)."""
+    keep: dict[tuple[int, int, int, int], int] = {}
+    for n in range(len(hits.segment)):
+        segment, code = hits.segment[n], hits.code[n]
+        start, end = hits.start[n], hits.end[n]
+        spans = veto_spans.get((segment, code))
+        if spans and any(a < end and start < b for a, b in spans):
+            continue
+        key = (segment, code, start, end)
+        best = keep.get(key)
+        if best is None or hits.order[n] < hits.order[best]:
+            keep[key] = n
+    names = [code for _, code in rules.codes]
+    chosen = sorted(
+        keep.values(),
+        key=lambda n: (hits.segment[n], hits.start[n], names[hits.code[n]], hits.end[n]),
+    )
+    cues = rules.cues.get(language, frozenset())
+    tokens = batch.tokens
+    lowers = matching._Lowers(tokens.lowers(), tokens.orths.tolist())
+    sentence_starts = tokens.sentence_starts.tolist()
+    bounds = tokens.bounds.tolist()
+    out = HitColumns()
+    for n in chosen:
+        out.add(
+            hits.segment[n],
+            (hits.code[n], hits.order[n], hits.kind[n], hits.rule[n]),
+            (hits.start[n], hits.end[n], hits.token[n]),
+        )
+        first = bounds[hits.segment[n]]
+        cue = (
+            matching.cue_before(lowers, sentence_starts, hits.token[n], first, cues, rules.window)
+            if cues
+            else None
+        )
+        out.negated.append(cue is not None)
+    return out
+
+
+VOCABULARY = [
+    "not", "never", "No", "care", "cares", "home", "care home", "coach", "coaching", ".", "!",
+    "well", "we", "motivated", "motivate", "really", "keen", ",", "not really", "CARE",
+]  # fmt: skip
+
+
+def _finish_rules() -> Rules:
+    return _rules(
+        _code("zeta", terms=("care", "care home", "coach*"), not_=("care home",)),
+        _code("alpha", theme="a", terms=("home", "care"), regex=(r"\bcare\b", r"home")),
+        _code(
+            "mid",
+            terms=("motivate", "keen"),
+            patterns=([{"LEMMA": "motivate"}], [{"LOWER": "really", "OP": "?"}, {"LOWER": "keen"}]),
+            regex=(r"motivat\w*",),
+            not_=("not really",),
+        ),
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(VOCABULARY), max_size=14), min_size=1, max_size=5))
+def test_matching_speed4_finish_equals_loop_per_hit(words: list[list[str]]) -> None:
+    texts = [" ".join(text) for text in words]
+    rules = _finish_rules()
+    pipeline = load_pipeline("en")
+    tokens = tokenize(pipeline, texts)
+    fast = match_tokens(rules, pipeline, "en", texts, tokens)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(matching, "_finish", _finish_reference)
+        slow = match_tokens(rules, pipeline, "en", texts, tokens)
+    assert dataclasses.asdict(fast) == dataclasses.asdict(slow)
+
+
+def test_matching_speed4_finish_on_a_known_text() -> None:
+    texts = ["We were not really keen. Care home, not care! never motivated", "", "care"]
+    rules = _finish_rules()
+    pipeline = load_pipeline("en")
+    tokens = tokenize(pipeline, texts)
+    fast = match_tokens(rules, pipeline, "en", texts, tokens)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(matching, "_finish", _finish_reference)
+        slow = match_tokens(rules, pipeline, "en", texts, tokens)
+    assert dataclasses.asdict(fast) == dataclasses.asdict(slow)
+    assert True in fast.negated and False in fast.negated
+    assert len(fast.segment) >= 8
+
+
+# --- token patterns: plans screened per string, tables read where asked ---------------------
+
+PATTERNS: list[list[dict[str, Any]]] = [
+    [{"LEMMA": {"IN": ["motivate", "feel"]}}, {"LOWER": "really", "OP": "?"}, {"LOWER": "keen"}],
+    [{"LOWER": "really", "OP": "?"}, {"LEMMA": "care"}],  # an optional first step
+    [{"LOWER": "not", "OP": "!"}, {"LOWER": "keen"}],  # a negated first step: no screen
+    [{"LOWER": {"NOT_IN": ["we", "."]}}, {"LEMMA": "home"}],  # NOT_IN only: no screen
+    [{"ORTH": "Care", "LEMMA": "care"}, {"LOWER": "home", "OP": "+"}],
+    [{"LOWER": "really", "OP": "{2,3}"}, {"LOWER": "keen", "OP": "*"}],
+    [{"LOWER": "we"}, {"IS_PUNCT": True}],  # not simple: spaCy's Matcher decides the spec
+]
+
+
+def _pattern_spans(texts: list[str], *, planned: bool) -> list[Any]:
+    rules = _rules(*(_code(f"p{n}", patterns=(p,)) for n, p in enumerate(PATTERNS)))
+    pipeline = load_pipeline("en")
+    tokens = tokenize(pipeline, texts)
+    matching._PATTERNS.clear()
+    if planned:
+        return _spans(match_tokens(rules, pipeline, "en", texts, tokens))
+    with pytest.MonkeyPatch.context() as patch:  # every pattern through spaCy's Matcher
+        patch.setattr(matching, "_plan", lambda pattern, specs: None)
+        found = _spans(match_tokens(rules, pipeline, "en", texts, tokens))
+    matching._PATTERNS.clear()
+    return found
+
+
+PATTERN_WORDS = ["we", "We", ".", "really", "REALLY", "keen", "not", "Care", "care", "cared"]
+PATTERN_WORDS += ["home", "homes", "motivated", "felt", ","]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PATTERN_WORDS), max_size=12), min_size=1, max_size=5))
+def test_matching_speed4_planned_patterns_equal_spacy_matcher(words: list[list[str]]) -> None:
+    texts = [" ".join(text) for text in words]
+    assert _pattern_spans(texts, planned=True) == _pattern_spans(texts, planned=False)
+
+
+def test_matching_speed4_planned_patterns_on_a_known_text() -> None:
+    texts = ["We felt really keen. Care home home, we really really keen", "not keen", "we."]
+    planned = _pattern_spans(texts, planned=True)
+    assert planned == _pattern_spans(texts, planned=False)
+    assert {code for _, code, *_ in planned} == set(range(len(PATTERNS)))
