@@ -24,6 +24,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -341,11 +342,17 @@ class Lexicon:
         chunk_texts = joined.split()
         if len(chunk_texts) != len(chunk_starts):  # pragma: no cover - a definition mismatch
             raise AssertionError("whitespace split and whitespace table disagree")
-        if chunk_texts:
-            self.add_chunks(nlp, chunk_texts)
+        # One dict lookup per chunk; only the chunks not known yet are looked at again.
         chunk_ids = np.fromiter(
-            map(self.chunks.__getitem__, chunk_texts), dtype=np.int64, count=len(chunk_texts)
+            map(self.chunks.get, chunk_texts, repeat(-1)), dtype=np.int64, count=len(chunk_texts)
         )
+        missing = np.flatnonzero(chunk_ids < 0)
+        if len(missing):
+            pending = [chunk_texts[i] for i in missing.tolist()]
+            self.add_chunks(nlp, pending)
+            chunk_ids[missing] = np.fromiter(
+                map(self.chunks.__getitem__, pending), dtype=np.int64, count=len(pending)
+            )
         counts = self._chunk_count.view[chunk_ids]
         firsts = self._chunk_first.view[chunk_ids]
         total = int(counts.sum())

@@ -541,6 +541,8 @@ class _TermIndex:
             else:
                 self.first.setdefault(rule.words[0], []).append(rule)
         self._by_prefix: dict[str, list[TermRule]] = {}
+        #: The most words of a term (how many tokens a match reads).
+        self.width = max((len(rule.words) for rule in rules), default=1)
         # One alternation tells whether a word starts with any prefix at all.
         stems = sorted({rule.words[0] for rule in self.prefixes}, key=lambda w: (-len(w), w))
         self.prefix_re = re.compile("|".join(map(re.escape, stems))) if stems else None
@@ -606,27 +608,27 @@ class _Lowers(Sequence[str]):
 
 @dataclass
 class _Batch:
-    """Per-batch views of :class:`Tokens` shared by the matching steps."""
+    """Per-batch views of :class:`Tokens` shared by the matching steps.
+
+    The per-token lists are made only when a step asks for them (most steps read
+    the arrays at a few positions instead).
+    """
 
     tokens: Tokens
     lowers_by_id: list[str]
-    orths: list[int]
-    lemma_ids: list[int]
     bounds: list[int]
-    starts: list[int]
-    ends: list[int]
 
     @classmethod
     def of(cls, tokens: Tokens) -> _Batch:
-        return cls(
-            tokens,
-            tokens.lowers(),
-            tokens.orths.tolist(),
-            tokens.lemma_ids.tolist(),
-            tokens.bounds.tolist(),
-            tokens.starts.tolist(),
-            tokens.ends.tolist(),
-        )
+        return cls(tokens, tokens.lowers(), tokens.bounds.tolist())
+
+    @functools.cached_property
+    def starts(self) -> list[int]:
+        return self.tokens.starts.tolist()  # type: ignore[no-any-return]
+
+    @functools.cached_property
+    def ends(self) -> list[int]:
+        return self.tokens.ends.tolist()  # type: ignore[no-any-return]
 
     def owners(self, positions: npt.NDArray[np.intp]) -> list[int]:
         """Return the segment of each token position."""
@@ -637,48 +639,65 @@ class _Batch:
         ).tolist()
         return owners
 
+    def spans(self, first: list[int], last: list[int]) -> tuple[list[int], list[int]]:
+        """Return the start offset of each token of *first* and the end offset of each of *last*."""
+        import numpy as np
 
-def _find_terms(index: _TermIndex, batch: _Batch) -> Iterable[tuple[TermRule, int, int, int]]:
-    """Yield ``(rule, segment, first_token, last_token)`` for every term match of *index*.
+        tokens = self.tokens
+        starts: list[int] = tokens.starts[np.asarray(first, dtype=np.intp)].tolist()
+        ends: list[int] = tokens.ends[np.asarray(last, dtype=np.intp)].tolist()
+        return starts, ends
+
+
+def _find_terms(index: _TermIndex, batch: _Batch) -> list[tuple[TermRule, int, int, int]]:
+    """Return ``(rule, segment, first_token, last_token)`` for every term match of *index*.
 
     Only tokens whose form or lemma can start a term are visited: the test is made
-    once per distinct string of the batch, then applied to the token arrays.
+    once per distinct string of the batch, then applied to the token arrays, and
+    only the tokens a term starting there could cover are read.
     """
     import numpy as np
 
+    found: list[tuple[TermRule, int, int, int]] = []
     if not index.first and not index.prefixes:
-        return
+        return found
     tokens = batch.tokens
     strings = tokens.strings
     lowers_by_id = batch.lowers_by_id
     by_form, by_lemma = index.starts(tokens.lexicon)
-    if not len(tokens.orths):
-        return
+    count = len(tokens.orths)
+    if not count:
+        return found
     positions = np.flatnonzero(by_form[tokens.orths] | by_lemma[tokens.lemma_ids])
     if not len(positions):
-        return
-    orths, lemma_ids, bounds = batch.orths, batch.lemma_ids, batch.bounds
-    for i, k in zip(positions.tolist(), batch.owners(positions), strict=True):
+        return found
+    # the string and lemma ids of each position's token and the index.width - 1 after it
+    # (clamped at the last token: a term running past a segment's end is skipped anyway)
+    at = [np.minimum(positions + n, count - 1) for n in range(index.width)]
+    orths = [tokens.orths[where].tolist() for where in at]
+    lemma_ids = [tokens.lemma_ids[where].tolist() for where in at]
+    bounds = batch.bounds
+    for p, (i, k) in enumerate(zip(positions.tolist(), batch.owners(positions), strict=True)):
         last = bounds[k + 1]
-        lower_i = lowers_by_id[orths[i]]
-        for rule in index.candidates(lower_i, strings[lemma_ids[i]]):
+        lower_i = lowers_by_id[orths[0][p]]
+        for rule in index.candidates(lower_i, strings[lemma_ids[0][p]]):
             words = rule.words
             j_last = i + len(words) - 1
             if j_last >= last:
                 continue
             ok = True
             for n in range(1, len(words)):
-                j = i + n
                 word = words[n]
-                lower = lowers_by_id[orths[j]]
-                if lower == word or strings[lemma_ids[j]] == word:
+                lower = lowers_by_id[orths[n][p]]
+                if lower == word or strings[lemma_ids[n][p]] == word:
                     continue
                 if rule.prefix and n == len(words) - 1 and lower.startswith(word):
                     continue
                 ok = False
                 break
             if ok:
-                yield rule, k, i, j_last
+                found.append((rule, k, i, j_last))
+    return found
 
 
 def cue_before(
@@ -712,11 +731,14 @@ def match_tokens(
     veto_spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
     term_index, veto_index = _term_indexes(rules, language)
     batch = _Batch.of(tokens)
-    starts, ends = batch.starts, batch.ends
-    for rule, k, i, j in _find_terms(term_index, batch):
-        hits.add(k, (rule.code, rule.order, rule.kind, rule.rule), (starts[i], ends[j], i))
-    for rule, k, i, j in _find_terms(veto_index, batch):
-        veto_spans.setdefault((k, rule.code), []).append((starts[i], ends[j]))
+    found = _find_terms(term_index, batch)
+    starts, ends = batch.spans([f[2] for f in found], [f[3] for f in found])
+    for (rule, k, i, _), start, end in zip(found, starts, ends, strict=True):
+        hits.add(k, (rule.code, rule.order, rule.kind, rule.rule), (start, end, i))
+    found = _find_terms(veto_index, batch)
+    starts, ends = batch.spans([f[2] for f in found], [f[3] for f in found])
+    for (rule, k, _, _), start, end in zip(found, starts, ends, strict=True):
+        veto_spans.setdefault((k, rule.code), []).append((start, end))
     if rules.regexes:
         _match_regexes(rules, texts, batch, hits)
     if rules.patterns:
@@ -965,9 +987,11 @@ def _match_regexes(rules: Rules, texts: Sequence[str], batch: _Batch, hits: HitC
         a = np.searchsorted(ends, found[:, 0], side="right")
         b = np.searchsorted(starts, found[:, 1], side="left") - 1
         ok = a <= b  # else the match covers only whitespace
-        for i, j in zip(a[ok].tolist(), b[ok].tolist(), strict=True):
-            k = int(owners[i])
-            hits.add(k, rule, (int(tokens.starts[i]), int(tokens.ends[j]), i))
+        first, last = a[ok], b[ok]
+        segments = owners[first].tolist()
+        at = zip(tokens.starts[first].tolist(), tokens.ends[last].tolist(), strict=True)
+        for k, (start, end), i in zip(segments, at, first.tolist(), strict=True):
+            hits.add(k, rule, (start, end, i))
 
 
 # --- token patterns ----------------------------------------------------------
@@ -1044,6 +1068,11 @@ class _Patterns:
     simple: dict[int, list[_Condition]] = field(default_factory=dict)
     flags: dict[tuple[int, int], Grow] = field(default_factory=dict)
     lexicon: Lexicon | None = None
+    #: Per plan, its steps up to the first required one; the plans screened by the
+    #: conditions ``(spec, condition number)``; filled by :func:`_plan_starts`.
+    leading: dict[int, list[tuple[int, str]]] | None = None
+    screened: list[int] = field(default_factory=list)
+    keys: list[tuple[int, int]] = field(default_factory=list)
 
 
 #: Token-spec keys decided here from a token's text or lemma: key -> what is compared.
@@ -1201,6 +1230,28 @@ def _spec_flags(
     return parts
 
 
+def _plan_screens(compiled: _Patterns) -> None:
+    """Find each plan's leading steps and the plans one screen can serve (see _plan_starts)."""
+    compiled.leading = {}
+    for number, plan in compiled.plans.items():
+        steps = []
+        for spec, op in plan.steps:
+            steps.append((spec, op))
+            if op not in ("?", "*"):
+                break
+        compiled.leading[number] = steps
+        found = [
+            next((n for n, c in enumerate(compiled.simple.get(spec, ())) if not c.negated), None)
+            for spec, op in steps
+        ]
+        if all(n is not None and op != "!" for n, (_, op) in zip(found, steps, strict=True)):
+            compiled.screened.append(number)
+            compiled.keys += [
+                (spec, n) for n, (spec, _) in zip(found, steps, strict=True) if n is not None
+            ]
+    compiled.keys = list(dict.fromkeys(compiled.keys))
+
+
 def _plan_starts(
     compiled: _Patterns, tables: list[Any], tokens: Tokens
 ) -> dict[int, npt.NDArray[np.intp]]:
@@ -1215,29 +1266,16 @@ def _plan_starts(
     import numpy as np
 
     count = len(tokens.orths)
-    leading: dict[int, list[tuple[int, str]]] = {}
-    screened: list[int] = []
-    keys: list[tuple[int, int]] = []
-    for number, plan in compiled.plans.items():
-        steps = []
-        for spec, op in plan.steps:
-            steps.append((spec, op))
-            if op not in ("?", "*"):
-                break
-        leading[number] = steps
-        found = [
-            next((n for n, c in enumerate(compiled.simple.get(spec, ())) if not c.negated), None)
-            for spec, op in steps
-        ]
-        if all(n is not None and op != "!" for n, (_, op) in zip(found, steps, strict=True)):
-            screened.append(number)
-            keys += [(spec, n) for n, (spec, _) in zip(found, steps, strict=True) if n is not None]
+    if compiled.leading is None:
+        _plan_screens(compiled)
+    assert compiled.leading is not None
+    leading, screened, keys = compiled.leading, compiled.screened, compiled.keys
     out: dict[int, npt.NDArray[np.intp]] = {}
     if screened:
         lexicon = tokens.lexicon
         by_orth = np.zeros(len(lexicon.strings), dtype=np.bool_)
         by_lemma = np.zeros(len(lexicon.strings), dtype=np.bool_)
-        for spec, n in dict.fromkeys(keys):
+        for spec, n in keys:
             condition = compiled.simple[spec][n]
             flags = compiled.flags[(spec, n)].view  # extended by _spec_tables
             if condition.field == "lemma":
@@ -1328,19 +1366,25 @@ def _match_patterns(
 ) -> None:
     """Add the hits of the token patterns: planned ones per distinct word, others by Matcher."""
 
-    if not batch.starts:
+    if not len(batch.tokens.orths):
         return
     compiled = _patterns(rules, pipeline)
-    starts, ends, bounds = batch.starts, batch.ends, batch.bounds
+    bounds = batch.bounds
     if compiled.plans:
         tables = _spec_tables(compiled, pipeline, batch)
         starts_of = _plan_starts(compiled, tables, batch.tokens)
         for number, plan in compiled.plans.items():
             code, order, rule_text, _ = rules.patterns[number]
             positions = starts_of[number]
-            for s, k in zip(positions.tolist(), batch.owners(positions), strict=True):
-                for e in sorted(_run_plan(plan, tables, s, bounds[k + 1])):
-                    hits.add(k, (code, order, "pattern", rule_text), (starts[s], ends[e - 1], s))
+            found = [
+                (k, s, e - 1)
+                for s, k in zip(positions.tolist(), batch.owners(positions), strict=True)
+                for e in sorted(_run_plan(plan, tables, s, bounds[k + 1]))
+            ]
+            starts, ends = batch.spans([f[1] for f in found], [f[2] for f in found])
+            rule = (code, order, "pattern", rule_text)
+            for (k, s, _), start, end in zip(found, starts, ends, strict=True):
+                hits.add(k, rule, (start, end, s))
     if compiled.leftover:
         _match_leftover(rules, compiled, pipeline, texts, batch, hits)
 

@@ -313,3 +313,91 @@ def test_matching_speed4_planned_patterns_on_a_known_text() -> None:
     planned = _pattern_spans(texts, planned=True)
     assert planned == _pattern_spans(texts, planned=False)
     assert {code for _, code, *_ in planned} == set(range(len(PATTERNS)))
+
+
+# --- terms: only the tokens a term could cover are read ---------------------------------
+
+
+def _find_terms_reference(index: Any, batch: Any) -> list[tuple[Any, int, int, int]]:
+    """Return term matches by visiting every token with whole-batch lists (the old way)."""
+    tokens = batch.tokens
+    strings = tokens.strings
+    lowers = batch.lowers_by_id
+    orths, lemma_ids, bounds = tokens.orths.tolist(), tokens.lemma_ids.tolist(), batch.bounds
+    found = []
+    for k in range(len(bounds) - 1):
+        for i in range(bounds[k], bounds[k + 1]):
+            for rule in index.candidates(lowers[orths[i]], strings[lemma_ids[i]]):
+                words = rule.words
+                j_last = i + len(words) - 1
+                if j_last >= bounds[k + 1]:
+                    continue
+                ok = True
+                for n in range(1, len(words)):
+                    lower = lowers[orths[i + n]]
+                    if lower == words[n] or strings[lemma_ids[i + n]] == words[n]:
+                        continue
+                    if rule.prefix and n == len(words) - 1 and lower.startswith(words[n]):
+                        continue
+                    ok = False
+                    break
+                if ok:
+                    found.append((rule, k, i, j_last))
+    return found
+
+
+TERM_WORDS = ["care", "Cares", "home", "homes", "care-home", "motivating", "motivated", "we"]
+TERM_WORDS += ["really", "keen", "coach", "coaching", "Coaches", ".", "not", "felt", "feel"]
+
+
+def _term_rules() -> Rules:
+    return _rules(
+        _code("a", terms=("care home", "care", "motivate", "coach*", "really keen*")),
+        _code("b", terms=("we feel really keen", "home", "feel"), not_=("not really",)),
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(TERM_WORDS), max_size=12), min_size=1, max_size=5))
+def test_matching_speed4_terms_equal_visiting_every_token(words: list[list[str]]) -> None:
+    texts = [" ".join(text) for text in words]
+    rules = _term_rules()
+    pipeline = load_pipeline("en")
+    tokens = tokenize(pipeline, texts)
+    fast = match_tokens(rules, pipeline, "en", texts, tokens)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(matching, "_find_terms", _find_terms_reference)
+        slow = match_tokens(rules, pipeline, "en", texts, tokens)
+    assert dataclasses.asdict(fast) == dataclasses.asdict(slow)
+
+
+def test_matching_speed4_terms_at_the_end_of_a_batch() -> None:
+    texts = ["We feel really", "keen care", "we feel really keen", "care home"]
+    rules = _term_rules()
+    pipeline = load_pipeline("en")
+    found = match_tokens(rules, pipeline, "en", texts, tokenize(pipeline, texts))
+    ends = zip(found.segment, found.start, found.end, strict=True)
+    spans = [(k, texts[k][s:e]) for k, s, e in ends]
+    assert (2, "we feel really keen") in spans
+    assert (3, "care home") in spans
+    assert (0, "We feel really") not in spans
+    assert (1, "keen care") not in spans
+
+
+# --- the lexicon: chunk ids looked up once per chunk, new chunks added in order ---------------
+
+
+def test_matching_speed4_lexicon_chunk_ids_name_each_chunk() -> None:
+    pipeline = load_pipeline("en")
+    lexicon = pipeline.lexicon
+    rng = random.Random(7)
+    for _ in range(3):
+        texts = [
+            " ".join(rng.choice(TERM_WORDS + [f"new{rng.randrange(50)}", "x,"]) for _ in range(9))
+            for _ in range(20)
+        ] + ["", "  \n "]
+        arrays = lexicon.tokenize(pipeline.nlp, texts)
+        chunks = [lexicon.chunk_list[i] for i in arrays.chunk_ids.tolist()]
+        assert chunks == "\n".join(texts).split()
+        assert len(set(lexicon.chunk_list)) == len(lexicon.chunk_list) == len(lexicon.chunks)
+        assert all(lexicon.chunks[c] == n for n, c in enumerate(lexicon.chunk_list))
