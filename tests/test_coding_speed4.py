@@ -1,0 +1,119 @@
+"""Speed work on the run around the engine (#9): the CSV writer, workers writing parts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from qca.cli import app
+from qca.coding import CodeOptions, code, write_csv
+
+FRAMES = {
+    "hits-like": pd.DataFrame(
+        {
+            "doc_id": pd.Series(["a", "b"], dtype="str"),
+            "match": pd.Series(["keep going", "motivated"], dtype="str"),
+            "start": np.array([3, 40], dtype="int64"),
+            "negated": [False, True],
+        }
+    ),
+    "quoting": pd.DataFrame({"a": ["x,y", 'say "hi"', "two\nlines"], "b": [1, 2, 3]}),
+    "carriage return": pd.DataFrame({"a": ["x\ry", "z"], "b": ["", " "]}),
+    "missing strings": pd.DataFrame(
+        {"a": pd.Series(["x", None, "y"], dtype="str"), "b": [None, "q", np.nan]}
+    ),
+    "floats": pd.DataFrame({"a": ["x", "y"], "b": [0.1, np.nan]}),
+    "nullable ints": pd.DataFrame({"a": ["x", "y"], "b": pd.array([1, None], dtype="Int64")}),
+    "categories": pd.DataFrame({"a": pd.Categorical(["x", "y"]), "b": [1, 2]}),
+    "mixed objects": pd.DataFrame({"a": ["x", 3], "b": [True, False]}),
+    "one column": pd.DataFrame({"a": ["", "x"]}),
+    "empty": pd.DataFrame({"a": pd.Series([], dtype="str"), "b": pd.Series([], dtype="int64")}),
+    "comma in a name": pd.DataFrame({"a,b": ["x"], "c": ["y"]}),
+    "unicode": pd.DataFrame({"a": ["Åsa", "naïve"], "b": [np.uint8(1), np.uint8(2)]}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FRAMES))
+def test_coding_speed4_write_csv_gives_the_bytes_of_to_csv(tmp_path: Path, name: str) -> None:
+    frame = FRAMES[name]
+    frame.to_csv(tmp_path / "pandas.csv", index=False, lineterminator="\n")
+    write_csv(frame, tmp_path / "fast.csv")
+    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
+CODEBOOK = """\
+name: Tiny
+language: en
+themes:
+  will:
+    label: Will
+    codes:
+      motivation:
+        terms: [motivate]
+"""
+
+
+@pytest.fixture
+def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Two transcripts and a survey whose rows repeat a transcript's doc_id."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tr").mkdir()
+    (tmp_path / "tr" / "a.txt").write_text("Anna: I was motivated.\n", encoding="utf-8")
+    (tmp_path / "tr" / "b.txt").write_text("Bo: Motivating, not motivated.\n", encoding="utf-8")
+    (tmp_path / "tr" / "s.csv").write_text(
+        "id,text,site\nb,Motivated.,x\nc,We motivate.,y\n", encoding="utf-8"
+    )
+    (tmp_path / "cb.yaml").write_text(CODEBOOK, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_coding_speed4_jobs_2_parts_written_by_workers_give_the_same_files(
+    corpus: Path, cache: bool
+) -> None:
+    written = {}
+    for jobs in (1, 2):
+        options = CodeOptions(jobs=jobs, cache=cache)
+        result = code(["tr"], "cb.yaml", outdir=corpus / f"j{jobs}" / "out", options=options)
+        assert result.manifest["counts"]["segments"] == 3
+        written[jobs] = [
+            (corpus / f"j{jobs}" / "out" / name).read_bytes()
+            for name in ("hits.csv", "codings.csv", "hits.parquet", "segments.parquet")
+        ]
+    assert written[1] == written[2]
+    assert written[2][1].decode() == (
+        "segment_id,theme,code,source,hits\n"
+        "a:t0001,will,motivation,auto,1\n"
+        "b:t0001,will,motivation,auto,2\n"
+        "c:t0001,will,motivation,auto,1\n"
+    )
+
+
+def test_coding_speed4_code_cli_jobs_2_matches_jobs_1(corpus: Path, runner: CliRunner) -> None:
+    outputs = []
+    for jobs in ("1", "2"):
+        out = f"o{jobs}/out"
+        result = runner.invoke(app, ["code", "tr", "-c", "cb.yaml", "-o", out, "--jobs", jobs])
+        assert result.exit_code == 1  # the survey's row b is skipped
+        assert result.stdout == ""
+        unattributed = (
+            "no speaker labels found; the text is one unattributed segment "
+            "(use --speaker-pattern if speakers are marked another way)"
+        )
+        assert result.stderr == (
+            f"warning: tr/a.txt: {unattributed}\n"
+            f"warning: tr/b.txt: {unattributed}\n"
+            "tr/s.csv: row 1: doc_id 'b' is already used by tr/b.txt; "
+            "rename the file or set doc_id in its front matter\n"
+            f"coded 3 documents, 3 segments, 10 words: 4 hits in 3 segments -> {out}\n"
+            "theme / code  hits\n"
+            "will             4\n"
+            "  motivation     4\n"
+            "skipped 1 file(s) with errors (see above)\n"
+        )
+        outputs.append((corpus / out / "hits.csv").read_bytes())
+    assert outputs[0] == outputs[1]
