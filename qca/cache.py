@@ -18,10 +18,13 @@ Deleting the folder is always safe.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import io
 import json
+import os
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
@@ -303,26 +306,48 @@ class TokenCache:
 
 
 def _intern(pipeline: Pipeline, strings: list[str]) -> npt.NDArray[np.int32]:
-    """Return the lexicon ids of *strings* (``lexicon.intern``, with one C-level pass when all are known)."""
+    """Return the lexicon ids of *strings*, as ``lexicon.intern(strings)`` would.
+
+    The strings the lexicon knows (most of them, after the first few entries) are
+    looked up in one C-level pass; only the new ones go through ``intern``, in the
+    same order, so they get the same ids.
+    """
     import numpy as np
 
     lexicon = pipeline.lexicon
     found = list(map(lexicon.ids.get, strings))
     if None in found:
-        return lexicon.intern(strings)
+        lexicon.intern([s for s, f in zip(strings, found, strict=True) if f is None])
+        found = list(map(lexicon.ids.__getitem__, strings))
     return np.array(found, dtype=np.int32)
 
 
 def _write_entry(entry: Path, data: bytes) -> bool:
-    """Write a cache entry atomically; return False when the folder cannot be written.
+    """Write a token or hits entry atomically; return False when the folder cannot be written.
 
+    A temporary file renamed over the entry, without ``fsync``: both kinds check
+    themselves when read (an ``.npz`` member has a CRC-32, a ``.hits.json`` must
+    parse and carry its stamp), so one torn by a power cut is rebuilt, and the
+    warm re-code of issue #9 rewrites every hits entry (an fsync costs ~4 ms each).
     The cache only saves time: a folder we cannot write is not an error.
     """
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(entry, data)
-    except (OSError, QcaError):
+        fd, temp = tempfile.mkstemp(prefix=f".{entry.name}.", suffix=".tmp", dir=entry.parent)
+    except OSError:
         return False
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, entry)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        return False
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
     return True
 
 

@@ -1,0 +1,225 @@
+"""Tests of the token cache's entry formats (issue #9, the warm re-code after an edit)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import qca.matching
+from qca.cache import TokenCache, texts_key
+from qca.codebook import read_codebook
+from qca.matching import HitColumns, Pipeline, Rules, compile_rules, load_pipeline, tokenize
+
+CODEBOOK = """\
+name: Tiny
+language: en
+themes:
+  will:
+    codes:
+      motivation:
+        terms: [motivate, "want to"]
+        regex: ['\\bfired up\\b']
+  ideas:
+    codes:
+      idea:
+        terms: [idea]
+      unused:
+        terms: [zebra]
+"""
+
+TEXTS = [
+    "We were not motivated at all, but we want to try an idea.",
+    "",
+    "Fired up!  Ideas everywhere; ideas motivate us.",
+    "Nothing here.",
+]
+
+
+def _rules(tmp_path: Path, text: str = CODEBOOK) -> Rules:
+    path = tmp_path / "cb.yaml"
+    path.write_text(text, encoding="utf-8")
+    return compile_rules(read_codebook(path))
+
+
+def _rows(hits: HitColumns) -> list[tuple[object, ...]]:
+    return list(
+        zip(
+            hits.segment,
+            hits.code,
+            hits.order,
+            hits.kind,
+            hits.rule,
+            hits.start,
+            hits.end,
+            hits.token,
+            hits.negated,
+            strict=True,
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> Pipeline:
+    return load_pipeline("en")
+
+
+def _entries(folder: Path) -> tuple[Path, Path]:
+    (tokens,) = folder.rglob("*.npz")
+    (hits,) = folder.rglob("*.hits.json")
+    return tokens, hits
+
+
+def test_cache_speed4_stored_hits_equal_fresh_hits(tmp_path: Path, pipeline: Pipeline) -> None:
+    rules = _rules(tmp_path)
+    fresh = qca.matching.match_tokens(rules, pipeline, "en", TEXTS, tokenize(pipeline, TEXTS))
+    cold = TokenCache(tmp_path / "cache").hits_for(rules, pipeline, "en", TEXTS)
+    warm_cache = TokenCache(tmp_path / "cache")
+    warm = warm_cache.hits_for(rules, pipeline, "en", TEXTS)
+    assert (warm_cache.hits, warm_cache.misses) == (0, 0)  # every code's hits were stored
+    assert len(_rows(fresh)) == 7 and any(fresh.negated)
+    assert sorted(_rows(cold)) == sorted(_rows(warm)) == sorted(_rows(fresh))
+    assert [type(v) for v in _rows(warm)[0]] == [int, int, int, str, str, int, int, int, bool]
+
+
+def test_cache_speed4_edit_matches_only_the_edited_code(
+    tmp_path: Path, pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    TokenCache(tmp_path / "cache").hits_for(_rules(tmp_path), pipeline, "en", TEXTS)
+    edited = _rules(tmp_path, CODEBOOK.replace("terms: [idea]", "terms: [idea, nothing]"))
+    matched: list[list[str]] = []
+    real = qca.matching.match_tokens
+
+    def spy(rules: Rules, *args: object) -> HitColumns:
+        matched.append([rules.codes[r.code][1] for r in rules.terms["en"]])
+        return real(rules, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(qca.matching, "match_tokens", spy)
+    cache = TokenCache(tmp_path / "cache")
+    warm = cache.hits_for(edited, pipeline, "en", TEXTS)
+    assert matched == [["idea", "idea"]]
+    assert (cache.hits, cache.misses) == (1, 0)  # the tokens came from the cache
+    fresh = real(edited, pipeline, "en", TEXTS, tokenize(pipeline, TEXTS))
+    assert _rows(warm) == sorted(_rows(fresh), key=lambda row: row[1])
+    again = TokenCache(tmp_path / "cache").hits_for(edited, pipeline, "en", TEXTS)
+    assert matched == [["idea", "idea"]] and _rows(again) == _rows(warm)
+
+
+def _old_npz(path: Path, stamp: str) -> None:
+    """Write a token entry in the layout before format 2 (eight members)."""
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        stamp=np.frombuffer(stamp.encode(), dtype=np.uint8),
+        bounds=np.array([0, 0], dtype=np.int32),
+        starts=np.array([], dtype=np.int32),
+        ends=np.array([], dtype=np.int32),
+        sentence_starts=np.array([], dtype=np.bool_),
+        orths=np.array([], dtype=np.int32),
+        lemma_ids=np.array([], dtype=np.int32),
+        strings=np.array([], dtype=np.uint8),
+    )
+    path.write_bytes(buffer.getvalue())
+
+
+def test_cache_speed4_old_format_entries_are_misses(tmp_path: Path, pipeline: Pipeline) -> None:
+    rules = _rules(tmp_path)
+    cache = TokenCache(tmp_path / "cache")
+    expected = _rows(cache.hits_for(rules, pipeline, "en", TEXTS))
+    tokens, hits = _entries(tmp_path / "cache")
+    key = texts_key(pipeline.fingerprint, TEXTS)
+    _old_npz(tokens, f"{pipeline.fingerprint}/{key}")
+    stored = json.loads(hits.read_text(encoding="utf-8"))
+    old_rows = {
+        k: [list(row) for row in zip(*columns, strict=True)]
+        for k, columns in stored["codes"].items()
+    }
+    hits.write_text(json.dumps({"stamp": key, "codes": old_rows}), encoding="utf-8")
+    again = TokenCache(tmp_path / "cache")
+    assert _rows(again.hits_for(rules, pipeline, "en", TEXTS)) == expected
+    assert (again.hits, again.misses) == (0, 1)
+    assert json.loads(hits.read_text(encoding="utf-8"))["stamp"] == f"2/{key}"
+    with np.load(tokens) as archive:
+        assert sorted(archive.files) == ["ints", "stamp", "strings"]
+
+
+def _flip_token_byte(tokens: Path, hits: Path) -> None:
+    data = bytearray(tokens.read_bytes())
+    at = data.index(b"ints.npy") + 200  # inside the member's data: its CRC-32 fails
+    data[at] ^= 0xFF
+    tokens.write_bytes(bytes(data))
+    hits.unlink()
+
+
+def _hit_past_text(tokens: Path, hits: Path) -> None:
+    stored = json.loads(hits.read_text(encoding="utf-8"))
+    columns = next(c for c in stored["codes"].values() if c[0])
+    columns[5][0] = 10_000  # end far past the segment's text
+    hits.write_text(json.dumps(stored), encoding="utf-8")
+
+
+def _ragged_columns(tokens: Path, hits: Path) -> None:
+    stored = json.loads(hits.read_text(encoding="utf-8"))
+    next(c for c in stored["codes"].values() if c[0])[6].append(0)
+    hits.write_text(json.dumps(stored), encoding="utf-8")
+
+
+def _truncated_hits(tokens: Path, hits: Path) -> None:
+    hits.write_bytes(hits.read_bytes()[:-5])
+
+
+def _token_ids_past_strings(tokens: Path, hits: Path) -> None:
+    with np.load(tokens) as archive:
+        members = {name: archive[name] for name in archive.files}
+    members["ints"][-1] = 1_000_000
+    buffer = io.BytesIO()
+    np.savez(buffer, **members)
+    tokens.write_bytes(buffer.getvalue())
+    hits.unlink()
+
+
+@pytest.mark.parametrize(
+    ("damage", "token_misses"),
+    [
+        (_flip_token_byte, 1),
+        (_token_ids_past_strings, 1),
+        (_hit_past_text, 0),
+        (_ragged_columns, 0),
+        (_truncated_hits, 0),
+    ],
+)
+def test_cache_speed4_damaged_entries_are_rebuilt(
+    tmp_path: Path, pipeline: Pipeline, damage: object, token_misses: int
+) -> None:
+    rules = _rules(tmp_path)
+    expected = _rows(TokenCache(tmp_path / "cache").hits_for(rules, pipeline, "en", TEXTS))
+    tokens, hits = _entries(tmp_path / "cache")
+    good = tokens.read_bytes()
+    damage(tokens, hits)  # type: ignore[operator]
+    cache = TokenCache(tmp_path / "cache")
+    assert _rows(cache.hits_for(rules, pipeline, "en", TEXTS)) == expected
+    assert (cache.hits, cache.misses) == (1 - token_misses, token_misses)
+    assert tokens.read_bytes() == good  # rewritten the same
+    third = TokenCache(tmp_path / "cache")
+    assert third.hits_for(rules, pipeline, "en", TEXTS) == HitColumns(
+        *[list(column) for column in zip(*expected, strict=True)]
+    )
+    assert (third.hits, third.misses) == (0, 0)  # the hits entry was written again too
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (["ab", "c"], ["a", "bc"]),
+        (["abc"], ["ab", "c"]),
+        (["a", ""], ["a"]),
+        (["\u00e9"], ["e\u0301"]),
+    ],
+)
+def test_cache_speed4_texts_key_tells_texts_apart(first: list[str], second: list[str]) -> None:
+    assert texts_key("fp", first) != texts_key("fp", second)
+    assert texts_key("fp", first) == texts_key("fp", list(first))
+    assert texts_key("fp", first) != texts_key("other", first)
