@@ -157,7 +157,12 @@ def _lemma_lookup(language: str) -> Mapping[str, str]:
         opener: Any = gzip.open if candidate.suffix == ".gz" else open
         with opener(candidate, "rt", encoding="utf-8") as handle:
             data = json.load(handle)
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        if not isinstance(data, dict):
+            return {}
+        # JSON keys are strings; copy only when a value is not (rare, and slower)
+        if all(type(v) is str for v in data.values()):
+            return data
+        return {str(k): str(v) for k, v in data.items()}
     return {}
 
 
@@ -1524,17 +1529,46 @@ def selected_segments(
     segments: pd.DataFrame, exclude_speakers: frozenset[str], *, include_interviewer: bool
 ) -> pd.Series:
     """Return a boolean mask of the segments to code (interviewer turns left out by default)."""
+    import numpy as np
     import pandas as pd
 
     if include_interviewer or segments.empty:
         return pd.Series(True, index=segments.index)
-    mask = pd.Series(True, index=segments.index)
+    keep = np.ones(len(segments), dtype=np.bool_)
     if IS_INTERVIEWER in segments.columns:
-        mask &= ~segments[IS_INTERVIEWER].fillna(False).astype(bool)
+        flags = segments[IS_INTERVIEWER]
+        if flags.dtype != np.dtype(bool):
+            flags = flags.fillna(False).astype(bool)
+        keep &= ~flags.to_numpy(dtype=np.bool_)
     if exclude_speakers and SPEAKER in segments.columns:
-        speakers = segments[SPEAKER].fillna("").astype(str).str.strip().str.lower()
-        mask &= ~speakers.isin(exclude_speakers)
-    return mask
+        codes, speakers = pd.factorize(segments[SPEAKER])
+        excluded = _excluded_speakers(list(speakers), exclude_speakers)
+        excluded.append("" in exclude_speakers)  # a missing speaker (code -1) reads as ""
+        keep &= ~np.asarray(excluded, dtype=np.bool_)[codes]
+    return pd.Series(keep, index=segments.index)
+
+
+#: (speaker's type, speaker, exclude_speakers) -> whether that speaker is excluded.
+_EXCLUDED: dict[tuple[type, Any, frozenset[str]], bool] = {}
+
+
+def _excluded_speakers(speakers: list[Any], exclude_speakers: frozenset[str]) -> list[bool]:
+    """Return whether each distinct speaker value is in *exclude_speakers* (stripped, lower-cased).
+
+    Decided with the pandas string methods once per distinct value per process.
+    """
+    import pandas as pd
+
+    keys = [(type(v), v, exclude_speakers) for v in speakers]
+    new = [n for n, key in enumerate(keys) if key not in _EXCLUDED]
+    if new:
+        if len(_EXCLUDED) > 100_000:
+            _EXCLUDED.clear()
+        names = pd.Series([speakers[n] for n in new], dtype=object)
+        names = names.fillna("").astype(str).str.strip().str.lower()
+        for n, found in zip(new, names.isin(exclude_speakers).tolist(), strict=True):
+            _EXCLUDED[keys[n]] = bool(found)
+    return [_EXCLUDED[key] for key in keys]
 
 
 def segment_languages(segments: pd.DataFrame, default: str) -> list[str]:
@@ -1767,7 +1801,7 @@ def negation_cue(text: str, start: int, language: str, negation: Negation) -> st
     cues = frozenset(normalise(c) for c in negation.cues.get(language, ()))
     if not cues:
         return None
-    tokens = tokenize(load_pipeline(language), [text])
+    tokens = tokenize(load_pipeline(language, None), [text])  # the engine's cache key
     token = int(np.searchsorted(tokens.ends, start, side="right"))
     if token >= len(tokens.starts):
         return None

@@ -401,3 +401,56 @@ def test_matching_speed4_lexicon_chunk_ids_name_each_chunk() -> None:
         assert chunks == "\n".join(texts).split()
         assert len(set(lexicon.chunk_list)) == len(lexicon.chunk_list) == len(lexicon.chunks)
         assert all(lexicon.chunks[c] == n for n, c in enumerate(lexicon.chunk_list))
+
+
+# --- selected segments: speakers decided once per distinct value -------------------------
+
+
+def _selected_reference(
+    segments: pd.DataFrame, exclude_speakers: frozenset[str], *, include_interviewer: bool
+) -> pd.Series:
+    """Return the mask as selected_segments made it before (string methods on every row)."""
+    from qca.models import IS_INTERVIEWER, SPEAKER
+
+    if include_interviewer or segments.empty:
+        return pd.Series(True, index=segments.index)
+    mask = pd.Series(True, index=segments.index)
+    if IS_INTERVIEWER in segments.columns:
+        mask &= ~segments[IS_INTERVIEWER].fillna(False).astype(bool)
+    if exclude_speakers and SPEAKER in segments.columns:
+        speakers = segments[SPEAKER].fillna("").astype(str).str.strip().str.lower()
+        mask &= ~speakers.isin(exclude_speakers)
+    return mask
+
+
+SPEAKERS = [
+    "Interviewer", " INTERVIEWER\u00a0", "interviewer\t", "Moderator", "Anna", "İnterviewer",
+    None, float("nan"), "", "  ", "moderator ", "Anna ", "\u2003Moderator",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+@pytest.mark.parametrize("exclude", [frozenset({"interviewer", "moderator"}), frozenset({""})])
+def test_matching_speed4_selected_segments_equal_string_methods_per_row(
+    dtype: Any, exclude: frozenset[str]
+) -> None:
+    from qca.models import IS_INTERVIEWER, SPEAKER
+
+    rng = random.Random(3)
+    speakers = [rng.choice(SPEAKERS) for _ in range(60)]
+    flags = [rng.choice([True, False, None]) for _ in range(60)]
+    index = pd.RangeIndex(100, 160)
+    frame = pd.DataFrame(
+        {
+            SPEAKER: pd.Series(speakers, dtype=dtype, index=index),
+            IS_INTERVIEWER: pd.Series(flags, dtype=object, index=index),
+        }
+    )
+    for include in (False, True):
+        for part in (frame, frame.astype({IS_INTERVIEWER: bool}), frame[[SPEAKER]], frame[:0]):
+            got = matching.selected_segments(part, exclude, include_interviewer=include)
+            want = _selected_reference(part, exclude, include_interviewer=include)
+            assert got.tolist() == want.tolist()
+            assert got.index.equals(want.index)
+    mask = matching.selected_segments(frame, exclude, include_interviewer=False)
+    assert 0 < int(mask.sum()) < len(frame)
