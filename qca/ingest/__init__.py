@@ -25,6 +25,7 @@ from qca.ingest.corpus import (
     order_columns,
     read_source,
 )
+from qca.ingest.docids import DocIds
 from qca.models import (
     DOC_ID,
     DOCUMENT,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Batch",
     "Corpus",
+    "DocIds",
     "IngestOptions",
     "SourceBatch",
     "Sources",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from qca.errors import IngestError, Problem
 from qca.ingest.base import Batch, IngestOptions
+from qca.ingest.docids import DocIds
 from qca.ingest.participants import Participants, join_participants, read_participants
 from qca.ingest.readers import (
     SUFFIXES,
@@ -258,7 +259,7 @@ class _Builder:
             for s in speakers
         ]
 
-    def add(self, document: Document, seen: set[str]) -> None:
+    def add(self, document: Document, seen: DocIds) -> None:
         """Add one document (and its units) unless this file already used its doc_id."""
         key = self.count
         self.count += 1
@@ -352,7 +353,7 @@ class _Builder:
         self.seconds[END_SECONDS].extend(span.end_seconds for span in spans)
         self.segment_attributes.extend([document.attributes] * len(spans))
 
-    def add_rows(self, rows: SurveyRows, seen: set[str]) -> None:
+    def add_rows(self, rows: SurveyRows, seen: DocIds) -> None:
         """Add survey rows column-wise: the same result as :meth:`add` for each row.
 
         Must be the builder's only input (one survey chunk per batch).
@@ -641,7 +642,7 @@ def read_source(
         >>> batches = list(read_source(sources.files[0], IngestOptions(), sources))  # doctest: +SKIP
     """
     path = Path(path)
-    seen: set[str] = set()
+    seen = DocIds()  # this file's doc_ids, across its chunks
     try:
         for read, found in _read_file(path, options, FAST_SURVEYS):
             builder = _Builder(options, sources.pattern)
@@ -657,16 +658,30 @@ def read_source(
         yield SourceBatch(path, documents, segments, (skip.problem,), problem_keys=(-1,))
 
 
-def claim_doc_ids(batch: Batch, used: dict[str, str]) -> Batch:
+def _claim_all(used: DocIds | dict[str, str], ids: list[str], source: str) -> bool:
+    """Claim all *ids* for *source* and return True, or return False if one is used."""
+    if isinstance(used, DocIds):
+        if not used.isdisjoint(ids):
+            return False
+        used.claim(ids, source)
+    else:
+        if not used.keys().isdisjoint(ids):
+            return False
+        used.update(dict.fromkeys(ids, source))
+    return True
+
+
+def claim_doc_ids(batch: Batch, used: DocIds | dict[str, str]) -> Batch:
     """Drop the documents whose doc_id an earlier file used, with a problem for each.
 
-    Apply it to the batches of every file in input order, with one *used* dict
-    (doc_id -> the path that claimed it) for the whole corpus; it records the
-    doc_ids this batch claims.
+    Apply it to the batches of every file in input order, with one *used* for the
+    whole corpus (a :class:`DocIds`, or a dict doc_id -> the path that claimed it);
+    it records the doc_ids this batch claims.
 
     Args:
         batch: A batch from :func:`read_source`.
-        used: The doc_ids claimed so far; updated in place.
+        used: The doc_ids claimed so far; updated in place. A :class:`DocIds` holds
+            no Python object per id, so memory hardly grows with the corpus.
 
     Returns:
         A plain :class:`Batch`, as :func:`iter_corpus` yields it.
@@ -683,8 +698,7 @@ def claim_doc_ids(batch: Batch, used: dict[str, str]) -> Batch:
         wheres = ("",) * len(ids)
         duplicates = ()
         problem_keys = (-1,) * len(batch.problems)
-    if not duplicates and used.keys().isdisjoint(ids):
-        used.update(dict.fromkeys(ids, source))
+    if not duplicates and _claim_all(used, ids, source):
         return Batch(
             batch.source, batch.documents, batch.segments, batch.problems, batch.turn_counts
         )
@@ -789,7 +803,7 @@ def iter_corpus(
             raise IngestError(problems=[problem])
         documents, segments = empty_frames()
         yield Batch(Path(problem.path), documents, segments, (problem,))
-    used: dict[str, str] = {}
+    used = DocIds()
     for path in sources.files:
         for found in (read or read_source)(path, options, sources):
             batch = claim_doc_ids(found, used)

@@ -1,0 +1,63 @@
+"""Ingest at scale: claimed doc_ids are held compactly, and the results do not change."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from qca.ingest import DocIds, IngestOptions, claim_doc_ids, find_sources, read_source
+from qca.ingest import docids as docids_module
+from tests.test_ingest_speed import _assert_batches_equal, _write_inputs
+
+
+def test_ingest_speed4_doc_ids_claims_and_answers_like_a_dict() -> None:
+    ids = DocIds()
+    assert ids.isdisjoint(["a"]) and len(ids) == 0
+    ids.claim(["a", "b", "Café", "\ud800x"], "one.csv")
+    ids["c"] = "two.md"
+    ids.add("d")
+    assert len(ids) == 6
+    assert [ids.get(k) for k in ("a", "b", "Café", "\ud800x", "c", "d", "e")] == [
+        "one.csv", "one.csv", "one.csv", "one.csv", "two.md", "", None
+    ]  # fmt: skip
+    assert ids.get("e", "x.md") == "x.md"
+    assert "c" in ids and "e" not in ids and 3 not in ids
+    assert ids.isdisjoint(["e", "f"]) and not ids.isdisjoint(["e", "c"])
+
+
+def test_ingest_speed4_doc_ids_tell_apart_ids_with_one_hash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(docids_module, "hash", len, raising=False)  # every 1-char id collides
+    ids = DocIds()
+    ids.claim(["a", "bb", "c", "a"], "one.csv")  # "c" shares a's hash; "a" repeats
+    ids["d"] = "two.md"
+    ids.update(["ee", "f"])
+    assert [ids.get(k) for k in ("a", "bb", "c", "d", "ee", "f", "g", "hh", "iii")] == [
+        "one.csv", "one.csv", "one.csv", "two.md", "", "", None, None, None
+    ]  # fmt: skip
+    assert ids.isdisjoint(["g", "hh", "iii"])
+    assert not ids.isdisjoint(["g", "f"])
+
+
+def test_ingest_speed4_claiming_with_doc_ids_or_a_dict_gives_the_same_batches(
+    tmp_path: Path,
+) -> None:
+    paths = _write_inputs(tmp_path)
+    options = IngestOptions(text_column="comment", participants=tmp_path / "people.csv")
+    sources = find_sources(paths, options)
+    read = [
+        pickle.loads(pickle.dumps(b))
+        for path in sources.files
+        for b in read_source(path, options, sources)
+    ]
+    plain: dict[str, str] = {}
+    compact = DocIds()
+    with_dict = [claim_doc_ids(b, plain) for b in read]
+    with_ids = [claim_doc_ids(b, compact) for b in read]
+    _assert_batches_equal(with_ids, with_dict)
+    assert sum(len(b.problems) for b in with_ids) > 0  # duplicates were dropped
+    assert len(compact) == len(plain)
+    assert {k: compact.get(k) for k in plain} == plain
