@@ -23,11 +23,12 @@ import dataclasses
 import hashlib
 import io
 import json
+import operator
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, compress, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 _SEPARATOR = "\x00"
 
 #: Bump when the layout of a token entry (``.npz``) changes; older entries are misses.
-_TOKENS_FORMAT = 2
+_TOKENS_FORMAT = 3
 #: Bump when the layout of a hits entry (``.hits.json``) changes; older entries are misses.
 _HITS_FORMAT = 2
 #: The columns of :class:`qca.matching.HitColumns` kept per code, in this order.
@@ -238,16 +239,21 @@ class TokenCache:
             return None
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-                stamp = archive["stamp"].tobytes().decode("utf-8")
-                if stamp != f"{_TOKENS_FORMAT}/{pipeline.fingerprint}/{key}":
-                    return None
-                ints = archive["ints"]
-                joined = archive["strings"].tobytes().decode("utf-8")
+                raw = archive["entry"]  # one member: one header to parse, one CRC-32
+            size, length = (int(v) for v in raw[:16].view("<u8"))
+            at = 16 + 4 * size
+            if raw.dtype != np.uint8 or raw.ndim != 1 or at + length > len(raw):
+                return None
+            stamp = raw[at : at + length].tobytes().decode("utf-8")
+            if stamp != f"{_TOKENS_FORMAT}/{pipeline.fingerprint}/{key}":
+                return None
+            ints = raw[16:at].view("<i4")
+            joined = raw[at + length :].tobytes().decode("utf-8")
         except Exception:  # noqa: BLE001 - any unreadable entry is rebuilt
             return None  # corrupt or foreign: rebuild
         count = len(lengths)
         n, rest = divmod(len(ints) - count - 1, 5)
-        if ints.dtype != np.int32 or ints.ndim != 1 or n < 0 or rest:
+        if n < 0 or rest:
             return None
         bounds = ints[: count + 1]
         starts, ends, flags, orths, lemma_ids = ints[count + 1 :].reshape(5, n)
@@ -265,9 +271,9 @@ class TokenCache:
                 return None
         ids = _intern(pipeline, strings)
         return Tokens(
-            bounds.copy(),
-            starts.copy(),
-            ends.copy(),
+            bounds.astype(np.int32),
+            starts.astype(np.int32),
+            ends.astype(np.int32),
             flags.astype(np.bool_),
             ids[orths],
             ids[lemma_ids],
@@ -288,20 +294,27 @@ class TokenCache:
             return  # a NUL inside a token would not survive the join
         ints = np.concatenate(
             [
-                tokens.bounds.astype(np.int32),
-                tokens.starts.astype(np.int32),
-                tokens.ends.astype(np.int32),
-                tokens.sentence_starts.astype(np.int32),
-                inverse,
+                tokens.bounds.astype("<i4"),
+                tokens.starts.astype("<i4"),
+                tokens.ends.astype("<i4"),
+                tokens.sentence_starts.astype("<i4"),
+                inverse.astype("<i4"),
+            ]
+        )
+        stamp = f"{_TOKENS_FORMAT}/{fingerprint}/{key}".encode()
+        # One uint8 member: two little-endian uint64 (how many int32, the stamp's
+        # length), the int32 (bounds, starts, ends, sentence starts, then the
+        # orth and lemma string numbers), the stamp and the NUL-joined strings.
+        raw = b"".join(
+            [
+                np.array([len(ints), len(stamp)], dtype="<u8").tobytes(),
+                ints.tobytes(),
+                stamp,
+                _SEPARATOR.join(strings).encode("utf-8"),
             ]
         )
         buffer = io.BytesIO()
-        np.savez(
-            buffer,
-            stamp=np.frombuffer(f"{_TOKENS_FORMAT}/{fingerprint}/{key}".encode(), dtype=np.uint8),
-            ints=ints,
-            strings=np.frombuffer(_SEPARATOR.join(strings).encode("utf-8"), dtype=np.uint8),
-        )
+        np.savez(buffer, entry=np.frombuffer(raw, dtype=np.uint8))
         _write_entry(entry, buffer.getvalue())
 
 
@@ -317,8 +330,8 @@ def _intern(pipeline: Pipeline, strings: list[str]) -> npt.NDArray[np.int32]:
     lexicon = pipeline.lexicon
     found = list(map(lexicon.ids.get, strings))
     if None in found:
-        lexicon.intern([s for s, f in zip(strings, found, strict=True) if f is None])
-        found = list(map(lexicon.ids.__getitem__, strings))
+        lexicon.intern(list(compress(strings, map(operator.is_, found, repeat(None)))))
+        return np.fromiter(map(lexicon.ids.__getitem__, strings), np.int32, len(strings))
     return np.array(found, dtype=np.int32)
 
 

@@ -143,12 +143,13 @@ def test_cache_speed4_old_format_entries_are_misses(tmp_path: Path, pipeline: Pi
     assert (again.hits, again.misses) == (0, 1)
     assert json.loads(hits.read_text(encoding="utf-8"))["stamp"] == f"2/{key}"
     with np.load(tokens) as archive:
-        assert sorted(archive.files) == ["ints", "stamp", "strings"]
+        assert archive.files == ["entry"]
+        assert archive["entry"].dtype == np.uint8
 
 
 def _flip_token_byte(tokens: Path, hits: Path) -> None:
     data = bytearray(tokens.read_bytes())
-    at = data.index(b"ints.npy") + 200  # inside the member's data: its CRC-32 fails
+    at = data.index(b"entry.npy") + 200  # inside the member's data: its CRC-32 fails
     data[at] ^= 0xFF
     tokens.write_bytes(bytes(data))
     hits.unlink()
@@ -173,10 +174,11 @@ def _truncated_hits(tokens: Path, hits: Path) -> None:
 
 def _token_ids_past_strings(tokens: Path, hits: Path) -> None:
     with np.load(tokens) as archive:
-        members = {name: archive[name] for name in archive.files}
-    members["ints"][-1] = 1_000_000
+        raw = archive["entry"].copy()
+    size = int(raw[:8].view("<u8")[0])
+    raw[16 : 16 + 4 * size].view("<i4")[-1] = 1_000_000  # the last lemma's string number
     buffer = io.BytesIO()
-    np.savez(buffer, **members)
+    np.savez(buffer, entry=raw)
     tokens.write_bytes(buffer.getvalue())
     hits.unlink()
 
