@@ -1541,34 +1541,9 @@ def selected_segments(
             flags = flags.fillna(False).astype(bool)
         keep &= ~flags.to_numpy(dtype=np.bool_)
     if exclude_speakers and SPEAKER in segments.columns:
-        codes, speakers = pd.factorize(segments[SPEAKER])
-        excluded = _excluded_speakers(list(speakers), exclude_speakers)
-        excluded.append("" in exclude_speakers)  # a missing speaker (code -1) reads as ""
-        keep &= ~np.asarray(excluded, dtype=np.bool_)[codes]
+        speakers = segments[SPEAKER].fillna("").astype(str).str.strip().str.lower()
+        keep &= ~speakers.isin(exclude_speakers).to_numpy(dtype=np.bool_)
     return pd.Series(keep, index=segments.index)
-
-
-#: (speaker's type, speaker, exclude_speakers) -> whether that speaker is excluded.
-_EXCLUDED: dict[tuple[type, Any, frozenset[str]], bool] = {}
-
-
-def _excluded_speakers(speakers: list[Any], exclude_speakers: frozenset[str]) -> list[bool]:
-    """Return whether each distinct speaker value is in *exclude_speakers* (stripped, lower-cased).
-
-    Decided with the pandas string methods once per distinct value per process.
-    """
-    import pandas as pd
-
-    keys = [(type(v), v, exclude_speakers) for v in speakers]
-    new = [n for n, key in enumerate(keys) if key not in _EXCLUDED]
-    if new:
-        if len(_EXCLUDED) > 100_000:
-            _EXCLUDED.clear()
-        names = pd.Series([speakers[n] for n in new], dtype=object)
-        names = names.fillna("").astype(str).str.strip().str.lower()
-        for n, found in zip(new, names.isin(exclude_speakers).tolist(), strict=True):
-            _EXCLUDED[keys[n]] = bool(found)
-    return [_EXCLUDED[key] for key in keys]
 
 
 def segment_languages(segments: pd.DataFrame, default: str) -> list[str]:

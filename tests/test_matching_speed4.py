@@ -403,7 +403,7 @@ def test_matching_speed4_lexicon_chunk_ids_name_each_chunk() -> None:
         assert all(lexicon.chunks[c] == n for n, c in enumerate(lexicon.chunk_list))
 
 
-# --- selected segments: speakers decided once per distinct value -------------------------
+# --- selected segments: a numpy mask, not pandas Series arithmetic ------------------------
 
 
 def _selected_reference(
