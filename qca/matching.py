@@ -535,7 +535,12 @@ class HitColumns:
 
 
 class _TermIndex:
-    """Terms indexed by their first word; prefix terms found by scanning seen forms once."""
+    """Terms indexed by their first word; prefix terms found by scanning seen forms once.
+
+    Per string id of a lexicon it keeps (growing with the lexicon) the rules that
+    a token can start by its form and by its lemma, as numbers into :attr:`rules`
+    in a flat table (``first``/``count`` per string id, then ``flat``).
+    """
 
     def __init__(self, rules: Sequence[TermRule]) -> None:
         self.first: dict[str, list[TermRule]] = {}
@@ -551,32 +556,52 @@ class _TermIndex:
         # One alternation tells whether a word starts with any prefix at all.
         stems = sorted({rule.words[0] for rule in self.prefixes}, key=lambda w: (-len(w), w))
         self.prefix_re = re.compile("|".join(map(re.escape, stems))) if stems else None
+        #: Every rule, numbered (the numbers of the tables).
+        self.rules: list[TermRule] = list(rules)
+        self._number = {id(rule): n for n, rule in enumerate(self.rules)}
+        number = self._number
+        self._numbers = {w: [number[id(r)] for r in found] for w, found in self.first.items()}
         self._lexicon: Lexicon | None = None
-        self._by_form: Any = None
-        self._by_lemma: Any = None
+        self._tables: dict[str, tuple[Grow, Grow, Grow]] = {}
 
-    def starts(self, lexicon: Lexicon) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-        """Return, per string id, whether its form and whether it as a lemma can start a term.
+    def tables(self, lexicon: Lexicon) -> dict[str, tuple[Any, Any, Any]]:
+        """Return, for ``form`` and ``lemma``, (first, count, flat) views over *lexicon*'s ids.
 
-        Decided once per distinct string per process (the lists grow with the lexicon).
+        A token can start the rules ``flat[first[i]:first[i] + count[i]]`` of its
+        string id under ``form`` and those of its lemma id under ``lemma``.
+        Decided once per distinct string per process.
         """
         import numpy as np
 
         from qca.lexicon import Grow
 
         if self._lexicon is not lexicon:
-            self._lexicon, self._by_form, self._by_lemma = lexicon, Grow(np.bool_), Grow(np.bool_)
-        seen = self._by_form.size
+            self._lexicon = lexicon
+            self._tables = {
+                kind: (Grow(np.int64), Grow(np.int64), Grow(np.int32)) for kind in ("form", "lemma")
+            }
+        seen = self._tables["form"][1].size
         if seen < len(lexicon.strings):
-            first, prefix = self.first, self.prefix_re
-            self._by_form.extend(
-                [
-                    lower in first or (prefix is not None and prefix.match(lower) is not None)
-                    for lower in lexicon.lowers[seen:]
-                ]
-            )
-            self._by_lemma.extend([s in first for s in lexicon.strings[seen:]])
-        return self._by_form.view, self._by_lemma.view
+            number, numbers, prefix = self._number, self._numbers, self.prefix_re
+            empty: list[int] = []
+            for kind, new in (("form", lexicon.lowers[seen:]), ("lemma", lexicon.strings[seen:])):
+                sizes: list[int] = []
+                rules: list[int] = []
+                for word in new:  # no list per string: few strings start a term
+                    found = numbers.get(word, empty)
+                    rules += found
+                    size = len(found)
+                    if kind == "form" and prefix is not None and prefix.match(word) is not None:
+                        more = [number[id(r)] for r in self.prefixed(word)]
+                        rules += more
+                        size += len(more)
+                    sizes.append(size)
+                starts, counts, flat = self._tables[kind]
+                count = np.asarray(sizes, dtype=np.int64)
+                starts.extend(flat.size + np.cumsum(count) - count)
+                counts.extend(count)
+                flat.extend(rules)
+        return {kind: (a.view, b.view, c.view) for kind, (a, b, c) in self._tables.items()}
 
     def prefixed(self, lower: str) -> list[TermRule]:
         """Return the single-word prefix terms that *lower* starts with."""
@@ -587,6 +612,7 @@ class _TermIndex:
         return scanned
 
     def candidates(self, lower: str, lemma: str) -> list[TermRule]:
+        """Return the rules a token of this matched form and lemma can start."""
         found = list(self.first.get(lower, ()))
         if lemma != lower:
             found += [r for r in self.first.get(lemma, ()) if r not in found]
@@ -654,55 +680,85 @@ class _Batch:
         return starts, ends
 
 
-def _find_terms(index: _TermIndex, batch: _Batch) -> list[tuple[TermRule, int, int, int]]:
-    """Return ``(rule, segment, first_token, last_token)`` for every term match of *index*.
+def _expand(
+    positions: npt.NDArray[np.intp], ids: npt.NDArray[np.int32], table: tuple[Any, Any, Any]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
+    """Return (position, rule number) for every rule *table* gives the id at each position."""
+    import numpy as np
 
-    Only tokens whose form or lemma can start a term are visited: the test is made
-    once per distinct string of the batch, then applied to the token arrays, and
-    only the tokens a term starting there could cover are read.
+    firsts, counts, flat = table
+    count = counts[ids]
+    total = int(count.sum())
+    within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
+    rules = flat[np.repeat(firsts[ids], count) + within].astype(np.int64)
+    return np.repeat(positions, count), rules
+
+
+#: Term matches as arrays: rule numbers (into ``_TermIndex.rules``), segment, first and
+#: last token, in order of first token, then rule number.
+TermMatches = tuple[
+    "npt.NDArray[np.int64]",
+    "npt.NDArray[np.int64]",
+    "npt.NDArray[np.int64]",
+    "npt.NDArray[np.int64]",
+]
+
+
+def _find_terms(index: _TermIndex, batch: _Batch) -> TermMatches:
+    """Return the term matches of *index* in the batch (see :data:`TermMatches`).
+
+    Which rules a token can start is known per distinct string (its form and its
+    lemma), so single-word terms are matched on the token arrays alone; only the
+    candidates of terms of several words are checked word by word.
     """
     import numpy as np
 
-    found: list[tuple[TermRule, int, int, int]] = []
-    if not index.first and not index.prefixes:
-        return found
     tokens = batch.tokens
-    strings = tokens.strings
-    lowers_by_id = batch.lowers_by_id
-    by_form, by_lemma = index.starts(tokens.lexicon)
+    none = np.zeros(0, dtype=np.int64)
     count = len(tokens.orths)
-    if not count:
-        return found
-    positions = np.flatnonzero(by_form[tokens.orths] | by_lemma[tokens.lemma_ids])
+    if (not index.first and not index.prefixes) or not count:
+        return none, none, none, none
+    tables = index.tables(tokens.lexicon)
+    orths, lemma_ids = tokens.orths, tokens.lemma_ids
+    can = (tables["form"][1][orths] > 0) | (tables["lemma"][1][lemma_ids] > 0)
+    positions = np.flatnonzero(can)
     if not len(positions):
-        return found
-    # the string and lemma ids of each position's token and the index.width - 1 after it
-    # (clamped at the last token: a term running past a segment's end is skipped anyway)
-    at = [np.minimum(positions + n, count - 1) for n in range(index.width)]
-    orths = [tokens.orths[where].tolist() for where in at]
-    lemma_ids = [tokens.lemma_ids[where].tolist() for where in at]
-    bounds = batch.bounds
-    for p, (i, k) in enumerate(zip(positions.tolist(), batch.owners(positions), strict=True)):
-        last = bounds[k + 1]
-        lower_i = lowers_by_id[orths[0][p]]
-        for rule in index.candidates(lower_i, strings[lemma_ids[0][p]]):
-            words = rule.words
-            j_last = i + len(words) - 1
-            if j_last >= last:
-                continue
-            ok = True
-            for n in range(1, len(words)):
-                word = words[n]
-                lower = lowers_by_id[orths[n][p]]
-                if lower == word or strings[lemma_ids[n][p]] == word:
+        return none, none, none, none
+    by_form = _expand(positions, orths[positions], tables["form"])
+    by_lemma = _expand(positions, lemma_ids[positions], tables["lemma"])
+    width = len(index.rules)
+    # one pair per (position, rule), sorted: a rule found by form and lemma counts once
+    pairs = np.unique(
+        np.concatenate([by_form[0] * width + by_form[1], by_lemma[0] * width + by_lemma[1]])
+    )
+    first, rule = pairs // width, pairs % width
+    lengths = np.asarray([len(r.words) for r in index.rules], dtype=np.int64)
+    last = first + lengths[rule] - 1
+    segment = np.searchsorted(tokens.bounds, first, side="right") - 1
+    inside = last < tokens.bounds[segment + 1]
+    first, rule, last, segment = first[inside], rule[inside], last[inside], segment[inside]
+    several = np.flatnonzero(lengths[rule] > 1)
+    if len(several):
+        keep = np.ones(len(first), dtype=np.bool_)
+        strings, lowers = tokens.strings, batch.lowers_by_id
+        for n, i, number in zip(
+            several.tolist(), first[several].tolist(), rule[several].tolist(), strict=True
+        ):
+            term = index.rules[number]
+            words = term.words
+            after = orths[i + 1 : i + len(words)].tolist()
+            lemmas = lemma_ids[i + 1 : i + len(words)].tolist()
+            for m in range(1, len(words)):
+                word = words[m]
+                lower = lowers[after[m - 1]]
+                if lower == word or strings[lemmas[m - 1]] == word:
                     continue
-                if rule.prefix and n == len(words) - 1 and lower.startswith(word):
+                if term.prefix and m == len(words) - 1 and lower.startswith(word):
                     continue
-                ok = False
+                keep[n] = False
                 break
-            if ok:
-                found.append((rule, k, i, j_last))
-    return found
+        first, rule, last, segment = first[keep], rule[keep], last[keep], segment[keep]
+    return rule, segment, first, last
 
 
 def cue_before(
@@ -736,14 +792,20 @@ def match_tokens(
     veto_spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
     term_index, veto_index = _term_indexes(rules, language)
     batch = _Batch.of(tokens)
-    found = _find_terms(term_index, batch)
-    starts, ends = batch.spans([f[2] for f in found], [f[3] for f in found])
-    for (rule, k, i, _), start, end in zip(found, starts, ends, strict=True):
-        hits.add(k, (rule.code, rule.order, rule.kind, rule.rule), (start, end, i))
-    found = _find_terms(veto_index, batch)
-    starts, ends = batch.spans([f[2] for f in found], [f[3] for f in found])
-    for (rule, k, _, _), start, end in zip(found, starts, ends, strict=True):
-        veto_spans.setdefault((k, rule.code), []).append((start, end))
+    numbers, segments, firsts, lasts = _find_terms(term_index, batch)
+    found = [term_index.rules[n] for n in numbers.tolist()]
+    hits.segment += segments.tolist()
+    hits.code += [r.code for r in found]
+    hits.order += [r.order for r in found]
+    hits.kind += [r.kind for r in found]
+    hits.rule += [r.rule for r in found]
+    hits.start += tokens.starts[firsts].tolist()
+    hits.end += tokens.ends[lasts].tolist()
+    hits.token += firsts.tolist()
+    numbers, segments, firsts, lasts = _find_terms(veto_index, batch)
+    spans = zip(tokens.starts[firsts].tolist(), tokens.ends[lasts].tolist(), strict=True)
+    for number, k, span in zip(numbers.tolist(), segments.tolist(), spans, strict=True):
+        veto_spans.setdefault((k, veto_index.rules[number].code), []).append(span)
     if rules.regexes:
         _match_regexes(rules, texts, batch, hits)
     if rules.patterns:

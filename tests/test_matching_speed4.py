@@ -318,7 +318,7 @@ def test_matching_speed4_planned_patterns_on_a_known_text() -> None:
 # --- terms: only the tokens a term could cover are read ---------------------------------
 
 
-def _find_terms_reference(index: Any, batch: Any) -> list[tuple[Any, int, int, int]]:
+def _find_terms_reference(index: Any, batch: Any) -> tuple[Any, Any, Any, Any]:
     """Return term matches by visiting every token with whole-batch lists (the old way)."""
     tokens = batch.tokens
     strings = tokens.strings
@@ -342,11 +342,12 @@ def _find_terms_reference(index: Any, batch: Any) -> list[tuple[Any, int, int, i
                     ok = False
                     break
                 if ok:
-                    found.append((rule, k, i, j_last))
-    return found
+                    found.append((index.rules.index(rule), k, i, j_last))
+    columns = np.asarray(found, dtype=np.int64).reshape(-1, 4)
+    return columns[:, 0], columns[:, 1], columns[:, 2], columns[:, 3]
 
 
-TERM_WORDS = ["care", "Cares", "home", "homes", "care-home", "motivating", "motivated", "we"]
+TERM_WORDS = ["care", "Cares", "home", "homes", "homeless", "care-home", "motivating", "we"]
 TERM_WORDS += ["really", "keen", "coach", "coaching", "Coaches", ".", "not", "felt", "feel"]
 
 
@@ -372,7 +373,7 @@ def test_matching_speed4_terms_equal_visiting_every_token(words: list[list[str]]
 
 
 def test_matching_speed4_terms_at_the_end_of_a_batch() -> None:
-    texts = ["We feel really", "keen care", "we feel really keen", "care home"]
+    texts = ["We feel really", "keen care", "we feel really keen", "care home", "care homeless"]
     rules = _term_rules()
     pipeline = load_pipeline("en")
     found = match_tokens(rules, pipeline, "en", texts, tokenize(pipeline, texts))
@@ -382,6 +383,8 @@ def test_matching_speed4_terms_at_the_end_of_a_batch() -> None:
     assert (3, "care home") in spans
     assert (0, "We feel really") not in spans
     assert (1, "keen care") not in spans
+    assert (4, "care") in spans
+    assert (4, "care homeless") not in spans  # "care home" is not a prefix term
 
 
 # --- the lexicon: chunk ids looked up once per chunk, new chunks added in order ---------------
