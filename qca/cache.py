@@ -367,7 +367,7 @@ def _write_entry(entry: Path, data: bytes) -> bool:
 # --- ingested files ------------------------------------------------------------
 
 #: Bump when the layout of a source entry changes.
-_SOURCE_FORMAT = 1
+_SOURCE_FORMAT = 2
 _MAGIC = b"QCASRC1\n"
 
 
@@ -507,6 +507,9 @@ class SourceCache:
                 blobs.append(sink.getvalue().to_pybytes())
         except (pa.ArrowException, ValueError, TypeError):
             return False  # e.g. a column of mixed types: not kept
+        numbered: dict[frozenset[str], int] = {}
+        which = [numbered.setdefault(names, len(numbered)) for names in batch.attribute_names]
+        sets = list(numbered)
         header = json.dumps(
             {
                 "stamp": key,
@@ -516,11 +519,13 @@ class SourceCache:
                 "problems": [
                     [p.path, p.message, p.line, p.col, p.where, p.severity] for p in batch.problems
                 ],
-                "turn_counts": list(batch.turn_counts.items()),
+                # Two flat lists, and each distinct set of names once: a survey
+                # batch has a row per comment, and small lists are slow to parse.
+                "turn_counts": [list(batch.turn_counts), list(batch.turn_counts.values())],
                 "problem_keys": list(batch.problem_keys),
                 "document_keys": list(batch.document_keys),
                 "wheres": list(batch.wheres),
-                "attribute_names": [sorted(names) for names in batch.attribute_names],
+                "attribute_names": [[sorted(names) for names in sets], which],
                 "duplicates": [list(d) for d in batch.duplicates],
                 "joined": [list(j) for j in batch.joined],
             },
@@ -545,10 +550,13 @@ class SourceCache:
             head = json.loads(data[at : at + size].decode("utf-8"))
             if head["stamp"] != key or head["n"] != n:
                 return None
+            names, which = head["attribute_names"]
+            sets = [frozenset(a) for a in names]
             frames = []
             at += size
+            view = memoryview(data)
             for length in head["sizes"]:
-                buffer = pa.py_buffer(data[at : at + length])
+                buffer = pa.py_buffer(view[at : at + length])  # no copy
                 frames.append(pa.ipc.open_file(buffer).read_all().to_pandas())
                 at += length
             if at != len(data) or len(frames) != 2:
@@ -558,11 +566,11 @@ class SourceCache:
                 frames[0],
                 frames[1],
                 tuple(Problem(*p) for p in head["problems"]),
-                dict(head["turn_counts"]),
+                dict(zip(*head["turn_counts"], strict=True)),
                 problem_keys=tuple(head["problem_keys"]),
                 document_keys=tuple(head["document_keys"]),
                 wheres=tuple(head["wheres"]),
-                attribute_names=tuple(frozenset(a) for a in head["attribute_names"]),
+                attribute_names=tuple(map(sets.__getitem__, which)),
                 duplicates=tuple((int(c), str(d), str(w)) for c, d, w in head["duplicates"]),
                 joined=(tuple(head["joined"][0]), tuple(head["joined"][1])),
             )
