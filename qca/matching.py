@@ -1247,10 +1247,18 @@ class _SpecTable:
     string or lemma ids, so no table is built for the whole batch.
     """
 
-    def __init__(self, parts: list[tuple[npt.NDArray[np.bool_], npt.NDArray[np.int32]]]) -> None:
+    def __init__(
+        self, parts: list[tuple[npt.NDArray[np.bool_], npt.NDArray[np.int32]]], count: int
+    ) -> None:
+        import numpy as np
+
         self.parts = parts
+        #: A spec without conditions (``{}``) matches every token.
+        self.every = None if parts else np.ones(count, dtype=np.bool_)
 
     def __getitem__(self, index: Any) -> Any:
+        if self.every is not None:
+            return self.every[index]
         flags, ids = self.parts[0]
         found = flags[ids[index]]
         for flags, ids in self.parts[1:]:
@@ -1268,7 +1276,8 @@ def _spec_tables(compiled: _Patterns, pipeline: Pipeline, batch: _Batch) -> list
     """
     out: list[Any] = [None] * len(compiled.bodies)
     for number in compiled.simple:
-        out[number] = _SpecTable(_spec_flags(compiled, number, batch.tokens))
+        parts = _spec_flags(compiled, number, batch.tokens)
+        out[number] = _SpecTable(parts, len(batch.tokens.orths))
     if compiled.spec_matcher is not None:
         for number, table in _matcher_tables(compiled, pipeline, batch).items():
             out[number] = table
@@ -1753,9 +1762,10 @@ def match_segments(
         if not hits.segment:
             continue
         dtypes = _hit_dtypes(rules)
-        where = [positions[k] for k in hits.segment]
-        picked = segments.iloc[where]
-        offsets = picked[START].to_numpy(dtype=np.int64)
+        where = np.asarray(positions, dtype=np.intp)[np.asarray(hits.segment, dtype=np.intp)]
+        # each column's array taken at the hits' rows (no frame of all columns)
+        picked = {name: segments[name].array.take(where) for name in (DOC_ID, SEGMENT_ID, SPEAKER)}
+        offsets = segments[START].array.take(where).to_numpy(dtype=np.int64)
         themes, codes = _compact_codes(hits.code, rules, dtypes)
         frames.append(
             pd.DataFrame(

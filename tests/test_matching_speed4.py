@@ -280,6 +280,8 @@ PATTERNS: list[list[dict[str, Any]]] = [
     [{"ORTH": "Care", "LEMMA": "care"}, {"LOWER": "home", "OP": "+"}],
     [{"LOWER": "really", "OP": "{2,3}"}, {"LOWER": "keen", "OP": "*"}],
     [{"LOWER": "we"}, {"IS_PUNCT": True}],  # not simple: spaCy's Matcher decides the spec
+    [{}, {"LOWER": "keen"}],  # a spec without conditions matches every token
+    [{"LOWER": "care"}, {"OP": "?"}, {"LEMMA": "home"}],
 ]
 
 
@@ -457,3 +459,43 @@ def test_matching_speed4_selected_segments_equal_string_methods_per_row(
             assert got.index.equals(want.index)
     mask = matching.selected_segments(frame, exclude, include_interviewer=False)
     assert 0 < int(mask.sum()) < len(frame)
+
+
+# --- hits tables: segment columns taken per column at the hits' rows ---------------------------
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_matching_speed4_hit_rows_name_their_segments(dtype: Any) -> None:
+    from qca.matching import code_segments
+    from qca.models import DOC_ID, END, MATCH, SEGMENT_COLUMNS, SEGMENT_ID, SPEAKER, START, TEXT
+
+    texts = ["care home", "no match", "We care.", "care care", "", "home care"]
+    speakers = ["Anna", None, "Bo", float("nan"), "Anna", "Interviewer"]
+    rows = []
+    offset = 0
+    for n, text in enumerate(texts):
+        rows.append(
+            ("d" if n < 3 else "e", f"s{n}", "turn", speakers[n], False, offset,
+             offset + len(text), len(text.split()), text)
+        )  # fmt: skip
+        offset += len(text) + 3
+    segments = pd.DataFrame(rows, columns=list(SEGMENT_COLUMNS), index=[9, 3, 7, 1, 5, 0])
+    for name in (DOC_ID, SEGMENT_ID, SPEAKER, TEXT):
+        segments[name] = segments[name].astype(dtype)
+    codebook = Codebook(
+        name="t",
+        themes=(Theme(id="t", codes=(_code("a", terms=("care", "home")),)),),
+        language="en",
+        exclude_speakers=("interviewer",),
+    )
+    hits = code_segments(segments, codebook)
+    assert hits[SEGMENT_ID].tolist() == ["s0", "s0", "s2", "s3", "s3"]
+    by_id = segments.set_index(SEGMENT_ID)
+    for row in hits.itertuples(index=False):
+        segment = by_id.loc[getattr(row, SEGMENT_ID)]
+        assert getattr(row, DOC_ID) == segment[DOC_ID]
+        speaker = getattr(row, SPEAKER)
+        assert speaker == segment[SPEAKER] or (pd.isna(speaker) and pd.isna(segment[SPEAKER]))
+        local = getattr(row, START) - segment[START]
+        assert segment[TEXT][local : getattr(row, END) - segment[START]] == getattr(row, MATCH)
+    assert hits[MATCH].tolist() == ["care", "home", "care", "care", "care"]
