@@ -6,14 +6,19 @@ and filed under the pipeline's fingerprint::
 
     .qca-cache/<fingerprint[:16]>/<key[:2]>/<key>.npz
 
-Beside each entry, ``<key>.hits.json`` keeps the hits of each code on those
-texts under the code's key (:meth:`qca.matching.Rules.code_keys`), so that
-re-coding after an edit matches only the codes whose rules changed.
+The archive has one uint8 member, ``entry``: the int32 token arrays, a stamp
+(format, pipeline, key) and the entry's strings, so a load parses one header
+and only strings new to this process go through ``Lexicon.intern``.
 
-Entries are written atomically. An entry that is corrupt, truncated, foreign
-(another key or pipeline inside) or inconsistent with its texts is ignored and
-rebuilt; a cache folder that cannot be written is used read-only or not at all.
-Deleting the folder is always safe.
+Beside each entry, ``<key>.hits.json`` keeps the hits of each code on those
+texts under the code's key (:meth:`qca.matching.Rules.code_keys`), one list per
+:class:`qca.matching.HitColumns` column, so that re-coding after an edit matches
+only the codes whose rules changed and joins the others' columns whole (#9).
+
+Entries are written atomically (a temporary file renamed). An entry that is
+corrupt, truncated, foreign (another key, pipeline or format inside) or
+inconsistent with its texts is ignored and rebuilt; a cache folder that cannot
+be written is used read-only or not at all. Deleting the folder is always safe.
 """
 
 from __future__ import annotations

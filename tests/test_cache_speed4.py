@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -45,7 +46,7 @@ def _rules(tmp_path: Path, text: str = CODEBOOK) -> Rules:
     return compile_rules(read_codebook(path))
 
 
-def _rows(hits: HitColumns) -> list[tuple[object, ...]]:
+def _rows(hits: HitColumns) -> list[tuple[Any, ...]]:
     return list(
         zip(
             hits.segment,
