@@ -31,13 +31,17 @@ def test_ingest_speed4_doc_ids_tell_apart_ids_with_one_hash(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(docids_module, "hash", len, raising=False)  # every 1-char id collides
+    monkeypatch.setattr(DocIds, "PENDING", 2)  # ids claimed one by one are merged early
     ids = DocIds()
     ids.claim(["a", "bb", "c", "a"], "one.csv")  # "c" shares a's hash; "a" repeats
     ids["d"] = "two.md"
+    ids["e"] = "two.md"  # with d: merged into the sorted hashes
+    ids["h"] = "three.md"  # waits
     ids.update(["ee", "f"])
-    assert [ids.get(k) for k in ("a", "bb", "c", "d", "ee", "f", "g", "hh", "iii")] == [
-        "one.csv", "one.csv", "one.csv", "two.md", "", "", None, None, None
+    assert [ids.get(k) for k in ("a", "bb", "c", "d", "e", "h", "ee", "f", "g", "hh")] == [
+        "one.csv", "one.csv", "one.csv", "two.md", "two.md", "three.md", "", "", None, None
     ]  # fmt: skip
+    assert not ids.isdisjoint(["h"]) and not ids.isdisjoint(["g", "e"])
     assert ids.isdisjoint(["g", "hh", "iii"])
     assert not ids.isdisjoint(["g", "f"])
 
