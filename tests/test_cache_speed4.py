@@ -226,3 +226,15 @@ def test_cache_speed4_texts_key_tells_texts_apart(first: list[str], second: list
     assert texts_key("fp", first) != texts_key("fp", second)
     assert texts_key("fp", first) == texts_key("fp", list(first))
     assert texts_key("fp", first) != texts_key("other", first)
+
+
+def test_cache_speed4_unwritable_folder_still_codes(tmp_path: Path, pipeline: Pipeline) -> None:
+    rules = _rules(tmp_path)
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder would be", encoding="utf-8")
+    cache = TokenCache(blocked)
+    fresh = qca.matching.match_tokens(rules, pipeline, "en", TEXTS, tokenize(pipeline, TEXTS))
+    assert sorted(_rows(cache.hits_for(rules, pipeline, "en", TEXTS))) == sorted(_rows(fresh))
+    assert (cache.hits, cache.misses) == (0, 1)
+    assert blocked.read_text(encoding="utf-8") == "a file where the cache folder would be"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "cb.yaml"]
