@@ -1763,16 +1763,16 @@ def match_segments(
             continue
         dtypes = _hit_dtypes(rules)
         where = np.asarray(positions, dtype=np.intp)[np.asarray(hits.segment, dtype=np.intp)]
-        # each column's array taken at the hits' rows (no frame of all columns)
-        picked = {name: segments[name].array.take(where) for name in (DOC_ID, SEGMENT_ID, SPEAKER)}
-        offsets = segments[START].array.take(where).to_numpy(dtype=np.int64)
+        # each column as numpy, taken at the hits' rows (no frame of all columns)
+        picked = {name: segments[name].to_numpy()[where] for name in (DOC_ID, SEGMENT_ID, SPEAKER)}
+        offsets = segments[START].to_numpy(dtype=np.int64)[where]
         themes, codes = _compact_codes(hits.code, rules, dtypes)
         frames.append(
             pd.DataFrame(
                 {
-                    DOC_ID: picked[DOC_ID].to_numpy(),
-                    SEGMENT_ID: picked[SEGMENT_ID].to_numpy(),
-                    SPEAKER: picked[SPEAKER].to_numpy(),
+                    DOC_ID: picked[DOC_ID],
+                    SEGMENT_ID: picked[SEGMENT_ID],
+                    SPEAKER: picked[SPEAKER],
                     THEME: themes,
                     CODE: codes,
                     RULE_KIND: _compact(hits.kind, dtypes[RULE_KIND]),
