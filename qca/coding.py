@@ -12,13 +12,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -394,6 +392,7 @@ class _SegmentParts:
                     del table, arrays
             if not self.parts:
                 writer.write_table(target.empty_table())
+        pa.default_memory_pool().release_unused()  # give the parts' buffers back to the OS
 
 
 def _write_part(part: Path, segments: pd.DataFrame) -> pa.Schema:
@@ -494,7 +493,6 @@ def _code(
     rules = compile_rules(codebook, model=options.model)
     cache_dir = _cache_dir(options, outdir)
     temp = _prepare_outdir(outdir) if outdir is not None else None
-    segments_written: Future[None] | None = None
     try:
         parts = _SegmentParts(temp)
         hit_frames: list[pd.DataFrame] = []
@@ -584,14 +582,8 @@ def _code(
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
-        if temp is not None:
-            # Join the parts into segments.parquet while the hits are sorted and
-            # written: pyarrow encodes without the GIL, on the core the workers left.
-            from concurrent.futures import ThreadPoolExecutor
-
-            writer = ThreadPoolExecutor(max_workers=1)
-            segments_written = writer.submit(parts.write, temp / SEGMENTS_FILE)
-            writer.shutdown(wait=False)
+        if temp is not None:  # before the hits are joined: one of them in memory at a time
+            parts.write(temp / SEGMENTS_FILE)
         from qca.matching import empty_hits
 
         joined = pd.concat(hit_frames, ignore_index=True) if hit_frames else None
@@ -633,83 +625,30 @@ def _code(
         if temp is None or outdir is None:
             result._segments = parts.frame()
             return result
-        assert segments_written is not None
-        _write_outputs(temp, outdir, segments_written, hits, codings, manifest)
+        _write_outputs(temp, outdir, hits, codings, manifest)
         return result
     finally:
         if temp is not None:
-            if segments_written is not None:
-                wait([segments_written])  # never remove the folder under the writer
             shutil.rmtree(temp, ignore_errors=True)
-
-
-#: Characters that make the csv module quote a field (delimiter, quote, line ends).
-_QUOTED = re.compile('[,"\r\n]')
-
-
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write *frame* as ``frame.to_csv(path, index=False, lineterminator="\\n")`` does.
-
-    The same bytes, about twice as fast for the hits and codings tables: string
-    columns that need no quoting, integer and boolean columns are joined directly;
-    anything else (floats, dates, categories, a comma, quote or line end in a value
-    or a name, a single column) is left to pandas.
-
-    Examples:
-        >>> write_csv(result.hits, Path("hits.csv"))  # doctest: +SKIP
-    """
-    import numpy as np
-    import pandas as pd
-
-    names = [str(name) for name in frame.columns]
-    columns: list[list[str]] = []
-    fast = len(names) > 1 and not _QUOTED.search("\0".join(names))
-    for name in frame.columns if fast else ():
-        series = frame[name]
-        dtype = series.dtype
-        if isinstance(dtype, np.dtype) and dtype.kind in "iub":
-            columns.append(list(map(str, series.tolist())))
-            continue
-        if not (
-            (isinstance(dtype, np.dtype) and dtype.kind == "O") or isinstance(dtype, pd.StringDtype)
-        ):
-            fast = False
-            break
-        if series.hasnans:
-            series = series.astype(object).where(series.notna(), "")
-        values = series.tolist()
-        if not all(type(v) is str for v in values) or _QUOTED.search("\0".join(values)):
-            fast = False
-            break
-        columns.append(values)
-    if not fast:
-        frame.to_csv(path, index=False, lineterminator="\n")
-        return
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        handle.write(",".join(names) + "\n")
-        if len(frame):
-            handle.write("\n".join(map(",".join, zip(*columns, strict=True))) + "\n")
 
 
 def _write_outputs(
     temp: Path,
     outdir: Path,
-    segments_written: Future[None],
     hits: pd.DataFrame,
     codings: pd.DataFrame,
     manifest: dict[str, Any],
 ) -> None:
-    """Write every output into *temp*, then rename each into *outdir* (run.json last).
+    """Write the tables into *temp*, then rename each into *outdir* (run.json last).
 
-    *segments_written* is ``segments.parquet`` being written in a thread.
+    ``segments.parquet`` is already in *temp*.
     """
     hits.to_parquet(temp / HITS_FILE, index=False)
     codings.to_parquet(temp / CODINGS_FILE, index=False)
-    write_csv(hits, temp / HITS_CSV)
-    write_csv(codings, temp / CODINGS_CSV)
+    hits.to_csv(temp / HITS_CSV, index=False, lineterminator="\n")
+    codings.to_csv(temp / CODINGS_CSV, index=False, lineterminator="\n")
     text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     (temp / RUN_FILE).write_text(text, encoding="utf-8")
-    segments_written.result()
     names = (SEGMENTS_FILE, HITS_FILE, CODINGS_FILE, HITS_CSV, CODINGS_CSV, RUN_FILE)
     for name in names:
         with (temp / name).open("rb") as handle:

@@ -4,46 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from qca.cli import app
-from qca.coding import CodeOptions, code, write_csv
-
-FRAMES = {
-    "hits-like": pd.DataFrame(
-        {
-            "doc_id": pd.Series(["a", "b"], dtype="str"),
-            "match": pd.Series(["keep going", "motivated"], dtype="str"),
-            "start": np.array([3, 40], dtype="int64"),
-            "negated": [False, True],
-        }
-    ),
-    "quoting": pd.DataFrame({"a": ["x,y", 'say "hi"', "two\nlines"], "b": [1, 2, 3]}),
-    "carriage return": pd.DataFrame({"a": ["x\ry", "z"], "b": ["", " "]}),
-    "missing strings": pd.DataFrame(
-        {"a": pd.Series(["x", None, "y"], dtype="str"), "b": [None, "q", np.nan]}
-    ),
-    "floats": pd.DataFrame({"a": ["x", "y"], "b": [0.1, np.nan]}),
-    "nullable ints": pd.DataFrame({"a": ["x", "y"], "b": pd.array([1, None], dtype="Int64")}),
-    "categories": pd.DataFrame({"a": pd.Categorical(["x", "y"]), "b": [1, 2]}),
-    "mixed objects": pd.DataFrame({"a": ["x", 3], "b": [True, False]}),
-    "one column": pd.DataFrame({"a": ["", "x"]}),
-    "empty": pd.DataFrame({"a": pd.Series([], dtype="str"), "b": pd.Series([], dtype="int64")}),
-    "comma in a name": pd.DataFrame({"a,b": ["x"], "c": ["y"]}),
-    "unicode": pd.DataFrame({"a": ["Åsa", "naïve"], "b": [np.uint8(1), np.uint8(2)]}),
-}
-
-
-@pytest.mark.parametrize("name", sorted(FRAMES))
-def test_coding_speed4_write_csv_gives_the_bytes_of_to_csv(tmp_path: Path, name: str) -> None:
-    frame = FRAMES[name]
-    frame.to_csv(tmp_path / "pandas.csv", index=False, lineterminator="\n")
-    write_csv(frame, tmp_path / "fast.csv")
-    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
-
+from qca.coding import CodeOptions, code
 
 CODEBOOK = """\
 name: Tiny
