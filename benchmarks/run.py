@@ -35,7 +35,10 @@ sys.argv = ["qca", *sys.argv[2:]]
 try:
     runpy.run_module("qca", run_name="__main__")
 finally:
-    self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM is this process's own peak. ru_maxrss is not: exec keeps the peak of
+    # the parent that spawned it (vfork), so a big benchmark process would show.
+    with open("/proc/self/status") as status:
+        self = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     with open(os.environ["QCA_BENCH_RSS"], "w") as handle:
         handle.write(f"{self} {kids}")
