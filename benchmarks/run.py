@@ -216,7 +216,9 @@ def corpus_of(words: int, work: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", type=int, default=2_000_000)
-    parser.add_argument("--memory", default="1000000", help="comma list of sizes for peak RSS")
+    parser.add_argument(
+        "--memory", default="1000000,10000000", help="comma list of sizes for peak RSS"
+    )
     parser.add_argument("--memory-only", type=int, default=None)
     parser.add_argument("--work", type=Path, default=None, help="keep corpora here")
     args = parser.parse_args()
@@ -279,9 +281,12 @@ def main() -> None:
     print(f"qca cold --jobs 1 / pandas per-term: {rate['(b)'] / rate['(e)']:.1f}x")
     print(f"(a) as a whole script (python, import spaCy, spacy.blank, read, pipe): {script:.2f} s")
     print(f"fixed cost: qca code on a one-line transcript: {start_up(work, corpus):.2f} s")
-    for size in [int(s) for s in args.memory.split(",") if s]:
-        seconds, mb = peak_rss(corpus_of(size, work), work)
+    sizes = sorted(int(s) for s in args.memory.split(",") if s)
+    peaks = [peak_rss(corpus_of(size, work), work)[1] for size in sizes]
+    for size, mb in zip(sizes, peaks, strict=True):
         print(f"peak RSS, qca code --jobs 1 at {size:,} words: {mb:,.0f} MB")
+    if len(sizes) > 1:
+        print(f"peak RSS at {sizes[-1]:,} / at {sizes[0]:,} words: {peaks[-1] / peaks[0]:.2f}x")
     print(f"qca --help: {help_seconds():.3f} s (median of 7 after a warm-up run)")
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)
