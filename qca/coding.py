@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from qca.cache import TokenCache
-    from qca.ingest import Sources
+    from qca.ingest import DocIds, Sources
     from qca.matching import Rules
 
 #: Called after each source file: (files done, segments so far, hits so far).
@@ -235,13 +235,13 @@ def _file_size(path: Path) -> int:
         return 0
 
 
-def _claims_all(batch: Batch, used: dict[str, str]) -> bool:
+def _claims_all(batch: Batch, used: DocIds) -> bool:
     """Whether :func:`qca.ingest.claim_doc_ids` would keep *batch* as it is."""
     from qca.ingest import SourceBatch
 
     if isinstance(batch, SourceBatch) and batch.duplicates:
         return False
-    return used.keys().isdisjoint(batch.documents[DOC_ID].tolist())
+    return used.isdisjoint(batch.documents[DOC_ID].tolist())
 
 
 def _coded_files(pool: Any, sources: Sources, options: CodeOptions) -> Iterator[_Coded]:
@@ -253,7 +253,7 @@ def _coded_files(pool: Any, sources: Sources, options: CodeOptions) -> Iterator[
     used doc_id (rare) is read again here, whole, and coded again.
     """
     from qca.errors import IngestError
-    from qca.ingest import claim_doc_ids
+    from qca.ingest import DocIds, claim_doc_ids
     from qca.ingest.corpus import empty_frames
 
     for problem in sources.problems:
@@ -263,7 +263,7 @@ def _coded_files(pool: Any, sources: Sources, options: CodeOptions) -> Iterator[
         yield Batch(Path(problem.path), documents, segments, (problem,)), None, None
     order = sorted(range(len(sources.files)), key=lambda n: -_file_size(sources.files[n]))
     futures = {n: pool.submit(_work_file, sources.files[n], sources, n) for n in order}
-    used: dict[str, str] = {}
+    used = DocIds()
     for n in range(len(sources.files)):
         for number, (read, hits, written) in enumerate(futures[n].result()):
             if written is not None and not _claims_all(read, used):
