@@ -73,7 +73,7 @@ def test_coding_speed4_code_cli_jobs_2_matches_jobs_1(corpus: Path, runner: CliR
             f"warning: tr/a.txt: {unattributed}\n"
             f"warning: tr/b.txt: {unattributed}\n"
             "tr/s.csv: row 1: doc_id 'b' is already used by tr/b.txt; "
-            "rename the file or set doc_id in its front matter\n"
+            "give each row its own value in the id column (--id-column)\n"
             f"coded 3 documents, 3 segments, 10 words: 4 hits in 3 segments -> {out}\n"
             "theme / code  hits\n"
             "will             4\n"

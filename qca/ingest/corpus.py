@@ -200,12 +200,11 @@ class SourceBatch(Batch):
 
 
 def _duplicate_problem(path: str, doc_id: str, owner: str, where: str) -> Problem:
-    return Problem(
-        path,
-        f"doc_id {doc_id!r} is already used by {owner}; "
-        "rename the file or set doc_id in its front matter",
-        where=where,
-    )
+    if where.startswith("row "):  # a survey row: its id comes from the id column
+        fix = "give each row its own value in the id column (--id-column)"
+    else:
+        fix = "rename the file or set doc_id in its front matter"
+    return Problem(path, f"doc_id {doc_id!r} is already used by {owner}; {fix}", where=where)
 
 
 class _Builder:
