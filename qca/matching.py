@@ -24,10 +24,10 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from qca.codebook.model import Codebook, Negation
 from qca.errors import CodingError, Problem
@@ -929,19 +929,28 @@ class _TokenScreen:
 _TOKEN_SCREENS: dict[tuple[str, ...], _TokenScreen] = {}
 
 
+_S = TypeVar("_S", "_ChunkScreen", "_TokenScreen")
+
+
+def _screen(
+    screens: dict[tuple[str, ...], _S], key: tuple[str, ...], make: Callable[..., _S]
+) -> _S:
+    """Return the screen of the literals *key* kept in *screens*, made once (a few kept)."""
+    screen = screens.get(key)
+    if screen is None:
+        if len(screens) > 8:
+            screens.clear()
+        screen = screens[key] = make(key)
+    return screen
+
+
 def _token_candidates(
     literals: dict[int, str], tokens: Tokens, owners: npt.NDArray[np.int64]
 ) -> dict[int, npt.NDArray[np.intp]]:
     """Return, per regex with a literal, the texts whose tokens could hold it (see _TokenScreen)."""
     import numpy as np
 
-    key = tuple(literals.values())
-    screen = _TOKEN_SCREENS.get(key)
-    if screen is None:
-        if len(_TOKEN_SCREENS) > 8:
-            _TOKEN_SCREENS.clear()
-        screen = _TOKEN_SCREENS[key] = _TokenScreen(key)
-    flags = screen.update(tokens.lexicon)
+    flags = _screen(_TOKEN_SCREENS, tuple(literals.values()), _TokenScreen).update(tokens.lexicon)
     orths = tokens.orths
     joined = np.zeros(len(orths), dtype=np.bool_)  # the next token starts where this one ends
     if len(orths) > 1:
@@ -968,13 +977,7 @@ def _candidates(
         return None
     if tokens.chunks is None:
         return _token_candidates(literals, tokens, owners)
-    key = tuple(literals.values())
-    screen = _SCREENS.get(key)
-    if screen is None:
-        if len(_SCREENS) > 8:
-            _SCREENS.clear()
-        screen = _SCREENS[key] = _ChunkScreen(key)
-    flags = screen.update(tokens.lexicon)
+    flags = _screen(_SCREENS, tuple(literals.values()), _ChunkScreen).update(tokens.lexicon)
     chunk_bounds, chunk_ids = tokens.chunks
     owners = np.repeat(np.arange(n, dtype=np.intp), np.diff(chunk_bounds))
     return {
