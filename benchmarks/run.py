@@ -103,7 +103,7 @@ def segment_texts(corpus: Path) -> list[str]:
             cache=False,
         ),
     )
-    from qca.matching import selected_segments
+    from qca.engine.hits import selected_segments
 
     segments = result.segments
     mask = selected_segments(segments, frozenset({"interviewer"}), include_interviewer=False)

@@ -30,7 +30,7 @@ _EXPORTS: dict[str, str] = {
     "code": "qca.coding",
     "CodeOptions": "qca.coding",
     "CodeResult": "qca.coding",
-    "code_segments": "qca.matching",
+    "code_segments": "qca.engine.hits",
     "init_project": "qca.project",
     "read_output": "qca.outputs",
     "CodedOutput": "qca.outputs",

@@ -54,9 +54,9 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-    from qca.cache import TokenCache
+    from qca.engine.hits import Engine
+    from qca.engine.store import TokenStore
     from qca.ingest import DocIds, Sources
-    from qca.matching import Rules
 
 #: Called after each source file: (files done, segments so far, hits so far).
 Progress = Callable[[int, int, int], None]
@@ -142,15 +142,15 @@ _SEGMENT_FIELDS = (DOC_ID, SEGMENT_ID, SPEAKER, IS_INTERVIEWER, START, TEXT, LAN
 
 
 def _init_worker(
-    rules: Rules, options: CodeOptions, cache_dir: Path | None, temp: Path | None, language: str
+    engine: Engine, options: CodeOptions, cache_dir: Path | None, temp: Path | None, language: str
 ) -> None:
-    from qca.cache import SourceCache, TokenCache
+    from qca.ingest.store import SourceCache
 
     source_cache = SourceCache(cache_dir if options.cache else None)
     _WORKER.update(
-        rules=rules,
+        engine=engine,
         options=options,
-        cache=TokenCache(cache_dir),
+        store=_token_store(cache_dir),
         sources=source_cache,
         temp=temp,
         language=language,
@@ -172,23 +172,28 @@ class _Written:
     languages: frozenset[str]
 
 
-def _match_batch(
-    segments: pd.DataFrame, rules: Rules, options: CodeOptions, cache: TokenCache
-) -> pd.DataFrame:
-    from qca.matching import match_segments
+def _token_store(cache_dir: Path | None) -> TokenStore | None:
+    from qca.engine.store import TokenStore
 
-    return match_segments(
-        rules,
+    return TokenStore(cache_dir) if cache_dir is not None else None
+
+
+def _match_batch(
+    segments: pd.DataFrame, engine: Engine, options: CodeOptions, store: TokenStore | None
+) -> pd.DataFrame:
+    from qca.engine.hits import code_batch
+
+    return code_batch(
         segments,
+        engine,
         include_interviewer=options.include_interviewer,
-        model=options.model,
-        cache=cache if options.cache else None,
+        store=store,
         sort=False,
     )
 
 
 def _work(segments: pd.DataFrame) -> pd.DataFrame:
-    return _match_batch(segments, _WORKER["rules"], _WORKER["options"], _WORKER["cache"])
+    return _match_batch(segments, _WORKER["engine"], _WORKER["options"], _WORKER["store"])
 
 
 #: A file's batch as a worker returns it: the batch (its segments left out when
@@ -202,7 +207,7 @@ def _work_file(path: Path, sources: Sources, index: int) -> list[_Coded]:
     With an output folder, each batch's segments are written as a part here and
     left out of the batch sent back (``segments`` keeps the columns, no rows).
     """
-    from qca.matching import segment_languages
+    from qca.engine.hits import segment_languages
 
     options: CodeOptions = _WORKER["options"]
     temp: Path | None = _WORKER["temp"]
@@ -405,12 +410,10 @@ def _write_part(part: Path, segments: pd.DataFrame) -> pa.Schema:
     return table.schema
 
 
-def _pipeline_manifest(rules: Rules, languages: Iterable[str], model: str | None) -> dict[str, Any]:
-    from qca.matching import load_pipeline
-
+def _pipeline_manifest(engine: Engine, languages: Iterable[str]) -> dict[str, Any]:
     manifest: dict[str, Any] = {}
-    for language in sorted(set(languages) | {rules.language}):
-        pipeline = load_pipeline(language, model if language == rules.language else None)
+    for language in sorted(set(languages) | {engine.rules.language}):
+        pipeline = engine.pipelines.get(language)
         manifest[language] = {
             "name": pipeline.model or f"blank:{pipeline.nlp.lang}",
             "model": pipeline.model,
@@ -486,11 +489,12 @@ def _code(
     """Code *batches*, or with *sources* let the worker processes read and code each file."""
     import pandas as pd
 
-    from qca.cache import TokenCache, file_sha256
-    from qca.matching import compile_rules, segment_languages, sort_hits, spacy_version
+    from qca.engine.hits import Engine, empty_hits, segment_languages, sort_hits
+    from qca.engine.pipeline import spacy_version
+    from qca.ingest.store import file_sha256
 
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    rules = compile_rules(codebook, model=options.model)
+    engine = Engine.from_codebook(codebook, model=options.model)
     cache_dir = _cache_dir(options, outdir)
     temp = _prepare_outdir(outdir) if outdir is not None else None
     try:
@@ -511,7 +515,7 @@ def _code(
                 progress(len(inputs), counts["segments"], found_hits)
 
         pending: deque[tuple[Batch, Any]] = deque()
-        cache = TokenCache(cache_dir)
+        store = _token_store(cache_dir)
         pool = None
         if options.jobs > 1:
             import multiprocessing
@@ -525,7 +529,7 @@ def _code(
                 max_workers=options.jobs,
                 mp_context=multiprocessing.get_context(method),
                 initializer=_init_worker,
-                initargs=(rules, options, cache_dir, temp, codebook.language),
+                initargs=(engine, options, cache_dir, temp, codebook.language),
             )
             pool.submit(int).result()
         pairs: Iterable[_Coded] = (
@@ -570,7 +574,7 @@ def _code(
                     collect(batch, coded)
                     continue
                 if pool is None:
-                    collect(batch, _match_batch(segments, rules, options, cache))
+                    collect(batch, _match_batch(segments, engine, options, store))
                     continue
                 pending.append((batch, pool.submit(_work, _slim(segments))))
                 while len(pending) >= 2 * options.jobs:
@@ -584,8 +588,6 @@ def _code(
                 pool.shutdown(wait=True, cancel_futures=True)
         if temp is not None:  # before the hits are joined: one of them in memory at a time
             parts.write(temp / SEGMENTS_FILE)
-        from qca.matching import empty_hits
-
         joined = pd.concat(hit_frames, ignore_index=True) if hit_frames else None
         hit_frames.clear()  # the batches' frames are in *joined* now: free them
         hits = sort_hits(joined) if joined is not None else empty_hits()
@@ -606,7 +608,7 @@ def _code(
             "format": RUN_FORMAT,
             "qca_version": __version__,
             "spacy_version": spacy_version(),
-            "pipeline": _pipeline_manifest(rules, languages, options.model),
+            "pipeline": _pipeline_manifest(engine, languages),
             "codebook": codebook_info,
             "themes": themes,
             "codes": codes,
@@ -693,9 +695,9 @@ def code(
         >>> result = qca.code(["transcripts"], "codebooks/esther.yaml", outdir="qca-out")  # doctest: +SKIP
         >>> result.hits.groupby("theme").size()  # doctest: +SKIP
     """
-    from qca.cache import SourceCache
     from qca.codebook import read_codebook
     from qca.ingest import find_sources, iter_corpus
+    from qca.ingest.store import SourceCache
 
     if not isinstance(codebook, Codebook):
         codebook = read_codebook(Path(codebook))

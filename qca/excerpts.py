@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from qca.codebook.model import Codebook
+    from qca.engine.pipeline import Pipelines
     from qca.outputs import CodedOutput
 
 #: A character span inside a segment's text.
@@ -326,13 +327,16 @@ def load_run_codebook(output: CodedOutput) -> tuple[Codebook | None, str]:
         return None, f"codebook {path.as_posix()} cannot be read ({type(exc).__name__})"
 
 
-def _negation_cue(text: str, start: int, codebook: Codebook | None) -> str:
-    if codebook is None:
+def _negation_cue(
+    text: str, start: int, codebook: Codebook | None, pipelines: Pipelines | None
+) -> str:
+    if codebook is None or pipelines is None:
         return ""
     try:
-        from qca.matching import negation_cue  # type: ignore[attr-defined,unused-ignore]
+        from qca.engine.match import negation_cue
 
-        cue = negation_cue(text, start, codebook.language, codebook.negation)
+        pipeline = pipelines.get(codebook.language)
+        cue = negation_cue(text, start, codebook.language, codebook.negation, pipeline=pipeline)
     except (ImportError, TypeError, ValueError):
         return ""
     return "" if cue is None else str(cue)
@@ -362,6 +366,8 @@ def explain_segment(
     """
     import pandas as pd
 
+    from qca.engine.pipeline import Pipelines
+
     segments = output.segments
     found = segments[segments[SEGMENT_ID] == segment_id]
     if found.empty:
@@ -386,10 +392,12 @@ def explain_segment(
     text = str(segment[TEXT])
     hits = output.hits[output.hits[SEGMENT_ID] == segment_id].sort_values([START, CODE])
     rows = []
+    # the blank pipeline of the codebook's language, loaded at the first negated hit
+    pipelines = Pipelines(codebook.language) if codebook is not None else None
     for hit in hits.to_dict("records"):
         span = locate(text, int(segment[START]), int(hit[START]), int(hit[END]), str(hit[MATCH]))
         local = span if span is not None else (int(hit[START]), int(hit[END]))
-        cue = _negation_cue(text, local[0], codebook) if bool(hit[NEGATED]) else ""
+        cue = _negation_cue(text, local[0], codebook, pipelines) if bool(hit[NEGATED]) else ""
         rows.append(
             [
                 hit[THEME],

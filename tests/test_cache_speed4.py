@@ -1,4 +1,4 @@
-"""Tests of the token cache's entry formats (issue #9, the warm re-code after an edit)."""
+"""Tests of the token store's entry formats (issue #9, the warm re-code after an edit)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-import qca.matching
-from qca.cache import TokenCache, texts_key
 from qca.codebook import read_codebook
-from qca.matching import HitColumns, Pipeline, Rules, compile_rules, load_pipeline, tokenize
+from qca.engine.batch import HitColumns
+from qca.engine.hits import Engine, match_texts
+from qca.engine.match import Matcher, match_tokens
+from qca.engine.pipeline import Pipeline, Pipelines, load_pipeline, tokenize
+from qca.engine.rules import Rules, compile_rules
+from qca.engine.store import TokenStore, texts_key
 
 CODEBOOK = """\
 name: Tiny
@@ -46,6 +49,11 @@ def _rules(tmp_path: Path, text: str = CODEBOOK) -> Rules:
     return compile_rules(read_codebook(path))
 
 
+def _hits_for(store: TokenStore, rules: Rules, pipeline: Pipeline) -> HitColumns:
+    """Return the hits of *rules* on TEXTS through *store* (a new engine on *pipeline*)."""
+    return match_texts(Engine(rules, Pipelines("en", loaded=[pipeline])), "en", TEXTS, store)
+
+
 def _rows(hits: HitColumns) -> list[tuple[Any, ...]]:
     return list(
         zip(
@@ -76,10 +84,10 @@ def _entries(folder: Path) -> tuple[Path, Path]:
 
 def test_cache_speed4_stored_hits_equal_fresh_hits(tmp_path: Path, pipeline: Pipeline) -> None:
     rules = _rules(tmp_path)
-    fresh = qca.matching.match_tokens(rules, pipeline, "en", TEXTS, tokenize(pipeline, TEXTS))
-    cold = TokenCache(tmp_path / "cache").hits_for(rules, pipeline, "en", TEXTS)
-    warm_cache = TokenCache(tmp_path / "cache")
-    warm = warm_cache.hits_for(rules, pipeline, "en", TEXTS)
+    fresh = match_tokens(rules, pipeline, "en", TEXTS, tokenize(pipeline, TEXTS))
+    cold = _hits_for(TokenStore(tmp_path / "cache"), rules, pipeline)
+    warm_cache = TokenStore(tmp_path / "cache")
+    warm = _hits_for(warm_cache, rules, pipeline)
     assert (warm_cache.hits, warm_cache.misses) == (0, 0)  # every code's hits were stored
     assert len(_rows(fresh)) == 7 and any(fresh.negated)
     assert sorted(_rows(cold)) == sorted(_rows(warm)) == sorted(_rows(fresh))
@@ -89,23 +97,23 @@ def test_cache_speed4_stored_hits_equal_fresh_hits(tmp_path: Path, pipeline: Pip
 def test_cache_speed4_edit_matches_only_the_edited_code(
     tmp_path: Path, pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    TokenCache(tmp_path / "cache").hits_for(_rules(tmp_path), pipeline, "en", TEXTS)
+    _hits_for(TokenStore(tmp_path / "cache"), _rules(tmp_path), pipeline)
     edited = _rules(tmp_path, CODEBOOK.replace("terms: [idea]", "terms: [idea, nothing]"))
     matched: list[list[str]] = []
-    real = qca.matching.match_tokens
+    real = Matcher.match
 
-    def spy(rules: Rules, *args: object) -> HitColumns:
-        matched.append([rules.codes[r.code][1] for r in rules.terms["en"]])
-        return real(rules, *args)  # type: ignore[arg-type]
+    def spy(self: Matcher, *args: object) -> HitColumns:
+        matched.append([self.rules.codes[r.code][1] for r in self.rules.terms["en"]])
+        return real(self, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(qca.matching, "match_tokens", spy)
-    cache = TokenCache(tmp_path / "cache")
-    warm = cache.hits_for(edited, pipeline, "en", TEXTS)
+    monkeypatch.setattr(Matcher, "match", spy)
+    cache = TokenStore(tmp_path / "cache")
+    warm = _hits_for(cache, edited, pipeline)
     assert matched == [["idea", "idea"]]
     assert (cache.hits, cache.misses) == (1, 0)  # the tokens came from the cache
-    fresh = real(edited, pipeline, "en", TEXTS, tokenize(pipeline, TEXTS))
+    fresh = real(Matcher(edited, pipeline, "en"), TEXTS, tokenize(pipeline, TEXTS))
     assert _rows(warm) == sorted(_rows(fresh), key=lambda row: row[1])
-    again = TokenCache(tmp_path / "cache").hits_for(edited, pipeline, "en", TEXTS)
+    again = _hits_for(TokenStore(tmp_path / "cache"), edited, pipeline)
     assert matched == [["idea", "idea"]] and _rows(again) == _rows(warm)
 
 
@@ -128,8 +136,8 @@ def _old_npz(path: Path, stamp: str) -> None:
 
 def test_cache_speed4_old_format_entries_are_misses(tmp_path: Path, pipeline: Pipeline) -> None:
     rules = _rules(tmp_path)
-    cache = TokenCache(tmp_path / "cache")
-    expected = _rows(cache.hits_for(rules, pipeline, "en", TEXTS))
+    cache = TokenStore(tmp_path / "cache")
+    expected = _rows(_hits_for(cache, rules, pipeline))
     tokens, hits = _entries(tmp_path / "cache")
     key = texts_key(pipeline.fingerprint, TEXTS)
     _old_npz(tokens, f"{pipeline.fingerprint}/{key}")
@@ -139,8 +147,8 @@ def test_cache_speed4_old_format_entries_are_misses(tmp_path: Path, pipeline: Pi
         for k, columns in stored["codes"].items()
     }
     hits.write_text(json.dumps({"stamp": key, "codes": old_rows}), encoding="utf-8")
-    again = TokenCache(tmp_path / "cache")
-    assert _rows(again.hits_for(rules, pipeline, "en", TEXTS)) == expected
+    again = TokenStore(tmp_path / "cache")
+    assert _rows(_hits_for(again, rules, pipeline)) == expected
     assert (again.hits, again.misses) == (0, 1)
     assert json.loads(hits.read_text(encoding="utf-8"))["stamp"] == f"2/{key}"
     with np.load(tokens) as archive:
@@ -198,16 +206,16 @@ def test_cache_speed4_damaged_entries_are_rebuilt(
     tmp_path: Path, pipeline: Pipeline, damage: object, token_misses: int
 ) -> None:
     rules = _rules(tmp_path)
-    expected = _rows(TokenCache(tmp_path / "cache").hits_for(rules, pipeline, "en", TEXTS))
+    expected = _rows(_hits_for(TokenStore(tmp_path / "cache"), rules, pipeline))
     tokens, hits = _entries(tmp_path / "cache")
     good = tokens.read_bytes()
     damage(tokens, hits)  # type: ignore[operator]
-    cache = TokenCache(tmp_path / "cache")
-    assert _rows(cache.hits_for(rules, pipeline, "en", TEXTS)) == expected
+    cache = TokenStore(tmp_path / "cache")
+    assert _rows(_hits_for(cache, rules, pipeline)) == expected
     assert (cache.hits, cache.misses) == (1 - token_misses, token_misses)
     assert tokens.read_bytes() == good  # rewritten the same
-    third = TokenCache(tmp_path / "cache")
-    assert third.hits_for(rules, pipeline, "en", TEXTS) == HitColumns(
+    third = TokenStore(tmp_path / "cache")
+    assert _hits_for(third, rules, pipeline) == HitColumns(
         *[list(column) for column in zip(*expected, strict=True)]
     )
     assert (third.hits, third.misses) == (0, 0)  # the hits entry was written again too
@@ -232,9 +240,9 @@ def test_cache_speed4_unwritable_folder_still_codes(tmp_path: Path, pipeline: Pi
     rules = _rules(tmp_path)
     blocked = tmp_path / "cache"
     blocked.write_text("a file where the cache folder would be", encoding="utf-8")
-    cache = TokenCache(blocked)
-    fresh = qca.matching.match_tokens(rules, pipeline, "en", TEXTS, tokenize(pipeline, TEXTS))
-    assert sorted(_rows(cache.hits_for(rules, pipeline, "en", TEXTS))) == sorted(_rows(fresh))
+    cache = TokenStore(blocked)
+    fresh = match_tokens(rules, pipeline, "en", TEXTS, tokenize(pipeline, TEXTS))
+    assert sorted(_rows(_hits_for(cache, rules, pipeline))) == sorted(_rows(fresh))
     assert (cache.hits, cache.misses) == (0, 1)
     assert blocked.read_text(encoding="utf-8") == "a file where the cache folder would be"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "cb.yaml"]

@@ -150,30 +150,41 @@ def test_coding_edit_rematches_only_the_edited_code(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import qca.ingest
-    import qca.matching
+    from qca.engine.batch import HitColumns
+    from qca.engine.match import Matcher
 
-    code(["tr"], "cb.yaml", outdir="out")
+    matched: list[list[str]] = []
+    real = Matcher.match
+
+    def spy(self: Matcher, *args: object) -> HitColumns:
+        used = {r.code for r in self.rules.terms["en"]}
+        matched.append([self.rules.codes[n][1] for n in sorted(used)])
+        return real(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Matcher, "match", spy)
+    code(["tr"], "cb.yaml", outdir="out")  # fills the cache
+    code(["tr"], "cb.yaml", outdir="cold", options=CodeOptions(cache=False))
+    code(["tr"], "cb.yaml", outdir="cold2", options=CodeOptions(cache=False, jobs=2))
+    matched.clear()
+    code(["tr"], "cb.yaml", outdir="warm")  # every code's hits come from the cache
+    assert matched == []
     edited = CODEBOOK.replace("terms: [idea]", "terms: [idea, new]")
     (project / "cb2.yaml").write_text(edited, encoding="utf-8")
-    matched: list[list[str]] = []
-    real = qca.matching.match_tokens
-
-    def spy(rules: qca.matching.Rules, *args: object) -> qca.matching.HitColumns:
-        used = {r.code for r in rules.terms["en"]}
-        matched.append([rules.codes[n][1] for n in sorted(used)])
-        return real(rules, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(qca.matching, "match_tokens", spy)
     with monkeypatch.context() as patch:  # the files are read from the source cache
         patch.setattr(qca.ingest, "read_source", None)
-        warm = code(["tr"], "cb2.yaml", outdir="warm")
-        code(["tr"], "cb2.yaml", outdir="warm2", options=CodeOptions(jobs=2))
+        edited_warm = code(["tr"], "cb2.yaml", outdir="edited")
+        code(["tr"], "cb2.yaml", outdir="edited2", options=CodeOptions(jobs=2))
     assert matched == [["idea"]]
-    code(["tr"], "cb2.yaml", outdir="cold", options=CodeOptions(cache=False))
-    for name in ("hits.csv", "codings.csv", "hits.parquet", "segments.parquet"):
-        assert (project / "warm" / name).read_bytes() == (project / "cold" / name).read_bytes()
-        assert (project / "warm2" / name).read_bytes() == (project / "cold" / name).read_bytes()
-    assert len(warm.hits) == 4
+    code(["tr"], "cb2.yaml", outdir="edited-cold", options=CodeOptions(cache=False))
+    names = ("hits.csv", "codings.csv", "hits.parquet", "codings.parquet", "segments.parquet")
+    for name in names:
+        expected = (project / "cold" / name).read_bytes()
+        for folder in ("out", "cold2", "warm"):
+            assert (project / folder / name).read_bytes() == expected, (folder, name)
+        expected = (project / "edited-cold" / name).read_bytes()
+        for folder in ("edited", "edited2"):
+            assert (project / folder / name).read_bytes() == expected, (folder, name)
+    assert len(edited_warm.hits) == 4
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from qca.codebook import read_codebook
+from qca.engine.hits import code_segments
 from qca.ingest import read_corpus
-from qca.matching import code_segments
 
 #: code -> (term, every surface form a plain regex counts for it).
 #: Documented differences (docs/coding.md): a term also matches every word the lookup

@@ -146,8 +146,8 @@ def test_demo_corpus_esther_anchor_examples_are_quotes() -> None:
 
 @pytest.fixture(scope="module")
 def demo_hits() -> Any:
+    from qca.engine.hits import code_segments
     from qca.ingest import read_transcripts
-    from qca.matching import code_segments
 
     segments = read_transcripts([TRANSCRIPTS], participants=TRANSCRIPTS / "participants.csv")
     hits = code_segments(segments, read_codebook(ROOT / "codebooks" / "esther.yaml"))

@@ -13,10 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import qca.matching as matching
 from qca.codebook.model import Code, Codebook, Theme
-from qca.lexicon import Lexicon, Shortcut
-from qca.matching import Tokens, code_segments, load_pipeline, tokenize, tokenize_with_spacy
+from qca.engine import regexes
+from qca.engine.hits import code_segments
+from qca.engine.lexicon import Lexicon, Shortcut
+from qca.engine.pipeline import Tokens, load_pipeline, tokenize, tokenize_with_spacy
 from tests.test_matching import make_segments
 
 if TYPE_CHECKING:
@@ -142,12 +143,12 @@ def _regex_hits(texts: list[str]) -> list[tuple[Any, ...]]:
 def test_lexicon_joined_regex_scan_equals_scan_per_segment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert matching._required_literal(r"\bnettle(?:s|ed)?\b") == "nettle"
-    assert matching._required_literal(r"ab(?:cdef)? xy") is None  # short runs; groups skipped
+    assert regexes.required_literal(r"\bnettle(?:s|ed)?\b") == "nettle"
+    assert regexes.required_literal(r"ab(?:cdef)? xy") is None  # short runs; groups skipped
     screened = _regex_hits(TEXTS)
-    monkeypatch.setattr(matching, "_required_literal", lambda regex: None)
+    monkeypatch.setattr(regexes, "required_literal", lambda regex: None)
     joined = _regex_hits(TEXTS)
-    monkeypatch.setattr(matching, "_NEEDS_OWN_TEXT", re.compile(""))  # every regex per segment
+    monkeypatch.setattr(regexes, "NEEDS_OWN_TEXT", re.compile(""))  # every regex per segment
     alone = _regex_hits(TEXTS)
     assert len(joined) > 25
     assert screened == joined == alone

@@ -1,4 +1,4 @@
-"""Unit tests of qca.matching on hand-built segments and codebooks."""
+"""Unit tests of the coding engine (qca.engine) on hand-built segments and codebooks."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 
 from qca.codebook.model import Code, Codebook, Negation, Theme
+from qca.engine.hits import code_segments
+from qca.engine.match import negation_cue
+from qca.engine.pipeline import load_pipeline, tokenize
 from qca.errors import CodingError
-from qca.matching import code_segments, load_pipeline, negation_cue, tokenize
 from qca.models import CODE, MATCH, NEGATED, RULE, RULE_KIND, SEGMENT_COLUMNS
 
 

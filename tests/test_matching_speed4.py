@@ -1,8 +1,9 @@
-"""The fast paths of qca.matching give what the straightforward ones give (issue #9, session 4)."""
+"""The fast paths of the coding engine (qca.engine) give what the straightforward ones give (issue #9, session 4)."""
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import random
 import re
 from typing import Any
@@ -13,10 +14,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qca import matching
 from qca.codebook.model import Code, Codebook, Theme
-from qca.matching import HitColumns, Rules, compile_rules, load_pipeline, match_tokens, tokenize
+from qca.engine import match as engine_match
+from qca.engine import patterns as engine_patterns
+from qca.engine import regexes as engine_regexes
+from qca.engine.batch import HitColumns
+from qca.engine.hits import HitTypes, selected_segments
+from qca.engine.match import Lowers, Matcher, cue_before, match_tokens
+from qca.engine.pipeline import Pipeline, load_pipeline, normalise, tokenize
+from qca.engine.regexes import Regexes, required_literal
+from qca.engine.rules import Rules, compile_rules
 from qca.models import CODE, RULE, RULE_KIND, THEME
+
+
+@functools.cache
+def _pipeline() -> Pipeline:
+    """Return one English pipeline for the whole module (its lexicon grows across tests)."""
+    return load_pipeline("en")
 
 
 def _rules(*codes: Code) -> Rules:
@@ -73,14 +87,14 @@ def _regex_rules() -> Rules:
 
 def _regex_spans(texts: list[str], *, chunks: bool, screen: bool = True) -> list[Any]:
     rules = _regex_rules()
-    pipeline = load_pipeline("en")
+    pipeline = _pipeline()
     tokens = tokenize(pipeline, texts)
     if not chunks:
         tokens = dataclasses.replace(tokens, chunks=None)
     if screen:
         return _spans(match_tokens(rules, pipeline, "en", texts, tokens))
     with pytest.MonkeyPatch.context() as patch:  # every regex scans the joined texts
-        patch.setattr(matching, "_required_literal", lambda regex: None)
+        patch.setattr(engine_regexes, "required_literal", lambda regex: None)
         return _spans(match_tokens(rules, pipeline, "en", texts, tokens))
 
 
@@ -92,11 +106,12 @@ def test_matching_speed4_regex_token_screen_equals_chunk_screen_and_full_scan() 
 
 
 def test_matching_speed4_regex_token_screen_keeps_literals_across_tokens() -> None:
-    pipeline = load_pipeline("en")
+    pipeline = _pipeline()
     texts = ["I can't", "gonna", "can not"]
     tokens = dataclasses.replace(tokenize(pipeline, texts), chunks=None)
     owners = np.repeat(np.arange(len(texts)), np.diff(tokens.bounds))
-    found = matching._token_candidates({0: "can't", 1: "gonna"}, tokens, owners)
+    regexes = Regexes([(0, 0, "can't", "can't"), (1, 0, "gonna", "gonna")])
+    found = regexes.token_candidates(tokens, owners)
     assert found[0].tolist() == [0]
     assert found[1].tolist() == [1]
 
@@ -130,50 +145,45 @@ def test_matching_speed4_compact_equals_categorical_of_strings() -> None:
         _code("a", theme="x", terms=("x y",)),
         _code("c", theme="y", terms=("q*",)),
     )
-    dtypes = matching._hit_dtypes(rules)
+    types = HitTypes(rules)
+    dtypes = types.dtypes
     random_codes = random.Random(1).choices(range(3), k=50)
-    themes, codes = matching._compact_codes(random_codes, rules, dtypes)
+    themes, codes = types.compact_codes(random_codes)
     assert themes.tolist() == [rules.codes[c][0] for c in random_codes]
     assert codes.tolist() == [rules.codes[c][1] for c in random_codes]
     assert themes.dtype == dtypes[THEME]
     assert codes.dtype == dtypes[CODE]
     values = ["x y", "zz+", "q*", "x", "x"]
-    fast = matching._compact(values, dtypes[RULE])
+    fast = types.compact(values, dtypes[RULE])
     slow = pd.Categorical(values, dtype=dtypes[RULE])
     assert isinstance(fast, pd.Categorical)
     assert fast.tolist() == slow.tolist()
     assert np.array_equal(fast.codes, slow.codes)
-    kinds = matching._compact(["term", "regex", "phrase"], dtypes[RULE_KIND])
+    kinds = types.compact(["term", "regex", "phrase"], dtypes[RULE_KIND])
     assert kinds.tolist() == ["term", "regex", "phrase"]
     unknown = ["x", "not a rule"]
-    assert matching._compact(unknown, dtypes[RULE]) is unknown  # kept as strings
-    assert matching._compact([], dtypes[RULE]).tolist() == []
-    other = pd.CategoricalDtype(["a", "b"])  # not made by _hit_dtypes: the slow way
-    assert matching._compact(["b", "a"], other).tolist() == ["b", "a"]
+    assert types.compact(unknown, dtypes[RULE]) is unknown  # kept as strings
+    assert types.compact([], dtypes[RULE]).tolist() == []
+    other = pd.CategoricalDtype(["a", "b"])  # not made by HitTypes: the slow way
+    assert types.compact(["b", "a"], other).tolist() == ["b", "a"]
 
 
 def test_matching_speed4_normalise_equals_translate() -> None:
     words = ["Don\u2019t", "DON\u02bcT", "İstanbul", "ſ", "Straße", "\u212a", "O'Neil", ""]
     table = str.maketrans({"\u2019": "'", "\u02bc": "'"})
-    assert [matching.normalise(w) for w in words] == [w.lower().translate(table) for w in words]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_screens() -> None:
-    matching._SCREENS.clear()
-    matching._TOKEN_SCREENS.clear()
+    assert [normalise(w) for w in words] == [w.lower().translate(table) for w in words]
 
 
 def test_matching_speed4_required_literal_is_in_every_match() -> None:
     for regex in SCREENED:
-        literal = matching._required_literal(regex)
+        literal = required_literal(regex)
         assert literal is not None, regex
         for text in SCREEN_TEXTS:
             for found in re.finditer(regex, text, re.IGNORECASE):
                 assert re.search(re.escape(literal), found.group(), re.IGNORECASE), regex
 
 
-# --- _finish: vetoes, duplicates, order and negation as arrays -------------------------------
+# --- Matcher.finish: vetoes, duplicates, order and negation as arrays -------------------------------
 
 
 def _finish_reference(
@@ -183,7 +193,7 @@ def _finish_reference(
     batch: Any,
     veto_spans: dict[tuple[int, int], list[tuple[int, int]]],
 ) -> HitColumns:
-    """Return what _finish returned before it worked on arrays (a loop per hit)."""
+    """Return what Matcher.finish returned before it worked on arrays (a loop per hit)."""
     keep: dict[tuple[int, int, int, int], int] = {}
     for n in range(len(hits.segment)):
         segment, code = hits.segment[n], hits.code[n]
@@ -202,7 +212,7 @@ def _finish_reference(
     )
     cues = rules.cues.get(language, frozenset())
     tokens = batch.tokens
-    lowers = matching._Lowers(tokens.lowers(), tokens.orths.tolist())
+    lowers = Lowers(tokens.lowers(), tokens.orths.tolist())
     sentence_starts = tokens.sentence_starts.tolist()
     bounds = tokens.bounds.tolist()
     out = HitColumns()
@@ -214,12 +224,21 @@ def _finish_reference(
         )
         first = bounds[hits.segment[n]]
         cue = (
-            matching.cue_before(lowers, sentence_starts, hits.token[n], first, cues, rules.window)
+            cue_before(lowers, sentence_starts, hits.token[n], first, cues, rules.window)
             if cues
             else None
         )
         out.negated.append(cue is not None)
     return out
+
+
+def _finish_method(
+    matcher: Matcher,
+    hits: HitColumns,
+    batch: Any,
+    veto_spans: dict[tuple[int, int], list[tuple[int, int]]],
+) -> HitColumns:
+    return _finish_reference(matcher.rules, matcher.language, hits, batch, veto_spans)
 
 
 VOCABULARY = [
@@ -242,13 +261,13 @@ def _finish_rules() -> Rules:
     )
 
 
-def _same_as_reference(rules: Any, texts: list[str], name: str, reference: Any) -> Any:
-    """Return match_tokens' hits, checked equal to those with matching.NAME = *reference*."""
-    pipeline = load_pipeline("en")
+def _same_as_reference(rules: Any, texts: list[str], target: Any, name: str, reference: Any) -> Any:
+    """Return match_tokens' hits, checked equal to those with target.NAME = *reference*."""
+    pipeline = _pipeline()
     tokens = tokenize(pipeline, texts)
     fast = match_tokens(rules, pipeline, "en", texts, tokens)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(matching, name, reference)
+        patch.setattr(target, name, reference)
         slow = match_tokens(rules, pipeline, "en", texts, tokens)
     assert dataclasses.asdict(fast) == dataclasses.asdict(slow)
     return fast
@@ -259,13 +278,13 @@ def _same_as_reference(rules: Any, texts: list[str], name: str, reference: Any) 
 def test_matching_speed4_finish_equals_loop_per_hit(words: list[list[str]]) -> None:
     texts = [" ".join(text) for text in words]
     rules = _finish_rules()
-    _same_as_reference(rules, texts, "_finish", _finish_reference)
+    _same_as_reference(rules, texts, Matcher, "finish", _finish_method)
 
 
 def test_matching_speed4_finish_on_a_known_text() -> None:
     texts = ["We were not really keen. Care home, not care! never motivated", "", "care"]
     rules = _finish_rules()
-    fast = _same_as_reference(rules, texts, "_finish", _finish_reference)
+    fast = _same_as_reference(rules, texts, Matcher, "finish", _finish_method)
     assert True in fast.negated and False in fast.negated
     assert len(fast.segment) >= 8
 
@@ -287,16 +306,13 @@ PATTERNS: list[list[dict[str, Any]]] = [
 
 def _pattern_spans(texts: list[str], *, planned: bool) -> list[Any]:
     rules = _rules(*(_code(f"p{n}", patterns=(p,)) for n, p in enumerate(PATTERNS)))
-    pipeline = load_pipeline("en")
+    pipeline = _pipeline()
     tokens = tokenize(pipeline, texts)
-    matching._PATTERNS.clear()
     if planned:
         return _spans(match_tokens(rules, pipeline, "en", texts, tokens))
     with pytest.MonkeyPatch.context() as patch:  # every pattern through spaCy's Matcher
-        patch.setattr(matching, "_plan", lambda pattern, specs: None)
-        found = _spans(match_tokens(rules, pipeline, "en", texts, tokens))
-    matching._PATTERNS.clear()
-    return found
+        patch.setattr(engine_patterns, "plan", lambda pattern, specs: None)
+        return _spans(match_tokens(rules, pipeline, "en", texts, tokens))
 
 
 PATTERN_WORDS = ["we", "We", ".", "really", "REALLY", "keen", "not", "Care", "care", "cared"]
@@ -375,13 +391,13 @@ def _term_rules() -> Rules:
 def test_matching_speed4_terms_equal_visiting_every_token(words: list[list[str]]) -> None:
     texts = [" ".join(text) for text in words]
     rules = _term_rules()
-    _same_as_reference(rules, texts, "_find_terms", _find_terms_reference)
+    _same_as_reference(rules, texts, engine_match, "find_terms", _find_terms_reference)
 
 
 def test_matching_speed4_terms_at_the_end_of_a_batch() -> None:
     texts = ["We feel really", "keen care", "we feel really keen", "care home", "care homeless"]
     rules = _term_rules()
-    pipeline = load_pipeline("en")
+    pipeline = _pipeline()
     found = match_tokens(rules, pipeline, "en", texts, tokenize(pipeline, texts))
     ends = zip(found.segment, found.start, found.end, strict=True)
     spans = [(k, texts[k][s:e]) for k, s, e in ends]
@@ -397,7 +413,7 @@ def test_matching_speed4_terms_at_the_end_of_a_batch() -> None:
 
 
 def test_matching_speed4_lexicon_chunk_ids_name_each_chunk() -> None:
-    pipeline = load_pipeline("en")
+    pipeline = _pipeline()
     lexicon = pipeline.lexicon
     rng = random.Random(7)
     for _ in range(3):
@@ -457,11 +473,11 @@ def test_matching_speed4_selected_segments_equal_string_methods_per_row(
     )
     for include in (False, True):
         for part in (frame, frame.astype({IS_INTERVIEWER: bool}), frame[[SPEAKER]], frame[:0]):
-            got = matching.selected_segments(part, exclude, include_interviewer=include)
+            got = selected_segments(part, exclude, include_interviewer=include)
             want = _selected_reference(part, exclude, include_interviewer=include)
             assert got.tolist() == want.tolist()
             assert got.index.equals(want.index)
-    mask = matching.selected_segments(frame, exclude, include_interviewer=False)
+    mask = selected_segments(frame, exclude, include_interviewer=False)
     assert 0 < int(mask.sum()) < len(frame)
 
 
@@ -470,7 +486,7 @@ def test_matching_speed4_selected_segments_equal_string_methods_per_row(
 
 @pytest.mark.parametrize("dtype", ["str", object])
 def test_matching_speed4_hit_rows_name_their_segments(dtype: Any) -> None:
-    from qca.matching import code_segments
+    from qca.engine.hits import code_segments
     from qca.models import DOC_ID, END, MATCH, SEGMENT_COLUMNS, SEGMENT_ID, SPEAKER, START, TEXT
 
     texts = ["care home", "no match", "We care.", "care care", "", "home care"]

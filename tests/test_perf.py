@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-import qca.matching as matching
-from qca.cache import TokenCache
+import qca.engine.patterns
 from qca.codebook.model import Code, Codebook, Theme
-from qca.matching import code_segments, load_pipeline, tokenize
+from qca.engine.hits import code_segments
+from qca.engine.pipeline import load_pipeline, tokenize
+from qca.engine.store import TokenStore, text_lengths, texts_key
 from tests.test_matching import make_segments
 
 WORDS = ["a", "b", "c", "is", "was", "be", "Be", "not", ".", "cats", "cat", "ran", "running"]
@@ -50,7 +51,6 @@ def _random_patterns(rng: random.Random, count: int) -> list[list[dict[str, Any]
 
 
 def _hits(codebook: Codebook, texts: list[str]) -> list[tuple[Any, ...]]:
-    matching._PATTERNS.clear()
     hits = code_segments(make_segments(*texts), codebook)
     return sorted(map(tuple, hits.astype(str).to_numpy().tolist()))
 
@@ -64,7 +64,7 @@ def test_perf_planned_patterns_equal_spacy_matcher(monkeypatch: pytest.MonkeyPat
     )
     codebook = Codebook(name="t", themes=(Theme(id="t", codes=codes),), language="en")
     planned = _hits(codebook, texts)
-    monkeypatch.setattr(matching, "_plan", lambda pattern, specs: None)
+    monkeypatch.setattr(qca.engine.patterns, "plan", lambda pattern, specs: None)
     by_matcher = _hits(codebook, texts)
     assert len(planned) > 100
     assert planned == by_matcher
@@ -74,10 +74,13 @@ def test_perf_cached_tokens_equal_fresh_tokens(tmp_path: Path) -> None:
     pipeline = load_pipeline("en")
     texts = ["We weren't motivated… at all!", "", "  ", "Cats ran.\n\nDogs  running"]
     fresh = tokenize(pipeline, texts)
-    cache = TokenCache(tmp_path)
-    cache.tokens_for(pipeline, texts)
-    cached = cache.tokens_for(pipeline, texts)
-    assert (cache.hits, cache.misses) == (1, 1)
+    store = TokenStore(tmp_path)
+    key, lengths = texts_key(pipeline.fingerprint, texts), text_lengths(texts)
+    assert store.get_tokens(pipeline, key, lengths) is None
+    store.put_tokens(pipeline.fingerprint, key, fresh)
+    cached = store.get_tokens(pipeline, key, lengths)
+    assert cached is not None
+    assert (store.hits, store.misses) == (1, 1)
     for name in ("bounds", "starts", "ends", "sentence_starts", "orths", "lemma_ids"):
         assert np.array_equal(getattr(fresh, name), getattr(cached, name)), name
     assert cached.strings == fresh.strings

@@ -9,8 +9,8 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import qca.ingest
-from qca.cache import SourceCache
 from qca.ingest import IngestOptions, SourceBatch, find_sources, read_source
+from qca.ingest.store import SourceCache
 from qca.models import UNITS
 from tests.test_ingest_speed import _write_inputs
 

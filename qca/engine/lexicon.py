@@ -10,7 +10,7 @@ word and one suffix, is split by :class:`Shortcut` with the tokenizer's own
 rules; the others go to spaCy (all of a batch in one call, separated by line
 breaks so that they cannot interact). The
 tokens are the blank pipeline's, whitespace tokens left out, as
-:func:`qca.matching.tokenize_with_spacy` makes them (``tests/test_lexicon.py``
+:func:`qca.engine.pipeline.tokenize_with_spacy` makes them (``tests/test_lexicon.py``
 checks both agree on real and random texts).
 
 A lexicon also numbers every distinct string once per process and keeps, per
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 _WS_MAX = 0x3000
 _WHITESPACE = np.zeros(_WS_MAX + 2, dtype=np.bool_)
 _WHITESPACE[[c for c in range(_WS_MAX + 1) if chr(c).isspace()]] = True
+_WHITESPACE.flags.writeable = False  # a constant table
 assert not any(chr(c).isspace() for c in range(_WS_MAX + 1, sys.maxunicode + 1, 97))
 
 
@@ -160,10 +161,10 @@ class Shortcut:
 
 @dataclass
 class Lexicon:
-    """Every distinct string and chunk one pipeline has seen in this process.
+    """Every distinct string and chunk one pipeline has seen (it lives as long as the pipeline).
 
     Args:
-        lemma: Returns the lemma of a matched form (see :func:`qca.matching.normalise`).
+        lemma: Returns the lemma of a matched form (see :func:`qca.engine.pipeline.normalise`).
         normalise: Returns the matched form of a string.
         ends_sentence: Whether a token with this text ends a sentence.
     """
