@@ -7,6 +7,7 @@ Every message says what is wrong, where, and how to fix it.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -88,3 +89,21 @@ class OutputError(QcaError):
 
 class OverrideError(QcaError):
     """The overrides file is malformed or a decision is invalid."""
+
+
+def suggest(name: str, choices: Iterable[str], *, limit: int = 12) -> str:
+    """Return *choices* as a comma list, the closest to *name* first (difflib).
+
+    Examples:
+        >>> suggest("rol", ["doc_id", "role", "speaker"])
+        'role, doc_id, speaker'
+    """
+    unique = list(dict.fromkeys(str(c) for c in choices))
+    if not unique:
+        return "(none)"
+    ordered = difflib.get_close_matches(name, unique, n=len(unique), cutoff=0.0)
+    ordered += [c for c in unique if c not in ordered]
+    shown = ", ".join(ordered[:limit])
+    if len(ordered) > limit:
+        shown += f", ... ({len(ordered) - limit} more)"
+    return shown

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qca.errors import OutputError, Problem
+from qca.errors import OutputError, Problem, suggest
 from qca.models import (
     CODE,
     CODES,
@@ -40,7 +40,6 @@ from qca.themes import (
     codable_segments,
     code_themes,
     coded_units,
-    suggest,
     used_hits,
 )
 
@@ -197,10 +196,10 @@ def show_segments(
     coded = order[order[SEGMENT_ID].isin(coded_codes.index)].copy()
     group_key = [by] if by is not None else []
     if by is not None:
-        from qca.themes import _group_labels, _group_order
+        from qca.themes import group_labels, group_order
 
-        coded[by] = _group_labels(coded[by])
-        rank = {g: i for i, g in enumerate(_group_order(coded[by]))}
+        coded[by] = group_labels(coded[by])
+        rank = {g: i for i, g in enumerate(group_order(coded[by]))}
         coded["_group"] = coded[by].map(rank)
     coded = coded.sort_values([*(["_group"] if by else []), DOC_ID, START, "_pos"])
     if limit is not None:

@@ -469,7 +469,7 @@ def find_segment(output: CodedOutput, segment_id: str, code: str) -> dict[str, A
     Raises:
         OverrideError: For an unknown segment (naming the closest ids) or code.
     """
-    from qca.themes import suggest
+    from qca.errors import suggest
 
     problems: list[Problem] = []
     if code not in output.code_ids:

@@ -63,7 +63,7 @@ from qca.models import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from qca.agreement.readers import Coding
+    from qca.agreement.coding import Coding
     from qca.codebook.model import Codebook
 
 #: Largest entry read from an archive, and largest sum of entries (zip-bomb guard).
@@ -869,7 +869,7 @@ def read_refi_coding(argument: str | Path, *, name: str = "") -> Coding:
     Raises:
         RefiError: When the file cannot be read or the coder is unknown.
     """
-    from qca.agreement.readers import Coding, _frame
+    from qca.agreement.coding import Coding, assignments_frame
 
     raw = str(argument)
     base, sep, wanted = raw.rpartition("#")
@@ -901,7 +901,7 @@ def read_refi_coding(argument: str | Path, *, name: str = "") -> Coding:
         name=name if name and name != raw else coder,
         path=path.as_posix(),
         units=tuple(sorted(set(units))),
-        assignments=_frame(pairs),
+        assignments=assignments_frame(pairs),
         codes=codes or tuple(sorted({c for _, c in pairs})),
         labels={k: v for k, v in labels.items() if v},
         texts=dict(zip(units, segments[TEXT].astype(str), strict=True)),

@@ -74,8 +74,8 @@ def review_items(output: CodedOutput, code: str) -> list[ReviewItem]:
     Examples:
         >>> items = review_items(read_output("qca-out"), "motivation")  # doctest: +SKIP
     """
+    from qca.errors import suggest
     from qca.excerpts import locate
-    from qca.themes import suggest
 
     if code not in output.code_ids:
         raise OutputError(

@@ -18,11 +18,10 @@ chain them with ``.pipe``.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from qca.errors import OutputError, Problem
+from qca.errors import OutputError, Problem, suggest
 from qca.models import (
     CODE,
     DISTINCT_MATCHES,
@@ -56,24 +55,6 @@ if TYPE_CHECKING:
 #: What ``presence_matrix(case=...)`` accepts.
 CASES: tuple[str, ...] = ("document", "speaker")
 _COUNTS = (MENTIONS, SEGMENTS, DOCUMENTS, SPEAKERS)
-
-
-def suggest(name: str, choices: Iterable[str], *, limit: int = 12) -> str:
-    """Return *choices* as a comma list, the closest to *name* first (difflib).
-
-    Examples:
-        >>> suggest("rol", ["doc_id", "role", "speaker"])
-        'role, doc_id, speaker'
-    """
-    unique = list(dict.fromkeys(str(c) for c in choices))
-    if not unique:
-        return "(none)"
-    ordered = difflib.get_close_matches(name, unique, n=len(unique), cutoff=0.0)
-    ordered += [c for c in unique if c not in ordered]
-    shown = ", ".join(ordered[:limit])
-    if len(ordered) > limit:
-        shown += f", ... ({len(ordered) - limit} more)"
-    return shown
 
 
 def check_measures(measures: Iterable[str]) -> list[str]:
@@ -127,7 +108,7 @@ def check_attribute(segments: pd.DataFrame, by: str) -> str:
     return by
 
 
-def _group_labels(values: pd.Series) -> pd.Series:
+def group_labels(values: pd.Series) -> pd.Series:
     """Attribute values as strings; a missing value becomes ``(missing)``."""
     import pandas as pd
 
@@ -142,7 +123,7 @@ def _group_labels(values: pd.Series) -> pd.Series:
     return values.map(label).astype(object)
 
 
-def _group_order(labels: Iterable[str]) -> list[str]:
+def group_order(labels: Iterable[str]) -> list[str]:
     """Sort group labels: numbers numerically, then text; ``(missing)`` last."""
 
     def key(label: str) -> tuple[int, float, str]:
@@ -287,14 +268,14 @@ def theme_table(
     group_col = "_group"
     base_cols = [SEGMENT_ID, DOC_ID, SPEAKER, WORDS]
     info = base[base_cols].copy()
-    info[group_col] = _group_labels(base[by]) if by is not None else ""
+    info[group_col] = group_labels(base[by]) if by is not None else ""
     base_ids = pd.Index(info[SEGMENT_ID])
     used = used_hits(hits, base_ids, code_theme, exclude_negated)
     used = used[[SEGMENT_ID, THEME, CODE]].merge(info[[SEGMENT_ID, group_col]], on=SEGMENT_ID)
     units = coded_units(used, codings, base_ids, code_theme, exclude_negated)
     units = units.merge(info[[SEGMENT_ID, DOC_ID, SPEAKER, group_col]], on=SEGMENT_ID)
 
-    groups = _group_order(info[group_col]) if by is not None else []
+    groups = group_order(info[group_col]) if by is not None else []
     base_n = info.groupby(group_col).size().to_dict() if by is not None else {}
     base_words = info.groupby(group_col)[WORDS].sum().to_dict() if by is not None else {}
     totals_n, totals_words = len(info), float(info[WORDS].fillna(0).sum())

@@ -270,14 +270,14 @@ def test_agreement_gold_matches_sklearn() -> None:
     for name, matrix in (("gold", gold), ("auto", auto)):
         frames[name] = pd.DataFrame(matrix.astype(int), columns=codes).assign(unit_id=units)
     from qca.agreement import Coding
-    from qca.agreement.readers import _frame
+    from qca.agreement.coding import assignments_frame
 
     codings = [
         Coding(
             name=name,
             path=name,
             units=tuple(units),
-            assignments=_frame(
+            assignments=assignments_frame(
                 [(u, c) for c in codes for u, v in zip(units, f[c], strict=True) if v]
             ),
             codes=tuple(codes),

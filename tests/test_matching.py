@@ -259,3 +259,20 @@ def test_matching_tokens_leave_out_whitespace() -> None:
     assert tokens.bounds.tolist() == [0, 4, 4]
     assert tokens.starts.tolist() == [0, 3, 6, 8]
     assert tokens.sentence_starts.tolist() == [True, False, False, False]
+
+
+def test_matching_engine_pickles_as_its_rules_and_settings(tmp_path: Path) -> None:
+    import pickle
+
+    from qca.engine.hits import Engine, code_batch
+
+    codebook = make_codebook(make_code("motivation", ["motivate"], regex=[r"\bkeen\b"]))
+    engine = Engine.from_codebook(codebook, model=None)
+    segments = make_segments("We were not motivated.", "Keen, motivating.")
+    hits = code_batch(segments, engine)  # the engine has built its pipeline and matcher
+    copy = pickle.loads(pickle.dumps(engine))  # what a spawned --jobs worker receives
+    assert copy.rules == engine.rules
+    assert (copy.pipelines.language, copy.pipelines.model) == ("en", None)
+    assert copy.pipelines.get("en") is not engine.pipelines.get("en")  # loaded afresh
+    pd.testing.assert_frame_equal(code_batch(segments, copy), hits)
+    assert len(hits) == 3

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 import qca
 from qca.cli import app
-from qca.errors import OutputError
+from qca.errors import OutputError, suggest
 from qca.outputs import read_output
-from qca.themes import presence_matrix, quotes, suggest, theme_table
+from qca.themes import presence_matrix, quotes, theme_table
 from tests.test_outputs import BASIC_INPUT, write_output
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qca.agreement.coding import Coding
 from qca.agreement.compare import (
     UNIT_LEVELS,
     agreement_warnings,
@@ -13,7 +14,6 @@ from qca.agreement.compare import (
 from qca.agreement.readers import (
     READERS,
     AgreementError,
-    Coding,
     ReadOptions,
     read_coding,
     read_matrix,

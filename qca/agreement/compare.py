@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from qca.agreement.coding import Coding, assignments_frame
 from qca.agreement.measures import (
     NAN,
     FloatArray,
     all_measures,
     pairable_units,
 )
-from qca.agreement.readers import AgreementError, Coding, _frame, document_of
+from qca.agreement.readers import AgreementError, document_of
 from qca.errors import Problem
 from qca.models import (
     AGREEMENT_COLUMNS,
@@ -109,7 +110,7 @@ def align_codes(codings: Sequence[Coding]) -> list[Coding]:
         aligned.append(
             replace(
                 coding,
-                assignments=_frame(list(zip(frame[UNIT_ID], frame[CODE], strict=True))),
+                assignments=assignments_frame(list(zip(frame[UNIT_ID], frame[CODE], strict=True))),
                 codes=tuple(dict.fromkeys(rename.get(c, c) for c in coding.codes)),
             )
         )
@@ -127,7 +128,7 @@ def _to_documents(coding: Coding) -> Coding:
     return replace(
         coding,
         units=tuple(sorted({doc(u) for u in coding.units})),
-        assignments=_frame(pairs),
+        assignments=assignments_frame(pairs),
         texts={},
         documents={},
     )

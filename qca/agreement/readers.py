@@ -11,11 +11,12 @@ project) is a new entry in :data:`READERS`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qca.agreement.coding import Coding, assignments_frame
 from qca.errors import Problem, QcaError
 from qca.models import CODE, DOC_ID, IS_INTERVIEWER, NEGATED, SEGMENT_ID, TEXT, UNIT_ID
 
@@ -32,33 +33,6 @@ _MAX_CELL_PROBLEMS = 10
 
 class AgreementError(QcaError):
     """Codings cannot be read or compared."""
-
-
-@dataclass(frozen=True, eq=False)
-class Coding:
-    """One coder's decisions on a set of units.
-
-    Attributes:
-        name: How tables name this coder (``--gold NAME`` refers to it).
-        path: The file or folder it came from (for messages).
-        units: Every unit this coder saw, coded or not, sorted.
-        assignments: ``unit_id, code`` rows, one per code given, sorted and unique.
-        codes: The codes this coder could give (codebook, columns, or those used), in order.
-        labels: Code id -> label (from a codebook), used to match codes named by label.
-        texts: Unit id -> text, when the source has the text.
-        documents: Unit id -> document id (for ``unit="document"``).
-        single_label: True when each unit has at most one value (a reliability matrix).
-    """
-
-    name: str
-    path: str
-    units: tuple[str, ...]
-    assignments: pd.DataFrame
-    codes: tuple[str, ...]
-    labels: Mapping[str, str] = field(default_factory=dict)
-    texts: Mapping[str, str] = field(default_factory=dict)
-    documents: Mapping[str, str] = field(default_factory=dict)
-    single_label: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,14 +61,6 @@ def document_of(unit_id: str) -> str:
     """
     found = _SEGMENT_ID.match(unit_id)
     return found.group("doc") if found else unit_id
-
-
-def _frame(pairs: Sequence[tuple[str, str]]) -> pd.DataFrame:
-    import pandas as pd
-
-    frame = pd.DataFrame(list(pairs), columns=[UNIT_ID, CODE], dtype=str)
-    frame = frame.drop_duplicates().sort_values([UNIT_ID, CODE], kind="stable")
-    return frame.reset_index(drop=True)
 
 
 def _error(path: str, message: str, *, line: int | None = None, where: str = "") -> AgreementError:
@@ -142,7 +108,7 @@ def read_output_coding(path: Path, *, name: str, auto: bool = False) -> Coding:
         name=name,
         path=path.as_posix(),
         units=tuple(sorted(known)),
-        assignments=_frame(pairs),
+        assignments=assignments_frame(pairs),
         codes=codes,
         labels={k: v for k, v in labels.items() if v},
         texts=dict(zip(units, segments[TEXT].astype(str), strict=True)),
@@ -284,7 +250,7 @@ def read_onehot(frame: pd.DataFrame, path: Path, *, name: str, options: ReadOpti
         name=name,
         path=shown,
         units=tuple(sorted(set(ids))),
-        assignments=_frame(pairs),
+        assignments=assignments_frame(pairs),
         codes=tuple(dict.fromkeys(mapping.get(c, c) for c in columns)),
         texts=_texts(frame, ids, options),
     )
@@ -310,7 +276,7 @@ def read_long(frame: pd.DataFrame, path: Path, *, name: str, options: ReadOption
         name=name,
         path=shown,
         units=tuple(sorted(set(ids))),
-        assignments=_frame(pairs),
+        assignments=assignments_frame(pairs),
         codes=tuple(sorted({c for _, c in pairs})),
         texts=texts,
     )
@@ -451,7 +417,7 @@ def read_matrix(path: str | Path, *, options: ReadOptions | None = None) -> list
                 name=header[i] or f"coder{i + 1}",
                 path=shown,
                 units=tuple(sorted({u for u, _ in seen})),
-                assignments=_frame(seen),
+                assignments=assignments_frame(seen),
                 codes=tuple(values),
                 single_label=True,
             )
