@@ -17,7 +17,7 @@ from qca.codebook.model import Code, Codebook, Theme
 from qca.engine import regexes
 from qca.engine.hits import code_segments
 from qca.engine.lexicon import Lexicon, Shortcut
-from qca.engine.pipeline import Tokens, load_pipeline, tokenize, tokenize_with_spacy
+from qca.engine.pipeline import Pipeline, Tokens, load_pipeline, tokenize, tokenize_with_spacy
 from tests.test_matching import make_segments
 
 if TYPE_CHECKING:
@@ -35,8 +35,14 @@ PIECES = [
 SPACES = [" ", "  ", "\n", "\n\n", "\t", "\u00a0", "\u3000", "\u2009", " \n ", "\r\n", "\x1c"]
 
 
+@functools.cache
+def _pipeline(language: str) -> Pipeline:
+    """Return one pipeline per language for the module (its lexicon grows across tests)."""
+    return load_pipeline(language)
+
+
 def _same(texts: list[str], language: str = "en") -> None:
-    pipeline = load_pipeline(language)
+    pipeline = _pipeline(language)
     fast = tokenize(pipeline, texts)
     slow = tokenize_with_spacy(pipeline, texts)
     for name in FIELDS:

@@ -21,7 +21,7 @@ from qca.engine import regexes as engine_regexes
 from qca.engine.batch import HitColumns
 from qca.engine.hits import HitTypes, selected_segments
 from qca.engine.match import Lowers, Matcher, cue_before, match_tokens
-from qca.engine.pipeline import Pipeline, load_pipeline, normalise, tokenize
+from qca.engine.pipeline import Pipeline, Pipelines, load_pipeline, normalise, tokenize
 from qca.engine.regexes import Regexes, required_literal
 from qca.engine.rules import Rules, compile_rules
 from qca.models import CODE, RULE, RULE_KIND, THEME
@@ -42,7 +42,7 @@ def _rules(*codes: Code) -> Rules:
         themes=tuple(Theme(id=t, codes=tuple(c)) for t, c in themes.items()),
         language="en",
     )
-    return compile_rules(codebook)
+    return compile_rules(codebook, pipelines=Pipelines("en", loaded=[_pipeline()]))
 
 
 def _code(code_id: str, *, theme: str = "t", **rules: Any) -> Code:
