@@ -106,7 +106,7 @@ class HitTypes:
 class Engine:
     """What one run derives from its compiled rules: pipelines, matchers, keys and dtypes.
 
-    Built once per process (a worker builds or inherits its own) and passed to
+    Built once per run (each worker inherits or rebuilds its own) and passed to
     :func:`code_batch`; pickled, it keeps only the rules and pipeline settings.
 
     Examples:

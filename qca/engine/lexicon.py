@@ -13,7 +13,7 @@ tokens are the blank pipeline's, whitespace tokens left out, as
 :func:`qca.engine.pipeline.tokenize_with_spacy` makes them (``tests/test_lexicon.py``
 checks both agree on real and random texts).
 
-A lexicon also numbers every distinct string once per process and keeps, per
+A lexicon also numbers every distinct string once (per pipeline) and keeps, per
 string, its matched form, its lemma and whether it ends a sentence, so matching
 decides things per distinct word rather than per token.
 """
