@@ -701,6 +701,9 @@ def code(
         codebook = read_codebook(Path(codebook))
     options = options or CodeOptions()
     ingest = dataclasses.replace(options.ingest, unit=options.unit or codebook.unit)
+    ingest = ingest.excluding(
+        codebook.exclude_speakers, include_interviewer=options.include_interviewer
+    )
     options = dataclasses.replace(options, ingest=ingest, unit=ingest.unit)
     files = [Path(p) for p in paths]
     target = Path(outdir) if outdir is not None else None

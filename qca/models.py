@@ -224,6 +224,10 @@ TURNS = "turns"
 WARNINGS = "warnings"
 #: ``qca ingest`` summary table (speakers = distinct speaker labels / respondents).
 INGEST_SUMMARY_COLUMNS: tuple[str, ...] = (DOCUMENT, FORMAT, SPEAKERS, TURNS, WORDS, WARNINGS)
+#: ``qca ingest --speakers``: one row per (document, speaker label); ``similar_to`` names
+#: near-duplicate labels (``Particpant`` beside ``Participant``).
+SIMILAR_TO = "similar_to"
+SPEAKER_TABLE_COLUMNS: tuple[str, ...] = (DOC_ID, SPEAKER, TURNS, WORDS, IS_INTERVIEWER, SIMILAR_TO)
 
 
 # --- overrides.yaml: manual decisions (qca.overrides, `qca override`, `qca review`) ---

@@ -66,8 +66,9 @@ def test_coding_speed4_code_cli_jobs_2_matches_jobs_1(corpus: Path, runner: CliR
         assert result.exit_code == 1  # the survey's row b is skipped
         assert result.stdout == ""
         unattributed = (
-            "no speaker labels found; the text is one unattributed segment "
-            "(use --speaker-pattern if speakers are marked another way)"
+            "no speaker labels found, so no segment has a speaker; if speakers are marked, "
+            "pass a regex matching the label at a line start, "
+            "e.g. --speaker-pattern '^(?P<speaker>[A-Z]\\w+) -'"
         )
         assert result.stderr == (
             f"warning: tr/a.txt: {unattributed}\n"

@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, Any
 from qca.errors import IngestError, Problem
 from qca.ingest.base import Batch, IngestOptions
 from qca.ingest.docids import DocIds
+from qca.ingest.labels import missing_labels_problem
 from qca.ingest.participants import Participants, join_participants, read_participants
 from qca.ingest.readers import (
     SUFFIXES,
+    SURVEY_SUFFIXES,
     Chunk,
     Document,
     SurveyRows,
@@ -33,7 +35,7 @@ from qca.ingest.readers import (
 )
 from qca.ingest.speakers import Turn, compile_speaker_pattern, detect_turns, role_key
 from qca.ingest.text import SkipFile
-from qca.ingest.units import unit_spans
+from qca.ingest.units import coded_text, unit_spans
 from qca.models import (
     CHARS,
     DOC_ID,
@@ -63,6 +65,7 @@ RESERVED: frozenset[str] = frozenset(
     {*DOCUMENT_COLUMNS, *SEGMENT_COLUMNS, START_SECONDS, END_SECONDS}
 )
 _CAPTION_FORMATS = frozenset({"vtt", "srt"})
+_SURVEY_FORMATS = frozenset(suffix.lstrip(".") for suffix in SURVEY_SUFFIXES)
 #: Survey tables (.csv/.xlsx) are built column-wise; False forces one Document per row
 #: (the general path, kept as the reference the fast path is tested against).
 FAST_SURVEYS = True
@@ -214,6 +217,7 @@ class _Builder:
         self.options = options
         self.pattern = pattern
         self.interviewers = frozenset(role_key(label) for label in options.interviewer_labels)
+        self.excluded = frozenset(s.strip().lower() for s in options.exclude_speakers)
         self.letter = UNIT_LETTERS[options.unit]
         self.documents: dict[str, list[Any]] = {c: [] for c in DOCUMENT_COLUMNS}
         self.segments: dict[str, list[Any]] = {c: [] for c in SEGMENT_COLUMNS}
@@ -245,6 +249,12 @@ class _Builder:
         if known is None:
             known = cache[speaker] = role_key(speaker) in self.interviewers
         return known
+
+    def _excluded(self, speaker: str | None, cache: dict[str, bool]) -> bool:
+        """Whether a turn of *speaker* is left out of the document unit's coded text."""
+        if speaker is None or self.options.include_interviewer:
+            return False
+        return self._is_interviewer(speaker, cache) or speaker.strip().lower() in self.excluded
 
     def _interviewer_flags(self, speakers: list[str]) -> list[bool]:
         """Return ``is_interviewer`` for each (non-null) speaker label."""
@@ -292,16 +302,12 @@ class _Builder:
             if document.speaker is not None:
                 speaker = document.speaker
                 turns = [t if t.speaker else replace(t, speaker=speaker) for t in turns]
-            elif document.expect_speakers and not any(t.speaker is not None for t in turns):
-                problems.append(
-                    Problem(
-                        path,
-                        "no speaker labels found; the text is one unattributed segment "
-                        "(use --speaker-pattern if speakers are marked another way)",
-                        severity="warning",
-                    )
-                )
-            elif document.expect_speakers and turns and turns[0].speaker is None:
+            elif (
+                document.expect_speakers
+                and turns
+                and turns[0].speaker is None
+                and any(t.speaker is not None for t in turns)
+            ):
                 problems.append(
                     Problem(
                         path,
@@ -310,6 +316,12 @@ class _Builder:
                         severity="warning",
                     )
                 )
+        if document.expect_speakers and document.speaker is None:
+            missing = missing_labels_problem(
+                path, document.format, turns, pattern_given=self.pattern is not None
+            )
+            if missing is not None:
+                problems.append(missing)
         self.problems.extend(problems)
         self.problem_keys.extend([key] * len(problems))
         self.document_keys.append(key)
@@ -330,14 +342,20 @@ class _Builder:
         for column, value in zip(DOCUMENT_COLUMNS, values, strict=True):
             self.documents[column].append(value)
         self.document_attributes.append(document.attributes)
-        spans = unit_spans(text, turns, self.options.unit)
+        cache: dict[str, bool] = {}
+        source = text
+        if self.options.unit == "document" and document.format not in _SURVEY_FORMATS:
+            # Code only what turn units would code: no labels, no excluded turns (#15).
+            # (A survey row has one speaker, its flag does the job as at turn unit.)
+            turns = [t for t in turns if not self._excluded(t.speaker, cache)]
+            source = coded_text(text, turns)
+        spans = unit_spans(source, turns, self.options.unit)
         if not spans:
             return
         doc_id = document.doc_id
         prefix = f"{doc_id}:{self.letter}"
-        pieces = [text[span.start : span.end] for span in spans]
+        pieces = [source[span.start : span.end] for span in spans]
         speakers = [span.speaker for span in spans]
-        cache: dict[str, bool] = {}
         columns = self.segments
         columns[DOC_ID].extend([doc_id] * len(spans))
         columns[SEGMENT_ID].extend(f"{prefix}{index:04d}" for index in range(1, len(spans) + 1))

@@ -21,7 +21,7 @@ from typing import Any
 
 from qca.errors import Problem
 from qca.ingest.base import IngestOptions
-from qca.ingest.speakers import Turn, clean_speaker, is_label_name
+from qca.ingest.speakers import Turn, clean_speaker, compile_speaker_pattern, is_label_name
 from qca.ingest.text import (
     SkipFile,
     attribute_value,
@@ -239,14 +239,22 @@ class _Cue:
     end: float
 
 
-def _cue(lines: list[str], start: float, end: float) -> _Cue | None:
+def _cue(
+    lines: list[str], start: float, end: float, pattern: re.Pattern[str] | None = None
+) -> _Cue | None:
     raw = " ".join(line.strip() for line in lines if line.strip())
     speaker = None
     voice = _VOICE.search(raw)
     if voice is not None:
         speaker = clean_speaker(voice.group(1))
     text = html.unescape(_TAG.sub("", raw)).strip()
-    if speaker is None:
+    if speaker is None and pattern is not None:  # --speaker-pattern replaces 'Name:'
+        found = pattern.match(text)
+        if found is not None and found.end() > 0:
+            name = found.group("speaker") if "speaker" in pattern.groupindex else found.group(1)
+            speaker = clean_speaker(name)
+            text = text[found.end() :]
+    elif speaker is None:
         prefix = _PREFIX.match(text)
         if prefix is not None and is_label_name(prefix.group(1).strip()):
             speaker = clean_speaker(prefix.group(1))
@@ -258,8 +266,13 @@ def _cue(lines: list[str], start: float, end: float) -> _Cue | None:
 def read_captions(
     path: Path, data: bytes, options: IngestOptions
 ) -> tuple[Document, list[Problem]]:
-    """Read WebVTT or SRT captions; consecutive cues of one speaker merge into a turn."""
+    """Read WebVTT or SRT captions; consecutive cues of one speaker merge into a turn.
+
+    A cue's speaker is its voice tag (``<v Name>``), else a ``Name:`` prefix, or the
+    ``--speaker-pattern`` match at the cue's start when one is given.
+    """
     decoded, problems = decode(data, str(path), options.encoding)
+    pattern = compile_speaker_pattern(options.speaker_pattern) if options.speaker_pattern else None
     lines = normalise(decoded).split("\n")
     cues: list[_Cue] = []
     index = 0
@@ -284,7 +297,9 @@ def read_captions(
                 )
             )
         else:
-            cue = _cue(body, _caption_seconds(timing.group(1)), _caption_seconds(timing.group(2)))
+            cue = _cue(
+                body, _caption_seconds(timing.group(1)), _caption_seconds(timing.group(2)), pattern
+            )
             if cue is not None:
                 cues.append(cue)
         index = cursor
