@@ -111,3 +111,21 @@ def test_ingest_property_document_unit_codes_what_turns_code(
                 assert char == text[start + offset]  # line ends are kept
         assert words == turns["words"].sum()
     assert found == expected
+
+
+@pytest.mark.parametrize("unit", ["sentence", "paragraph"])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=TEXTS)
+def test_ingest_property_units_stay_inside_one_turn(tmp_path: Path, unit: str, text: str) -> None:
+    """Sentences and paragraphs keep their turn's speaker and interviewer flag (#15)."""
+    path = tmp_path / "doc.txt"
+    path.write_text(text, encoding="utf-8", newline="")
+    turns = read_corpus([path]).segments.fillna({"speaker": ""})
+    units = read_corpus([path], IngestOptions(unit=unit)).segments.fillna({"speaker": ""})
+    columns = ["start", "end", "speaker", "is_interviewer"]
+    for start, end, speaker, flag in units[columns].itertuples(index=False):
+        inside = turns[(turns["start"] <= start) & (turns["end"] >= end)]
+        assert len(inside) == 1
+        assert inside[["speaker", "is_interviewer"]].values.tolist() == [[speaker, flag]]

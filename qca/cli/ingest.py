@@ -124,7 +124,7 @@ def _format_from_suffix(output: Path | None) -> str:
 
 
 def _speakers(corpus: Corpus, fmt: SegmentFormat | None, output: Path | None) -> None:
-    from qca.ingest.labels import speaker_table
+    from qca.ingest import speaker_table
 
     table = speaker_table(corpus)
     print_problems(corpus.problems)

@@ -26,6 +26,7 @@ from qca.ingest.corpus import (
     read_source,
 )
 from qca.ingest.docids import DocIds
+from qca.ingest.labels import speaker_table
 from qca.models import (
     DOC_ID,
     DOCUMENT,
@@ -56,6 +57,7 @@ __all__ = [
     "read_corpus",
     "read_source",
     "read_transcripts",
+    "speaker_table",
     "summarize_corpus",
 ]
 
