@@ -286,6 +286,17 @@ def test_issue_15_speaker_pattern_that_matches_nothing(runner: CliRunner, tmp_pa
     assert [line.split(",")[3] for line in result.stdout.splitlines()[1:]] == ["ANNA", "BO"]
 
 
+def test_issue_15_speaker_pattern_that_matches_no_cue(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "whisper.srt"
+    path.write_text(SRT, encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(path), "--speaker-pattern", "^(?P<speaker>\\w+):"])
+    assert result.exit_code == 0
+    assert result.stderr.split("┘\n", 1)[1] == (
+        f"warning: {path}: --speaker-pattern matched no label at a cue's start, so no segment "
+        "has a speaker; check the pattern against a labelled line of this file\n"
+    )
+
+
 def test_issue_15_speaker_pattern_applies_to_caption_cues(
     runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -63,8 +63,9 @@ def missing_labels_problem(
     if not turns or any(turn.speaker is not None for turn in turns):
         return None
     if pattern_given:
+        where = "a cue's start" if fmt in _CAPTION_FORMATS else "a line start"
         message = (
-            "--speaker-pattern matched no label at a line start, so no segment has a speaker; "
+            f"--speaker-pattern matched no label at {where}, so no segment has a speaker; "
             "check the pattern against a labelled line of this file"
         )
     elif fmt in _CAPTION_FORMATS:
