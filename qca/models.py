@@ -34,7 +34,8 @@ END_SECONDS = "end_seconds"
 
 #: segments table: these columns, then attribute columns in name order.
 #: ``start``/``end`` are code-point offsets into the document's normalised text:
-#: ``text == document_text[start:end]`` always holds.
+#: ``text == document_text[start:end]`` holds at every unit but ``document``, whose text
+#: has speaker labels and excluded turns blanked (spaces of the same length, line ends kept).
 SEGMENT_COLUMNS: tuple[str, ...] = (
     DOC_ID,
     SEGMENT_ID,
