@@ -1,7 +1,8 @@
 """Cut speaker turns into coding units (turn, sentence, paragraph, document).
 
 Every unit is a span of the document's normalised text, trimmed of surrounding
-whitespace by moving its offsets, so ``text == document_text[start:end]``.
+whitespace by moving its offsets, so ``text == document_text[start:end]``; the
+document unit spans :func:`coded_text`, in which labels and excluded turns are blanked.
 """
 
 from __future__ import annotations
