@@ -26,7 +26,7 @@ from qca.ingest.corpus import (
     read_source,
 )
 from qca.ingest.docids import DocIds
-from qca.ingest.labels import speaker_table
+from qca.ingest.speaker_table import speaker_table
 from qca.models import (
     DOC_ID,
     DOCUMENT,

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from qca.errors import IngestError, Problem
 from qca.ingest.base import Batch, IngestOptions
 from qca.ingest.docids import DocIds
-from qca.ingest.labels import missing_labels_problem
 from qca.ingest.participants import Participants, join_participants, read_participants
 from qca.ingest.readers import (
     SUFFIXES,
@@ -33,6 +32,7 @@ from qca.ingest.readers import (
     read_text,
     read_xlsx,
 )
+from qca.ingest.speaker_table import missing_labels_problem
 from qca.ingest.speakers import Turn, compile_speaker_pattern, detect_turns, role_key
 from qca.ingest.text import SkipFile
 from qca.ingest.units import coded_text, unit_spans

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from qca.cli import app
 from qca.errors import IngestError
 from qca.ingest import IngestOptions, read_corpus
-from qca.ingest.labels import edit_distance, similar_labels, speaker_table
+from qca.ingest.speaker_table import edit_distance, similar_labels, speaker_table
 from qca.models import SPEAKER_TABLE_COLUMNS
 
 INTERVIEW_A = (
@@ -49,14 +49,14 @@ def interviews(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_ingest_labels_speaker_table(interviews: Path) -> None:
+def test_speaker_table_speaker_table(interviews: Path) -> None:
     table = speaker_table(read_corpus([interviews]))
     assert tuple(table.columns) == SPEAKER_TABLE_COLUMNS
     assert table.to_csv(index=False, lineterminator="\n") == SPEAKERS_CSV
     assert list(table.dtypes.astype(str))[2:5] == ["int64", "int64", "bool"]
 
 
-def test_ingest_labels_speaker_table_needs_turns(interviews: Path) -> None:
+def test_speaker_table_speaker_table_needs_turns(interviews: Path) -> None:
     corpus = read_corpus([interviews / "a.txt"], IngestOptions(unit="sentence"))
     with pytest.raises(IngestError) as info:
         speaker_table(corpus)
@@ -65,7 +65,7 @@ def test_ingest_labels_speaker_table_needs_turns(interviews: Path) -> None:
     ]
 
 
-def test_ingest_labels_cli_speakers_csv(runner: CliRunner, interviews: Path) -> None:
+def test_speaker_table_cli_speakers_csv(runner: CliRunner, interviews: Path) -> None:
     result = runner.invoke(app, ["ingest", str(interviews), "--speakers", "--format", "csv"])
     assert result.exit_code == 0
     assert result.stdout == SPEAKERS_CSV
@@ -76,7 +76,7 @@ def test_ingest_labels_cli_speakers_csv(runner: CliRunner, interviews: Path) -> 
     )
 
 
-def test_ingest_labels_cli_speakers_table_and_json(runner: CliRunner, interviews: Path) -> None:
+def test_speaker_table_cli_speakers_table_and_json(runner: CliRunner, interviews: Path) -> None:
     a = str(interviews / "a.txt")
     result = runner.invoke(app, ["ingest", a, "--speakers", "-f", "table"])
     assert result.exit_code == 0
@@ -121,7 +121,7 @@ def test_ingest_labels_cli_speakers_table_and_json(runner: CliRunner, interviews
         ),
     ],
 )
-def test_ingest_labels_cli_bad_options(
+def test_speaker_table_cli_bad_options(
     runner: CliRunner, interviews: Path, args: list[str], message: str
 ) -> None:
     result = runner.invoke(app, ["ingest", str(interviews / "a.txt"), *args])
@@ -151,7 +151,7 @@ def test_ingest_labels_cli_bad_options(
         ("Participant", "Patient", False),
     ],
 )
-def test_ingest_labels_similar_labels(a: str, b: str, similar: bool) -> None:
+def test_speaker_table_similar_labels(a: str, b: str, similar: bool) -> None:
     assert similar_labels(a, b) is similar
     assert similar_labels(b, a) is similar
 
@@ -171,7 +171,7 @@ WORDS = st.text(alphabet="aábcP ", max_size=7)
 
 
 @given(a=WORDS, b=WORDS, c=WORDS)
-def test_ingest_labels_edit_distance_properties(a: str, b: str, c: str) -> None:
+def test_speaker_table_edit_distance_properties(a: str, b: str, c: str) -> None:
     distance = edit_distance(a, b)
     assert distance == _reference_distance(a, b)
     assert distance == edit_distance(b, a)
