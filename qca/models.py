@@ -119,6 +119,9 @@ def text_hash(text: str) -> str:
 #: ``options`` (every option as given: unit, include_interviewer, jobs, model, ...),
 #: ``counts`` ({"documents", "segments", "coded_segments", "hits", "skipped_files", "words"}),
 #: ``problems`` ([str] every problem line), ``started`` and ``finished`` (ISO 8601, UTC).
+#: ``outputs`` ({file name: {"size", "mtime_ns"}} of each table, as written) and ``rerun``
+#: ({"codebook_unit", "participants_sha256", "overrides_sha256", "lookups_version", "model",
+#: "inputs"}): what ``qca code`` compares to find the folder up to date (:mod:`qca.rerun`).
 #: The format version is ``RUN_FORMAT`` (bump it when the folder layout changes).
 RUN_FORMAT = 1
 RUN_KEYS: tuple[str, ...] = (
@@ -133,6 +136,8 @@ RUN_KEYS: tuple[str, ...] = (
     "options",
     "counts",
     "problems",
+    "outputs",
+    "rerun",
     "started",
     "finished",
 )
