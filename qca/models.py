@@ -264,3 +264,22 @@ OVERRIDE_STATS_COLUMNS: tuple[str, ...] = (
     ADDED,
     PRECISION,
 )
+
+# --- qca cache info (qca.cachedir) ---------------------------------------------
+KIND = "kind"
+PIPELINE = "pipeline"
+ENTRIES = "entries"
+BYTES = "bytes"
+LAST_USED = "last_used"
+OUTPUTS = "outputs"
+#: One row per kind of cache entry and pipeline, with the output folders it serves.
+CACHE_INFO_COLUMNS: tuple[str, ...] = (
+    KIND,
+    PIPELINE,
+    ENTRIES,
+    BYTES,
+    LAST_USED,
+    OUTPUTS,
+    DOCUMENTS,
+    WORDS,
+)
