@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from qca.cachedir import cache_info, default_cache_dir, prune_cache
@@ -180,3 +183,51 @@ def test_cachedir_a_run_marks_what_it_reads(tmp_path: Path, again: bool) -> None
     assert kinds == [["tokens", 1], ["hits", 1], ["sources", 1]]
     pruned = prune_cache(folder, older_than_days=1, now=time.time())
     assert (pruned.removed, pruned.kept) == ((0, 3) if again else (3, 0))
+
+
+_PARTS = st.sampled_from(
+    [PIPELINE, "sources", "aa", "zz", "A" * 16, KEY_A, "notes", ".hidden", "0" * 15]
+)
+_NAMES = st.sampled_from(
+    [
+        f"{KEY_A}.npz",
+        f"{KEY_A}.hits.json",
+        f"{KEY_A}.done",
+        f"{KEY_A}.0",
+        f"{KEY_A}.12",
+        f".{KEY_A}.npz.x.tmp",
+        f"{KEY_A}.NPZ",
+        f"{KEY_A[:-1]}.npz",
+        "a.npz",
+        "x.done",
+        "y.tmp",
+        f"{KEY_A}.npz.bak",
+        f"{KEY_A}.-1",
+    ]
+)
+_ENTRY = re.compile(
+    rf"{PIPELINE}/aa/{KEY_A}\.(?:npz|hits\.json)"
+    rf"|sources/aa/{KEY_A}\.(?:done|[0-9]+)"
+    rf"|(?:{PIPELINE}|sources)/aa/\.{KEY_A}\.npz\.x\.tmp"
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.tuples(st.lists(_PARTS, max_size=3), _NAMES), max_size=8))
+def test_cachedir_prune_all_removes_only_entries(
+    tmp_path_factory: pytest.TempPathFactory, files: list[tuple[list[str], str]]
+) -> None:
+    root = tmp_path_factory.mktemp("cache")
+    made = set()
+    for parts, name in files:
+        relative = "/".join([*parts, name])
+        if any(relative.startswith(m + "/") or m.startswith(relative + "/") for m in made):
+            continue  # a file where a folder is wanted
+        _file(root, relative, 1, OLD)
+        made.add(relative)
+    prune_cache(root, everything=True)
+    left = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+    # Only lower-case hex folders are qca's: "AAAA..." (16) is someone else's.
+    assert left == {m for m in made if not _ENTRY.fullmatch(m)}
