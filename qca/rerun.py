@@ -3,7 +3,7 @@
 ``qca code`` with the same inputs, codebook and options as the run that wrote the
 output folder would write the same files (outputs are deterministic), so it need not
 run at all. :func:`check_outputs` decides that before anything heavy is imported: it
-reads run.json, finds the input files as the run does (:func:`qca.ingest.corpus.find_files`)
+reads run.json, finds the input files as the run does (:func:`qca.ingest.files.find_files`)
 and hashes them, and never imports pandas, numpy, pyarrow or spaCy.
 
 Up to date means all of these are as run.json recorded them:
@@ -219,7 +219,7 @@ def _inputs_changed(
     paths: Sequence[str | Path], options: CodeOptions, recorded: Any, order: Any
 ) -> str:
     """Find the input files as the run does (problems first, then files); compare them."""
-    from qca.ingest.corpus import find_files
+    from qca.ingest.files import find_files
 
     files, problems = find_files(paths, options.ingest.participants)
     found = list(dict.fromkeys([p.path for p in problems] + [str(path) for path in files]))

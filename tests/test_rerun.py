@@ -287,7 +287,7 @@ def test_rerun_imports_nothing_heavy(project: Path, runner: CliRunner) -> None:
         "    app(['code', 'tr', '-c', 'cb.yaml', '--participants', 'people.csv'])\n"
         "except SystemExit as exit:\n"
         "    print('exit', exit.code)\n"
-        "heavy = ('pandas', 'numpy', 'pyarrow', 'spacy', 'rich')\n"
+        "heavy = ('pandas', 'numpy', 'pyarrow', 'spacy', 'rich', 'qca.ingest.corpus')\n"
         "print('loaded', [name for name in heavy if name in sys.modules])\n"
     )
     result = subprocess.run(
