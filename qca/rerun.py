@@ -81,11 +81,11 @@ class OutputState:
         return any(severity == "error" for severity, _ in self.problems)
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: str | Path) -> str:
     """Return the sha256 of *path*'s bytes, or "" when it cannot be read."""
     digest = hashlib.sha256()
     try:
-        with path.open("rb") as handle:
+        with Path(path).open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
     except OSError:
@@ -93,7 +93,7 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _optional_sha256(path: Path | None) -> str | None:
+def _optional_sha256(path: str | Path | None) -> str | None:
     return file_sha256(path) if path is not None else None
 
 
