@@ -122,6 +122,7 @@ class TokenCache:
             lengths = _text_lengths(texts)
         tokens = self._load(entry, key, pipeline, lengths)
         if tokens is not None:
+            touch(entry)
             self.hits += 1
             return tokens
         self.misses += 1
@@ -142,6 +143,8 @@ class TokenCache:
         keys = self._code_keys(rules, language, pipeline.fingerprint)
         lengths = _text_lengths(texts)
         stored = self._load_hits(entry, key, lengths)
+        if stored:
+            touch(entry)
         missing = [n for n, code_key in enumerate(keys) if code_key not in stored]
         if missing:
             tokens = self._tokens(pipeline, texts, key, lengths)
@@ -340,6 +343,12 @@ def _intern(pipeline: Pipeline, strings: list[str]) -> npt.NDArray[np.int32]:
     return np.array(found, dtype=np.int32)
 
 
+def touch(entry: Path) -> None:
+    """Mark *entry* used now: ``qca cache prune`` removes entries unused for long."""
+    with contextlib.suppress(OSError):
+        os.utime(entry)
+
+
 def _write_entry(entry: Path, data: bytes) -> bool:
     """Write a token or hits entry atomically; return False when the folder cannot be written.
 
@@ -431,6 +440,7 @@ class SourceCache:
         count = self._count(base, key)
         given = 0
         if count is not None:
+            touch(base.with_suffix(".done"))
             self.hits += 1
             for n in range(count):
                 batch = self._load(base, key, n)

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qca import __version__
-from qca.codebook.model import Codebook
 from qca.errors import OutputError, Problem
 from qca.ingest.base import Batch, IngestOptions
 from qca.models import (
@@ -55,6 +54,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from qca.cache import TokenCache
+    from qca.codebook.model import Codebook
     from qca.ingest import DocIds, Sources
     from qca.matching import Rules
 
@@ -488,6 +488,7 @@ def _code(
 
     from qca.cache import TokenCache, file_sha256
     from qca.matching import compile_rules, segment_languages, sort_hits, spacy_version
+    from qca.rerun import run_stamps
 
     started = datetime.now(UTC).isoformat(timespec="seconds")
     rules = compile_rules(codebook, model=options.model)
@@ -618,6 +619,8 @@ def _code(
                 "hits": len(hits),
             },
             "problems": [str(p) for p in problems],
+            "outputs": {},  # filled in as the files are written
+            "rerun": run_stamps(options, codebook, inputs, problems),
             "started": started,
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         }
@@ -643,16 +646,21 @@ def _write_outputs(
 
     ``segments.parquet`` is already in *temp*.
     """
+    from qca.rerun import output_stamps
+
     hits.to_parquet(temp / HITS_FILE, index=False)
     codings.to_parquet(temp / CODINGS_FILE, index=False)
     hits.to_csv(temp / HITS_CSV, index=False, lineterminator="\n")
     codings.to_csv(temp / CODINGS_CSV, index=False, lineterminator="\n")
-    text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-    (temp / RUN_FILE).write_text(text, encoding="utf-8")
     names = (SEGMENTS_FILE, HITS_FILE, CODINGS_FILE, HITS_CSV, CODINGS_CSV, RUN_FILE)
-    for name in names:
+    for name in names[:-1]:
         with (temp / name).open("rb") as handle:
             os.fsync(handle.fileno())
+    manifest["outputs"] = output_stamps(temp, names[:-1])  # a rename keeps size and mtime
+    text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    (temp / RUN_FILE).write_text(text, encoding="utf-8")
+    with (temp / RUN_FILE).open("rb") as handle:
+        os.fsync(handle.fileno())
     try:
         for name in names:
             os.replace(temp / name, outdir / name)
@@ -694,7 +702,7 @@ def code(
         >>> result.hits.groupby("theme").size()  # doctest: +SKIP
     """
     from qca.cache import SourceCache
-    from qca.codebook import read_codebook
+    from qca.codebook import Codebook, read_codebook
     from qca.ingest import find_sources, iter_corpus
 
     if not isinstance(codebook, Codebook):

@@ -7,7 +7,9 @@ import shlex
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from qca.cli import app
 from tests.conftest import ROOT
 
 PAGES = ["README.md", "docs/python-api.md"]
@@ -100,3 +102,38 @@ def test_docs_ingest_console_examples_exist(monkeypatch: pytest.MonkeyPatch) -> 
         "fg-coaches,Moderator,11,228,True,",
         "fg-coaches,Anna Lindqvist,8,348,False,",
     ]
+
+
+def _section(page: str, heading: str) -> str:
+    text = (ROOT / page).read_text(encoding="utf-8")
+    start = text.index(f"\n{heading}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end >= 0 else len(text)]
+
+
+def test_docs_rerun_commands_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, runner: CliRunner
+) -> None:
+    """The commands of coding.md's "Re-runs" run, and the second prints what the page shows."""
+    section = _section("docs/coding.md", "## Re-runs")
+    commands = re.findall(r"```sh\n(.*?)```", section, flags=re.S)[0].splitlines()
+    shown = re.findall(r"```text\n(.*?)```", section, flags=re.S)[0]
+    for name in ("transcripts", "codebooks"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    monkeypatch.chdir(tmp_path)
+    printed = []
+    for command in commands:
+        words = shlex.split(command)
+        assert words[0] == "qca"
+        result = runner.invoke(app, words[1:])
+        assert result.exit_code == 0, (command, result.stderr)
+        printed.append(result.stderr)
+    assert [c.split()[1:3] for c in commands] == [
+        ["code", "transcripts/"],
+        ["code", "transcripts/"],
+        ["code", "transcripts/"],
+        ["cache", "info"],
+        ["cache", "prune"],
+    ]
+    assert printed[1] == shown
+    assert "up to date" not in printed[2]

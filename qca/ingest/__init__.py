@@ -4,6 +4,9 @@
 ``read_corpus`` collects them; ``read_transcripts`` returns only the segments.
 For worker processes, ``iter_corpus`` comes apart into ``find_sources`` (once),
 ``read_source`` (per file, anywhere) and ``claim_doc_ids`` (per batch, in input order).
+
+The readers load on first use of a name from :mod:`qca.ingest.corpus`, so that
+importing :class:`IngestOptions` (``qca code``'s re-run check) costs little.
 """
 
 from __future__ import annotations
@@ -11,20 +14,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qca.errors import Problem
 from qca.ingest.base import DEFAULT_INTERVIEWER_LABELS, Batch, Corpus, IngestOptions
-from qca.ingest.corpus import (
-    SourceBatch,
-    Sources,
-    claim_doc_ids,
-    empty_frames,
-    find_sources,
-    iter_corpus,
-    order_columns,
-    read_source,
-)
 from qca.ingest.docids import DocIds
 from qca.ingest.speaker_table import speaker_table
 from qca.models import (
@@ -43,6 +36,44 @@ from qca.models import (
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from qca.ingest.corpus import (
+        SourceBatch,
+        Sources,
+        claim_doc_ids,
+        find_sources,
+        iter_corpus,
+        read_source,
+    )
+    from qca.ingest.corpus import (
+        empty_frames as empty_frames,
+    )
+    from qca.ingest.corpus import (
+        order_columns as order_columns,
+    )
+
+#: Names of :mod:`qca.ingest.corpus` this package gives, imported on first use.
+_FROM_CORPUS = frozenset(
+    {
+        "SourceBatch",
+        "Sources",
+        "claim_doc_ids",
+        "empty_frames",
+        "find_sources",
+        "iter_corpus",
+        "order_columns",
+        "read_source",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_CORPUS:
+        from qca.ingest import corpus
+
+        return getattr(corpus, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Batch",
@@ -66,6 +97,8 @@ PathsArg = Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
 
 def _concat(frames: list[pd.DataFrame], leading: Sequence[str]) -> pd.DataFrame:
     import pandas as pd
+
+    from qca.ingest.corpus import empty_frames, order_columns
 
     kept = [f for f in frames if len(f)]
     if not kept:
@@ -107,6 +140,8 @@ def read_corpus(paths: PathsArg, options: IngestOptions = IngestOptions()) -> Co
         >>> corpus = read_corpus(["transcripts/"])  # doctest: +SKIP
         >>> corpus.segments[["segment_id", "speaker"]].head()  # doctest: +SKIP
     """
+    from qca.ingest.corpus import iter_corpus
+
     return collect(iter_corpus(paths, options))[0]
 
 

@@ -47,10 +47,6 @@ TEXT_COLUMN_NAMES: tuple[str, ...] = (
 )
 ID_COLUMN_NAMES: tuple[str, ...] = ("doc_id", "id")
 
-TRANSCRIPT_SUFFIXES = (".txt", ".md", ".docx", ".vtt", ".srt")
-SURVEY_SUFFIXES = (".csv", ".xlsx", ".jsonl")
-SUFFIXES: tuple[str, ...] = TRANSCRIPT_SUFFIXES + SURVEY_SUFFIXES
-
 
 @dataclass
 class Document:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from qca.errors import IngestError, Problem
-from qca.ingest.readers import SURVEY_SUFFIXES
+from qca.ingest.files import SURVEY_SUFFIXES
 from qca.models import (
     DOC_ID,
     FORMAT,
