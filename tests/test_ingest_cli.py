@@ -92,9 +92,9 @@ BAD_INPUTS: list[tuple[str, bytes, str]] = [
     ),
     (
         "garbled.txt",
-        b"abc \x81\x8d def",
-        "cannot decode byte 4 as UTF-8 or cp1252; "
-        "save the file as UTF-8 or pass its encoding, e.g. --encoding latin-1",
+        b"abc " + bytes(range(0xA0, 0x100)) * 3,
+        "cannot decode byte 4 as UTF-8 and no other encoding fits; "
+        "save the file as UTF-8 or pass its encoding, e.g. --encoding cp1251",
     ),
     (
         "~$interview.docx",
@@ -286,8 +286,8 @@ def test_ingest_cli_cp1252_warning(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(app, ["ingest", str(path), "-f", "jsonl"])
     assert result.exit_code == 0
     assert result.stderr.endswith(
-        f"warning: {path}: not UTF-8; decoded as cp1252 (Windows Latin-1); "
-        "check accented letters or pass --encoding\n"
+        f"warning: {path}: not UTF-8; decoded as cp1252 (confidence 1.00); "
+        "check the text or pass --encoding\n"
     )
     assert [json.loads(line)["text"] for line in result.stdout.splitlines()] == [
         "Café?",

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from qca.errors import IngestError, Problem
 from qca.ingest.base import Batch, IngestOptions
 from qca.ingest.docids import DocIds
+from qca.ingest.encodings import check_encoding
 from qca.ingest.participants import Participants, join_participants, read_participants
 from qca.ingest.readers import (
     SUFFIXES,
@@ -570,6 +571,8 @@ class Sources:
 
 
 def _check_options(options: IngestOptions) -> None:
+    if options.encoding is not None:
+        check_encoding(options.encoding)
     if options.unit not in UNITS:
         raise IngestError(
             problems=[

@@ -21,15 +21,9 @@ from typing import Any
 
 from qca.errors import Problem
 from qca.ingest.base import IngestOptions
+from qca.ingest.encodings import decode, detect_encoding
 from qca.ingest.speakers import Turn, clean_speaker, is_label_name
-from qca.ingest.text import (
-    SkipFile,
-    attribute_value,
-    decode,
-    normalise,
-    sniff_bom,
-    split_front_matter,
-)
+from qca.ingest.text import SkipFile, attribute_value, normalise, split_front_matter
 
 #: Largest total uncompressed size of a .docx/.xlsx (guards against zip bombs).
 MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
@@ -532,22 +526,8 @@ def _survey_chunks(
 def _csv_encoding(path: Path, sample: bytes, options: IngestOptions) -> tuple[str, list[Problem]]:
     if options.encoding is not None:
         return options.encoding, []
-    bom = sniff_bom(sample)
-    if bom is not None:
-        return bom, []
-    if b"\x00" in sample:
-        raise SkipFile(Problem(str(path), "is a binary file, not CSV; remove it or export as CSV"))
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        return "utf-8", []
-    except UnicodeDecodeError:
-        warning = Problem(
-            str(path),
-            "not UTF-8; decoded as cp1252 (Windows Latin-1); "
-            "check accented letters or pass --encoding",
-            severity="warning",
-        )
-        return "cp1252", [warning]
+    binary = "is a binary file, not CSV; remove it or export as CSV"
+    return detect_encoding(sample, str(path), complete=False, binary=binary)
 
 
 def read_csv(path: Path, options: IngestOptions, columnar: bool = True) -> Iterator[Chunk]:
