@@ -228,7 +228,7 @@ def test_coding_cli_bad_file_is_skipped_and_exit_1(project: Path, runner: CliRun
         "tr/b.docx: is not a valid .docx file (not a zip archive); re-save it from Word\n"
         "coded 1 documents, 3 segments, 15 words: 3 hits in 2 segments -> qca-out\n"
         + SUMMARY
-        + "skipped 1 file(s) with errors (see above)\n"
+        + "skipped 1 file(s) (see above)\n"
     )
     assert (project / "qca-out" / "hits.csv").read_text().count("\n") == 4
 

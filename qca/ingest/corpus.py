@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 from qca.errors import IngestError, Problem
 from qca.ingest.base import Batch, IngestOptions
 from qca.ingest.docids import DocIds
+from qca.ingest.documents import read_odt, read_pdf, read_rtf
 from qca.ingest.encodings import check_encoding
+from qca.ingest.files import find_files
 from qca.ingest.participants import Participants, join_participants, read_participants
 from qca.ingest.readers import (
-    SUFFIXES,
     Chunk,
     Document,
     SurveyRows,
@@ -69,84 +70,6 @@ _CAPTION_FORMATS = frozenset({"vtt", "srt"})
 FAST_SURVEYS = True
 
 
-# --- finding the files -------------------------------------------------------------
-
-
-def _explicit_problem(path: Path) -> Problem | None:
-    name = path.name
-    if name.startswith("~$"):
-        return Problem(
-            str(path),
-            "is a Word/Excel lock file, not a transcript; close the document or delete the file",
-        )
-    if name.startswith("."):
-        return Problem(str(path), "is a hidden file; rename it without the leading dot to read it")
-    if path.suffix.lower() not in SUFFIXES:
-        return Problem(
-            str(path),
-            f"unsupported file type {path.suffix or '(none)'!r}; "
-            f"convert it to one of {', '.join(SUFFIXES)}",
-        )
-    return None
-
-
-def find_files(
-    paths: Iterable[str | os.PathLike[str]], exclude: Path | None = None
-) -> tuple[list[Path], list[Problem]]:
-    """Expand *paths* (files and folders, recursively) into the files to read.
-
-    Inside folders, hidden files and folders, Office lock files (``~$``) and
-    unsupported suffixes are ignored. Named on the command line, they are problems.
-
-    Returns:
-        The files in order (folders sorted), and the problems found.
-    """
-    files: list[Path] = []
-    problems: list[Problem] = []
-    seen: set[Path] = set()
-    excluded = exclude.resolve() if exclude is not None else None
-
-    def add(path: Path) -> None:
-        resolved = path.resolve()
-        if resolved not in seen and resolved != excluded:
-            seen.add(resolved)
-            files.append(path)
-
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and p.suffix.lower() in SUFFIXES
-                and not p.name.startswith("~$")
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            found = [p for p in found if p.resolve() != excluded]
-            if not found:
-                problems.append(
-                    Problem(
-                        str(path),
-                        f"folder has no transcripts ({', '.join(SUFFIXES)}); check the path",
-                        severity="warning",
-                    )
-                )
-            for file in found:
-                add(file)
-        elif path.is_file():
-            if excluded is not None and path.resolve() == excluded:
-                continue
-            problem = _explicit_problem(path)
-            if problem is not None:
-                problems.append(problem)
-            else:
-                add(path)
-        else:
-            problems.append(Problem(str(path), "no such file or folder; check the path"))
-    return files, problems
-
-
 # --- reading one file
 
 
@@ -165,13 +88,19 @@ def _read_file(path: Path, options: IngestOptions, columnar: bool) -> Iterator[C
             raise SkipFile(
                 Problem(str(path), f"cannot read the file ({exc.strerror}); check permissions")
             ) from None
-        if suffix == ".docx":
-            document, problems = read_docx(path, data, options)
-        elif suffix in (".vtt", ".srt"):
-            document, problems = read_captions(path, data, options)
-        else:
-            document, problems = read_text(path, data, options)
+        document, problems = _BYTE_READERS.get(suffix, read_text)(path, data, options)
         yield [document], problems
+
+
+#: Readers of one-document files by suffix (others: read_text).
+_BYTE_READERS = {
+    ".docx": read_docx,
+    ".odt": read_odt,
+    ".rtf": read_rtf,
+    ".pdf": read_pdf,
+    ".vtt": read_captions,
+    ".srt": read_captions,
+}
 
 
 # --- building frames ---------------------------------------------------------------
@@ -568,6 +497,8 @@ class Sources:
     pattern: re.Pattern[str] | None
     #: The checked ``--participants`` table, if any.
     participants: Participants | None
+    #: Files found in folders and not read (each has a warning, an error with ``strict``).
+    unread: frozenset[str] = frozenset()
 
 
 def _check_options(options: IngestOptions) -> None:
@@ -613,12 +544,14 @@ def find_sources(
     participants = (
         read_participants(options.participants, RESERVED) if options.participants else None
     )
-    files, problems = find_files(paths, options.participants)
+    files, problems, unread = find_files(paths, options.participants)
+    if options.strict:  # a file left unread is an error then
+        problems = [replace(p, severity="error") if p.path in unread else p for p in problems]
     if not files and problems and all(p.is_error for p in problems):
         missing = [p for p in problems if "no such file" in p.message]
         if len(missing) == len(problems):
             raise IngestError(problems=problems)
-    return Sources(tuple(files), tuple(problems), pattern, participants)
+    return Sources(tuple(files), tuple(problems), pattern, participants, frozenset(unread))
 
 
 def read_source(
@@ -770,6 +703,23 @@ def _keep_columns(
     return frame if len(keep) == len(frame.columns) else frame[keep]
 
 
+def problem_batches(sources: Sources, strict: bool = False) -> Iterator[Batch]:
+    """Yield an empty :class:`Batch` for each problem :func:`find_sources` found.
+
+    A file found in a folder and not read gives a batch with ``unread`` set, so it
+    counts as skipped.
+
+    Raises:
+        IngestError: With *strict*, at the first error.
+    """
+    for problem in sources.problems:
+        if strict and problem.is_error:
+            raise IngestError(problems=[problem])
+        documents, segments = empty_frames()
+        unread = problem.path in sources.unread
+        yield Batch(Path(problem.path), documents, segments, (problem,), unread=unread)
+
+
 def iter_corpus(
     paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
     options: IngestOptions = IngestOptions(),  # noqa: B008 - frozen, so a safe default
@@ -800,11 +750,7 @@ def iter_corpus(
         ...     print(batch.source, len(batch.segments))
     """
     sources = find_sources(paths, options)
-    for problem in sources.problems:
-        if options.strict and problem.is_error:
-            raise IngestError(problems=[problem])
-        documents, segments = empty_frames()
-        yield Batch(Path(problem.path), documents, segments, (problem,))
+    yield from problem_batches(sources, options.strict)
     used = DocIds()
     for path in sources.files:
         for found in (read or read_source)(path, options, sources):

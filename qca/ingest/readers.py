@@ -41,7 +41,7 @@ TEXT_COLUMN_NAMES: tuple[str, ...] = (
 )
 ID_COLUMN_NAMES: tuple[str, ...] = ("doc_id", "id")
 
-TRANSCRIPT_SUFFIXES = (".txt", ".md", ".docx", ".vtt", ".srt")
+TRANSCRIPT_SUFFIXES = (".txt", ".md", ".docx", ".odt", ".rtf", ".pdf", ".vtt", ".srt")
 SURVEY_SUFFIXES = (".csv", ".xlsx", ".jsonl")
 SUFFIXES: tuple[str, ...] = TRANSCRIPT_SUFFIXES + SURVEY_SUFFIXES
 
@@ -110,9 +110,12 @@ def read_text(path: Path, data: bytes, options: IngestOptions) -> tuple[Document
 # --- .docx and .xlsx (zip containers) ---------------------------------------------
 
 
+_ZIP_APPS = {".docx": "Word", ".xlsx": "Excel", ".odt": "LibreOffice Writer"}
+
+
 def check_zip(source: Path | bytes, path: Path, kind: str) -> None:
     """Refuse a file that is not a zip archive or would unpack to too many bytes."""
-    fix = f"re-save it from {'Word' if kind == '.docx' else 'Excel'}"
+    fix = f"re-save it from {_ZIP_APPS.get(kind, 'the program that made it')}"
     try:
         handle = io.BytesIO(source) if isinstance(source, bytes) else source
         with zipfile.ZipFile(handle) as archive:
@@ -157,14 +160,22 @@ def _row_cells(row: Any) -> list[str]:
         seen.add(id(cell._tc))
         if cell.text.strip():
             cells.append(cell.text.strip())
-    if len(cells) >= 3 and re.fullmatch(r"[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?", cells[0]):
-        cells = cells[1:]  # a time column before the speaker
     return cells
 
 
-def _table_lines(table: Any, known: set[str]) -> list[str]:
-    """Render a table: a speaker table (a name recurs in the first column) as turns."""
-    rows = [_row_cells(row) for row in table.rows]
+def table_lines(rows: list[list[str]], known: set[str]) -> list[str]:
+    """Render a table's rows (non-empty cell texts): a speaker table as turns.
+
+    A table is a speaker table when a name recurs in the first column, or a name
+    is a speaker already seen (*known*, updated). A time column before the speaker
+    is dropped.
+    """
+    rows = [
+        cells[1:]
+        if len(cells) >= 3 and re.fullmatch(r"[\[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?", cells[0])
+        else cells
+        for cells in rows
+    ]
     firsts = [cells[0].rstrip(":").strip() for cells in rows if len(cells) >= 2]
     names = {name for name in firsts if is_label_name(name)}
     speaker_table = any(firsts.count(name) >= 2 for name in names) or bool(names & known)
@@ -191,7 +202,7 @@ def read_docx(path: Path, data: bytes, options: IngestOptions) -> tuple[Document
         blocks: list[str] = []
         for item in word.iter_inner_content():
             if isinstance(item, Table):
-                blocks.extend(_table_lines(item, known))
+                blocks.extend(table_lines([_row_cells(row) for row in item.rows], known))
             else:
                 blocks.append(_paragraph_line(item, known))
     except SkipFile:
