@@ -162,40 +162,45 @@ def _pdf_pages(path: Path, data: bytes) -> list[str]:
 def pdf_text(pages: list[str]) -> str:
     """Join PDF pages' text, without running headers, footers and page numbers.
 
-    Removed: page-number lines ("3", "3/7", "Page 3 of 7") among the first and last
-    :data:`HEADER_LINES` lines of a page; lines found there on every page (digits
-    ignored, so "Interview P3 - page 2" counts), when there are two or more pages and
-    the line is not a lone speaker label; and columns of line numbers (three or more
-    lines holding only consecutive numbers). Runs of spaces and tabs become one space.
+    Removed: page-number lines ("3", "3/7", "- 3 -", "Page 3 of 7") as the first or
+    last line of a page (or the second, "3" alone excepted); lines found among the
+    first and last :data:`HEADER_LINES` lines of every page (digits ignored, so
+    "Interview P3, page 2" counts), when there are two or more pages and the line
+    is not a lone speaker label; and columns of line numbers (lines holding only
+    consecutive numbers: three or more, or two at the top or bottom of a page).
+    Runs of spaces and tabs become one space.
 
     Examples:
         >>> pdf_text(["1/2\\nStudy X\\nDan: Hi.\\n", "2/2\\nStudy X\\nAnna: Hello.\\n"])
         'Dan: Hi.\\nAnna: Hello.'
     """
     split = [[" ".join(line.split()) for line in page.split("\n")] for page in pages]
-    split = [[line for line in lines if line] for lines in split]
-    zones = [set(_zone(lines)) for lines in split]
+    split = [_drop_number_columns([line for line in lines if line]) for lines in split]
     repeated: set[str] = set()
     if len(split) >= 2:
         counts = Counter(
-            _DIGITS.sub("#", lines[i])
-            for lines, zone in zip(split, zones, strict=True)
-            for i in zone
+            key for lines in split for key in {_DIGITS.sub("#", lines[i]) for i in _zone(lines)}
         )
         repeated = {
             key
             for key, count in counts.items()
-            if count >= len(split) and not _LABEL_ONLY.fullmatch(key)
+            if count == len(split) and not _LABEL_ONLY.fullmatch(key)
         }
     kept: list[str] = []
-    for lines, zone in zip(split, zones, strict=True):
+    for lines in split:
+        zone = set(_zone(lines))
+        last = len(lines) - 1
         for index, line in enumerate(lines):
             if index in zone and (
-                _PAGE_NUMBER.fullmatch(line) or _DIGITS.sub("#", line) in repeated
+                _DIGITS.sub("#", line) in repeated
+                or (
+                    _PAGE_NUMBER.fullmatch(line)
+                    and (index in (0, last) or (index in (1, last - 1) and not line.isdigit()))
+                )
             ):
                 continue
             kept.append(line)
-    return "\n".join(_drop_number_columns(kept))
+    return "\n".join(kept)
 
 
 def _zone(lines: list[str]) -> list[int]:
@@ -205,7 +210,11 @@ def _zone(lines: list[str]) -> list[int]:
 
 
 def _drop_number_columns(lines: list[str]) -> list[str]:
-    """Drop runs of three or more lines that hold only consecutive numbers (a number column)."""
+    """Drop a page's columns of line numbers.
+
+    A column is lines holding only consecutive numbers: three or more in a row, or
+    two at the top or the bottom of the page.
+    """
     kept: list[str] = []
     index = 0
     while index < len(lines):
@@ -216,7 +225,7 @@ def _drop_number_columns(lines: list[str]) -> list[str]:
             and (end == index or int(lines[end]) == int(lines[end - 1]) + 1)
         ):
             end += 1
-        if end - index >= 3:
+        if end - index >= 3 or (end - index == 2 and (index == 0 or end == len(lines))):
             index = end
             continue
         kept.append(lines[index])
