@@ -288,3 +288,36 @@ def test_ingest_documents_pdpilot_pdf_matches_pdftotext(corpora: Path, name: str
     text = pdf.documents["text"].iloc[0]
     assert not re.search(r"^\d+/\d+$", text, re.M)
     assert not re.search(r"^\d+$", text, re.M)
+
+
+@pytest.mark.parametrize(
+    ("password", "expected"),
+    [
+        ("", "Dan: Hello there.\nAnna: Hi."),
+        (
+            "secret",
+            "is encrypted (password-protected); save an unprotected copy or export its text",
+        ),
+    ],
+)
+def test_ingest_documents_pdf_encrypted(password: str, expected: str) -> None:
+    """An owner password alone still reads; a user password is one line."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    from qca.ingest.documents import read_pdf
+    from qca.ingest.text import SkipFile
+
+    writer = PdfWriter(
+        clone_from=PdfReader(io.BytesIO(make_pdf([["Dan: Hello there.", "Anna: Hi."]])))
+    )
+    writer.encrypt(user_password=password, owner_password="owner", algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    try:
+        document, _ = read_pdf(Path("e.pdf"), buffer.getvalue(), IngestOptions())
+        found = document.text
+    except SkipFile as skip:
+        found = skip.problem.message
+    assert found == expected
