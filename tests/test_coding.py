@@ -180,7 +180,7 @@ def test_coding_edit_rematches_only_the_edited_code(
 def test_coding_manifest_lists_each_input_file_once(
     project: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
 ) -> None:
-    monkeypatch.setattr("qca.ingest.readers.CHUNK_ROWS", 2)  # the survey gives three batches
+    monkeypatch.setattr("qca.ingest.surveys.CHUNK_ROWS", 2)  # the survey gives three batches
     rows = "".join(f"r{n},a new idea {n}\n" for n in range(5))
     (project / "s.csv").write_text("id,comment\n" + rows, encoding="utf-8")
     options = CodeOptions(

@@ -109,7 +109,7 @@ def test_ingest_speed_fast_surveys_equal_general_path(
 def test_ingest_speed_fast_surveys_equal_general_path_across_chunks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("qca.ingest.readers.CHUNK_ROWS", 3)
+    monkeypatch.setattr("qca.ingest.surveys.CHUNK_ROWS", 3)
     paths = _write_inputs(tmp_path)
     options = IngestOptions(text_column="comment", id_column="id", unit="sentence")
     fast = _read(paths, options)

@@ -22,18 +22,9 @@ from qca.ingest.documents import read_odt, read_pdf, read_rtf
 from qca.ingest.encodings import check_encoding
 from qca.ingest.files import find_files
 from qca.ingest.participants import Participants, join_participants, read_participants
-from qca.ingest.readers import (
-    Chunk,
-    Document,
-    SurveyRows,
-    read_captions,
-    read_csv,
-    read_docx,
-    read_jsonl,
-    read_text,
-    read_xlsx,
-)
+from qca.ingest.readers import Document, read_captions, read_docx, read_text
 from qca.ingest.speakers import Turn, compile_speaker_pattern, detect_turns, role_key
+from qca.ingest.surveys import Chunk, SurveyRows, read_csv, read_jsonl, read_xlsx
 from qca.ingest.text import SkipFile
 from qca.ingest.units import unit_spans
 from qca.models import (
