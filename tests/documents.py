@@ -5,15 +5,31 @@ from __future__ import annotations
 import io
 
 
-def make_odt(paragraphs: list[str], table: list[list[str]] | None = None) -> bytes:
-    """Return an OpenDocument text with *paragraphs*, then a table of *table* rows."""
+def make_odt(
+    paragraphs: list[str],
+    table: list[list[str]] | None = None,
+    bold: list[tuple[str, str]] | None = None,
+) -> bytes:
+    """Return an OpenDocument text: *paragraphs*, then *bold* (label in a bold span, text)
+    paragraphs, then a table of *table* rows."""
     from odf.opendocument import OpenDocumentText
+    from odf.style import Style, TextProperties
     from odf.table import Table, TableCell, TableColumn, TableRow
-    from odf.text import P
+    from odf.text import P, S, Span
 
     document = OpenDocumentText()
     for paragraph in paragraphs:
         document.text.addElement(P(text=paragraph))
+    if bold:
+        strong = Style(name="T1", family="text")
+        strong.addElement(TextProperties(fontweight="bold"))
+        document.automaticstyles.addElement(strong)
+        for label, text in bold:
+            paragraph = P()
+            paragraph.addElement(Span(stylename=strong, text=label))
+            paragraph.addElement(S(c=2))
+            paragraph.addText(text)
+            document.text.addElement(paragraph)
     if table:
         grid = Table(name="Turns")
         grid.addElement(TableColumn(numbercolumnsrepeated=max(len(row) for row in table)))

@@ -166,6 +166,24 @@ def test_ingest_documents_odt_speaker_table() -> None:
     assert problems == []
 
 
+def test_ingest_documents_odt_bold_labels() -> None:
+    """A bold span at the start of a paragraph is a speaker label, as in .docx."""
+    from qca.ingest.documents import read_odt
+
+    data = make_odt(
+        ["Notes from the visit"],
+        bold=[("Moderator", "Welcome."), ("Anna:", "I think so."), ("Bo", "")],
+    )
+    document, _ = read_odt(Path("fg.odt"), data, IngestOptions())
+    assert (
+        document.text
+        == (
+            "Notes from the visit\n\nModerator: Welcome.\n\nAnna: I think so.\n\nBo  "  # not a label: no text
+        )
+    )
+    assert document.known_speakers == ("Anna", "Moderator")
+
+
 @pytest.mark.parametrize(
     ("codepage", "text"),
     [(1250, "Żaneta: Źle się czułam."), (1251, "Анна: Всё хорошо."), (1252, "Renée: Ça va.")],

@@ -18,6 +18,7 @@ from typing import Any
 from qca.errors import Problem
 from qca.ingest.base import IngestOptions
 from qca.ingest.readers import Document, check_zip, table_lines
+from qca.ingest.speakers import is_label_name
 from qca.ingest.text import SkipFile, normalise
 
 #: Lines at the top and at the bottom of each PDF page where headers and footers are looked for.
@@ -42,25 +43,87 @@ def _document(path: Path, data: bytes, text: str, fmt: str) -> Document:
 # --- .odt ------------------------------------------------------------------------------
 
 
-def _odt_blocks(element: Any, known: set[str]) -> list[str]:
-    """Paragraphs, headings, list items and table rows under *element*, in order."""
+def _bold_styles(document: Any) -> frozenset[str]:
+    """Names of the text styles that are bold (directly or through a parent style)."""
+    from odf.style import Style, TextProperties
+
+    styles: dict[str, tuple[str, str]] = {}
+    for holder in (document.styles, document.automaticstyles):
+        for style in holder.getElementsByType(Style):
+            weights = [
+                p.getAttribute("fontweight") for p in style.getElementsByType(TextProperties)
+            ]
+            weight = next((w for w in weights if w), "")
+            styles[style.getAttribute("name")] = (
+                weight,
+                style.getAttribute("parentstylename") or "",
+            )
+    bold = set()
+    for name in styles:
+        current, seen = name, set()
+        while current in styles and current not in seen:
+            seen.add(current)
+            weight, current = styles[current][0], styles[current][1]
+            if weight:
+                if weight == "bold" or (weight.isdigit() and int(weight) >= 600):
+                    bold.add(name)
+                break
+    return frozenset(bold)
+
+
+def _node_text(node: Any) -> str:
+    """The text of a paragraph's child: a text node, a span, or a space/tab/line break."""
     from odf import teletype
 
+    if node.nodeType == node.TEXT_NODE:
+        return str(node.data)
+    name = node.qname[1]
+    if name == "s":
+        return " " * int(node.getAttribute("c") or 1)
+    return {"tab": "\t", "line-break": "\n"}.get(name) or str(teletype.extractText(node))
+
+
+def _paragraph_text(paragraph: Any, bold: frozenset[str], known: set[str]) -> str:
+    """A paragraph's text; bold spans at its start are a speaker label (as in .docx)."""
+    children = list(paragraph.childNodes)
+    index = 0
+    while index < len(children):
+        child = children[index]
+        is_bold = (
+            child.nodeType == child.ELEMENT_NODE
+            and child.qname[1] == "span"
+            and child.getAttribute("stylename") in bold
+        )
+        if not (is_bold or not _node_text(child).strip()):
+            break
+        index += 1
+    label = "".join(_node_text(child) for child in children[:index]).strip()
+    rest = "".join(_node_text(child) for child in children[index:])
+    name = label.rstrip(":").strip()
+    if name and is_label_name(name) and (rest.strip() or label.endswith(":")):
+        known.add(name)
+        content = rest.strip().lstrip(":").strip()
+        return f"{name}: {content}" if content else f"{name}:"
+    return "".join(_node_text(child) for child in children)
+
+
+def _odt_blocks(element: Any, bold: frozenset[str], known: set[str]) -> list[str]:
+    """Paragraphs, headings, list items and table rows under *element*, in order."""
     blocks: list[str] = []
     for child in element.childNodes:
         if child.nodeType != child.ELEMENT_NODE:
             continue
         name = child.qname[1]
         if name in ("p", "h"):
-            blocks.append(teletype.extractText(child))
+            blocks.append(_paragraph_text(child, bold, known))
         elif name == "table":
             rows = [
-                [text for cell in _elements(row, "table-cell") if (text := _cell_text(cell))]
+                [text for cell in _elements(row, "table-cell") if (text := _cell_text(cell, bold))]
                 for row in _elements(child, "table-row")
             ]
             blocks.extend(table_lines(rows, known))
         elif name in ("list", "list-item", "list-header", "section", "index-body"):
-            blocks.extend(_odt_blocks(child, known))
+            blocks.extend(_odt_blocks(child, bold, known))
     return blocks
 
 
@@ -77,27 +140,28 @@ def _elements(element: Any, name: str) -> list[Any]:
     return found
 
 
-def _cell_text(cell: Any) -> str:
-    return "\n".join(block for block in _odt_blocks(cell, set()) if block.strip()).strip()
+def _cell_text(cell: Any, bold: frozenset[str]) -> str:
+    blocks = _odt_blocks(cell, bold, set())
+    return "\n".join(block for block in blocks if block.strip()).strip()
 
 
 def read_odt(path: Path, data: bytes, options: IngestOptions) -> tuple[Document, list[Problem]]:
-    """Read an OpenDocument text (LibreOffice Writer): paragraphs and table rows."""
+    """Read an OpenDocument text (LibreOffice Writer): paragraphs, bold labels, table rows."""
     check_zip(data, path, ".odt")
     from odf.opendocument import load
 
     try:
-        body = load(io.BytesIO(data)).text
+        document = load(io.BytesIO(data))
         known: set[str] = set()
-        blocks = _odt_blocks(body, known)
+        blocks = _odt_blocks(document.text, _bold_styles(document), known)
     except Exception:  # odfpy raises many types for a damaged package
         raise SkipFile(
             Problem(str(path), "is not a valid .odt document (damaged); re-save it from Writer")
         ) from None
     text = "\n\n".join(block for block in blocks if block.strip())
-    document = _document(path, data, text, "odt")
-    document.known_speakers = tuple(sorted(known))
-    return document, []
+    read = _document(path, data, text, "odt")
+    read.known_speakers = tuple(sorted(known))
+    return read, []
 
 
 # --- .rtf ------------------------------------------------------------------------------
