@@ -155,6 +155,11 @@ def decode(data: bytes, path: str, encoding: str | None = None) -> tuple[str, li
         raise SkipFile(Problem(path, "file is empty; add the transcript text or remove the file"))
     if encoding is not None:
         return _decode_as(data, path, encoding), []
+    if sniff_bom(data) is None and b"\x00" not in data[:SNIFF_BYTES]:
+        try:
+            return data.decode("utf-8"), []  # the fast path: one decode, no detection
+        except UnicodeDecodeError:
+            pass
     name, problems = detect_encoding(data, path)
     return _decode_as(data, path, name), problems
 
