@@ -197,6 +197,32 @@ def test_ingest_documents_rtf_code_pages(tmp_path: Path, codepage: int, text: st
     ]
 
 
+@given(body=st.text(alphabet="{}\\'abcu0123456789 ;-\né\u0444", max_size=60))
+def test_ingest_documents_rtf_never_raises(body: str) -> None:
+    """Any RTF body gives a document or a one-line problem, never an exception."""
+    from qca.ingest.documents import read_rtf
+    from qca.ingest.text import SkipFile
+
+    data = ("{\\rtf1\\ansi\\ansicpg1252 " + body).encode("utf-8")
+    try:
+        document, problems = read_rtf(Path("x.rtf"), data, IngestOptions())
+    except SkipFile as skip:
+        assert "\n" not in str(skip.problem)
+    else:
+        assert document.text.strip() and problems == []
+
+
+def test_ingest_documents_rtf_damaged() -> None:
+    from qca.ingest.documents import read_rtf
+    from qca.ingest.text import SkipFile
+
+    with pytest.raises(SkipFile) as caught:
+        read_rtf(Path("x.rtf"), b"{\\rtf1\\ansi 3u3\\uc", IngestOptions())
+    assert str(caught.value.problem) == (
+        "x.rtf: is not a valid RTF file (damaged); re-save it as RTF or .docx"
+    )
+
+
 def test_ingest_documents_pdf_without_text_layer(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "scan.pdf"
     path.write_bytes(make_pdf([[], []]))

@@ -188,6 +188,10 @@ def read_rtf(path: Path, data: bytes, options: IngestOptions) -> tuple[Document,
                 f"cannot decode the RTF text ({reason}); pass its code page, e.g. --encoding cp1251",
             )
         ) from None
+    except Exception:  # striprtf trips over some malformed control words
+        raise SkipFile(
+            Problem(str(path), "is not a valid RTF file (damaged); re-save it as RTF or .docx")
+        ) from None
     return _document(path, data, text, "rtf"), []
 
 
