@@ -11,6 +11,7 @@ import hashlib
 import io
 import logging
 import re
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -207,11 +208,13 @@ def _pdf_pages(path: Path, data: bytes) -> list[str]:
     level = logger.level
     logger.setLevel(logging.ERROR)  # pypdf logs recoverable damage; the text is what counts
     try:
-        reader = PdfReader(io.BytesIO(data))
-        # An owner password alone still opens with the empty user password.
-        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
-            raise FileNotDecryptedError("a password is needed")
-        return [page.extract_text() or "" for page in reader.pages]
+        with warnings.catch_warnings():  # ... and may warn about it too
+            warnings.simplefilter("ignore")
+            reader = PdfReader(io.BytesIO(data))
+            # An owner password alone still opens with the empty user password.
+            if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+                raise FileNotDecryptedError("a password is needed")
+            return [page.extract_text() or "" for page in reader.pages]
     except (FileNotDecryptedError, DependencyError):  # DependencyError: AES needs `cryptography`
         raise SkipFile(
             Problem(
