@@ -27,6 +27,7 @@ from qca.ingest import (
     claim_doc_ids,
     corpus,
     find_sources,
+    frames,
     iter_corpus,
     read_source,
 )
@@ -227,7 +228,7 @@ def test_ingest_speed_clean_speaker_equals_regex(name: str) -> None:
 def test_ingest_speed_interviewer_flags_equal_role_key(
     labels: list[str], speakers: list[str]
 ) -> None:
-    builder = corpus._Builder(
+    builder = frames.Builder(
         IngestOptions(interviewer_labels=(*DEFAULT_INTERVIEWER_LABELS, *labels)), None
     )
     expected = [role_key(s) in builder.interviewers for s in speakers]

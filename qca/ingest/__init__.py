@@ -15,17 +15,9 @@ from typing import TYPE_CHECKING
 
 from qca.errors import Problem
 from qca.ingest.base import DEFAULT_INTERVIEWER_LABELS, Batch, Corpus, IngestOptions
-from qca.ingest.corpus import (
-    SourceBatch,
-    Sources,
-    claim_doc_ids,
-    empty_frames,
-    find_sources,
-    iter_corpus,
-    order_columns,
-    read_source,
-)
+from qca.ingest.corpus import Sources, claim_doc_ids, find_sources, iter_corpus, read_source
 from qca.ingest.docids import DocIds
+from qca.ingest.frames import SourceBatch, empty_frames, order_columns
 from qca.models import (
     DOC_ID,
     DOCUMENT,
