@@ -380,8 +380,9 @@ def _write_entry(entry: Path, data: bytes) -> bool:
 
 # --- ingested files ------------------------------------------------------------
 
-#: Bump when the layout of a source entry changes.
-_SOURCE_FORMAT = 2
+#: Bump when the layout of a source entry changes, or what a file reads as
+#: (3: legacy code pages and BOM-less UTF-16/32 are detected, #15).
+_SOURCE_FORMAT = 3
 _MAGIC = b"QCASRC1\n"
 
 

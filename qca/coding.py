@@ -254,13 +254,10 @@ def _coded_files(pool: Any, sources: Sources, options: CodeOptions) -> Iterator[
     """
     from qca.errors import IngestError
     from qca.ingest import DocIds, claim_doc_ids
-    from qca.ingest.corpus import empty_frames
+    from qca.ingest.corpus import problem_batches
 
-    for problem in sources.problems:
-        if options.ingest.strict and problem.is_error:
-            raise IngestError(problems=[problem])
-        documents, segments = empty_frames()
-        yield Batch(Path(problem.path), documents, segments, (problem,)), None, None
+    for batch in problem_batches(sources, options.ingest.strict):
+        yield batch, None, None
     order = sorted(range(len(sources.files)), key=lambda n: -_file_size(sources.files[n]))
     futures = {n: pool.submit(_work_file, sources.files[n], sources, n) for n in order}
     used = DocIds()

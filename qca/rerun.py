@@ -221,7 +221,7 @@ def _inputs_changed(
     """Find the input files as the run does (problems first, then files); compare them."""
     from qca.ingest.files import find_files
 
-    files, problems = find_files(paths, options.ingest.participants)
+    files, problems, _unread = find_files(paths, options.ingest.participants)
     found = list(dict.fromkeys([p.path for p in problems] + [str(path) for path in files]))
     if not isinstance(recorded, list) or not all(isinstance(i, dict) for i in recorded):
         return f"{RUN_FILE} has no list of inputs"

@@ -79,7 +79,7 @@ def test_coding_speed4_code_cli_jobs_2_matches_jobs_1(corpus: Path, runner: CliR
             "theme / code  hits\n"
             "will             4\n"
             "  motivation     4\n"
-            "skipped 1 file(s) with errors (see above)\n"
+            "skipped 1 file(s) (see above)\n"
         )
         outputs.append((corpus / out / "hits.csv").read_bytes())
     assert outputs[0] == outputs[1]

@@ -247,7 +247,8 @@ def test_rerun_repeats_warnings(project: Path, runner: CliRunner) -> None:
     warning = first.stderr.splitlines()[0]
     assert (first.exit_code, warning) == (
         0,
-        "warning: tr/empty: folder has no transcripts (.txt, .md, .docx, .vtt, .srt, .csv, .xlsx, "
+        "warning: tr/empty: folder has no transcripts (.txt, .md, .docx, .odt, .rtf, .pdf, .vtt, .srt, "
+        ".csv, .xlsx, "
         ".jsonl); check the path",
     )
     again = runner.invoke(app, args)

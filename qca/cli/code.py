@@ -82,7 +82,7 @@ def summary_lines(result: CodeResult, outdir: Path) -> list[str]:
     ]
     lines += [f"{name:<{width}}  {number:>4}" for name, number in rows]
     if counts["skipped_files"]:
-        lines.append(f"skipped {counts['skipped_files']} file(s) with errors (see above)")
+        lines.append(f"skipped {counts['skipped_files']} file(s) (see above)")
     return lines
 
 

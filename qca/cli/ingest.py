@@ -74,7 +74,7 @@ def ingest_cli(
     ] = None,
     output: OutputOption = None,
 ) -> None:
-    """Read transcripts (.txt .md .docx .vtt .srt) and surveys (.csv .xlsx .jsonl).
+    """Read transcripts (.txt .md .docx .odt .rtf .pdf .vtt .srt) and surveys (.csv .xlsx .jsonl).
 
     Prints a summary per document (speakers, turns, words, warnings) on stderr, then
     every problem. With --format or -o, writes the segments table. With --speakers,

@@ -38,33 +38,19 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from qca.ingest.corpus import (
-        SourceBatch,
         Sources,
         claim_doc_ids,
         find_sources,
         iter_corpus,
         read_source,
     )
-    from qca.ingest.corpus import (
-        empty_frames as empty_frames,
-    )
-    from qca.ingest.corpus import (
-        order_columns as order_columns,
-    )
+    from qca.ingest.frames import SourceBatch
+    from qca.ingest.frames import empty_frames as empty_frames
+    from qca.ingest.frames import order_columns as order_columns
 
-#: Names of :mod:`qca.ingest.corpus` this package gives, imported on first use.
-_FROM_CORPUS = frozenset(
-    {
-        "SourceBatch",
-        "Sources",
-        "claim_doc_ids",
-        "empty_frames",
-        "find_sources",
-        "iter_corpus",
-        "order_columns",
-        "read_source",
-    }
-)
+#: Names this package gives, imported on first use: from corpus.py, from frames.py.
+_FROM_CORPUS = frozenset({"Sources", "claim_doc_ids", "find_sources", "iter_corpus", "read_source"})
+_FROM_FRAMES = frozenset({"SourceBatch", "empty_frames", "order_columns"})
 
 
 def __getattr__(name: str) -> Any:
@@ -72,6 +58,10 @@ def __getattr__(name: str) -> Any:
         from qca.ingest import corpus
 
         return getattr(corpus, name)
+    if name in _FROM_FRAMES:
+        from qca.ingest import frames
+
+        return getattr(frames, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -98,7 +88,7 @@ PathsArg = Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
 def _concat(frames: list[pd.DataFrame], leading: Sequence[str]) -> pd.DataFrame:
     import pandas as pd
 
-    from qca.ingest.corpus import empty_frames, order_columns
+    from qca.ingest.frames import empty_frames, order_columns
 
     kept = [f for f in frames if len(f)]
     if not kept:

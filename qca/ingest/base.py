@@ -90,10 +90,13 @@ class Batch:
     problems: tuple[Problem, ...] = ()
     #: Speaker turns per doc_id (whatever the unit), for summaries.
     turn_counts: Mapping[str, int] = field(default_factory=dict)
+    #: A file found in a folder and not read (its problem is a warning).
+    unread: bool = False
 
     @property
     def skipped(self) -> bool:
-        return any(p.is_error for p in self.problems)
+        """Whether the file was not read (an error, or a file qca cannot read)."""
+        return self.unread or any(p.is_error for p in self.problems)
 
 
 @dataclass(frozen=True)
