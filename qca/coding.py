@@ -17,15 +17,14 @@ import sys
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qca import __version__
-from qca.codebook.model import Codebook
 from qca.errors import OutputError, Problem
-from qca.ingest.base import Batch, IngestOptions
+from qca.ingest.base import Batch
 from qca.models import (
     CODE,
     CODING_COLUMNS,
@@ -49,45 +48,19 @@ from qca.models import (
     THEME,
     WORDS,
 )
+from qca.options import CodeOptions as CodeOptions  # the run's options (qca.rerun reads them too)
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
+    from qca.codebook.model import Codebook
     from qca.engine.hits import Engine
     from qca.engine.store import TokenStore
     from qca.ingest import DocIds, Sources
 
 #: Called after each source file: (files done, segments so far, hits so far).
 Progress = Callable[[int, int, int], None]
-
-
-@dataclass(frozen=True)
-class CodeOptions:
-    """How to code a corpus. Every field is also a ``qca code`` option.
-
-    Args:
-        ingest: How to read the transcripts (``--participants``, ``--speaker-pattern``, ...).
-        unit: The coding unit (``turn``, ``sentence``, ``paragraph``, ``document``); it
-            replaces ``ingest.unit``. None: the codebook's ``unit``.
-        include_interviewer: Code interviewer turns and the codebook's ``exclude_speakers`` too.
-        model: An installed or saved spaCy pipeline (name or folder) instead of the blank one.
-        jobs: Worker processes (1: code in this process).
-        cache: Keep token arrays in the cache folder, so re-coding skips tokenisation.
-        cache_dir: The cache folder; default ``.qca-cache`` next to the output folder
-            (in the working folder when nothing is written).
-        overrides: The overrides file whose manual decisions to apply (``qca override``);
-            None applies none.
-    """
-
-    ingest: IngestOptions = field(default_factory=IngestOptions)
-    unit: str | None = None
-    include_interviewer: bool = False
-    model: str | None = None
-    jobs: int = 1
-    cache: bool = True
-    cache_dir: Path | None = None
-    overrides: Path | None = None
 
 
 @dataclass
@@ -259,13 +232,10 @@ def _coded_files(pool: Any, sources: Sources, options: CodeOptions) -> Iterator[
     """
     from qca.errors import IngestError
     from qca.ingest import DocIds, claim_doc_ids
-    from qca.ingest.corpus import empty_frames
+    from qca.ingest.corpus import problem_batches
 
-    for problem in sources.problems:
-        if options.ingest.strict and problem.is_error:
-            raise IngestError(problems=[problem])
-        documents, segments = empty_frames()
-        yield Batch(Path(problem.path), documents, segments, (problem,)), None, None
+    for batch in problem_batches(sources, options.ingest.strict):
+        yield batch, None, None
     order = sorted(range(len(sources.files)), key=lambda n: -_file_size(sources.files[n]))
     futures = {n: pool.submit(_work_file, sources.files[n], sources, n) for n in order}
     used = DocIds()
@@ -492,6 +462,7 @@ def _code(
     from qca.engine.hits import Engine, empty_hits, segment_languages, sort_hits
     from qca.engine.pipeline import spacy_version
     from qca.ingest.store import file_sha256
+    from qca.rerun import run_stamps
 
     started = datetime.now(UTC).isoformat(timespec="seconds")
     engine = Engine.from_codebook(codebook, model=options.model)
@@ -620,6 +591,8 @@ def _code(
                 "hits": len(hits),
             },
             "problems": [str(p) for p in problems],
+            "outputs": {},  # filled in as the files are written
+            "rerun": run_stamps(options, codebook, inputs, problems),
             "started": started,
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         }
@@ -645,16 +618,21 @@ def _write_outputs(
 
     ``segments.parquet`` is already in *temp*.
     """
+    from qca.rerun import output_stamps
+
     hits.to_parquet(temp / HITS_FILE, index=False)
     codings.to_parquet(temp / CODINGS_FILE, index=False)
     hits.to_csv(temp / HITS_CSV, index=False, lineterminator="\n")
     codings.to_csv(temp / CODINGS_CSV, index=False, lineterminator="\n")
-    text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-    (temp / RUN_FILE).write_text(text, encoding="utf-8")
     names = (SEGMENTS_FILE, HITS_FILE, CODINGS_FILE, HITS_CSV, CODINGS_CSV, RUN_FILE)
-    for name in names:
+    for name in names[:-1]:
         with (temp / name).open("rb") as handle:
             os.fsync(handle.fileno())
+    manifest["outputs"] = output_stamps(temp, names[:-1])  # a rename keeps size and mtime
+    text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    (temp / RUN_FILE).write_text(text, encoding="utf-8")
+    with (temp / RUN_FILE).open("rb") as handle:
+        os.fsync(handle.fileno())
     try:
         for name in names:
             os.replace(temp / name, outdir / name)
@@ -695,7 +673,7 @@ def code(
         >>> result = qca.code(["transcripts"], "codebooks/esther.yaml", outdir="qca-out")  # doctest: +SKIP
         >>> result.hits.groupby("theme").size()  # doctest: +SKIP
     """
-    from qca.codebook import read_codebook
+    from qca.codebook import Codebook, read_codebook
     from qca.ingest import find_sources, iter_corpus
     from qca.ingest.store import SourceCache
 
@@ -703,6 +681,9 @@ def code(
         codebook = read_codebook(Path(codebook))
     options = options or CodeOptions()
     ingest = dataclasses.replace(options.ingest, unit=options.unit or codebook.unit)
+    ingest = ingest.excluding(
+        codebook.exclude_speakers, include_interviewer=options.include_interviewer
+    )
     options = dataclasses.replace(options, ingest=ingest, unit=ingest.unit)
     files = [Path(p) for p in paths]
     target = Path(outdir) if outdir is not None else None

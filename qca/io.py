@@ -40,3 +40,9 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 def atomic_write_text(path: Path, text: str) -> None:
     """Write *text* as UTF-8 to *path* atomically (see :func:`atomic_write_bytes`)."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def touch(path: Path) -> None:
+    """Mark a cache entry used now (``qca cache prune`` removes entries unused for long)."""
+    with contextlib.suppress(OSError):
+        os.utime(path)

@@ -34,7 +34,8 @@ END_SECONDS = "end_seconds"
 
 #: segments table: these columns, then attribute columns in name order.
 #: ``start``/``end`` are code-point offsets into the document's normalised text:
-#: ``text == document_text[start:end]`` always holds.
+#: ``text == document_text[start:end]`` holds at every unit but ``document``, whose text
+#: has speaker labels and excluded turns blanked (spaces of the same length, line ends kept).
 SEGMENT_COLUMNS: tuple[str, ...] = (
     DOC_ID,
     SEGMENT_ID,
@@ -119,6 +120,9 @@ def text_hash(text: str) -> str:
 #: ``options`` (every option as given: unit, include_interviewer, jobs, model, ...),
 #: ``counts`` ({"documents", "segments", "coded_segments", "hits", "skipped_files", "words"}),
 #: ``problems`` ([str] every problem line), ``started`` and ``finished`` (ISO 8601, UTC).
+#: ``outputs`` ({file name: {"size", "mtime_ns"}} of each table, as written) and ``rerun``
+#: ({"codebook_unit", "participants_sha256", "overrides_sha256", "lookups_version", "model",
+#: "inputs"}): what ``qca code`` compares to find the folder up to date (:mod:`qca.rerun`).
 #: The format version is ``RUN_FORMAT`` (bump it when the folder layout changes).
 RUN_FORMAT = 1
 RUN_KEYS: tuple[str, ...] = (
@@ -133,6 +137,8 @@ RUN_KEYS: tuple[str, ...] = (
     "options",
     "counts",
     "problems",
+    "outputs",
+    "rerun",
     "started",
     "finished",
 )
@@ -224,6 +230,10 @@ TURNS = "turns"
 WARNINGS = "warnings"
 #: ``qca ingest`` summary table (speakers = distinct speaker labels / respondents).
 INGEST_SUMMARY_COLUMNS: tuple[str, ...] = (DOCUMENT, FORMAT, SPEAKERS, TURNS, WORDS, WARNINGS)
+#: ``qca ingest --speakers``: one row per (document, speaker label); ``similar_to`` names
+#: near-duplicate labels (``Particpant`` beside ``Participant``).
+SIMILAR_TO = "similar_to"
+SPEAKER_TABLE_COLUMNS: tuple[str, ...] = (DOC_ID, SPEAKER, TURNS, WORDS, IS_INTERVIEWER, SIMILAR_TO)
 
 
 # --- overrides.yaml: manual decisions (qca.overrides, `qca override`, `qca review`) ---
@@ -258,4 +268,23 @@ OVERRIDE_STATS_COLUMNS: tuple[str, ...] = (
     REJECTED,
     ADDED,
     PRECISION,
+)
+
+# --- qca cache info (qca.cachedir) ---------------------------------------------
+KIND = "kind"
+PIPELINE = "pipeline"
+ENTRIES = "entries"
+BYTES = "bytes"
+LAST_USED = "last_used"
+OUTPUTS = "outputs"
+#: One row per kind of cache entry and pipeline, with the output folders it serves.
+CACHE_INFO_COLUMNS: tuple[str, ...] = (
+    KIND,
+    PIPELINE,
+    ENTRIES,
+    BYTES,
+    LAST_USED,
+    OUTPUTS,
+    DOCUMENTS,
+    WORDS,
 )

@@ -16,13 +16,21 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("qca.codebook",),
     ("qca.ingest",),
     ("qca.engine",),
-    ("qca.coding", "qca.project", "qca.outputs", "qca.overrides"),
+    (
+        "qca.coding",
+        "qca.options",
+        "qca.rerun",
+        "qca.cachedir",
+        "qca.project",
+        "qca.outputs",
+        "qca.overrides",
+    ),
     ("qca.themes", "qca.excerpts", "qca.agreement", "qca.review", "qca.export", "qca.refi"),
     ("qca.render",),
     ("qca.cli", "qca.__main__"),
 )
-#: What the engine may import: itself, the codebook it compiles, errors and column names.
-ENGINE_MAY_IMPORT = ("qca.engine", "qca.codebook", "qca.errors", "qca.models")
+#: What the engine may import: itself, the codebook it compiles, errors, column names, file io.
+ENGINE_MAY_IMPORT = ("qca.engine", "qca.codebook", "qca.errors", "qca.models", "qca.io")
 ENGINE_MAX_LINES = 400
 #: Calls that make a mutable container (or a memo table) when run at module level.
 MUTABLE_CALLS = frozenset({"dict", "list", "set", "defaultdict", "OrderedDict", "Counter", "deque"})

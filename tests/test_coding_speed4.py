@@ -66,8 +66,9 @@ def test_coding_speed4_code_cli_jobs_2_matches_jobs_1(corpus: Path, runner: CliR
         assert result.exit_code == 1  # the survey's row b is skipped
         assert result.stdout == ""
         unattributed = (
-            "no speaker labels found; the text is one unattributed segment "
-            "(use --speaker-pattern if speakers are marked another way)"
+            "no speaker labels found, so no segment has a speaker; if speakers are marked, "
+            "pass a regex matching the label at a line start, "
+            "e.g. --speaker-pattern '^(?P<speaker>[A-Z]\\w+) -'"
         )
         assert result.stderr == (
             f"warning: tr/a.txt: {unattributed}\n"
@@ -78,7 +79,7 @@ def test_coding_speed4_code_cli_jobs_2_matches_jobs_1(corpus: Path, runner: CliR
             "theme / code  hits\n"
             "will             4\n"
             "  motivation     4\n"
-            "skipped 1 file(s) with errors (see above)\n"
+            "skipped 1 file(s) (see above)\n"
         )
         outputs.append((corpus / out / "hits.csv").read_bytes())
     assert outputs[0] == outputs[1]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from qca.cli import app
 from tests.conftest import ROOT
 
 PAGES = ["README.md", "docs/python-api.md"]
@@ -30,3 +33,107 @@ def test_docs_python_examples_run(
     monkeypatch.chdir(tmp_path)
     for block in blocks:
         exec(compile(block, page, "exec"), {})
+
+
+def _console_examples(page: str) -> list[tuple[str, str]]:
+    """Return (command, expected stdout) for every ``$ qca`` line of the ```console blocks."""
+    text = (ROOT / page).read_text(encoding="utf-8")
+    examples = []
+    for block in re.findall(r"```console\n(.*?)```", text, flags=re.S):
+        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
+            command, _, output = chunk.partition("\n")
+            examples.append((command, output))
+    return examples
+
+
+INGEST_EXAMPLES = _console_examples("docs/ingest.md")
+
+
+@pytest.mark.parametrize(("command", "expected"), INGEST_EXAMPLES)
+def test_docs_ingest_console_examples_run(
+    command: str, expected: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Each ``$ qca ...`` of docs/ingest.md runs in a copy of the checkout and prints what it shows.
+
+    The commands of one page run in order in one scratch folder, so a later one reads what an
+    earlier one wrote (``qca code`` then ``qca themes``).
+    """
+    from typer.testing import CliRunner
+
+    from qca.cli import app
+
+    if "../shared/corpora" in command and not (ROOT.parent / "shared" / "corpora").is_dir():
+        pytest.skip("../shared/corpora is absent")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name in ("transcripts", "codebooks"):
+        (repo / name).symlink_to(ROOT / name)
+    (tmp_path / "shared").symlink_to(ROOT.parent / "shared")
+    monkeypatch.chdir(repo)
+    runner = CliRunner()
+    for earlier, _ in INGEST_EXAMPLES[: INGEST_EXAMPLES.index((command, expected))]:
+        if "../shared" not in earlier:
+            assert runner.invoke(app, shlex.split(earlier)[1:]).exit_code == 0, earlier
+    result = runner.invoke(app, shlex.split(command)[1:])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == expected
+
+
+def test_docs_ingest_console_examples_exist(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from qca.cli import app
+
+    commands = [command for command, _ in INGEST_EXAMPLES]
+    assert any("--unit document" in c for c in commands)
+    assert sum("--speakers" in c for c in commands) >= 2
+    # the session of docs/cli.md shows the same check on the whole demo corpus
+    session = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    (line,) = [
+        line
+        for line in session.splitlines()
+        if line.startswith("qca ingest") and "--speakers" in line
+    ]
+    monkeypatch.chdir(ROOT)  # reads transcripts/, writes nothing
+    result = CliRunner().invoke(app, shlex.split(line.partition("#")[0])[1:])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[:3] == [
+        "doc_id,speaker,turns,words,is_interviewer,similar_to",
+        "fg-coaches,Moderator,11,228,True,",
+        "fg-coaches,Anna Lindqvist,8,348,False,",
+    ]
+
+
+def _section(page: str, heading: str) -> str:
+    text = (ROOT / page).read_text(encoding="utf-8")
+    start = text.index(f"\n{heading}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end >= 0 else len(text)]
+
+
+def test_docs_rerun_commands_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, runner: CliRunner
+) -> None:
+    """The commands of coding.md's "Re-runs" run, and the second prints what the page shows."""
+    section = _section("docs/coding.md", "## Re-runs")
+    commands = re.findall(r"```sh\n(.*?)```", section, flags=re.S)[0].splitlines()
+    shown = re.findall(r"```text\n(.*?)```", section, flags=re.S)[0]
+    for name in ("transcripts", "codebooks"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    monkeypatch.chdir(tmp_path)
+    printed = []
+    for command in commands:
+        words = shlex.split(command)
+        assert words[0] == "qca"
+        result = runner.invoke(app, words[1:])
+        assert result.exit_code == 0, (command, result.stderr)
+        printed.append(result.stderr)
+    assert [c.split()[1:3] for c in commands] == [
+        ["code", "transcripts/"],
+        ["code", "transcripts/"],
+        ["code", "transcripts/"],
+        ["cache", "info"],
+        ["cache", "prune"],
+    ]
+    assert printed[1] == shown
+    assert "up to date" not in printed[2]

@@ -92,9 +92,9 @@ BAD_INPUTS: list[tuple[str, bytes, str]] = [
     ),
     (
         "garbled.txt",
-        b"abc \x81\x8d def",
-        "cannot decode byte 4 as UTF-8 or cp1252; "
-        "save the file as UTF-8 or pass its encoding, e.g. --encoding latin-1",
+        b"abc " + bytes(range(0xA0, 0x100)) * 3,
+        "cannot decode byte 4 as UTF-8 and no other encoding fits; "
+        "save the file as UTF-8 or pass its encoding, e.g. --encoding cp1251",
     ),
     (
         "~$interview.docx",
@@ -107,10 +107,31 @@ BAD_INPUTS: list[tuple[str, bytes, str]] = [
         "is a hidden file; rename it without the leading dot to read it",
     ),
     (
-        "notes.pdf",
-        b"%PDF-1.4",
-        "unsupported file type '.pdf'; convert it to one of "
-        ".txt, .md, .docx, .vtt, .srt, .csv, .xlsx, .jsonl",
+        "notes.pages",
+        b"PK\x03\x04",
+        "unsupported file type '.pages', not read; convert it to one of "
+        ".txt, .md, .docx, .odt, .rtf, .pdf, .vtt, .srt, .csv, .xlsx, .jsonl",
+    ),
+    (
+        "old.doc",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "is a Word 97-2003 .doc file, not read; open it in Word or LibreOffice and save it as .docx",
+    ),
+    ("notes.pdf", b"%PDF-1.4", "is not a valid PDF (damaged); re-save it or export its text"),
+    (
+        "broken.odt",
+        b"not a zip",
+        "is not a valid .odt file (not a zip archive); re-save it from LibreOffice Writer",
+    ),
+    (
+        "damaged.odt",
+        _zip_bytes({"content.xml": b"<not-odf"}),
+        "is not a valid .odt document (damaged); re-save it from Writer",
+    ),
+    (
+        "plain.rtf",
+        b"just text, not RTF",
+        "is not an RTF file (no {\\rtf header); re-save it as RTF or .docx",
     ),
     (
         "broken.docx",
@@ -286,8 +307,8 @@ def test_ingest_cli_cp1252_warning(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(app, ["ingest", str(path), "-f", "jsonl"])
     assert result.exit_code == 0
     assert result.stderr.endswith(
-        f"warning: {path}: not UTF-8; decoded as cp1252 (Windows Latin-1); "
-        "check accented letters or pass --encoding\n"
+        f"warning: {path}: not UTF-8; decoded as cp1252 (confidence 1.00); "
+        "check the text or pass --encoding\n"
     )
     assert [json.loads(line)["text"] for line in result.stdout.splitlines()] == [
         "Café?",

@@ -27,6 +27,7 @@ from qca.ingest import (
     claim_doc_ids,
     corpus,
     find_sources,
+    frames,
     iter_corpus,
     read_source,
 )
@@ -109,7 +110,7 @@ def test_ingest_speed_fast_surveys_equal_general_path(
 def test_ingest_speed_fast_surveys_equal_general_path_across_chunks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("qca.ingest.readers.CHUNK_ROWS", 3)
+    monkeypatch.setattr("qca.ingest.surveys.CHUNK_ROWS", 3)
     paths = _write_inputs(tmp_path)
     options = IngestOptions(text_column="comment", id_column="id", unit="sentence")
     fast = _read(paths, options)
@@ -227,7 +228,7 @@ def test_ingest_speed_clean_speaker_equals_regex(name: str) -> None:
 def test_ingest_speed_interviewer_flags_equal_role_key(
     labels: list[str], speakers: list[str]
 ) -> None:
-    builder = corpus._Builder(
+    builder = frames.Builder(
         IngestOptions(interviewer_labels=(*DEFAULT_INTERVIEWER_LABELS, *labels)), None
     )
     expected = [role_key(s) in builder.interviewers for s in speakers]

@@ -54,7 +54,7 @@ def _forbid_reading(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_source_cache_gives_back_what_was_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unit: str
 ) -> None:
-    monkeypatch.setattr("qca.ingest.readers.CHUNK_ROWS", 3)  # several batches per survey
+    monkeypatch.setattr("qca.ingest.surveys.CHUNK_ROWS", 3)  # several batches per survey
     folder = tmp_path / "in"
     folder.mkdir()
     paths = _write_inputs(folder)
@@ -95,7 +95,7 @@ def test_source_cache_keys_on_content_options_and_participants(tmp_path: Path) -
 def test_source_cache_reads_again_past_a_damaged_entry(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
 ) -> None:
-    monkeypatch.setattr("qca.ingest.readers.CHUNK_ROWS", 3)
+    monkeypatch.setattr("qca.ingest.surveys.CHUNK_ROWS", 3)
     folder = tmp_path / "in"
     folder.mkdir()
     paths = _write_inputs(folder)

@@ -55,6 +55,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "agree",
     "export",
     "import_",
+    "cache",
 )
 
 

@@ -134,7 +134,8 @@ InterviewerLabelOption = Annotated[
 EncodingOption = Annotated[
     str | None,
     typer.Option(
-        "--encoding", help="Encoding of text files (default: detect UTF-8/UTF-16/cp1252)."
+        "--encoding",
+        help="Encoding of text files, e.g. cp1251 (default: detect BOM, UTF-8/16/32, legacy code pages).",
     ),
 ]
 

@@ -25,6 +25,7 @@ from qca.cli._options import (
 if TYPE_CHECKING:
     from qca.coding import CodeResult
     from qca.project import Project
+    from qca.rerun import OutputState
 
 
 class _Progress:
@@ -81,22 +82,28 @@ def summary_lines(result: CodeResult, outdir: Path) -> list[str]:
     ]
     lines += [f"{name:<{width}}  {number:>4}" for name, number in rows]
     if counts["skipped_files"]:
-        lines.append(f"skipped {counts['skipped_files']} file(s) with errors (see above)")
+        lines.append(f"skipped {counts['skipped_files']} file(s) (see above)")
     return lines
 
 
 def _overrides_file(given: Path | None, project: Project | None) -> Path | None:
-    """Return the overrides file to apply (checked now, so a malformed one stops the run early)."""
+    """Return the overrides file to apply, if any (read_overrides checks it)."""
     from qca.models import OVERRIDES_FILE
-    from qca.overrides import read_overrides
 
     if given is not None and not given.is_file():
         raise fail(f"{given}: no such overrides file; check the path, or drop --overrides")
     path = given or (project.overrides if project else None) or Path(OVERRIDES_FILE)
-    if not path.is_file():
-        return None
-    read_overrides(path)
-    return path
+    return path if path.is_file() else None
+
+
+def up_to_date_lines(state: OutputState) -> list[str]:
+    """Return what a re-run with nothing changed prints: the run's problems, then one line."""
+    lines = [("warning: " if kind == "warning" else "") + line for kind, line in state.problems]
+    lines.append(
+        f"{state.outdir.as_posix()} is up to date ({state.documents} documents, codebook "
+        "unchanged); nothing to do. Use --force to code again."
+    )
+    return lines
 
 
 @app.command("code")
@@ -157,7 +164,16 @@ def code_cli(
         bool,
         typer.Option(
             "--no-cache",
-            help="Do not read or write the cache .qca-cache/ (read files, tokens, hits).",
+            help="Do not read or write the cache .qca-cache/ (read files, tokens, hits); "
+            "code again even when the outputs are up to date.",
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Code again even when run.json says the outputs are up to date "
+            "(same inputs, codebook and options).",
         ),
     ] = False,
     strict: StrictOption = False,
@@ -177,6 +193,8 @@ def code_cli(
     to the output folder, each file replaced only when the run succeeds, and prints
     hits per theme and code on stderr. With a qca.yaml in the working folder, paths
     and options default to its settings. Exit code 1 when a file was skipped.
+    When the inputs, codebook, options and outputs are as run.json recorded them,
+    nothing is done (one line says so); --force codes again.
 
     Example: qca code transcripts --participants transcripts/participants.csv -c codebooks/esther.yaml
     """
@@ -217,6 +235,18 @@ def code_cli(
         cache=not no_cache,
         overrides=_overrides_file(overrides, project),
     )
+    if not (force or no_cache):
+        from qca.rerun import check_outputs
+
+        state = check_outputs(paths, codebook, outdir, options=options)
+        if state.up_to_date:
+            for line in up_to_date_lines(state):
+                typer.echo(line, err=True)  # not rich: its import is a tenth of this path
+            raise typer.Exit(code=1 if state.skipped else 0)
+    if options.overrides is not None:  # a malformed file stops the run before coding
+        from qca.overrides import read_overrides
+
+        read_overrides(options.overrides)
     progress = _Progress()
     try:
         result = code(paths, codebook, outdir=outdir, options=options, progress=progress)

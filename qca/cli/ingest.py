@@ -5,12 +5,12 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from qca.cli import app
-from qca.cli._errors import print_problems, reports_errors
+from qca.cli._errors import fail, print_problems, reports_errors
 from qca.cli._options import (
     EncodingOption,
     IdColumnOption,
@@ -19,14 +19,21 @@ from qca.cli._options import (
     ParticipantsOption,
     SpeakerPatternOption,
     StrictOption,
+    TableFormat,
     TextColumnOption,
     Unit,
     UnitOption,
+    emit_table,
     ingest_options,
+    resolve_format,
 )
+
+if TYPE_CHECKING:
+    from qca.ingest import Corpus
 
 
 class SegmentFormat(StrEnum):
+    table = "table"
     csv = "csv"
     json = "json"
     jsonl = "jsonl"
@@ -47,22 +54,32 @@ def ingest_cli(
     interviewer_label: InterviewerLabelOption = None,
     encoding: EncodingOption = None,
     strict: StrictOption = False,
+    speakers: Annotated[
+        bool,
+        typer.Option(
+            "--speakers",
+            help="Print every speaker label per document instead (turns, words, interviewer "
+            "flag, similar labels such as Particpant beside Participant).",
+        ),
+    ] = False,
     fmt: Annotated[
         SegmentFormat | None,
         typer.Option(
             "--format",
             "-f",
-            help="Write the segments table to stdout (or -o) in this format.",
+            help="Write the segments table (csv, json, jsonl) or the --speakers table "
+            "(table, csv, json; default table on a terminal) to stdout or -o.",
             case_sensitive=False,
         ),
     ] = None,
     output: OutputOption = None,
 ) -> None:
-    """Read transcripts (.txt .md .docx .vtt .srt) and surveys (.csv .xlsx .jsonl).
+    """Read transcripts (.txt .md .docx .odt .rtf .pdf .vtt .srt) and surveys (.csv .xlsx .jsonl).
 
     Prints a summary per document (speakers, turns, words, warnings) on stderr, then
-    every problem. With --format or -o, writes the segments table. Exits 1 if any
-    file was skipped.
+    every problem. With --format or -o, writes the segments table. With --speakers,
+    prints the speaker labels found per document instead of the summary, to check
+    what segmentation will do before coding. Exits 1 if any file was skipped.
 
     Example: qca ingest transcripts/ --participants participants.csv -f csv -o segments.csv
     """
@@ -72,6 +89,10 @@ def ingest_cli(
     from qca.ingest import collect, iter_corpus, summarize_corpus
     from qca.render import render_frame
 
+    if speakers and unit is not Unit.turn:
+        raise fail("--speakers counts speaker turns; leave out --unit")
+    if not speakers and fmt is SegmentFormat.table:
+        raise fail("--format table is for --speakers; write segments as csv, json or jsonl")
     options = ingest_options(
         unit=unit,
         speaker_pattern=speaker_pattern,
@@ -83,6 +104,9 @@ def ingest_cli(
         strict=strict,
     )
     corpus, turns = collect(iter_corpus(paths, options))
+    if speakers:
+        _speakers(corpus, fmt, output)
+        return
     summary = summarize_corpus(corpus, turns)
     if len(summary):
         Console(stderr=True, soft_wrap=False, highlight=False).print(render_frame(summary))
@@ -97,3 +121,16 @@ def ingest_cli(
 def _format_from_suffix(output: Path | None) -> str:
     suffix = output.suffix.lower().lstrip(".") if output is not None else ""
     return suffix if suffix in SegmentFormat.__members__ else "csv"
+
+
+def _speakers(corpus: Corpus, fmt: SegmentFormat | None, output: Path | None) -> None:
+    from qca.ingest import speaker_table
+
+    table = speaker_table(corpus)
+    print_problems(corpus.problems)
+    chosen = resolve_format(TableFormat(fmt.value) if fmt is not None else None, output)
+    if chosen == "table" and output is not None:
+        raise fail(f"--format table prints to the terminal; to write {output} use --format csv")
+    emit_table(table, chosen, output)
+    if any(problem.is_error for problem in corpus.problems):
+        raise typer.Exit(code=1)

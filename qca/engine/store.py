@@ -22,7 +22,9 @@ the codes whose rules changed and joins the others' columns whole (#9).
 Entries are written atomically (a temporary file renamed). An entry that is
 corrupt, truncated, foreign (another key, pipeline or format inside) or
 inconsistent with its texts is a miss; a folder that cannot be written is used
-read-only or not at all. Deleting the folder is always safe.
+read-only or not at all. An entry found is touched (its mtime set to now), so that
+``qca cache prune`` (:mod:`qca.cachedir`) keeps what is used. Deleting the folder
+is always safe.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qca.engine.pipeline import Pipeline, Tokens
+from qca.io import touch
 
 if TYPE_CHECKING:
     import numpy as np
@@ -100,6 +103,8 @@ class TokenStore:
         """Return the stored hits of each of *code_keys* found, and the numbers of those missing."""
         entry = self.path(fingerprint, key).with_suffix(".hits.json")
         stored = _load_hits(entry, key, lengths)
+        if stored:
+            touch(entry)
         found = {k: stored[k] for k in code_keys if k in stored}
         return found, [n for n, k in enumerate(code_keys) if k not in found]
 
@@ -117,10 +122,12 @@ class TokenStore:
         self, pipeline: Pipeline, key: str, lengths: npt.NDArray[np.int64]
     ) -> Tokens | None:
         """Return the stored tokens of *key* (strings interned in *pipeline*'s lexicon), or None."""
-        tokens = _load_tokens(self.path(pipeline.fingerprint, key), key, pipeline, lengths)
+        entry = self.path(pipeline.fingerprint, key)
+        tokens = _load_tokens(entry, key, pipeline, lengths)
         if tokens is None:
             self.misses += 1
         else:
+            touch(entry)
             self.hits += 1
         return tokens
 

@@ -4,6 +4,9 @@
 ``read_corpus`` collects them; ``read_transcripts`` returns only the segments.
 For worker processes, ``iter_corpus`` comes apart into ``find_sources`` (once),
 ``read_source`` (per file, anywhere) and ``claim_doc_ids`` (per batch, in input order).
+
+The readers load on first use of a name from :mod:`qca.ingest.corpus`, so that
+importing :class:`IngestOptions` (``qca code``'s re-run check) costs little.
 """
 
 from __future__ import annotations
@@ -11,21 +14,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qca.errors import Problem
 from qca.ingest.base import DEFAULT_INTERVIEWER_LABELS, Batch, Corpus, IngestOptions
-from qca.ingest.corpus import (
-    SourceBatch,
-    Sources,
-    claim_doc_ids,
-    empty_frames,
-    find_sources,
-    iter_corpus,
-    order_columns,
-    read_source,
-)
 from qca.ingest.docids import DocIds
+from qca.ingest.speaker_table import speaker_table
 from qca.models import (
     DOC_ID,
     DOCUMENT,
@@ -43,6 +37,34 @@ from qca.models import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from qca.ingest.corpus import (
+        Sources,
+        claim_doc_ids,
+        find_sources,
+        iter_corpus,
+        read_source,
+    )
+    from qca.ingest.frames import SourceBatch
+    from qca.ingest.frames import empty_frames as empty_frames
+    from qca.ingest.frames import order_columns as order_columns
+
+#: Names this package gives, imported on first use: from corpus.py, from frames.py.
+_FROM_CORPUS = frozenset({"Sources", "claim_doc_ids", "find_sources", "iter_corpus", "read_source"})
+_FROM_FRAMES = frozenset({"SourceBatch", "empty_frames", "order_columns"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_CORPUS:
+        from qca.ingest import corpus
+
+        return getattr(corpus, name)
+    if name in _FROM_FRAMES:
+        from qca.ingest import frames
+
+        return getattr(frames, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "Batch",
     "Corpus",
@@ -56,6 +78,7 @@ __all__ = [
     "read_corpus",
     "read_source",
     "read_transcripts",
+    "speaker_table",
     "summarize_corpus",
 ]
 
@@ -64,6 +87,8 @@ PathsArg = Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
 
 def _concat(frames: list[pd.DataFrame], leading: Sequence[str]) -> pd.DataFrame:
     import pandas as pd
+
+    from qca.ingest.frames import empty_frames, order_columns
 
     kept = [f for f in frames if len(f)]
     if not kept:
@@ -105,6 +130,8 @@ def read_corpus(paths: PathsArg, options: IngestOptions = IngestOptions()) -> Co
         >>> corpus = read_corpus(["transcripts/"])  # doctest: +SKIP
         >>> corpus.segments[["segment_id", "speaker"]].head()  # doctest: +SKIP
     """
+    from qca.ingest.corpus import iter_corpus
+
     return collect(iter_corpus(paths, options))[0]
 
 

@@ -8,8 +8,8 @@ unless ``strict`` is set.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,12 +41,38 @@ class IngestOptions:
     interviewer_labels: tuple[str, ...] = DEFAULT_INTERVIEWER_LABELS
     encoding: str | None = None
     strict: bool = False
+    #: At ``unit="document"``: the speakers whose turns are left out of the coded text
+    #: (the codebook's ``exclude_speakers``; :meth:`excluding` sets it for a coding run).
+    exclude_speakers: tuple[str, ...] = ()
+    #: At ``unit="document"``: keep interviewer turns in the coded text (``--include-interviewer``).
+    include_interviewer: bool = False
 
     def __post_init__(self) -> None:
         # Scripts often pass a plain string; the readers need a Path.
         if self.participants is not None and not isinstance(self.participants, Path):
             object.__setattr__(self, "participants", Path(self.participants))
         object.__setattr__(self, "interviewer_labels", tuple(self.interviewer_labels))
+        object.__setattr__(self, "exclude_speakers", tuple(self.exclude_speakers))
+
+    def excluding(
+        self, exclude_speakers: Iterable[str], *, include_interviewer: bool
+    ) -> IngestOptions:
+        """Return these options with a coding run's speaker exclusions.
+
+        Only the document unit uses them (a document's units are cut before the
+        excluded turns could be dropped as segments); other units keep the defaults,
+        so their source cache entries do not depend on the codebook.
+
+        Examples:
+            >>> options = IngestOptions(unit="document")
+            >>> options.excluding(["Chair"], include_interviewer=False).exclude_speakers
+            ('Chair',)
+        """
+        if self.unit != "document":
+            return self
+        if include_interviewer:  # --include-interviewer codes exclude_speakers too
+            return replace(self, exclude_speakers=(), include_interviewer=True)
+        return replace(self, exclude_speakers=tuple(exclude_speakers), include_interviewer=False)
 
 
 @dataclass(frozen=True)
@@ -64,10 +90,13 @@ class Batch:
     problems: tuple[Problem, ...] = ()
     #: Speaker turns per doc_id (whatever the unit), for summaries.
     turn_counts: Mapping[str, int] = field(default_factory=dict)
+    #: A file found in a folder and not read (its problem is a warning).
+    unread: bool = False
 
     @property
     def skipped(self) -> bool:
-        return any(p.is_error for p in self.problems)
+        """Whether the file was not read (an error, or a file qca cannot read)."""
+        return self.unread or any(p.is_error for p in self.problems)
 
 
 @dataclass(frozen=True)

@@ -15,15 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qca.errors import QcaError
-from qca.io import atomic_write_bytes
+from qca.io import atomic_write_bytes, touch
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from qca.ingest import IngestOptions, SourceBatch, Sources
 
-#: Bump when the layout of a source entry changes.
-_SOURCE_FORMAT = 2
+#: Bump when the layout of a source entry changes, or what a file reads as
+#: (3: legacy code pages and BOM-less UTF-16/32 are detected, #15).
+_SOURCE_FORMAT = 3
 _MAGIC = b"QCASRC1\n"
 
 
@@ -82,6 +83,7 @@ class SourceCache:
         count = self._count(base, key)
         given = 0
         if count is not None:
+            touch(base.with_suffix(".done"))
             self.hits += 1
             for n in range(count):
                 batch = self._load(base, key, n)

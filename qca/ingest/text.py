@@ -1,8 +1,7 @@
-"""Decode raw bytes, normalise text (NFC, LF, no BOM) and split off YAML front matter."""
+"""Normalise decoded text (NFC, LF, no BOM) and split off YAML front matter."""
 
 from __future__ import annotations
 
-import codecs
 import json
 import re
 import unicodedata
@@ -20,98 +19,11 @@ class SkipFile(Exception):  # noqa: N818 - a signal, not an error shown as such
         self.problem = problem
 
 
-#: Bytes that never occur in text files: a NUL in the first block means "binary".
-_SNIFF_BYTES = 8192
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _LINE_ENDS = re.compile(r"\r\n?")
 
 
-def sniff_bom(data: bytes) -> str | None:
-    """Return the codec named by a byte-order mark at the start of *data*, if any."""
-    for bom, name in _BOMS:
-        if data.startswith(bom):
-            return name
-    return None
-
-
-def decode(data: bytes, path: str, encoding: str | None = None) -> tuple[str, list[Problem]]:
-    """Decode a text file's bytes: the given encoding, else BOM, else UTF-8, else cp1252.
-
-    Args:
-        data: The raw bytes.
-        path: The file name used in problems.
-        encoding: An explicit encoding (``--encoding``) that overrides detection.
-
-    Returns:
-        The decoded text (BOM removed) and warnings (e.g. "decoded as cp1252").
-
-    Raises:
-        SkipFile: For an empty or binary file, an unknown encoding, or undecodable bytes.
-    """
-    if not data.strip():
-        raise SkipFile(Problem(path, "file is empty; add the transcript text or remove the file"))
-    if encoding is not None:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise SkipFile(
-                Problem(path, f"unknown encoding {encoding!r}; use e.g. --encoding cp1252")
-            ) from None
-        try:
-            return _strip_bom(data.decode(encoding)), []
-        except UnicodeDecodeError as exc:
-            raise SkipFile(
-                Problem(
-                    path,
-                    f"cannot decode byte {exc.start} as {encoding}; "
-                    "try another --encoding or save the file as UTF-8",
-                )
-            ) from None
-    bom = sniff_bom(data)
-    if bom is not None:
-        try:
-            return _strip_bom(data.decode(bom)), []
-        except UnicodeDecodeError as exc:
-            raise SkipFile(
-                Problem(path, f"cannot decode byte {exc.start} as {bom}; save the file as UTF-8")
-            ) from None
-    if b"\x00" in data[:_SNIFF_BYTES]:
-        raise SkipFile(
-            Problem(path, "is a binary file, not text; remove it or convert it to UTF-8 text")
-        )
-    try:
-        return data.decode("utf-8"), []
-    except UnicodeDecodeError as exc:
-        position = exc.start
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        text = ""
-    if text and not _CONTROL.search(text):
-        warning = Problem(
-            path,
-            "not UTF-8; decoded as cp1252 (Windows Latin-1); "
-            "check accented letters or pass --encoding",
-            severity="warning",
-        )
-        return text, [warning]
-    raise SkipFile(
-        Problem(
-            path,
-            f"cannot decode byte {position} as UTF-8 or cp1252; "
-            "save the file as UTF-8 or pass its encoding, e.g. --encoding latin-1",
-        )
-    )
-
-
-def _strip_bom(text: str) -> str:
+def strip_bom(text: str) -> str:
+    """Return *text* without a leading byte-order mark."""
     return text[1:] if text.startswith("\ufeff") else text
 
 
@@ -122,7 +34,7 @@ def normalise(text: str) -> str:
         >>> normalise("\\ufeffCafe\\u0301\\r\\nok\\r")
         'Café\\nok\\n'
     """
-    text = _strip_bom(text)
+    text = strip_bom(text)
     if "\r" in text:
         text = _LINE_ENDS.sub("\n", text)
     if not text.isascii():

@@ -1,7 +1,8 @@
 """Cut speaker turns into coding units (turn, sentence, paragraph, document).
 
 Every unit is a span of the document's normalised text, trimmed of surrounding
-whitespace by moving its offsets, so ``text == document_text[start:end]``.
+whitespace by moving its offsets, so ``text == document_text[start:end]``; the
+document unit spans :func:`coded_text`, in which labels and excluded turns are blanked.
 """
 
 from __future__ import annotations
@@ -107,6 +108,43 @@ def split_sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]
             yield cursor, boundary
             cursor = boundary
         yield cursor, p_end
+
+
+def blank(piece: str) -> str:
+    """Return *piece* with every character but a line end replaced by a space.
+
+    Examples:
+        >>> blank("I: Hi.\\nR: Yes")
+        '      \\n      '
+    """
+    return "\n".join(" " * len(line) for line in piece.split("\n"))
+
+
+def coded_text(text: str, turns: Sequence[Turn]) -> str:
+    """Return *text* with all but the content of *turns* blanked (see :func:`blank`).
+
+    Speaker labels, timestamps and the turns left out become spaces of the same
+    length (line ends kept), so every offset into the result is an offset into
+    *text*, and a match in the result never falls in a label or a turn left out.
+    This is what the document unit codes.
+
+    Args:
+        text: The document's normalised text.
+        turns: The turns to keep, in text order (disjoint, as
+            :func:`qca.ingest.speakers.detect_turns` gives them).
+
+    Examples:
+        >>> coded_text("I: Hi.\\nR: Yes.", [Turn("R", 7, 9, 14)])
+        '      \\n   Yes.'
+    """
+    parts: list[str] = []
+    cursor = 0
+    for turn in turns:
+        parts.append(blank(text[cursor : turn.start]))
+        parts.append(text[turn.start : turn.end])
+        cursor = turn.end
+    parts.append(blank(text[cursor:]))
+    return "".join(parts)
 
 
 def unit_spans(text: str, turns: Sequence[Turn], unit: str) -> list[Span]:
