@@ -315,7 +315,9 @@ class _Builder:
         self.document_keys.append(key)
         self.wheres.append(document.where)
         self.attribute_names.append(frozenset(document.attributes))
-        if document.format in _CAPTION_FORMATS:
+        if document.format in _CAPTION_FORMATS or any(
+            t.start_seconds is not None or t.end_seconds is not None for t in turns
+        ):
             self.has_seconds = True
         self.turn_counts[document.doc_id] = len(turns)
         values = (
@@ -337,7 +339,12 @@ class _Builder:
         prefix = f"{doc_id}:{self.letter}"
         pieces = [text[span.start : span.end] for span in spans]
         speakers = [span.speaker for span in spans]
-        cache: dict[str, bool] = {}
+        # A "Name (I):" label makes Name an interviewer when its role is an interviewer label.
+        cache = {
+            t.speaker: True
+            for t in turns
+            if t.speaker and t.role and role_key(t.role) in self.interviewers
+        }
         columns = self.segments
         columns[DOC_ID].extend([doc_id] * len(spans))
         columns[SEGMENT_ID].extend(f"{prefix}{index:04d}" for index in range(1, len(spans) + 1))
@@ -743,7 +750,10 @@ def claim_doc_ids(batch: Batch, used: DocIds | dict[str, str]) -> Batch:
         for row, attribute_names in enumerate(batch.attribute_names):
             if row not in dropped:
                 names |= attribute_names
-        seconds = bool(documents[FORMAT].isin(list(_CAPTION_FORMATS)).any())
+        seconds = bool(documents[FORMAT].isin(list(_CAPTION_FORMATS)).any()) or any(
+            name in segments.columns and segments[name].notna().any()
+            for name in (START_SECONDS, END_SECONDS)
+        )
         documents = _keep_columns(documents, DOCUMENT_COLUMNS, names, batch.joined[0], seconds)
         segments = _keep_columns(segments, SEGMENT_COLUMNS, names, batch.joined[1], seconds)
     return Batch(batch.source, documents, segments, problems, turn_counts)
