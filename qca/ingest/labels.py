@@ -34,7 +34,7 @@ TS_HMS = r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3})?"
 _F4 = rf"\#{TS_HMS}(?:-\d{{1,3}})?\#"
 _WORD = r"[^\W_][\w'’.\-/]*"
 #: A label name: up to four words, the first starting with a letter.
-NAME = rf"[^\W\d_][\w'’.\-/]*(?:[ \t]+{_WORD}){{0,3}}"
+NAME = rf"[^\W\d_][\w'’.\-/]*(?: +{_WORD}){{0,3}}"
 #: A role or short code in parentheses after a name: ``Interviewer (I):``.
 _ROLE = r"[^\W\d_][^()\[\]\n:]{0,29}"
 
@@ -171,7 +171,6 @@ ROLE_WORDS = frozenset(
         "person",
         "p",
         "r",
-        "a",
         "ie",
         "iv",
         "b",

@@ -38,6 +38,7 @@ _LABEL = LABEL_PATTERN
 #: Lower-case particles allowed inside a capitalised name (Mary van Dyke).
 _PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "la", "le", "du", "af", "av"})
 _TRAILING_DIGITS = re.compile(r"[\s\d]+$")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _CODE = re.compile(r"[^\W\d_]{1,3}\d{0,3}")
 
 
@@ -203,12 +204,22 @@ def _candidates(text: str) -> Iterable[_Candidate]:
         )
 
 
-def _blocks(text: str) -> int:
-    """Count the blocks of *text*: lines after a blank line, or all lines without blank ones."""
-    lines = [line.strip() for line in text.split("\n")]
-    starts = sum(1 for i, line in enumerate(lines) if line and (i == 0 or not lines[i - 1]))
-    filled = sum(1 for line in lines if line)
-    return filled if starts <= 1 else starts
+def _blocks(text: str, labelled: set[int]) -> int:
+    """Count the blocks of *text*: paragraphs, and lines starting with a label candidate.
+
+    Without blank lines, every non-empty line is a block.
+    """
+    count = position = 0
+    after_blank = True
+    for line in text.split("\n"):
+        filled = bool(line.strip())
+        if filled and (after_blank or position in labelled):
+            count += 1
+        after_blank = not filled
+        position += len(line) + 1
+    if _BLANK_LINE.search(text.strip()):
+        return count
+    return sum(1 for line in text.split("\n") if line.strip())
 
 
 def _accepted(candidates: list[_Candidate], roles: frozenset[str], text: str) -> list[_Candidate]:
@@ -221,7 +232,10 @@ def _accepted(candidates: list[_Candidate], roles: frozenset[str], text: str) ->
         assert c.speaker is not None
         if c.strength == "strong":
             return c.shaped or c.family == "sigil"
-        return role_key(c.speaker) in roles or counts[c.speaker] >= 2
+        if role_key(c.speaker) in roles:
+            return True
+        # A lower-case label must be one word ("id1", "dan"), not a phrase ("so yes").
+        return counts[c.speaker] >= 2 and (c.shaped or len(c.speaker.split()) == 1)
 
     flags = [label(c) and solid(c) for c in candidates]
     shaped: Counter[str] = Counter(c.family for c in candidates if label(c) and c.shaped)
@@ -229,8 +243,10 @@ def _accepted(candidates: list[_Candidate], roles: frozenset[str], text: str) ->
     families |= {family for family, count in shaped.items() if count >= 2}
     for family in {c.family for c in candidates if c.strength == "consistent"}:
         members = [c for c in candidates if c.family == family and label(c)]
+        # Most blocks start so and a name recurs, or every block starts so.
         recurs = any(counts[c.speaker] >= 2 for c in members if c.speaker)
-        if not (len(members) >= 2 and recurs and len(members) * 2 >= _blocks(text)):
+        blocks = _blocks(text, {c.label_start for c in candidates})
+        if len(members) < 3 or len(members) * (2 if recurs else 1) < blocks:
             families.discard(family)
     accepted = []
     for candidate, flag in zip(candidates, flags, strict=True):
