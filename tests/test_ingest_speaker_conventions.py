@@ -7,6 +7,7 @@ back the same speakers, texts and times, at exact offsets.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qca.ingest import IngestOptions, read_corpus
-from qca.ingest.labels import CONVENTIONS, NOT_SPEAKERS, ROLE_WORDS, stamp_seconds
+from qca.ingest.labels import CONVENTIONS, NOT_SPEAKERS, ROLE_WORDS, Convention, stamp_seconds
 from qca.ingest.speakers import detect_turns, label_spans
+from tests.conftest import ROOT
 
 # A turn as written: (name, text, seconds) -> the block's lines.
 Writer = Callable[[str, str, int, int], str]
@@ -41,6 +43,22 @@ WRITERS: dict[str, Writer] = {
     "name-dash": lambda name, text, s, i: f"{name} - {text}",
     "time-after-text": lambda name, text, s, i: f"{name}: {text} #{_hms(s)}-{s % 10}#",
 }
+#: A line of each convention that some golden case tests/cases/ingest-speakers*/ must hold.
+GOLDEN = {
+    "line-number": r"^\d+ +Dan: ",
+    "time-before-label": r"^\[00:00:05\] Moderator: ",
+    "sigil": r"^#Anna: |^@\w+: ",
+    "markdown-bold": r"^\*\*Interviewer \(I\):\*\*$",
+    "zoom-header": r"^\[Maria Lopez\] 11:02:09$",
+    "bracket": r"^\[Lina\] ",
+    "otter-header": r"^Speaker 1  0:03$",
+    "name-time": r"^Bo \(00:01:02\): ",
+    "name-role": r"^Interviewer \(I\): ",
+    "name-colon": r"^SARA LUND: ",
+    "name-tab": r"^Nurse\t",
+    "name-dash": r"^Per - ",
+    "time-after-text": r" #00:00:05-2#$",
+}
 #: Where the writer's time lands: start_seconds, end_seconds, or nowhere.
 TIMES = {
     "time-before-label": "start",
@@ -61,6 +79,23 @@ TEXTS = st.from_regex(
 
 def test_ingest_speaker_conventions_every_convention_has_a_writer() -> None:
     assert set(WRITERS) == {c.name for c in CONVENTIONS}
+
+
+@pytest.mark.parametrize("convention", CONVENTIONS, ids=lambda c: c.name)
+def test_ingest_speaker_conventions_are_documented_with_a_golden_case(
+    convention: Convention,
+) -> None:
+    docs = (ROOT / "docs" / "ingest.md").read_text(encoding="utf-8")
+    section = docs[docs.index("## Speaker conventions") :]
+    assert f"| `{convention.name}` | `{convention.example.split(' / ')[0]}" in section.replace(
+        "<TAB>", "\t"
+    )
+    cases = "".join(
+        path.read_text(encoding="utf-8")
+        for path in (ROOT / "tests" / "cases").glob("ingest-speakers*/*")
+        if path.suffix in (".txt", ".md")
+    )
+    assert re.search(GOLDEN[convention.name], cases, re.M), convention.name
 
 
 @st.composite
