@@ -237,13 +237,28 @@ def _renamed(pattern: str, index: int) -> str:
 LABELS: tuple[Convention, ...] = tuple(c for c in CONVENTIONS if c.kind == "label")
 _PREFIX = {c.name: c.pattern for c in CONVENTIONS if c.kind == "prefix"}
 _SUFFIX = next(c.pattern for c in CONVENTIONS if c.kind == "suffix")
+_HEAD = f"(?P<speaker>{NAME})"
+#: Labels that start with a name share one ``name`` group, so a line's words are read
+#: as a name once, not once per convention (the tails are tried after it).
+_TAILS = tuple(i for i, c in enumerate(LABELS) if c.pattern.startswith(_HEAD))
+
+#: Per label convention: the group that shows it matched, its speaker group, itself.
+LABEL_GROUPS: tuple[tuple[str, str, Convention], ...] = tuple(
+    (f"c{i}", "name" if i in _TAILS else f"speaker_{i}", c) for i, c in enumerate(LABELS)
+)
 
 #: Every label convention at a line start: groups ``lead``, ``ts``, then one
 #: ``c{i}`` group per label convention with its own groups renamed ``{group}_{i}``.
 LABEL_PATTERN = re.compile(
     rf"^(?P<lead>{_PREFIX['line-number']})"
     rf"(?P<ts>{_PREFIX['time-before-label']})?"
-    "(?:" + "|".join(f"(?P<c{i}>{_renamed(c.pattern, i)})" for i, c in enumerate(LABELS)) + ")?",
+    "(?:"
+    + "|".join(
+        f"(?P<c{i}>{_renamed(c.pattern, i)})" for i, c in enumerate(LABELS) if i not in _TAILS
+    )
+    + f"|(?P<name>{NAME})(?:"
+    + "|".join(f"(?P<c{i}>{_renamed(LABELS[i].pattern[len(_HEAD) :], i)})" for i in _TAILS)
+    + "))?",
     re.M,
 )
 #: An f4 time stamp at a line end (after the text).

@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 from qca.errors import IngestError, Problem
 from qca.ingest.base import DEFAULT_INTERVIEWER_LABELS
 from qca.ingest.labels import (
+    LABEL_GROUPS,
     LABEL_PATTERN,
-    LABELS,
     NAME,
     NOT_SPEAKERS,
     ROLE_WORDS,
@@ -142,12 +142,11 @@ class _Candidate:
     stamp_end: int = -1
 
 
-#: Per label convention: its group name, then the names of its speaker, role and time groups.
-_GROUPS = tuple(
-    (f"c{i}", f"speaker_{i}", f"role_{i}", f"time_{i}", convention)
-    for i, convention in enumerate(LABELS)
-)
-_BY_GROUP = {names[0]: names for names in _GROUPS}
+#: Per label convention: its group name, then its speaker, role and time groups.
+_BY_GROUP = {
+    group: (speaker, f"role_{i}", f"time_{i}", convention)
+    for i, (group, speaker, convention) in enumerate(LABEL_GROUPS)
+}
 
 
 def _line_matches(text: str) -> Iterator[re.Match[str]]:
@@ -180,7 +179,7 @@ def _candidates(text: str) -> Iterable[_Candidate]:
             if stamp:  # a time stamp alone: the same speaker goes on
                 yield _Candidate(match.start(), match.end(), None, "strong", "", True, seconds)
             continue
-        _, speaker_group, role_group, time_group, convention = names
+        speaker_group, role_group, time_group, convention = names
         speaker = match.group(speaker_group)
         role = match.group(role_group) if role_group in groups else None
         if time_group in groups and match.group(time_group):
@@ -224,27 +223,27 @@ def _blocks(text: str, labelled: set[int]) -> int:
 
 def _accepted(candidates: list[_Candidate], roles: frozenset[str], text: str) -> list[_Candidate]:
     counts = Counter(c.speaker for c in candidates if c.speaker is not None)
-
-    def label(c: _Candidate) -> bool:
-        return c.speaker is not None and role_key(c.speaker) not in NOT_SPEAKERS
+    keys = {speaker: role_key(speaker) for speaker in counts}
+    labels = {speaker for speaker, key in keys.items() if key not in NOT_SPEAKERS}
 
     def solid(c: _Candidate) -> bool:
-        assert c.speaker is not None
+        if c.speaker not in labels:
+            return False
         if c.strength == "strong":
             return c.shaped or c.family == "sigil"
-        if role_key(c.speaker) in roles:
+        if keys[c.speaker] in roles:
             return True
         # A lower-case label must be one word ("id1", "dan"), not a phrase ("so yes").
         return counts[c.speaker] >= 2 and (c.shaped or len(c.speaker.split()) == 1)
 
-    flags = [label(c) and solid(c) for c in candidates]
-    shaped: Counter[str] = Counter(c.family for c in candidates if label(c) and c.shaped)
+    flags = [solid(c) for c in candidates]
+    shaped = Counter(c.family for c in candidates if c.shaped and c.speaker in labels)
     families = {c.family for c, flag in zip(candidates, flags, strict=True) if flag}
     families |= {family for family, count in shaped.items() if count >= 2}
     for family in {c.family for c in candidates if c.strength == "consistent"}:
-        members = [c for c in candidates if c.family == family and label(c)]
+        members = [c.speaker for c in candidates if c.family == family and c.speaker in labels]
         # Most blocks start so and a name recurs, or every block starts so.
-        recurs = any(counts[c.speaker] >= 2 for c in members if c.speaker)
+        recurs = any(counts[speaker] >= 2 for speaker in members if speaker)
         blocks = _blocks(text, {c.label_start for c in candidates})
         if len(members) < 3 or len(members) * (2 if recurs else 1) < blocks:
             families.discard(family)
@@ -252,7 +251,11 @@ def _accepted(candidates: list[_Candidate], roles: frozenset[str], text: str) ->
     for candidate, flag in zip(candidates, flags, strict=True):
         if candidate.speaker is None:
             accepted.append(candidate)
-        elif label(candidate) and candidate.family in families and (flag or candidate.shaped):
+        elif (
+            candidate.family in families
+            and (flag or candidate.shaped)
+            and (candidate.speaker in labels)
+        ):
             accepted.append(candidate)
         elif candidate.stamp_end >= 0:  # not a label, but its leading time stamp counts
             accepted.append(replace(candidate, speaker=None, start=candidate.stamp_end))
@@ -326,6 +329,7 @@ def _pieces(text: str, found: list[_Candidate]) -> list[Turn]:
     first = found[0].label_start if found else len(text)
     if text[:first].strip():
         found = [_Candidate(0, 0, None, "strong", "", True, None), *found]
+    stamped = "#" in text  # the f4 stamps ending a line
     previous: str | None = None
     carry: float | None = None  # an f4 stamp ending the previous turn starts this one
     for index, candidate in enumerate(found):
@@ -338,7 +342,7 @@ def _pieces(text: str, found: list[_Candidate]) -> list[Turn]:
         start, label_start = candidate.start, candidate.label_start
         seconds = candidate.seconds if candidate.seconds is not None else carry
         carry = None
-        for stamp in TRAILING_STAMP.finditer(text, start, end):
+        for stamp in TRAILING_STAMP.finditer(text, start, end) if stamped else ():
             stamp_time = stamp_seconds(stamp.group())
             turns.append(
                 Turn(speaker, label_start, start, stamp.start(), seconds, stamp_time, role)
