@@ -42,6 +42,7 @@ WRITERS: dict[str, Writer] = {
     "name-tab": lambda name, text, s, i: f"{name}\t{text}",
     "name-dash": lambda name, text, s, i: f"{name} - {text}",
     "time-after-text": lambda name, text, s, i: f"{name}: {text} #{_hms(s)}-{s % 10}#",
+    "markdown-heading": lambda name, text, s, i: f"{name}: {text}\n## Part {i}",
 }
 #: A line of each convention that some golden case tests/cases/ingest-speakers*/ must hold.
 GOLDEN = {
@@ -58,6 +59,7 @@ GOLDEN = {
     "name-tab": r"^Nurse\t",
     "name-dash": r"^Per - ",
     "time-after-text": r" #00:00:05-2#$",
+    "markdown-heading": r"^## Vorstellung des Teams$",
 }
 #: Where the writer's time lands: start_seconds, end_seconds, or nowhere.
 TIMES = {

@@ -5,7 +5,8 @@ line and how it is recognised. ``kind`` says where it sits on a line:
 
 - ``prefix``: before any label (indentation, a pdftotext line number, a time stamp);
 - ``label``: the speaker label itself (one of these at most per line);
-- ``suffix``: at the end of a line (an f4 time stamp closing the turn's text).
+- ``suffix``: at the end of a line (an f4 time stamp closing the turn's text);
+- ``boundary``: a whole line that ends a turn and belongs to no segment (a heading).
 
 ``strength`` says when a label counts (see :mod:`qca.ingest.speakers`):
 
@@ -47,7 +48,7 @@ class Convention:
     example: str
     how: str
     pattern: str
-    kind: Literal["prefix", "label", "suffix"] = "label"
+    kind: Literal["prefix", "label", "suffix", "boundary"] = "label"
     strength: Literal["strong", "weak", "consistent"] = "weak"
     #: Labels of one family back each other up (``Name:`` and ``Name (role):``).
     family: str = ""
@@ -149,6 +150,14 @@ CONVENTIONS: tuple[Convention, ...] = (
         rf"(?P<speaker>{NAME})[ \t]+[-–—][ \t]+(?=\S)",
         strength="consistent",
         family="dash",
+    ),
+    Convention(
+        "markdown-heading",
+        "## Results",
+        "a Markdown heading after the first label ends the turn and is in no segment; "
+        "the text after it goes on with the same speaker",
+        r"^[ \t]{0,3}\#{1,6}[ \t]+\S[^\n]*$",
+        kind="boundary",
     ),
     Convention(
         "time-after-text",
@@ -261,6 +270,8 @@ LABEL_PATTERN = re.compile(
     + "))?",
     re.M,
 )
+#: A Markdown heading line.
+HEADING = re.compile(next(c.pattern for c in CONVENTIONS if c.kind == "boundary"), re.M)
 #: An f4 time stamp at a line end (after the text).
 TRAILING_STAMP = re.compile(_SUFFIX, re.M)
 

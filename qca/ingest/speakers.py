@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from qca.errors import IngestError, Problem
 from qca.ingest.base import DEFAULT_INTERVIEWER_LABELS
 from qca.ingest.labels import (
+    HEADING,
     LABEL_GROUPS,
     LABEL_PATTERN,
     NAME,
@@ -301,6 +302,20 @@ def _aliases(found: list[_Candidate]) -> dict[str, str]:
     }
 
 
+def _with_headings(text: str, found: list[_Candidate]) -> list[_Candidate]:
+    """Add the Markdown headings after the first speaker label as turn boundaries."""
+    first = next((c.label_start for c in found if c.speaker is not None), -1)
+    if first < 0 or "#" not in text:
+        return found
+    starts = {c.label_start for c in found}
+    headings = [
+        _Candidate(m.start(), m.end(), None, "strong", "", True, None)
+        for m in HEADING.finditer(text, first)
+        if m.start() not in starts
+    ]
+    return sorted([*found, *headings], key=lambda c: c.label_start) if headings else found
+
+
 def _labels(
     text: str,
     pattern: re.Pattern[str] | None,
@@ -312,6 +327,7 @@ def _labels(
     roles = ROLE_WORDS | {role_key(label) for label in interviewer_labels}
     roles |= {role_key(name) for name in known_speakers}
     found = _accepted(list(_candidates(text)), roles, text)
+    found = _with_headings(text, found)
     aliases = _aliases(found)
     if not aliases:
         return found
