@@ -162,3 +162,47 @@ def test_ingest_speaker_conventions_turns_cover_the_text(
     covered = {i for t in turns for i in range(t.start, t.end)}
     covered |= {i for start, end in label_spans(document) for i in range(start, end)}
     assert all(document[i].isspace() for i in range(len(document)) if i not in covered)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # f4 with a no-break space after the stamp, and names with a slash (issue #15)
+        (
+            "#00:00:07-8#\u00a0I: Frage?\n#00:00:09-1#\u00a0Befragte/r: Antwort.\n",
+            [("I", "Frage?", 7.8), ("Befragte/r", "Antwort.", 9.1)],
+        ),
+        # a stamp alone on a line goes on with the same speaker
+        ("Anna: a\n#00:00:09-1#\nb\n", [("Anna", "a", None), ("Anna", "b", 9.1)]),
+        # a lone Name (role): counts when its role pairs with a later code
+        (
+            "Anna (I): a\nBo: b\nI: c\n",
+            [("Anna", "a", None), ("Bo", "b", None), ("Anna", "c", None)],
+        ),
+        # ToDo: above a **Name:** transcript is text
+        (
+            "ToDo: x\n**Anna:** a\n**Bo:** b\n",
+            [(None, "ToDo: x", None), ("Anna", "a", None), ("Bo", "b", None)],
+        ),
+        # a lower-case phrase that recurs is no label; a one-word id is
+        ("so yes: a\nso yes: b\n", [(None, "so yes: a\nso yes: b", None)]),
+        (
+            "[id1] a\n[id2] b\n[id1] c\n",
+            [("id1", "a", None), ("id2", "b", None), ("id1", "c", None)],
+        ),
+    ],
+)
+def test_ingest_speaker_conventions_examples(
+    text: str, expected: list[tuple[str | None, str, float | None]]
+) -> None:
+    turns = detect_turns(text)
+    found = [(t.speaker, text[t.start : t.end].strip(), t.start_seconds) for t in turns]
+    assert found == expected
+
+
+def test_ingest_speaker_conventions_role_makes_an_interviewer(tmp_path: Path) -> None:
+    path = tmp_path / "t.txt"
+    path.write_text("Anna (I): How?\nBo (R): Well.\nI: And?\n", encoding="utf-8")
+    segments = read_corpus([path]).segments
+    assert segments["speaker"].tolist() == ["Anna", "Bo", "Anna"]
+    assert segments["is_interviewer"].tolist() == [True, False, True]

@@ -69,7 +69,7 @@ CONVENTIONS: tuple[Convention, ...] = (
         "followed by a label) before the label gives start_seconds; alone on a line it "
         "starts a new turn of the same speaker",
         rf"(?:\[{TS}\]|\({TS}\)|{_F4}|{TS_HMS}|\d{{1,2}}:\d{{2}}(?=[ \t]+{NAME}[ \t]*:))"
-        r"[ \t]*(?:[-–][ \t]*)?",
+        r"[ \t\u00a0]*(?:[-–][ \t\u00a0]*)?",
         kind="prefix",
         strength="strong",
     ),
@@ -270,10 +270,39 @@ LABEL_PATTERN = re.compile(
     + "))?",
     re.M,
 )
+_STAMP_PARTS = re.compile(r"(\d{1,2}(?::\d{2}){1,2})(?:[.,-](\d{1,3}))?")
 #: A Markdown heading line.
 HEADING = re.compile(next(c.pattern for c in CONVENTIONS if c.kind == "boundary"), re.M)
 #: An f4 time stamp at a line end (after the text).
 TRAILING_STAMP = re.compile(_SUFFIX, re.M)
+
+
+#: Lower-case particles allowed inside a capitalised name (Mary van Dyke).
+_PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "la", "le", "du", "af", "av"})
+_NAME_RE = re.compile(NAME)
+
+
+def is_label_name(name: str) -> bool:
+    """Return whether *name* looks like a speaker label (capitalised words, at most four).
+
+    Examples:
+        >>> is_label_name("Interviewer 1"), is_label_name("The answer was")
+        (True, False)
+    """
+    return len(name) <= 40 and bool(_NAME_RE.fullmatch(name)) and name_shape(name)
+
+
+def name_shape(name: str) -> bool:
+    """Return whether every word of *name* starts with a capital or a digit (particles aside)."""
+    words = name.split()
+    for index, word in enumerate(words):
+        first = word[0]
+        if first.isdigit() or first.isupper():
+            continue
+        if index > 0 and word in _PARTICLES:
+            continue
+        return False
+    return True
 
 
 def stamp_seconds(stamp: str) -> float:
@@ -283,9 +312,12 @@ def stamp_seconds(stamp: str) -> float:
         >>> stamp_seconds("[01:02:03]"), stamp_seconds("#00:00:07-8#"), stamp_seconds("0:03,5")
         (3723.0, 7.8, 3.5)
     """
-    core = stamp.strip("[]()# \t-–")
-    core = core.replace(",", ".").replace("-", ".")
+    found = _STAMP_PARTS.search(stamp)
+    if found is None:
+        raise ValueError(f"not a time stamp: {stamp!r}")
     total = 0.0
-    for part in core.split(":"):
-        total = total * 60 + float(part)
+    for part in found.group(1).split(":"):
+        total = total * 60 + int(part)
+    if found.group(2):
+        total += float(f"0.{found.group(2)}")
     return round(total, 3)

@@ -27,17 +27,16 @@ from qca.ingest.labels import (
     HEADING,
     LABEL_GROUPS,
     LABEL_PATTERN,
-    NAME,
     NOT_SPEAKERS,
     ROLE_WORDS,
     TRAILING_STAMP,
+    name_shape,
     stamp_seconds,
 )
+from qca.ingest.labels import is_label_name as is_label_name
 
 _LABEL = LABEL_PATTERN
 
-#: Lower-case particles allowed inside a capitalised name (Mary van Dyke).
-_PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "la", "le", "du", "af", "av"})
 _TRAILING_DIGITS = re.compile(r"[\s\d]+$")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _CODE = re.compile(r"[^\W\d_]{1,3}\d{0,3}")
@@ -77,56 +76,20 @@ def compile_speaker_pattern(pattern: str) -> re.Pattern[str]:
     Raises:
         IngestError: When the pattern is not a valid regular expression.
     """
+    example = "e.g. --speaker-pattern '^(?P<speaker>[A-Z]\\w+):'"
     try:
         compiled = re.compile(pattern, re.M)
     except re.error as exc:
+        message = f"invalid regular expression ({exc.msg} at position {exc.pos}); fix the pattern"
         raise IngestError(
-            problems=[
-                Problem(
-                    "",
-                    f"invalid regular expression ({exc.msg} at position {exc.pos}); "
-                    "fix the pattern, e.g. --speaker-pattern '^(?P<speaker>[A-Z]\\w+):'",
-                    where="--speaker-pattern",
-                )
-            ]
+            problems=[Problem("", f"{message}, {example}", where="--speaker-pattern")]
         ) from None
     if compiled.groups == 0:
+        message = "has no group for the speaker name; add one"
         raise IngestError(
-            problems=[
-                Problem(
-                    "",
-                    "has no group for the speaker name; "
-                    "add one, e.g. --speaker-pattern '^(?P<speaker>[A-Z]\\w+):'",
-                    where="--speaker-pattern",
-                )
-            ]
+            problems=[Problem("", f"{message}, {example}", where="--speaker-pattern")]
         )
     return compiled
-
-
-_NAME_RE = re.compile(NAME)
-
-
-def is_label_name(name: str) -> bool:
-    """Return whether *name* looks like a speaker label (capitalised words, at most four).
-
-    Examples:
-        >>> is_label_name("Interviewer 1"), is_label_name("The answer was")
-        (True, False)
-    """
-    return len(name) <= 40 and bool(_NAME_RE.fullmatch(name)) and _name_shape(name)
-
-
-def _name_shape(name: str) -> bool:
-    words = name.split()
-    for index, word in enumerate(words):
-        first = word[0]
-        if first.isdigit() or first.isupper():
-            continue
-        if index > 0 and word in _PARTICLES:
-            continue
-        return False
-    return True
 
 
 @dataclass(frozen=True)
@@ -188,7 +151,7 @@ def _candidates(text: str) -> Iterable[_Candidate]:
         strength = convention.strength
         if stamp and strength == "weak":
             strength = "strong"
-        shaped = _name_shape(speaker)
+        shaped = name_shape(speaker)
         if convention.family == "bracket" and len(speaker.split()) > 4:
             shaped = False
         yield _Candidate(
@@ -241,6 +204,8 @@ def _accepted(candidates: list[_Candidate], roles: frozenset[str], text: str) ->
     shaped = Counter(c.family for c in candidates if c.shaped and c.speaker in labels)
     families = {c.family for c, flag in zip(candidates, flags, strict=True) if flag}
     families |= {family for family, count in shaped.items() if count >= 2}
+    if any(c.speaker is None for c in candidates):  # a time stamp alone marks a transcript
+        families |= {c.family for c in candidates if c.strength != "consistent"}
     for family in {c.family for c in candidates if c.strength == "consistent"}:
         members = [c.speaker for c in candidates if c.family == family and c.speaker in labels]
         # Most blocks start so and a name recurs, or every block starts so.
@@ -250,12 +215,13 @@ def _accepted(candidates: list[_Candidate], roles: frozenset[str], text: str) ->
             families.discard(family)
     accepted = []
     for candidate, flag in zip(candidates, flags, strict=True):
+        one_word = " " not in (candidate.speaker or " ")  # [id2] once among [id1] labels
         if candidate.speaker is None:
             accepted.append(candidate)
         elif (
             candidate.family in families
-            and (flag or candidate.shaped)
-            and (candidate.speaker in labels)
+            and candidate.speaker in labels
+            and (flag or candidate.shaped or (candidate.family == "bracket" and one_word))
         ):
             accepted.append(candidate)
         elif candidate.stamp_end >= 0:  # not a label, but its leading time stamp counts
