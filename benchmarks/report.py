@@ -74,7 +74,7 @@ def _row(number: str, name: str, sample: Sample | None, runs: int) -> str:
 
 def print_shape(shape: str, label: str, results: Results) -> None:
     meta = results.meta
-    size = f"{meta['files']:,} files" if "files" in meta else f"{meta['comments']:,} comments"
+    size = f"{meta['comments']:,} comments" if shape == "C" else f"{meta['files']:,} files"
     print(
         f"\nShape {shape}, {label}: {size}, {meta['words']:,} words "
         f"({meta['distinct_words']:,} distinct), {int(str(meta['text_bytes'])) / 1e6:.1f} MB text"
@@ -92,7 +92,7 @@ def print_shape(shape: str, label: str, results: Results) -> None:
     if results.cache_bytes is not None:
         text = int(str(meta["text_bytes"]))
         print(
-            f"{'10':>3} cache on disk after (3): {results.cache_bytes / 1e6:,.1f} MB = "
+            f"{'10':>3} cache on disk after rows 3 and 4: {results.cache_bytes / 1e6:,.1f} MB = "
             f"{results.cache_bytes / text:.2f}x the corpus text ({text / 1e6:,.1f} MB)"
         )
     if "themes" in results.samples:

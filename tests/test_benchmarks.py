@@ -24,7 +24,7 @@ ROWS = [
     r"  8 per-file overhead: -?[\d.]+ ms CPU, -?[\d.]+ ms wall per file",
     r"  9 peak RSS of \(2\) at 5,\d\d\d words +[\d.]+ +[\d.]+ +\d+ +1",
     r"  9 peak RSS of \(2\) at \d\d\d words +[\d.]+ +[\d.]+ +\d+ +1",
-    r" 10 cache on disk after \(3\): [\d.]+ MB = [\d.]+x the corpus text",
+    r" 10 cache on disk after rows 3 and 4: [\d.]+ MB = [\d.]+x the corpus text",
     r" 11 qca themes on the output of \(2\) ",
     r"  A phrasematcher +[\d,]+ hits vs qca [\d,]+ \([\d,]+ not negated\)",
     r"  A pandas +[\d,]+ hits vs qca [\d,]+",
