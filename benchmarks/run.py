@@ -56,15 +56,15 @@ PEERS = HERE / "peers"
 
 
 def corpus_key(shape: str, words: int, args: argparse.Namespace) -> dict[str, object]:
+    """Return the gen.py job of one corpus; its folder name holds every parameter."""
     files = args.files if shape in ("A", "F") else 0
-    comments = (
-        (args.comments if words == args.words else args.comments // 10) if shape == "C" else 0
-    )
+    comments = 0
+    if shape == "C":
+        comments = args.comments if words == args.words else max(1, args.comments // 10)
     key = f"{shape}-w{words}-f{files}-c{comments}-s{args.seed}-v{VERSION}"
     out = str(args.work / "corpora" / key)
-    return {"out": out, "shape": shape, "words": words, "files": files, "comments": comments} | {
-        "seed": args.seed
-    }
+    job: dict[str, object] = {"out": out, "shape": shape, "words": words, "files": files}
+    return job | {"comments": comments, "seed": args.seed}
 
 
 def corpora(specs: list[dict[str, object]]) -> list[dict[str, object]]:
@@ -76,8 +76,9 @@ def corpora(specs: list[dict[str, object]]) -> list[dict[str, object]]:
         batch.write_text(json.dumps(missing), encoding="utf-8")
         print(f"generating {len(missing)} corpora in {batch.parent} ...", flush=True)
         subprocess.run([PYTHON, str(HERE / "gen.py"), "--batch", str(batch)], check=True)
+    # The job's parameters, then what was written (meta.json's words are the words counted).
     return [
-        json.loads((Path(str(s["out"])) / "meta.json").read_text(encoding="utf-8")) | s
+        s | json.loads((Path(str(s["out"])) / "meta.json").read_text(encoding="utf-8"))
         for s in specs
     ]
 
@@ -109,7 +110,7 @@ def bench_shape(
     notes.mkdir(parents=True)
     codebook = str(Path(str(meta["out"])) / "codebook.yaml")
     paths = inputs(meta)
-    peer_paths = [p for p in paths if not p.startswith("--") and p not in ("comment", "id")]
+    peer_paths = paths[:1]  # the folder or CSV, without qca's ingest options
 
     def code(out: str, *extra: str, book: str = codebook, corpus: list[str] = paths) -> Sample:
         command = [args.qca, "code", *corpus, "-c", book, "-o", str(folder / out), *extra]
