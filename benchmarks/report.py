@@ -166,7 +166,7 @@ def print_targets(
         pm, pd = r.median("phrasematcher"), r.median("pandas")
         if pm is not None and pd is not None:
             low = min(pm.cpu, pd.cpu) / cold.cpu
-            text = f"{pm.cpu / cold.cpu:.1f}x/{pd.cpu / cold.cpu:.1f}x"
+            text = f"{pm.cpu / cold.cpu:.2f}x/{pd.cpu / cold.cpu:.2f}x"
             peers.append((shape, text, low >= 2))
         if (s := r.median("same")) is not None:
             same.append((shape, f"{s.cpu:.2f} s ({s.wall:.2f} s wall)", s.cpu <= 0.5))
