@@ -247,6 +247,11 @@ def read_output(
         if codings_path.is_file()
         else None
     )
+    if columns is not None:
+        import pyarrow as pa
+
+        # Reading keeps decoding buffers in pyarrow's allocator; hand them back.
+        pa.default_memory_pool().release_unused()
     output = CodedOutput(folder, segments, hits, codings, manifest, names)
     if check_project:
         check_codebook(output)

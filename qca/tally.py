@@ -56,19 +56,35 @@ def factorize(parts: Sequence[pd.Series]) -> list[IntArray]:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        chunks = [
-            chunk.cast(pa.large_string())
-            for part in parts
-            for chunk in pa.chunked_array(part.array.__arrow_array__()).chunks
-        ]
+        # Hits of one segment are neighbours: encode only the first of each run.
+        chunks: list[pa.Array] = []
+        runs: list[IntArray | None] = []
+        for part in parts:
+            for chunk in pa.chunked_array(part.array.__arrow_array__()).chunks:
+                chunk = chunk.cast(pa.large_string())
+                starts = np.ones(len(chunk), dtype=bool)
+                if len(chunk) > 1:
+                    change = pc.not_equal(chunk.slice(1), chunk.slice(0, len(chunk) - 1))
+                    starts[1:] = pc.fill_null(change, True).to_numpy(zero_copy_only=False)
+                if starts.sum() < 0.9 * len(chunk):
+                    chunks.append(chunk.filter(pa.array(starts)))
+                    runs.append(np.cumsum(starts) - 1)
+                else:
+                    chunks.append(chunk)
+                    runs.append(None)
         encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))
-        indices = [pc.fill_null(c.indices, -1).to_numpy() for c in encoded.chunks]
+        indices = []
+        for run, chunk in zip(runs, encoded.chunks, strict=True):
+            found = (
+                pc.fill_null(chunk.indices, -1) if chunk.null_count else chunk.indices
+            ).to_numpy()
+            indices.append(found if run is None else found[run])
         codes = np.concatenate([np.zeros(0, dtype=np.int32), *indices])
     else:
         joined = pd.concat([p.reset_index(drop=True) for p in parts], ignore_index=True)
         codes = np.asarray(pd.factorize(joined)[0])
     bounds = np.cumsum([0, *(len(p) for p in parts)])
-    return [codes[bounds[i] : bounds[i + 1]].astype(np.int64) for i in range(len(parts))]
+    return [codes[bounds[i] : bounds[i + 1]] for i in range(len(parts))]
 
 
 def _arrow_strings(values: pd.Series) -> bool:
@@ -84,11 +100,14 @@ def lookup(values: pd.Series, keys: Sequence[str]) -> np.ndarray:
     import numpy as np
     import pandas as pd
 
-    codes, uniques = pd.factorize(values)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, uniques = pd.factorize(values)
     where = {key: i for i, key in enumerate(keys)}
     found = [where.get(u, -1) if isinstance(u, str) else -1 for u in uniques]
     table = np.array([*found, -1], dtype=np.int64)  # code -1 (missing) takes the last
-    return table[np.asarray(codes, dtype=np.int64)]
+    return table[codes]
 
 
 def isin(values: pd.Series, allowed: pd.Series | pd.Index) -> np.ndarray:
@@ -126,7 +145,12 @@ def distinct(*columns: np.ndarray) -> list[np.ndarray]:
         key = np.zeros(len(columns[0]), dtype=np.int64)
         for column, size in zip(columns, sizes, strict=True):
             key = key * size + column
-        key = pd.unique(key)
+        if bound <= max(8 * len(key), 1 << 22):
+            seen = np.zeros(bound, dtype=bool)  # a byte per possible row beats hashing
+            seen[key] = True
+            key = np.flatnonzero(seen)
+        else:
+            key = pd.unique(key)
         out: list[np.ndarray] = []
         for size in reversed(sizes):
             out.append(key % size)
@@ -252,7 +276,7 @@ def column_codes(values: pd.Series) -> IntArray:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        arrow = pa.chunked_array(values.array.__arrow_array__()).combine_chunks()
+        arrow = pa.chunked_array(values.array.__arrow_array__())
         if arrow.null_count == 0:
             head, tail = arrow.slice(0, len(arrow) - 1), arrow.slice(1)
             if pc.all(pc.less_equal(head, tail)).as_py():
@@ -271,12 +295,16 @@ def segment_keys(segments: pd.DataFrame, base: IntArray) -> tuple[IntArray, IntA
 
     documents = column_codes(segments[DOC_ID])[base]
     documents = np.where(documents < 0, int(documents.max(initial=0)) + 1, documents)
-    speakers, names = pd.factorize(segments[SPEAKER].iloc[base])
-    shown = pd.Series(names, dtype=object if names.dtype == object else names.dtype)
-    empty = np.append(shown.astype(str).eq("").to_numpy(dtype=bool), True)
-    speakers = np.asarray(speakers, dtype=np.int64)
-    none = empty[speakers]
-    pairs = documents * (len(names) + 1) + np.where(none, 0, speakers)
+    column = segments[SPEAKER]
+    if _arrow_strings(column):
+        empty = column.isna().to_numpy(dtype=bool) | column.eq("").to_numpy(dtype=bool)
+    else:
+        empty = column.isna().to_numpy(dtype=bool) | column.astype(str).eq("").to_numpy()
+    none = empty[base]
+    speakers = np.where(none, -1, column_codes(column)[base])
+    if _one_each(speakers):
+        return documents, speakers  # one speaker per segment: its own (document, speaker)
+    pairs = documents * (int(speakers.max(initial=0)) + 2) + speakers + 1
     pair_codes = np.asarray(pd.factorize(pairs)[0], dtype=np.int64)
     return documents, np.where(none, -1, pair_codes)
 
@@ -310,7 +338,10 @@ def counts(
 
     found: dict[str, Any] = {}
     found[MENTIONS] = tally(key_of_code[coded.hit_code], group[coded.hit_segment])
-    segment, key = distinct(coded.unit_segment, key_of_code[coded.unit_code])
+    if np.array_equal(key_of_code, np.arange(len(key_of_code))):
+        segment, key = coded.unit_segment, coded.unit_code  # codes: units are distinct
+    else:
+        segment, key = distinct(coded.unit_segment, key_of_code[coded.unit_code])
     found[SEGMENTS] = tally(key, group[segment])
     if segment_keys is None:
         found[DOCUMENTS] = found[SPEAKERS] = np.zeros((n_keys, n_groups), dtype=np.int64)
