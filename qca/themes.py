@@ -358,11 +358,11 @@ def theme_table(
         for m in _COUNTS
     }
     every_n, every_words = np.tile(n, len(entries)), np.tile(n_words, len(entries))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pct = 100.0 * values[SEGMENTS].astype(np.float64) / every_n
-        per = 1000.0 * values[MENTIONS].astype(np.float64) / every_words
-    values[PCT_SEGMENTS] = np.where(every_n != 0, round2(np.nan_to_num(pct)), 0.0)
-    values[PER_1000_WORDS] = np.where(every_words != 0, round2(np.nan_to_num(per)), 0.0)
+    zeros = np.zeros(len(every_n), dtype=np.float64)
+    segs, mentions = values[SEGMENTS].astype(np.float64), values[MENTIONS].astype(np.float64)
+    pct = np.divide(100.0 * segs, every_n, out=zeros.copy(), where=every_n != 0)
+    per = np.divide(1000.0 * mentions, every_words, out=zeros.copy(), where=every_words != 0)
+    values[PCT_SEGMENTS], values[PER_1000_WORDS] = round2(pct), round2(per)
 
     table: dict[str, Any] = {
         THEME: [e[2] for e in entries for _ in range(size)],
