@@ -24,6 +24,8 @@ from qca.themes import codable_segments, code_themes, coded_units, used_hits
 if TYPE_CHECKING:
     import pandas as pd
 
+    from qca.tally import Coded, IntArray
+
 
 def _join(values: pd.Series) -> str:
     return "; ".join(str(v) for v in values)
@@ -51,9 +53,72 @@ def quotes(
     Examples:
         >>> quotes(out.hits, out.codings, out.segments, out.codes, n=2)  # doctest: +SKIP
     """
-    import pandas as pd
+    from qca.tally import encode, isin
 
     code_theme = code_themes(codes)
+    if n <= 0:
+        return _pick(hits, codings, segments, code_theme, n, exclude_negated, include_interviewer)
+    coded = encode(
+        hits,
+        codings,
+        segments,
+        list(code_theme),
+        exclude_negated=exclude_negated,
+        include_interviewer=include_interviewer,
+    )
+    # Only segments that may hold a top-n quote go on to the (string-heavy) picking.
+    chosen = segments.iloc[coded.base[_candidates(coded, hits, segments, n)]]
+    keep = isin(hits[SEGMENT_ID], chosen[SEGMENT_ID])
+    kept = None if codings is None else codings[isin(codings[SEGMENT_ID], chosen[SEGMENT_ID])]
+    return _pick(hits[keep], kept, chosen, code_theme, n, exclude_negated, include_interviewer)
+
+
+def _candidates(coded: Coded, hits: pd.DataFrame, segments: pd.DataFrame, n: int) -> IntArray:
+    """Codable segments (indices into ``coded.base``) holding a unit that may rank in the top
+    *n* of its code: at least as many distinct matches and as few words as its code's n-th.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from qca.tally import distinct, factorize
+
+    units = len(coded.unit_segment)
+    if n <= 0 or not units:
+        return np.zeros(0, dtype=np.int64)
+    width = len(coded.code_ids) + 1
+    unit_of_hit = pd.Index(coded.unit_segment * width + coded.unit_code).get_indexer(
+        coded.hit_segment * width + coded.hit_code
+    )
+    lowered = hits[MATCH].iloc[coded.hit_rows].astype(str).str.lower()
+    match = factorize([lowered])[0].astype(np.int64) + 1
+    found = unit_of_hit >= 0
+    unit, _ = distinct(unit_of_hit[found], match[found])
+    matches = np.bincount(unit, minlength=units)
+    words = segments[WORDS].to_numpy(dtype=np.float64, na_value=np.inf)[coded.base]
+    words = words[coded.unit_segment]
+    order = np.lexsort((words, -matches, coded.unit_code))
+    code = coded.unit_code[order]
+    first = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    size = np.diff(np.r_[first, len(code)])
+    nth = order[first + np.minimum(n, size) - 1]  # the n-th unit of each code
+    at = np.full(len(coded.code_ids), -1, dtype=np.int64)
+    at[code[first]] = nth
+    edge = at[coded.unit_code]
+    better = (matches > matches[edge]) | ((matches == matches[edge]) & (words <= words[edge]))
+    return np.unique(coded.unit_segment[better])
+
+
+def _pick(
+    hits: pd.DataFrame,
+    codings: pd.DataFrame | None,
+    segments: pd.DataFrame,
+    code_theme: Mapping[str, str],
+    n: int,
+    exclude_negated: bool,
+    include_interviewer: bool,
+) -> pd.DataFrame:
+    import pandas as pd
+
     base = codable_segments(segments, include_interviewer=include_interviewer)
     attributes = [str(c) for c in base.columns if c not in SEGMENT_COLUMNS]
     base_ids = pd.Index(base[SEGMENT_ID])

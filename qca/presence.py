@@ -97,7 +97,7 @@ def presence_matrix(
     cases = cases.iloc[order].reset_index(drop=True)
     case_of_pair = pd.Index(_pair(*(f[order] for f in found), texts=texts))
     segment_pair = _pair(*parts, texts=texts)
-    unit_case = np.asarray(case_of_pair.get_indexer(segment_pair[coded.unit_segment]))
+    unit_case = np.asarray(case_of_pair.get_indexer(pd.Index(segment_pair[coded.unit_segment])))
     theme_ids = theme_order(codes, themes)
     theme_index = {t: i for i, t in enumerate(theme_ids)}
     theme_of_code = np.array([theme_index[code_theme[c]] for c in coded.code_ids], dtype=np.int64)

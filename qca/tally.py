@@ -73,12 +73,21 @@ def factorize(parts: Sequence[pd.Series]) -> list[IntArray]:
                     chunks.append(chunk)
                     runs.append(None)
         encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))
-        indices = []
-        for run, chunk in zip(runs, encoded.chunks, strict=True):
-            found = (
-                pc.fill_null(chunk.indices, -1) if chunk.null_count else chunk.indices
-            ).to_numpy()
-            indices.append(found if run is None else found[run])
+        found = np.concatenate(
+            [
+                np.zeros(0, dtype=np.int32),
+                *(
+                    (pc.fill_null(c.indices, -1) if c.null_count else c.indices).to_numpy()
+                    for c in encoded.chunks
+                ),
+            ]
+        )
+        # Back to one code per input row: split by the encoded chunks, expand the runs.
+        ends = np.cumsum([len(c) for c in chunks])
+        pieces = np.split(found, ends[:-1]) if chunks else []
+        indices = [
+            piece if run is None else piece[run] for piece, run in zip(pieces, runs, strict=True)
+        ]
         codes = np.concatenate([np.zeros(0, dtype=np.int32), *indices])
     else:
         joined = pd.concat([p.reset_index(drop=True) for p in parts], ignore_index=True)
@@ -185,12 +194,13 @@ class Coded:
         code_ids: Code ids, codebook order.
     """
 
-    base: np.ndarray
-    hit_segment: np.ndarray
-    hit_code: np.ndarray
-    unit_segment: np.ndarray
-    unit_code: np.ndarray
+    base: IntArray
+    hit_segment: IntArray
+    hit_code: IntArray
+    unit_segment: IntArray
+    unit_code: IntArray
     code_ids: tuple[str, ...]
+    hit_rows: IntArray
 
 
 def encode(
@@ -235,6 +245,7 @@ def encode(
     keep = (hit_segment >= 0) & (hit_code >= 0)
     if exclude_negated:
         keep &= ~flags(hits[NEGATED])
+    hit_rows = np.flatnonzero(keep)
     hit_segment, hit_code = hit_segment[keep], hit_code[keep]
 
     if codings is None:
@@ -250,7 +261,7 @@ def encode(
             keep &= manual | supported
         unit_segment, unit_code = unit_segment[keep], unit_code[keep]
     unit_segment, unit_code = distinct(unit_segment, unit_code)
-    return Coded(base, hit_segment, hit_code, unit_segment, unit_code, keys)
+    return Coded(base, hit_segment, hit_code, unit_segment, unit_code, keys, hit_rows)
 
 
 def isin_int(values: np.ndarray, allowed: np.ndarray) -> np.ndarray:

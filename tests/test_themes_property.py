@@ -17,6 +17,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from qca.exemplars import _pick, quotes
 from qca.models import (
     CODE,
     DOC_ID,
@@ -77,7 +78,7 @@ def outputs(draw: st.DrawFn) -> dict[str, Any]:
                 SEGMENT_ID: f"{doc}:t{i:04d}",
                 SPEAKER: draw(st.sampled_from(SPEAKERS)),
                 IS_INTERVIEWER: draw(st.booleans()),
-                WORDS: draw(st.integers(0, 30)),
+                WORDS: draw(st.integers(0, 4)),
                 TEXT: "x",
                 "role": draw(st.sampled_from(ROLES)),
                 "age": draw(st.sampled_from(AGES)),
@@ -87,12 +88,17 @@ def outputs(draw: st.DrawFn) -> dict[str, Any]:
     code_ids = [str(c[CODE]) for c in CODES] + ["gone"]  # one code not in the codebook
     hit_rows = draw(
         st.lists(
-            st.tuples(st.sampled_from(ids), st.sampled_from(code_ids), st.booleans()),
+            st.tuples(
+                st.sampled_from(ids),
+                st.sampled_from(code_ids),
+                st.booleans(),
+                st.sampled_from(["w", "W", "x", "y"]),
+            ),
             max_size=25,
         )
     )
     hits = [
-        {SEGMENT_ID: s, CODE: c, NEGATED: neg, MATCH: "w", THEME: "?"} for s, c, neg in hit_rows
+        {SEGMENT_ID: s, CODE: c, NEGATED: neg, MATCH: m, THEME: "?"} for s, c, neg, m in hit_rows
     ]
     hits.sort(key=lambda h: str(h[SEGMENT_ID]))  # as qca code writes them: by segment
     codings = None
@@ -220,7 +226,7 @@ def _reference_table(
     return table
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data=outputs(),
     by=st.sampled_from([None, "role", "age", SPEAKER, DOC_ID]),
@@ -317,3 +323,30 @@ def test_themes_property_distinct_rows(rows: list[tuple[int, int]]) -> None:
     right = np.array([r[1] for r in rows], dtype=np.int64)
     got = distinct(left, right)
     assert sorted(zip(got[0].tolist(), got[1].tolist(), strict=True)) == sorted(set(rows))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=outputs(),
+    n=st.integers(0, 3),
+    exclude_negated=st.booleans(),
+    include_interviewer=st.booleans(),
+    style=st.sampled_from(["arrow", "object"]),
+)
+def test_themes_property_quotes_match_picking_from_all(
+    data: dict[str, Any], n: int, exclude_negated: bool, include_interviewer: bool, style: str
+) -> None:
+    """quotes() picks among candidate segments only; picking among all gives the same."""
+    hits, codings, segments = _frames(data, style)
+    code_theme = {str(c[CODE]): str(c[THEME]) for c in CODES}
+    got = quotes(
+        hits,
+        codings,
+        segments,
+        CODES,
+        n=n,
+        exclude_negated=exclude_negated,
+        include_interviewer=include_interviewer,
+    )
+    expected = _pick(hits, codings, segments, code_theme, n, exclude_negated, include_interviewer)
+    pd.testing.assert_frame_equal(got, expected)
