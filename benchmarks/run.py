@@ -1,11 +1,34 @@
-"""Benchmark `qca code` against spaCy's bare tokenizer and a pandas per-term script.
+"""Benchmark `qca code` against the spaCy floor and the scripts a user would write (#16).
 
-    python benchmarks/run.py --words 2000000            # the table (a few minutes)
-    python benchmarks/run.py --memory-only 10000000     # peak RSS of one cold run
+    .venv/bin/python benchmarks/run.py --words 1000000 --work /tmp/qca-bench
+    .venv/bin/python benchmarks/run.py --shapes C --only cold,jobs2 --repeat 5
 
-Every row codes the same generated texts (benchmarks/gen.py, seeded). `qca`
-rows run `python -m qca` in a fresh process, so they include start-up, ingest
-and writing the outputs. Peak memory is the child's maximum resident set size.
+Three corpus shapes (benchmarks/gen.py: Zipf words over a 150k vocabulary, the codebook's
+terms mixed in): A, --files small transcript files (default 2,000); B, 10 large transcript
+files; C, one survey CSV of --comments comments (default words / 13). Steps, each timed as a
+whole process:
+
+   1 floor: benchmarks/peers/spacy_floor.py (import spaCy, spacy.blank, read, nlp.pipe per unit)
+   2 cold: qca code --no-cache --jobs 1
+   3 same: qca code with the cache, nothing changed (the same command run before)
+   4 edit: qca code after adding one term to one code, warm cache (a new term each round)
+   5 jobs2: qca code --no-cache --jobs 2
+   6 phrasematcher: benchmarks/peers/phrasematcher.py (lookup lemmas, PhraseMatcher on LEMMA)
+   7 pandas: benchmarks/peers/pandas_regex.py (Series.str.count, one compiled regex per term)
+   8 perfile: --files one-line files vs one file of the same lines, qca cold; (difference) / files
+   9 rss: peak RSS of qca code cold --jobs 1 at --words and at a tenth of it
+  10 cache: size of the cache folder after step 3 vs the size of the corpus text
+  11 themes: qca themes on step 2's output (the target is for shape C)
+
+Measured here, not with an outside tool (benchmarks/measure.py): every command runs in a fresh
+process reaped with os.wait4; CPU = user + system seconds of the child and of every process it
+waited for, wall = monotonic clock around it, peak = ru_maxrss (the largest single process).
+This script imports only the standard library and generates corpora in a subprocess, so it is
+the small parent that ru_maxrss needs (its own peak is printed). Each figure is the median of
+--repeat rounds; in a round the steps of a shape run one after another (interleaved). Targets
+are judged on CPU seconds (steadier on a shared machine), except the --jobs 2 speed-up (wall).
+Generated corpora are kept in --work, keyed by their parameters; the qca run folders are made
+afresh on every invocation.
 """
 
 from __future__ import annotations
@@ -15,281 +38,207 @@ import json
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
-from gen import generate  # noqa: E402
+from measure import CommandError, Sample, own_peak_mb, run  # noqa: E402
+from report import Results, print_counts, print_perfile, print_shape, print_targets  # noqa: E402
 
+VERSION = 2  # gen.py's VERSION: part of a corpus's key
+STEPS = "floor cold same edit jobs2 phrasematcher pandas perfile rss cache themes".split()
+SHAPES = {"A": "small transcript files", "B": "10 large transcript files", "C": "survey comments"}
 PYTHON = sys.executable
-RSS = """
-import os, resource, runpy, sys
-sys.argv = ["qca", *sys.argv[2:]]
-try:
-    runpy.run_module("qca", run_name="__main__")
-finally:
-    # VmHWM is this process's own peak. ru_maxrss is not: exec keeps the peak of
-    # the parent that spawned it (vfork), so a big benchmark process would show.
-    with open("/proc/self/status") as status:
-        self = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    with open(os.environ["QCA_BENCH_RSS"], "w") as handle:
-        handle.write(f"{self} {kids}")
-"""
+PEERS = HERE / "peers"
 
 
-def qca(args: list[str], rss_file: Path | None = None) -> float:
-    """Run `qca ARGS` in a fresh process; return the wall time in seconds."""
-    env = dict(os.environ)
-    command = [PYTHON, "-m", "qca", *args]
-    if rss_file is not None:
-        env["QCA_BENCH_RSS"] = str(rss_file)
-        command = [PYTHON, "-c", RSS, "-", *args]
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode not in (0,):
-        sys.exit(f"qca {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return elapsed
+def corpus_key(shape: str, words: int, args: argparse.Namespace) -> dict[str, object]:
+    """Return the gen.py job of one corpus; its folder name holds every parameter."""
+    files = args.files if shape in ("A", "F") else 0
+    comments = 0
+    if shape == "C":
+        comments = args.comments if words == args.words else max(1, args.comments // 10)
+    key = f"{shape}-w{words}-f{files}-c{comments}-s{args.seed}-v{VERSION}"
+    out = str(args.work / "corpora" / key)
+    job: dict[str, object] = {"out": out, "shape": shape, "words": words, "files": files}
+    return job | {"comments": comments, "seed": args.seed}
 
 
-def help_seconds(runs: int = 7) -> float:
-    """Return the median wall time of `qca --help` in a fresh process, after one warm-up run.
-
-    The warm-up fills the OS file cache and writes any missing bytecode, so the
-    median measures start-up, not the disk.
-    """
-    command = [PYTHON, "-m", "qca", "--help"]
-    subprocess.run(command, cwd=ROOT, capture_output=True, check=True)
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, capture_output=True, check=True)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
-def inputs(corpus: Path) -> list[str]:
+def corpora(specs: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Generate the missing corpora (one subprocess); return each corpus's meta.json."""
+    missing = [s for s in specs if not (Path(str(s["out"])) / "meta.json").is_file()]
+    if missing:
+        batch = Path(str(missing[0]["out"])).parent / "batch.json"
+        batch.parent.mkdir(parents=True, exist_ok=True)
+        batch.write_text(json.dumps(missing), encoding="utf-8")
+        print(f"generating {len(missing)} corpora in {batch.parent} ...", flush=True)
+        subprocess.run([PYTHON, str(HERE / "gen.py"), "--batch", str(batch)], check=True)
+    # The job's parameters, then what was written (meta.json's words are the words counted).
     return [
-        str(corpus / "transcripts"),
-        str(corpus / "comments.csv"),
-        "--text-column",
-        "comment",
-        "--id-column",
-        "id",
-        "-c",
-        str(corpus / "codebook.yaml"),
+        s | json.loads((Path(str(s["out"])) / "meta.json").read_text(encoding="utf-8"))
+        for s in specs
     ]
 
 
-def segment_texts(corpus: Path) -> list[str]:
-    """Return the texts `qca code` codes (the same segments, interviewer turns left out)."""
-    from qca.coding import CodeOptions, code
-
-    result = code(
-        [corpus / "transcripts", corpus / "comments.csv"],
-        corpus / "codebook.yaml",
-        options=CodeOptions(
-            ingest=__import__("qca.ingest", fromlist=["IngestOptions"]).IngestOptions(
-                text_column="comment", id_column="id"
-            ),
-            cache=False,
-        ),
-    )
-    from qca.engine.hits import selected_segments
-
-    segments = result.segments
-    mask = selected_segments(segments, frozenset({"interviewer"}), include_interviewer=False)
-    return [str(t) for t in segments.loc[mask, "text"].tolist()]
+def inputs(meta: dict[str, object]) -> list[str]:
+    """Return the paths and ingest options of a corpus, as qca code takes them."""
+    folder = Path(str(meta["out"]))
+    if meta["shape"] == "C":
+        return [str(folder / "comments.csv"), "--text-column", "comment", "--id-column", "id"]
+    return [str(folder / "transcripts")]
 
 
-SCRIPT = """
-import sys, time
-import spacy
-nlp = spacy.blank("en")
-texts = open(sys.argv[1], encoding="utf-8").read().split("\\x00")
-started = time.perf_counter()
-for _ in nlp.pipe(texts, batch_size=256):
-    pass
-print(time.perf_counter() - started)
-"""
+def edited(meta: dict[str, object], target: Path, round_: int) -> Path:
+    """Write the corpus's codebook with one term added to its first code (new each round)."""
+    spare = list(meta["spare_terms"])  # type: ignore[call-overload]
+    term = spare[round_ % len(spare)] + ("" if round_ < len(spare) else f"x{round_}")
+    text = (Path(str(meta["out"])) / "codebook.yaml").read_text(encoding="utf-8")
+    target.write_text(text.replace("terms: [", f"terms: [{term}, ", 1), encoding="utf-8")
+    return target
 
 
-def bare_tokenizer(texts: Path) -> tuple[float, float]:
-    """Return (nlp.pipe seconds, whole script seconds) of spaCy's bare tokenizer.
+def bench_shape(
+    meta: dict[str, object], small: dict[str, object] | None, args: argparse.Namespace
+) -> Results:
+    """Run the selected steps on one shape, --repeat rounds; return the samples and counts."""
+    folder = args.work / "runs" / str(meta["shape"])
+    shutil.rmtree(folder, ignore_errors=True)
+    notes = folder / "bench"
+    notes.mkdir(parents=True)
+    codebook = str(Path(str(meta["out"])) / "codebook.yaml")
+    paths = inputs(meta)
+    peer_paths = paths[:1]  # the folder or CSV, without qca's ingest options
 
-    It runs in a fresh process on the texts in *texts* (NUL-separated), as a user's
-    script would: timed in this process, after the in-process run that found the
-    texts, the same loop is up to twice as slow.
-    """
-    started = time.perf_counter()
-    done = subprocess.run(
-        [PYTHON, "-c", SCRIPT, str(texts)], check=True, capture_output=True, text=True
-    )
-    return float(done.stdout), time.perf_counter() - started
+    def code(out: str, *extra: str, book: str = codebook, corpus: list[str] = paths) -> Sample:
+        command = [args.qca, "code", *corpus, "-c", book, "-o", str(folder / out), *extra]
+        return run(command, cwd=folder)
 
+    def peer(script: str, out: str) -> Sample:
+        command = [PYTHON, str(PEERS / script), codebook, *peer_paths, "--text-column", "comment"]
+        return run(command, cwd=folder, stdout=notes / out)
 
-def start_up(work: Path, corpus: Path) -> float:
-    """Return the median wall time of `qca code` on a one-line transcript (fixed costs)."""
-    tiny = work / "tiny"
-    tiny.mkdir(exist_ok=True)
-    (tiny / "one.txt").write_text("R: The coach came back.\n", encoding="utf-8")
-    args = ["code", str(tiny / "one.txt"), "-c", str(corpus / "codebook.yaml")]
-    args += ["-o", str(tiny / "out"), "--no-cache"]
-    qca(args)
-    return statistics.median(qca(args) for _ in range(3))
-
-
-PANDAS = """
-import re, sys, time
-import pandas as pd
-import yaml
-
-data = yaml.safe_load(open(sys.argv[2], encoding="utf-8"))
-terms = [
-    str(term)
-    for theme in data["themes"].values()
-    for code in theme["codes"].values()
-    for term in code.get("terms", [])
-]
-series = pd.Series(open(sys.argv[1], encoding="utf-8").read().split("\\x00"), dtype="str")
-started = time.perf_counter()
-counts = {}
-for term in terms:
-    if term.endswith("*"):
-        pattern = r"\\b" + re.escape(term.rstrip("*")) + r"\\w*"
-    else:
-        pattern = r"\\b" + re.escape(term) + r"\\b"
-    counts[term] = int(series.str.count(pattern, flags=re.IGNORECASE).sum())
-print(time.perf_counter() - started)
-"""
-
-
-def pandas_script(texts: Path, codebook: Path) -> float:
-    """What a user would script: Series.str.count with one regex per term (no lemmas).
-
-    Timed in a fresh process, from the texts in *texts* (NUL-separated).
-    """
-    done = subprocess.run(
-        [PYTHON, "-c", PANDAS, str(texts), str(codebook)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return float(done.stdout)
+    steps = args.only
+    results = Results(meta=meta, small=small)
+    if {"same", "edit", "cache"} & steps:
+        code("out-same", "--jobs", "1")  # fills the cache: the first of the two runs
+    if "themes" in steps and not {"cold", "rss"} & steps:
+        code("out-cold", "--no-cache", "--jobs", "1")
+    for round_ in range(args.repeat):
+        take = results.add
+        if "floor" in steps:
+            floor = [PYTHON, str(PEERS / "spacy_floor.py"), *peer_paths, "--text-column", "comment"]
+            take("floor", run(floor, cwd=folder, stdout=notes / "floor.txt"))
+        if {"cold", "rss"} & steps:
+            take("cold", code("out-cold", "--no-cache", "--jobs", "1"))
+        if "themes" in steps:
+            themes = [args.qca, "themes", str(folder / "out-cold")]
+            take("themes", run(themes, cwd=folder, stdout=notes / "themes.csv"))
+        if "rss" in steps and small is not None:
+            take("rss", code("out-small", "--no-cache", "--jobs", "1", corpus=inputs(small)))
+        if "same" in steps:
+            take("same", code("out-same", "--jobs", "1"))
+        if "edit" in steps:
+            book = str(edited(meta, notes / f"edit-{round_}.yaml", round_))
+            take("edit", code("out-edit", "--jobs", "1", book=book))
+        if "jobs2" in steps:
+            take("jobs2", code("out-jobs2", "--no-cache", "--jobs", "2"))
+        if "phrasematcher" in steps:
+            take("phrasematcher", peer("phrasematcher.py", "phrasematcher.json"))
+        if "pandas" in steps:
+            take("pandas", peer("pandas_regex.py", "pandas.json"))
+    if "cache" in steps:
+        results.cache_bytes = folder_bytes(folder, skip=("bench",))
+    results.read_counts(folder)
+    return results
 
 
-def edit_terms(codebook: Path, target: Path) -> None:
-    """Write *codebook* with one term added to each of five codes (a terms-only edit)."""
-    lines = codebook.read_text(encoding="utf-8").splitlines()
-    edited = 0
-    for n, line in enumerate(lines):
-        if line.strip().startswith("terms: [") and edited < 5:
-            lines[n] = line.replace("terms: [", f"terms: [added{edited}, ", 1)
-            edited += 1
-    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+def folder_bytes(folder: Path, skip: tuple[str, ...] = ()) -> int:
+    """Return the bytes of the files under *folder*, leaving out its top-level *skip* entries."""
+    total = 0
+    for entry in folder.iterdir() if folder.is_dir() else []:
+        if entry.name in skip or entry.name.startswith("out-"):
+            continue
+        files = [entry] if entry.is_file() else [p for p in entry.rglob("*") if p.is_file()]
+        total += sum(p.stat().st_size for p in files)
+    return total
 
 
-def peak_rss(corpus: Path, work: Path) -> tuple[float, float]:
-    """Return (seconds, peak RSS in MB) of one cold `qca code --jobs 1` run."""
-    rss = work / "rss.txt"
-    seconds = qca(["code", *inputs(corpus), "-o", str(work / "mem-out"), "--no-cache"], rss)
-    own, kids = (int(v) for v in rss.read_text().split())
-    shutil.rmtree(work / "mem-out", ignore_errors=True)
-    return seconds, max(own, kids) / 1024
+def bench_perfile(meta: dict[str, object], args: argparse.Namespace) -> tuple[list[Sample], ...]:
+    """Step 8: qca cold on --files one-line files and on one file of the same lines."""
+    folder = args.work / "runs" / "F"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    corpus = Path(str(meta["out"]))
+    many: list[Sample] = []
+    one: list[Sample] = []
+    for _ in range(args.repeat):
+        for name, samples in (("many", many), ("one", one)):
+            command = [args.qca, "code", str(corpus / name), "-c", str(corpus / "codebook.yaml")]
+            command += ["-o", str(folder / f"out-{name}"), "--no-cache", "--jobs", "1"]
+            samples.append(run(command, cwd=folder))
+    return many, one
 
 
-def corpus_of(words: int, work: Path) -> Path:
-    folder = work / f"corpus-{words}"
-    if not folder.is_dir():
-        generate(folder, words)
-    return folder
+def options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--words", type=int, default=10_000_000, help="words per shape")
+    parser.add_argument("--shapes", default="A,B,C", help="comma list of A, B, C")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; figures are medians")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/qca-bench"), help="corpora, runs")
+    parser.add_argument("--qca", default=str(Path(PYTHON).parent / "qca"), help="qca to measure")
+    parser.add_argument("--only", default="", help="comma list of steps (names or numbers)")
+    parser.add_argument("--files", type=int, default=2000, help="files of shape A and step 8")
+    parser.add_argument("--comments", type=int, default=0, help="comments of C (words / 13)")
+    parser.add_argument("--seed", type=int, default=9)
+    args = parser.parse_args()
+    chosen = [s.strip() for s in args.only.split(",") if s.strip()] or STEPS
+    try:
+        args.only = {STEPS[int(s) - 1] if s.isdigit() else STEPS[STEPS.index(s)] for s in chosen}
+    except (ValueError, IndexError):
+        parser.error(f"--only takes steps 1-11 or their names: {', '.join(STEPS)}")
+    args.shapes = [s.strip().upper() for s in args.shapes.split(",") if s.strip()]
+    if not args.shapes or set(args.shapes) - set(SHAPES):
+        parser.error("--shapes takes a comma list of A, B, C")
+    if args.repeat < 1 or args.words < 100:
+        parser.error("--repeat must be at least 1 and --words at least 100")
+    if not args.comments:
+        args.comments = max(1, args.words // 13)
+    args.qca = shutil.which(args.qca) or args.qca
+    args.work = args.work.resolve()
+    return args
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--words", type=int, default=2_000_000)
-    parser.add_argument(
-        "--memory", default="1000000,10000000", help="comma list of sizes for peak RSS"
-    )
-    parser.add_argument("--memory-only", type=int, default=None)
-    parser.add_argument("--work", type=Path, default=None, help="keep corpora here")
-    args = parser.parse_args()
-    work = args.work or Path(tempfile.mkdtemp(prefix="qca-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    if args.memory_only:
-        corpus = corpus_of(args.memory_only, work)
-        seconds, mb = peak_rss(corpus, work)
-        print(f"peak RSS at {args.memory_only:,} words: {mb:,.0f} MB ({seconds:.1f} s)")
-        return
+    args = options()
+    specs = []
+    for shape in args.shapes:
+        specs.append(corpus_key(shape, args.words, args))
+        specs.append(corpus_key(shape, max(100, args.words // 10), args))
+    specs.append(corpus_key("F", args.files * 10, args))
+    metas = corpora(specs)
     print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, {platform.system()} {platform.release()}"
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
+        f"Python {platform.python_version()}; qca: {args.qca}\n"
+        f"seconds are medians of {args.repeat} rounds; peak RSS cannot read below this "
+        f"script's own peak, {own_peak_mb():.0f} MB",
+        flush=True,
     )
-    corpus = corpus_of(args.words, work)
-    texts = segment_texts(corpus)
-    words = sum(len(t.split()) for t in texts)
-    rows: list[tuple[str, float, int]] = []
-    texts_file = work / "segment-texts.txt"
-    texts_file.write_text("\x00".join(texts), encoding="utf-8")
-    pipe, script = bare_tokenizer(texts_file)
-    rows.append(("(a) spaCy bare tokenizer (nlp.pipe, no components)", pipe, words))
-    out = work / "out"
-    cache = work / ".qca-cache"  # qca code keeps it next to the output folder
-    base = ["code", *inputs(corpus), "-o", str(out)]
-    qca([*base, "--no-cache"])  # warm the disk cache and lemma tables' files
-    cold = qca([*base, "--no-cache", "--jobs", "1"])
-    manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    all_words = int(manifest["counts"]["words"])
-    rows.append(("(b) qca code, cold, --jobs 1", cold, all_words))
-    rows.append(
-        ("(c) qca code, cold, --jobs 2", qca([*base, "--no-cache", "--jobs", "2"]), all_words)
-    )
-    shutil.rmtree(cache, ignore_errors=True)
-    qca(base)  # fill the cache
-    edited = work / "edited.yaml"
-    edit_terms(corpus / "codebook.yaml", edited)
-    warm_args = [a if a != str(corpus / "codebook.yaml") else str(edited) for a in base]
-    warm = qca(warm_args)
-    rows.append(("(d) qca code after a terms edit (warm cache)", warm, all_words))
-    rows.append(
-        (
-            "(e) pandas Series.str.count, one regex per term",
-            pandas_script(texts_file, corpus / "codebook.yaml"),
-            words,
-        )
-    )
-    rows.append(("(f) qca themes on the hits", qca(["themes", str(out)]), all_words))
-    floor = words / rows[0][1]
-    print(
-        f"corpus: {all_words:,} words ({words:,} in coded segments), {manifest['counts']['hits']:,} hits"
-    )
-    print(f"{'step':<52} {'seconds':>8} {'words/s':>12} {'x floor':>8}")
-    for name, seconds, n in rows:
-        rate = n / seconds
-        print(f"{name:<52} {seconds:>8.2f} {rate:>12,.0f} {rate / floor:>8.2f}")
-    rate = {name[:3]: n / s for name, s, n in rows}
-    print(f"--jobs 2 / --jobs 1: {rate['(c)'] / rate['(b)']:.2f}x")
-    print(f"warm / cold: {rate['(d)'] / rate['(b)']:.1f}x")
-    print(f"qca cold --jobs 1 / pandas per-term: {rate['(b)'] / rate['(e)']:.1f}x")
-    print(f"(a) as a whole script (python, import spaCy, spacy.blank, read, pipe): {script:.2f} s")
-    print(f"fixed cost: qca code on a one-line transcript: {start_up(work, corpus):.2f} s")
-    sizes = sorted(int(s) for s in args.memory.split(",") if s)
-    peaks = [peak_rss(corpus_of(size, work), work)[1] for size in sizes]
-    for size, mb in zip(sizes, peaks, strict=True):
-        print(f"peak RSS, qca code --jobs 1 at {size:,} words: {mb:,.0f} MB")
-    if len(sizes) > 1:
-        print(f"peak RSS at {sizes[-1]:,} / at {sizes[0]:,} words: {peaks[-1] / peaks[0]:.2f}x")
-    print(f"qca --help: {help_seconds():.3f} s (median of 7 after a warm-up run)")
-    if args.work is None:
-        shutil.rmtree(work, ignore_errors=True)
+    done: dict[str, Results] = {}
+    try:
+        for n, shape in enumerate(args.shapes):
+            main_meta, small_meta = metas[2 * n], metas[2 * n + 1]
+            done[shape] = bench_shape(main_meta, small_meta if "rss" in args.only else None, args)
+            print_shape(shape, SHAPES[shape], done[shape])
+        perfile = bench_perfile(metas[-1], args) if "perfile" in args.only else None
+    except CommandError as error:
+        sys.exit(f"benchmark stopped: {error}")
+    if perfile is not None:
+        print_perfile(args.files, int(str(metas[-1]["words"])), *perfile)
+    print_counts(done)
+    print_targets(done, perfile, args.files)
 
 
 if __name__ == "__main__":

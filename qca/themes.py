@@ -24,37 +24,50 @@ from typing import TYPE_CHECKING, Any
 from qca.errors import OutputError, Problem, suggest
 from qca.models import (
     CODE,
-    DISTINCT_MATCHES,
     DOC_ID,
     DOCUMENTS,
     IS_INTERVIEWER,
     MATCH,
-    MATCHES,
     MEASURES,
     MENTIONS,
     MISSING_GROUP,
     NEGATED,
     PCT_SEGMENTS,
     PER_1000_WORDS,
-    RANK,
     SEGMENT_COLUMNS,
     SEGMENT_ID,
     SEGMENTS,
     SOURCE,
     SPEAKER,
     SPEAKERS,
-    TEXT,
     THEME,
     TOTAL_GROUP,
     WORDS,
 )
+from qca.outputs import Columns
 
 if TYPE_CHECKING:
     import pandas as pd
 
-#: What ``presence_matrix(case=...)`` accepts.
-CASES: tuple[str, ...] = ("document", "speaker")
 _COUNTS = (MENTIONS, SEGMENTS, DOCUMENTS, SPEAKERS)
+
+
+def theme_columns(*, by: str | None = None, quotes: bool = False) -> Columns:
+    """Return the columns that :func:`theme_table` and ``presence_matrix`` read (for
+    :func:`qca.outputs.read_output`); with *quotes*, those ``quotes`` reads too.
+
+    Examples:
+        >>> theme_columns(by="role").segments
+        ('doc_id', 'segment_id', 'speaker', 'is_interviewer', 'words', 'role')
+    """
+    hits = (SEGMENT_ID, CODE, NEGATED, *((MATCH,) if quotes else ()))
+    segments = (DOC_ID, SEGMENT_ID, SPEAKER, IS_INTERVIEWER, WORDS, *((by,) if by else ()))
+    return Columns(
+        segments=None if quotes else segments,
+        hits=hits,
+        codings=(SEGMENT_ID, CODE, SOURCE),
+        categorical=() if quotes else (CODE, SOURCE),
+    )
 
 
 def check_measures(measures: Iterable[str]) -> list[str]:
@@ -83,13 +96,16 @@ def check_measures(measures: Iterable[str]) -> list[str]:
     return found or list(MEASURES)
 
 
-def group_attributes(segments: pd.DataFrame) -> list[str]:
-    """Return the columns ``by`` accepts: doc_id, speaker, then the attribute columns."""
-    return [DOC_ID, SPEAKER, *(str(c) for c in segments.columns if c not in SEGMENT_COLUMNS)]
+def group_attributes(segments: pd.DataFrame | Iterable[str]) -> list[str]:
+    """Return the columns ``by`` accepts: doc_id, speaker, then the attribute columns.
+
+    *segments* is the segments frame or its column names.
+    """
+    return [DOC_ID, SPEAKER, *(str(c) for c in segments if c not in SEGMENT_COLUMNS)]
 
 
-def check_attribute(segments: pd.DataFrame, by: str) -> str:
-    """Return *by* when it is a column ``by`` accepts.
+def check_attribute(segments: pd.DataFrame | Iterable[str], by: str) -> str:
+    """Return *by* when it is a column ``by`` accepts (*segments*: the frame or its columns).
 
     Raises:
         OutputError: Naming the attributes that exist, the closest first.
@@ -108,19 +124,25 @@ def check_attribute(segments: pd.DataFrame, by: str) -> str:
     return by
 
 
+def _label(value: Any) -> str:
+    import pandas as pd
+
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return MISSING_GROUP
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    return text if text else MISSING_GROUP
+
+
 def group_labels(values: pd.Series) -> pd.Series:
     """Attribute values as strings; a missing value becomes ``(missing)``."""
     import pandas as pd
 
-    def label(value: Any) -> str:
-        if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-            return MISSING_GROUP
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        text = str(value)
-        return text if text else MISSING_GROUP
-
-    return values.map(label).astype(object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    labels = pd.Series([_label(u) for u in uniques], dtype=object).to_numpy()
+    picked = labels[codes]
+    return pd.Series(picked, index=values.index, dtype=object)
 
 
 def group_order(labels: Iterable[str]) -> list[str]:
@@ -151,16 +173,19 @@ def code_themes(codes: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return {str(c[CODE]): str(c[THEME]) for c in codes}
 
 
-def _theme_order(codes: Sequence[Mapping[str, Any]], themes: Sequence[str] = ()) -> list[str]:
+def theme_order(codes: Sequence[Mapping[str, Any]], themes: Sequence[str] = ()) -> list[str]:
+    """Theme ids: *themes* first, then the themes of *codes*, each once, in that order."""
     return list(dict.fromkeys([*themes, *(str(c[THEME]) for c in codes)]))
 
 
 def used_hits(
     hits: pd.DataFrame, base_ids: pd.Index, code_theme: Mapping[str, str], exclude_negated: bool
 ) -> pd.DataFrame:
-    keep = hits[SEGMENT_ID].isin(base_ids) & hits[CODE].isin(list(code_theme))
+    from qca.tally import flags, isin
+
+    keep = isin(hits[SEGMENT_ID], base_ids) & hits[CODE].isin(list(code_theme)).to_numpy()
     if exclude_negated:
-        keep &= ~hits[NEGATED].fillna(False).astype(bool)
+        keep &= ~flags(hits[NEGATED])
     used = hits[keep].copy()
     used[THEME] = used[CODE].map(code_theme)
     return used
@@ -174,49 +199,24 @@ def coded_units(
     exclude_negated: bool,
 ) -> pd.DataFrame:
     """Distinct (segment_id, theme, code): from codings when present, else from hits."""
-    import pandas as pd
+    from qca.tally import factorize, isin, isin_int
 
     if codings is None:
         units = used_hits[[SEGMENT_ID, CODE]]
     else:
-        keep = codings[SEGMENT_ID].isin(base_ids) & codings[CODE].isin(list(code_theme))
+        keep = isin(codings[SEGMENT_ID], base_ids) & codings[CODE].isin(list(code_theme)).to_numpy()
         units = codings.loc[keep, [SEGMENT_ID, CODE, SOURCE]]
         if exclude_negated:
             # An automatic coding stands only on its hits: without a non-negated hit it goes.
-            supported = pd.MultiIndex.from_frame(used_hits[[SEGMENT_ID, CODE]])
-            pairs = pd.MultiIndex.from_frame(units[[SEGMENT_ID, CODE]])
-            units = units[(units[SOURCE] != "auto").to_numpy() | pairs.isin(supported)]
+            segment = factorize([units[SEGMENT_ID], used_hits[SEGMENT_ID]])
+            code = factorize([units[CODE], used_hits[CODE]])
+            width = max(int(code[0].max(initial=0)), int(code[1].max(initial=0))) + 2
+            pairs = isin_int(segment[0] * width + code[0] + 1, segment[1] * width + code[1] + 1)
+            units = units[(units[SOURCE] != "auto").to_numpy() | pairs]
         units = units[[SEGMENT_ID, CODE]]
     units = units.drop_duplicates().copy()
     units[THEME] = units[CODE].map(code_theme)
     return units
-
-
-def _speaker_key(frame: pd.DataFrame) -> pd.Series:
-    speaker = frame[SPEAKER].astype(object).where(frame[SPEAKER].notna(), "")
-    key = frame[DOC_ID].astype(str) + "\x1f" + speaker.astype(str)
-    return key.where(speaker.astype(str) != "", None)
-
-
-def _counts(
-    units: pd.DataFrame, used_hits: pd.DataFrame, key: str, group: str | None
-) -> dict[tuple[str, str], dict[str, int]]:
-    """Mentions, segments, documents, speakers per (key, group); group '' without by."""
-    keys = [key] if group is None else [key, group]
-    result: dict[tuple[str, str], dict[str, int]] = {}
-
-    def put(series: pd.Series, measure: str) -> None:
-        for index, value in series.items():
-            pair = (str(index), "") if group is None else (str(index[0]), str(index[1]))  # type: ignore[index]
-            result.setdefault(pair, {m: 0 for m in _COUNTS})[measure] = int(value)
-
-    put(used_hits.groupby(keys).size(), MENTIONS)
-    segs = units[[*keys, SEGMENT_ID]].drop_duplicates()
-    put(segs.groupby(keys).size(), SEGMENTS)
-    put(units[[*keys, DOC_ID]].drop_duplicates().groupby(keys).size(), DOCUMENTS)
-    speakers = units.assign(_speaker=_speaker_key(units)).dropna(subset=["_speaker"])
-    put(speakers[[*keys, "_speaker"]].drop_duplicates().groupby(keys).size(), SPEAKERS)
-    return result
 
 
 def theme_table(
@@ -258,224 +258,104 @@ def theme_table(
         >>> out = read_output("qca-out")  # doctest: +SKIP
         >>> theme_table(out.hits, out.codings, out.segments, out.codes, by="role")  # doctest: +SKIP
     """
+    import numpy as np
     import pandas as pd
+
+    from qca.tally import counts, encode, round2, segment_keys
 
     chosen = check_measures(measures)
     if by is not None:
         check_attribute(segments, by)
     code_theme = code_themes(codes)
-    base = codable_segments(segments, include_interviewer=include_interviewer)
-    group_col = "_group"
-    base_cols = [SEGMENT_ID, DOC_ID, SPEAKER, WORDS]
-    info = base[base_cols].copy()
-    info[group_col] = group_labels(base[by]) if by is not None else ""
-    base_ids = pd.Index(info[SEGMENT_ID])
-    used = used_hits(hits, base_ids, code_theme, exclude_negated)
-    used = used[[SEGMENT_ID, THEME, CODE]].merge(info[[SEGMENT_ID, group_col]], on=SEGMENT_ID)
-    units = coded_units(used, codings, base_ids, code_theme, exclude_negated)
-    units = units.merge(info[[SEGMENT_ID, DOC_ID, SPEAKER, group_col]], on=SEGMENT_ID)
-
-    groups = group_order(info[group_col]) if by is not None else []
-    base_n = info.groupby(group_col).size().to_dict() if by is not None else {}
-    base_words = info.groupby(group_col)[WORDS].sum().to_dict() if by is not None else {}
-    totals_n, totals_words = len(info), float(info[WORDS].fillna(0).sum())
-
-    levels = {
+    coded = encode(
+        hits,
+        codings,
+        segments,
+        list(code_theme),
+        exclude_negated=exclude_negated,
+        include_interviewer=include_interviewer,
+    )
+    base = coded.base
+    theme_ids = theme_order(codes, themes)
+    theme_of_code = np.array(
+        [theme_ids.index(code_theme[c]) for c in coded.code_ids], dtype=np.int64
+    )
+    code_of_code = np.arange(len(coded.code_ids), dtype=np.int64)
+    words = segments[WORDS].iloc[base].reset_index(drop=True)
+    if by is not None:
+        by_values, uniques = pd.factorize(segments[by].iloc[base], use_na_sentinel=False)
+        labels = [_label(u) for u in uniques]
+        groups = group_order(labels)
+        position = {label: i for i, label in enumerate(groups)}
+        group = np.array([position[label] for label in labels], dtype=np.int64)[by_values]
+        n_groups = len(groups)
+        base_n = np.bincount(group, minlength=n_groups)
+        summed = words.groupby(group).sum()
+        base_words = [float(summed.get(g, 0) or 0) for g in range(n_groups)]
+    else:
+        groups, group, n_groups = [], np.zeros(len(base), dtype=np.int64), 1
+        base_n, base_words = np.zeros(0, dtype=np.int64), []
+    totals_n, totals_words = len(base), float(words.fillna(0).sum())
+    wanted = {DOCUMENTS, SPEAKERS}.intersection(chosen)
+    keys = segment_keys(segments, base) if wanted else None
+    no_group = np.zeros(len(base), dtype=np.int64)
+    found = {
         THEME: (
-            _counts(units, used, THEME, group_col if by else None),
-            _counts(units, used, THEME, None),
+            counts(coded, theme_of_code, len(theme_ids), group, n_groups, keys) if by else None,
+            counts(coded, theme_of_code, len(theme_ids), no_group, 1, keys),
         ),
         CODE: (
-            _counts(units, used, CODE, group_col if by else None),
-            _counts(units, used, CODE, None),
+            counts(coded, code_of_code, len(code_of_code), group, n_groups, keys) if by else None,
+            counts(coded, code_of_code, len(code_of_code), no_group, 1, keys),
         ),
     }
 
-    def measure_row(found: Mapping[str, int] | None, n: int, words: float) -> list[Any]:
-        counts = dict(found) if found else {m: 0 for m in _COUNTS}
-        values: dict[str, Any] = dict(counts)
-        values[PCT_SEGMENTS] = round(100.0 * counts[SEGMENTS] / n, 2) if n else 0.0
-        values[PER_1000_WORDS] = round(1000.0 * counts[MENTIONS] / words, 2) if words else 0.0
-        return [values[m] for m in chosen]
-
-    rows: list[list[Any]] = []
-
-    def add(level: str, key: str) -> None:
-        by_group, total = levels[level]
-        theme_id = key if level == THEME else code_theme[key]
-        code_id = "" if level == THEME else key
-        if total.get((key, ""), {}).get(MENTIONS, 0) < min_count:
-            return
-        if by is None:
-            rows.append(
-                [theme_id, code_id, *measure_row(total.get((key, "")), totals_n, totals_words)]
-            )
-            return
-        for group in groups:
-            found = by_group.get((key, group))
-            n, words = int(base_n.get(group, 0)), float(base_words.get(group, 0) or 0)
-            rows.append([theme_id, code_id, group, *measure_row(found, n, words)])
-        rows.append(
-            [
-                theme_id,
-                code_id,
-                TOTAL_GROUP,
-                *measure_row(total.get((key, "")), totals_n, totals_words),
-            ]
-        )
-
-    for theme_id in _theme_order(codes, themes):
-        add(THEME, theme_id)
+    # One entry per table block: (level, key index, theme id, code id), codebook order.
+    where = {code: i for i, code in enumerate(coded.code_ids)}
+    entries: list[tuple[str, int, str, str]] = []
+    for t, theme_id in enumerate(theme_ids):
+        entries.append((THEME, t, theme_id, ""))
         for code in codes:
             if str(code[THEME]) == theme_id:
-                add(CODE, str(code[CODE]))
+                key = str(code[CODE])
+                entries.append((CODE, where[key], code_theme[key], key))
+    entries = [e for e in entries if found[e[0]][1][MENTIONS][e[1], 0] >= min_count]
 
-    columns = [THEME, CODE, *([by] if by is not None else []), *chosen]
-    frame = pd.DataFrame(rows, columns=columns)
+    def block(level: str, index: int) -> dict[str, Any]:
+        by_group, total = found[level]
+        columns = {m: total[m][index, 0] for m in _COUNTS}
+        if by_group is None:
+            return {m: np.array([v]) for m, v in columns.items()}
+        return {m: np.append(by_group[m][index], columns[m]) for m in _COUNTS}
+
+    size = n_groups + 1 if by is not None else 1
+    n = np.append(base_n, totals_n).astype(np.float64) if by is not None else np.array([totals_n])
+    n_words = np.array([*base_words, totals_words], dtype=np.float64)
+    if by is None:
+        n_words = np.array([totals_words], dtype=np.float64)
+    blocks = [block(level, index) for level, index, _, _ in entries]
+    values: dict[str, Any] = {
+        m: np.concatenate([b[m] for b in blocks]) if blocks else np.zeros(0, dtype=np.int64)
+        for m in _COUNTS
+    }
+    every_n, every_words = np.tile(n, len(entries)), np.tile(n_words, len(entries))
+    zeros = np.zeros(len(every_n), dtype=np.float64)
+    segs, mentions = values[SEGMENTS].astype(np.float64), values[MENTIONS].astype(np.float64)
+    pct = np.divide(100.0 * segs, every_n, out=zeros.copy(), where=every_n != 0)
+    per = np.divide(1000.0 * mentions, every_words, out=zeros.copy(), where=every_words != 0)
+    values[PCT_SEGMENTS], values[PER_1000_WORDS] = round2(pct), round2(per)
+
+    table: dict[str, Any] = {
+        THEME: [e[2] for e in entries for _ in range(size)],
+        CODE: [e[3] for e in entries for _ in range(size)],
+    }
+    if by is not None:
+        table[by] = [*groups, TOTAL_GROUP] * len(entries)
+    for measure in chosen:
+        table[measure] = values[measure]
+    frame = pd.DataFrame(table, columns=[THEME, CODE, *([by] if by is not None else []), *chosen])
     for measure in chosen:
         frame[measure] = frame[measure].astype(
             "float64" if measure in (PCT_SEGMENTS, PER_1000_WORDS) else "int64"
         )
     return frame
-
-
-def presence_matrix(
-    hits: pd.DataFrame,
-    codings: pd.DataFrame | None,
-    segments: pd.DataFrame,
-    codes: Sequence[Mapping[str, Any]],
-    *,
-    case: str = "document",
-    exclude_negated: bool = False,
-    include_interviewer: bool = False,
-    themes: Sequence[str] = (),
-) -> pd.DataFrame:
-    """Return the 0/1 matrix of themes and codes per case, for R, SPSS or Excel.
-
-    Args:
-        hits: ``HIT_COLUMNS``.
-        codings: ``CODING_COLUMNS``, or ``None`` to take coded segments from hits.
-        segments: Every segment of the run.
-        codes: The run's codes in codebook order.
-        case: ``document`` (one row per doc_id) or ``speaker`` (one row per
-            doc_id and speaker).
-        exclude_negated: Drop negated hits (see :func:`theme_table`).
-        include_interviewer: Count interviewer segments (when the run coded them).
-        themes: Theme ids in codebook order.
-
-    Returns:
-        ``doc_id`` (and ``speaker``), then one int column per theme, then one per code
-        (a code whose id equals a theme id gets the column ``code:<id>``). Every codable
-        case has a row, sorted.
-
-    Raises:
-        OutputError: For an unknown case.
-
-    Examples:
-        >>> presence_matrix(out.hits, out.codings, out.segments, out.codes)  # doctest: +SKIP
-    """
-    import pandas as pd
-
-    if case not in CASES:
-        raise OutputError(
-            problems=[
-                Problem(
-                    "", f"unknown case {case!r}; use one of: {suggest(case, CASES)}", where="case"
-                )
-            ]
-        )
-    code_theme = code_themes(codes)
-    base = codable_segments(segments, include_interviewer=include_interviewer)
-    keys = [DOC_ID] if case == "document" else [DOC_ID, SPEAKER]
-    info = base[[SEGMENT_ID, *keys]].copy()
-    for key in keys:
-        info[key] = info[key].astype(object).where(info[key].notna(), "").astype(str)
-    base_ids = pd.Index(info[SEGMENT_ID])
-    used = used_hits(hits, base_ids, code_theme, exclude_negated)
-    units = coded_units(used, codings, base_ids, code_theme, exclude_negated).merge(
-        info, on=SEGMENT_ID
-    )
-    cases = info[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
-    theme_ids = _theme_order(codes, themes)
-    columns: dict[str, Any] = {}
-    index = pd.MultiIndex.from_frame(cases)
-    for theme_id in theme_ids:
-        present = pd.MultiIndex.from_frame(units.loc[units[THEME] == theme_id, keys])
-        columns[theme_id] = index.isin(present).astype("int64")
-    for code_id in code_theme:
-        present = pd.MultiIndex.from_frame(units.loc[units[CODE] == code_id, keys])
-        name = f"code:{code_id}" if code_id in theme_ids else code_id
-        columns[name] = index.isin(present).astype("int64")
-    return pd.concat([cases, pd.DataFrame(columns, index=cases.index)], axis=1)
-
-
-def _join(values: pd.Series) -> str:
-    return "; ".join(str(v) for v in values)
-
-
-def quotes(
-    hits: pd.DataFrame,
-    codings: pd.DataFrame | None,
-    segments: pd.DataFrame,
-    codes: Sequence[Mapping[str, Any]],
-    *,
-    n: int = 3,
-    exclude_negated: bool = False,
-    include_interviewer: bool = False,
-) -> pd.DataFrame:
-    """Pick exemplar quotes: per code, the *n* coded segments with the most distinct matches.
-
-    Ties go to the shortest segment (fewest words), then to the first segment id.
-
-    Returns:
-        ``theme, code, rank, doc_id, segment_id, speaker, <attributes>,
-        distinct_matches, matches, words, text``, codes in codebook order. ``matches``
-        lists the distinct matched words (lower-cased, sorted, ``; ``-separated).
-
-    Examples:
-        >>> quotes(out.hits, out.codings, out.segments, out.codes, n=2)  # doctest: +SKIP
-    """
-    import pandas as pd
-
-    code_theme = code_themes(codes)
-    base = codable_segments(segments, include_interviewer=include_interviewer)
-    attributes = [str(c) for c in base.columns if c not in SEGMENT_COLUMNS]
-    base_ids = pd.Index(base[SEGMENT_ID])
-    used = used_hits(hits, base_ids, code_theme, exclude_negated)
-    units = coded_units(used, codings, base_ids, code_theme, exclude_negated)
-    lowered = used.assign(_match=used[MATCH].astype(str).str.lower())
-    distinct = (
-        lowered[[SEGMENT_ID, CODE, "_match"]]
-        .drop_duplicates()
-        .sort_values("_match")
-        .groupby([SEGMENT_ID, CODE])["_match"]
-        .agg(["size", _join])
-    )
-    distinct.columns = [DISTINCT_MATCHES, MATCHES]
-    table = units.merge(distinct, left_on=[SEGMENT_ID, CODE], right_index=True, how="left")
-    table[DISTINCT_MATCHES] = table[DISTINCT_MATCHES].fillna(0).astype("int64")
-    table[MATCHES] = table[MATCHES].fillna("").astype(object)
-    columns = [DOC_ID, SEGMENT_ID, SPEAKER, *attributes, WORDS, TEXT]
-    table = table.merge(base[columns], on=SEGMENT_ID)
-    table = table.sort_values(
-        [DISTINCT_MATCHES, WORDS, SEGMENT_ID], ascending=[False, True, True], kind="stable"
-    )
-    order = {code: i for i, code in enumerate(code_theme)}
-    table = table[table.groupby(CODE).cumcount() < n].copy()
-    table[RANK] = table.groupby(CODE).cumcount().astype("int64") + 1
-    table["_order"] = table[CODE].map(order)
-    table = table.sort_values(["_order", RANK], kind="stable")
-    out = [
-        THEME,
-        CODE,
-        RANK,
-        DOC_ID,
-        SEGMENT_ID,
-        SPEAKER,
-        *attributes,
-        DISTINCT_MATCHES,
-        MATCHES,
-        WORDS,
-        TEXT,
-    ]
-    return table[out].reset_index(drop=True)

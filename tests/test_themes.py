@@ -13,8 +13,10 @@ from typer.testing import CliRunner
 import qca
 from qca.cli import app
 from qca.errors import OutputError, suggest
+from qca.exemplars import quotes
 from qca.outputs import read_output
-from qca.themes import presence_matrix, quotes, theme_table
+from qca.presence import presence_matrix
+from qca.themes import theme_table
 from tests.test_outputs import BASIC_INPUT, write_output
 
 

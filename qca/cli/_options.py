@@ -128,7 +128,8 @@ InterviewerLabelOption = Annotated[
         "--interviewer-label",
         metavar="LABEL",
         help="Speaker label marking interviewer turns (repeatable; replaces the defaults "
-        "Interviewer, Moderator, Facilitator, I, Int, Q).",
+        "Interviewer, Moderator, Facilitator, I, Int, Q and their Swedish, German, French, "
+        "Spanish, Dutch and Norwegian forms, so name those you still need).",
     ),
 ]
 EncodingOption = Annotated[

@@ -18,7 +18,8 @@ from qca.errors import Problem
 if TYPE_CHECKING:
     import pandas as pd
 
-#: Speaker labels treated as the interviewer (case-insensitive, trailing digits ignored).
+#: Speaker labels treated as the interviewer (case-insensitive, trailing digits ignored):
+#: English, then Swedish, German, French, Spanish, Dutch and Norwegian/Danish forms.
 DEFAULT_INTERVIEWER_LABELS: tuple[str, ...] = (
     "interviewer",
     "moderator",
@@ -26,6 +27,23 @@ DEFAULT_INTERVIEWER_LABELS: tuple[str, ...] = (
     "i",
     "int",
     "q",
+    "intervjuare",
+    "samtalsledare",
+    "interviewer/in",
+    "interviewerin",
+    "moderatorin",
+    "enquêteur",
+    "enquêtrice",
+    "intervieweur",
+    "intervieweuse",
+    "modérateur",
+    "modératrice",
+    "entrevistador",
+    "entrevistadora",
+    "moderador",
+    "moderadora",
+    "interviewster",
+    "intervjuer",
 )
 
 

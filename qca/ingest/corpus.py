@@ -291,7 +291,10 @@ def claim_doc_ids(batch: Batch, used: DocIds | dict[str, str]) -> Batch:
         for row, attribute_names in enumerate(batch.attribute_names):
             if row not in dropped:
                 names |= attribute_names
-        seconds = bool(documents[FORMAT].isin(list(CAPTION_FORMATS)).any())
+        seconds = bool(documents[FORMAT].isin(list(CAPTION_FORMATS)).any()) or any(
+            name in segments.columns and segments[name].notna().any()
+            for name in (START_SECONDS, END_SECONDS)
+        )
         documents = _keep_columns(documents, DOCUMENT_COLUMNS, names, batch.joined[0], seconds)
         segments = _keep_columns(segments, SEGMENT_COLUMNS, names, batch.joined[1], seconds)
     return Batch(batch.source, documents, segments, problems, turn_counts)

@@ -197,7 +197,9 @@ class Builder:
         self.document_keys.append(key)
         self.wheres.append(document.where)
         self.attribute_names.append(frozenset(document.attributes))
-        if document.format in CAPTION_FORMATS:
+        if document.format in CAPTION_FORMATS or any(
+            t.start_seconds is not None or t.end_seconds is not None for t in turns
+        ):
             self.has_seconds = True
         self.turn_counts[document.doc_id] = len(turns)
         values = (
@@ -212,7 +214,12 @@ class Builder:
         for column, value in zip(DOCUMENT_COLUMNS, values, strict=True):
             self.documents[column].append(value)
         self.document_attributes.append(document.attributes)
-        cache: dict[str, bool] = {}
+        # A "Name (I):" label makes Name an interviewer when its role is an interviewer label.
+        cache = {
+            t.speaker: True
+            for t in turns
+            if t.speaker and t.role and role_key(t.role) in self.interviewers
+        }
         source = text
         if self.options.unit == "document" and document.format not in _SURVEY_FORMATS:
             # Code only what turn units would code: no labels, no excluded turns (#15).

@@ -1,72 +1,54 @@
 """Find speaker labels at line starts and cut a document's text into speaker turns.
 
-A label is recognised only at the start of a line. Strong forms (``@Name:``,
-``#Name:``, ``Name (00:01:02):``, a leading timestamp, ``--speaker-pattern``)
-always count. Weak forms (``Name:`` and ``[Name]``) count only when the document
-shows it is a transcript: the label is a role word (Interviewer, Participant, I,
-R, P3, ...), or it recurs, or another label already counts. Every word of a
-``Name:`` label must start with a capital letter (or be a number), so ordinary
-sentences with a colon ("The answer was simple: ...") never count.
+The conventions read are the table in :mod:`qca.ingest.labels` (``Name:``,
+``**Name:**``, ``[Name]``, ``Name (role):``, time stamps before or after, ...).
+A label is recognised only at the start of a line. Strong forms (``@Name:``, a
+leading time stamp, ``Name (00:01:02):``, Zoom headers, ``--speaker-pattern``)
+always count. Weak forms count when the document shows it is a transcript: the
+label is a role word (Interviewer, Participant, I, R, P3, ...), or it recurs, or
+another label of the same family (``Name:`` and ``Name (role):``, ``**Name:**``,
+``[Name]``, ...) counts too. ``Name<TAB>text`` and ``Name - text`` count only when
+most blocks of the file start so. Every word of a name must start with a capital
+letter (or be a number), so ordinary sentences with a colon ("The answer was
+simple: ...") never count, and metadata keys (``Note:``, ``ToDo:``,
+``Duration:``) are never speakers.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qca.errors import IngestError, Problem
 from qca.ingest.base import DEFAULT_INTERVIEWER_LABELS
-
-_TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
-_TS_HMS = r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3})?"
-_WORD = r"[^\W_][\w'’.\-]*"
-_NAME = rf"[^\W\d_][\w'’.\-]*(?:[ \t]+{_WORD}){{0,3}}"
-
-_LABEL = re.compile(
-    rf"""
-    ^(?P<lead>[ \t\f\v]*(?:\d{{1,5}}[ \t]+(?=\S))?)        # indentation, line number
-    (?:(?P<ts>\[{_TS}\]|\({_TS}\)|\#{_TS_HMS}(?:-\d+)?\#|{_TS_HMS})
-       [ \t]*(?:[-–][ \t]*)?)?                            # leading timestamp
-    (?:
-        [@\#](?P<sigil>{_NAME})[ \t]*:(?=\s|$)             # @Name:  #Name:
-      | \[(?P<bracket>[^\W\d_][^\]\n]{{0,39}})\][ \t]*:?(?=\s|$)   # [Name]
-      | (?P<otter>{_NAME})[ \t]+(?P<ts3>{_TS})[ \t]*$      # Name  00:01 (own line)
-      | (?P<name>{_NAME})[ \t]*(?:[(\[](?P<ts2>{_TS})[)\]][ \t]*)?:(?=\s|$)   # Name:
-    )?
-    """,
-    re.M | re.X,
+from qca.ingest.labels import (
+    HEADING,
+    LABEL_GROUPS,
+    LABEL_PATTERN,
+    NOT_SPEAKERS,
+    ROLE_WORDS,
+    TRAILING_STAMP,
+    name_shape,
+    stamp_seconds,
 )
+from qca.ingest.labels import is_label_name as is_label_name
 
-#: Lower-case particles allowed inside a capitalised name (Mary van Dyke).
-_PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "la", "le", "du", "af", "av"})
-#: Role words that make a lone weak label count (besides the interviewer labels).
-ROLE_WORDS = frozenset(
-    {
-        "interviewee",
-        "participant",
-        "respondent",
-        "resp",
-        "speaker",
-        "person",
-        "p",
-        "r",
-        "ie",
-        "iv",
-        "b",
-    }
-)
-_CODE_LIKE = re.compile(r"[A-Z]{1,3}\d{0,3}")
+_LABEL = LABEL_PATTERN
+
 _TRAILING_DIGITS = re.compile(r"[\s\d]+$")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_CODE = re.compile(r"[^\W\d_]{1,3}\d{0,3}")
 
 
 @dataclass(frozen=True)
 class Turn:
     """One speaker turn: the label's span and the content after it.
 
-    ``label_start``..``start`` is the label (with indentation and timestamp);
-    ``start``..``end`` is the content, not yet stripped of whitespace.
+    ``label_start``..``start`` is the label (with indentation and time stamp);
+    ``start``..``end`` is the content, not yet stripped of whitespace. ``role`` is
+    the role of a ``Name (role):`` label.
     """
 
     speaker: str | None
@@ -75,6 +57,7 @@ class Turn:
     end: int
     start_seconds: float | None = None
     end_seconds: float | None = None
+    role: str | None = None
 
 
 def role_key(label: str) -> str:
@@ -93,67 +76,20 @@ def compile_speaker_pattern(pattern: str) -> re.Pattern[str]:
     Raises:
         IngestError: When the pattern is not a valid regular expression.
     """
+    example = "e.g. --speaker-pattern '^(?P<speaker>[A-Z]\\w+):'"
     try:
         compiled = re.compile(pattern, re.M)
     except re.error as exc:
+        message = f"invalid regular expression ({exc.msg} at position {exc.pos}); fix the pattern"
         raise IngestError(
-            problems=[
-                Problem(
-                    "",
-                    f"invalid regular expression ({exc.msg} at position {exc.pos}); "
-                    "fix the pattern, e.g. --speaker-pattern '^(?P<speaker>[A-Z]\\w+):'",
-                    where="--speaker-pattern",
-                )
-            ]
+            problems=[Problem("", f"{message}, {example}", where="--speaker-pattern")]
         ) from None
     if compiled.groups == 0:
+        message = "has no group for the speaker name; add one"
         raise IngestError(
-            problems=[
-                Problem(
-                    "",
-                    "has no group for the speaker name; "
-                    "add one, e.g. --speaker-pattern '^(?P<speaker>[A-Z]\\w+):'",
-                    where="--speaker-pattern",
-                )
-            ]
+            problems=[Problem("", f"{message}, {example}", where="--speaker-pattern")]
         )
     return compiled
-
-
-_NAME_RE = re.compile(_NAME)
-
-
-def is_label_name(name: str) -> bool:
-    """Return whether *name* looks like a speaker label (capitalised words, at most four).
-
-    Examples:
-        >>> is_label_name("Interviewer 1"), is_label_name("The answer was")
-        (True, False)
-    """
-    return len(name) <= 40 and bool(_NAME_RE.fullmatch(name)) and _name_shape(name)
-
-
-def _name_shape(name: str) -> bool:
-    words = name.split()
-    for index, word in enumerate(words):
-        first = word[0]
-        if first.isdigit() or first.isupper():
-            continue
-        if index > 0 and word in _PARTICLES:
-            continue
-        return False
-    return True
-
-
-def _seconds(stamp: str | None) -> float | None:
-    if not stamp:
-        return None
-    core = stamp.strip("[]()#")
-    core = core.split("-")[0].replace(",", ".")
-    total = 0.0
-    for part in core.split(":"):
-        total = total * 60 + float(part)
-    return total
 
 
 @dataclass(frozen=True)
@@ -161,15 +97,20 @@ class _Candidate:
     label_start: int
     start: int
     speaker: str | None
-    strong: bool
+    strength: str
+    family: str
     shaped: bool
     seconds: float | None
+    role: str | None = None
+    #: Where the content starts when only the leading time stamp counts.
+    stamp_end: int = -1
 
 
-_GROUPS = tuple(
-    _LABEL.groupindex[name] - 1
-    for name in ("ts", "sigil", "bracket", "otter", "name", "ts2", "ts3")
-)
+#: Per label convention: its group name, then its speaker, role and time groups.
+_BY_GROUP = {
+    group: (speaker, f"role_{i}", f"time_{i}", convention)
+    for i, (group, speaker, convention) in enumerate(LABEL_GROUPS)
+}
 
 
 def _line_matches(text: str) -> Iterator[re.Match[str]]:
@@ -192,54 +133,99 @@ def _line_matches(text: str) -> Iterator[re.Match[str]]:
 
 
 def _candidates(text: str) -> Iterable[_Candidate]:
-    i_ts, i_sigil, i_bracket, i_otter, i_name, i_ts2, i_ts3 = _GROUPS
+    groups = _LABEL.groupindex
     for match in _line_matches(text):
-        groups = match.groups()
-        ts = groups[i_ts]
-        sigil, bracket = groups[i_sigil], groups[i_bracket]
-        otter, name = groups[i_otter], groups[i_name]
-        ts2 = groups[i_ts2]
-        stamp = ts or ts2 or groups[i_ts3]
-        seconds = _seconds(stamp) if stamp else None
-        if sigil is not None:
-            yield _Candidate(match.start(), match.end(), sigil, True, True, seconds)
-        elif otter is not None and _name_shape(otter):
-            yield _Candidate(match.start(), match.end(), otter, False, True, seconds)
-        elif name is not None:
-            strong = ts is not None or ts2 is not None
-            shaped = _name_shape(name)
-            if strong and not shaped:
-                continue
-            yield _Candidate(match.start(), match.end(), name, strong, shaped, seconds)
-        elif bracket is not None:
-            if len(bracket.split()) > 4:
-                continue
-            yield _Candidate(
-                match.start(), match.end(), bracket, ts is not None, _name_shape(bracket), seconds
-            )
-        elif ts is not None:
-            yield _Candidate(match.start(), match.end(), None, True, True, seconds)
+        stamp = match.group("ts")
+        seconds = stamp_seconds(stamp) if stamp else None
+        stamp_end = match.end("ts")
+        names = _BY_GROUP.get(match.lastgroup or "")
+        if names is None:
+            if stamp:  # a time stamp alone: the same speaker goes on
+                yield _Candidate(match.start(), match.end(), None, "strong", "", True, seconds)
+            continue
+        speaker_group, role_group, time_group, convention = names
+        speaker = match.group(speaker_group)
+        role = match.group(role_group) if role_group in groups else None
+        if time_group in groups and match.group(time_group):
+            seconds = stamp_seconds(match.group(time_group))
+        strength = convention.strength
+        if stamp and strength == "weak":
+            strength = "strong"
+        shaped = name_shape(speaker)
+        if convention.family == "bracket" and len(speaker.split()) > 4:
+            shaped = False
+        yield _Candidate(
+            match.start(),
+            match.end(),
+            speaker,
+            strength,
+            convention.family,
+            shaped,
+            seconds,
+            role.strip() if role else None,
+            stamp_end if stamp else -1,
+        )
 
 
-def _accepted(candidates: list[_Candidate], roles: frozenset[str]) -> list[_Candidate]:
+def _blocks(text: str, labelled: set[int]) -> int:
+    """Count the blocks of *text*: paragraphs, and lines starting with a label candidate.
+
+    Without blank lines, every non-empty line is a block.
+    """
+    count = position = 0
+    after_blank = True
+    for line in text.split("\n"):
+        filled = bool(line.strip())
+        if filled and (after_blank or position in labelled):
+            count += 1
+        after_blank = not filled
+        position += len(line) + 1
+    if _BLANK_LINE.search(text.strip()):
+        return count
+    return sum(1 for line in text.split("\n") if line.strip())
+
+
+def _accepted(candidates: list[_Candidate], roles: frozenset[str], text: str) -> list[_Candidate]:
     counts = Counter(c.speaker for c in candidates if c.speaker is not None)
+    keys = {speaker: role_key(speaker) for speaker in counts}
+    labels = {speaker for speaker, key in keys.items() if key not in NOT_SPEAKERS}
 
     def solid(c: _Candidate) -> bool:
-        if c.strong:
+        if c.speaker not in labels:
+            return False
+        if c.strength == "strong":
+            return c.shaped or c.family == "sigil"
+        if keys[c.speaker] in roles:
             return True
-        assert c.speaker is not None
-        key = role_key(c.speaker)
-        return key in roles or counts[c.speaker] >= 2
+        # A lower-case label must be one word ("id1", "dan"), not a phrase ("so yes").
+        return counts[c.speaker] >= 2 and (c.shaped or len(c.speaker.split()) == 1)
 
-    solid_flags = [solid(c) for c in candidates]
-    # Two or more capitalised labels, or one that is solid, show the text is a transcript.
-    transcript = any(solid_flags) or sum(c.shaped for c in candidates) >= 2
+    flags = [solid(c) for c in candidates]
+    shaped = Counter(c.family for c in candidates if c.shaped and c.speaker in labels)
+    families = {c.family for c, flag in zip(candidates, flags, strict=True) if flag}
+    families |= {family for family, count in shaped.items() if count >= 2}
+    if any(c.speaker is None for c in candidates):  # a time stamp alone marks a transcript
+        families |= {c.family for c in candidates if c.strength != "consistent"}
+    for family in {c.family for c in candidates if c.strength == "consistent"}:
+        members = [c.speaker for c in candidates if c.family == family and c.speaker in labels]
+        # Most blocks start so and a name recurs, or every block starts so.
+        recurs = any(counts[speaker] >= 2 for speaker in members if speaker)
+        blocks = _blocks(text, {c.label_start for c in candidates})
+        if len(members) < 3 or len(members) * (2 if recurs else 1) < blocks:
+            families.discard(family)
     accepted = []
-    for candidate, is_solid in zip(candidates, solid_flags, strict=True):
-        if is_solid or (transcript and candidate.shaped):
+    for candidate, flag in zip(candidates, flags, strict=True):
+        one_word = " " not in (candidate.speaker or " ")  # [id2] once among [id1] labels
+        if candidate.speaker is None:
             accepted.append(candidate)
-        elif transcript and candidate.speaker and _CODE_LIKE.fullmatch(candidate.speaker):
+        elif (
+            candidate.family in families
+            and candidate.speaker in labels
+            and (flag or candidate.shaped or (candidate.family == "bracket" and one_word))
+        ):
             accepted.append(candidate)
+        elif candidate.stamp_end >= 0:  # not a label, but its leading time stamp counts
+            accepted.append(replace(candidate, speaker=None, start=candidate.stamp_end))
     return accepted
 
 
@@ -255,7 +241,7 @@ def _user_candidates(text: str, pattern: re.Pattern[str]) -> list[_Candidate]:
             speaker = match.group("speaker")
         except IndexError:
             speaker = match.group(1)
-        found.append(_Candidate(begin, match.end(), speaker, True, True, None))
+        found.append(_Candidate(begin, match.end(), speaker, "strong", "user", True, None))
     return found
 
 
@@ -265,6 +251,35 @@ def clean_speaker(name: str | None) -> str | None:
         return None
     # Whitespace runs become one space (str.split uses the same whitespace as re's \s).
     return " ".join(name.split()) or None
+
+
+def _aliases(found: list[_Candidate]) -> dict[str, str]:
+    """Map short role codes to names where ``Name (code):`` pairs them one to one."""
+    codes: defaultdict[str, set[str]] = defaultdict(set)
+    names: defaultdict[str, set[str]] = defaultdict(set)
+    for c in found:
+        if c.role and c.speaker and _CODE.fullmatch(c.role):
+            codes[c.role].add(c.speaker)
+            names[c.speaker].add(c.role)
+    return {
+        code: next(iter(speakers))
+        for code, speakers in codes.items()
+        if len(speakers) == 1 and len(names[next(iter(speakers))]) == 1
+    }
+
+
+def _with_headings(text: str, found: list[_Candidate]) -> list[_Candidate]:
+    """Add the Markdown headings after the first speaker label as turn boundaries."""
+    first = next((c.label_start for c in found if c.speaker is not None), -1)
+    if first < 0 or "#" not in text:
+        return found
+    starts = {c.label_start for c in found}
+    headings = [
+        _Candidate(m.start(), m.end(), None, "strong", "", True, None)
+        for m in HEADING.finditer(text, first)
+        if m.start() not in starts
+    ]
+    return sorted([*found, *headings], key=lambda c: c.label_start) if headings else found
 
 
 def _labels(
@@ -277,7 +292,49 @@ def _labels(
         return _user_candidates(text, pattern)
     roles = ROLE_WORDS | {role_key(label) for label in interviewer_labels}
     roles |= {role_key(name) for name in known_speakers}
-    return _accepted(list(_candidates(text)), roles)
+    found = _accepted(list(_candidates(text)), roles, text)
+    found = _with_headings(text, found)
+    aliases = _aliases(found)
+    if not aliases:
+        return found
+    return [
+        replace(c, speaker=aliases[c.speaker], role=c.speaker)
+        if c.speaker in aliases and c.role is None
+        else c
+        for c in found
+    ]
+
+
+def _pieces(text: str, found: list[_Candidate]) -> list[Turn]:
+    """Cut *text* at the labels, then at f4 time stamps ending a line (empty pieces kept)."""
+    turns: list[Turn] = []
+    first = found[0].label_start if found else len(text)
+    if text[:first].strip():
+        found = [_Candidate(0, 0, None, "strong", "", True, None), *found]
+    stamped = "#" in text  # the f4 stamps ending a line
+    previous: str | None = None
+    carry: float | None = None  # an f4 stamp ending the previous turn starts this one
+    for index, candidate in enumerate(found):
+        end = found[index + 1].label_start if index + 1 < len(found) else len(text)
+        speaker = clean_speaker(candidate.speaker)
+        role = candidate.role
+        if speaker is None:
+            speaker, role = previous, (turns[-1].role if turns else None)
+        previous = speaker
+        start, label_start = candidate.start, candidate.label_start
+        seconds = candidate.seconds if candidate.seconds is not None else carry
+        carry = None
+        for stamp in TRAILING_STAMP.finditer(text, start, end) if stamped else ():
+            stamp_time = stamp_seconds(stamp.group())
+            turns.append(
+                Turn(speaker, label_start, start, stamp.start(), seconds, stamp_time, role)
+            )
+            label_start, start, seconds = stamp.start(), stamp.end(), stamp_time
+            carry = stamp_time
+        if text[start:end].strip():
+            carry = None
+        turns.append(Turn(speaker, label_start, start, end, seconds, None, role))
+    return turns
 
 
 def label_spans(
@@ -287,9 +344,9 @@ def label_spans(
     interviewer_labels: Iterable[str] = DEFAULT_INTERVIEWER_LABELS,
     known_speakers: Iterable[str] = (),
 ) -> list[tuple[int, int]]:
-    """Return the ``(start, end)`` span of every speaker label (and timestamp) in *text*."""
+    """Return the ``(start, end)`` span of every speaker label and time stamp in *text*."""
     found = _labels(text, pattern, interviewer_labels, known_speakers)
-    return [(c.label_start, c.start) for c in found]
+    return [(t.label_start, t.start) for t in _pieces(text, found) if t.start > t.label_start]
 
 
 def detect_turns(
@@ -302,8 +359,9 @@ def detect_turns(
     """Cut normalised *text* into speaker turns.
 
     Text before the first label becomes a turn with ``speaker=None``. A label with
-    only a timestamp continues the previous speaker. Turns whose content is only
-    whitespace are dropped.
+    only a time stamp continues the previous speaker, and so does the text after an
+    f4 time stamp ending a line (the stamp ends one turn and starts the next).
+    Turns whose content is only whitespace are dropped.
 
     Args:
         text: The document's normalised text.
@@ -318,20 +376,5 @@ def detect_turns(
         >>> [t.speaker for t in detect_turns("I: Hi.\\nR: Hello.\\n")]
         ['I', 'R']
     """
-    accepted = _labels(text, pattern, interviewer_labels, known_speakers)
-    turns: list[Turn] = []
-    first = accepted[0].label_start if accepted else len(text)
-    if text[:first].strip():
-        turns.append(Turn(None, 0, 0, first))
-    previous: str | None = None
-    for index, candidate in enumerate(accepted):
-        end = accepted[index + 1].label_start if index + 1 < len(accepted) else len(text)
-        speaker = clean_speaker(candidate.speaker)
-        if speaker is None:
-            speaker = previous
-        previous = speaker
-        if text[candidate.start : end].strip():
-            turns.append(
-                Turn(speaker, candidate.label_start, candidate.start, end, candidate.seconds)
-            )
-    return turns
+    found = _labels(text, pattern, interviewer_labels, known_speakers)
+    return [t for t in _pieces(text, found) if text[t.start : t.end].strip()]
