@@ -127,9 +127,16 @@ InterviewerLabelOption = Annotated[
     typer.Option(
         "--interviewer-label",
         metavar="LABEL",
-        help="Speaker label marking interviewer turns (repeatable; replaces the defaults "
-        "Interviewer, Moderator, Facilitator, I, Int, Q and their Swedish, German, French, "
-        "Spanish, Dutch and Norwegian forms, so name those you still need).",
+        help="Another speaker label marking interviewer turns (repeatable; added to the "
+        "defaults Interviewer, Moderator, Facilitator, I, Int, Q and their Swedish, German, "
+        "French, Spanish, Dutch and Norwegian forms).",
+    ),
+]
+NoDefaultInterviewerLabelsOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-default-interviewer-labels",
+        help="Mark only the --interviewer-label labels as the interviewer, not the defaults.",
     ),
 ]
 EncodingOption = Annotated[
@@ -149,17 +156,16 @@ def ingest_options(
     id_column: str | None = None,
     participants: Path | None = None,
     interviewer_label: list[str] | None = None,
+    default_interviewer_labels: bool = True,
     encoding: str | None = None,
     strict: bool = False,
 ) -> IngestOptions:
     """Build :class:`qca.ingest.base.IngestOptions` from the shared CLI options."""
     from qca.ingest.base import DEFAULT_INTERVIEWER_LABELS, IngestOptions
 
-    labels = (
-        tuple(label.strip().lower() for label in interviewer_label)
-        if interviewer_label
-        else DEFAULT_INTERVIEWER_LABELS
-    )
+    given = tuple(label.strip().lower() for label in interviewer_label or ())
+    defaults = DEFAULT_INTERVIEWER_LABELS if default_interviewer_labels else ()
+    labels = tuple(dict.fromkeys(defaults + given))
     return IngestOptions(
         unit=unit.value if isinstance(unit, Unit) else unit,
         speaker_pattern=speaker_pattern,

@@ -14,6 +14,7 @@ from qca.cli._options import (
     EncodingOption,
     IdColumnOption,
     InterviewerLabelOption,
+    NoDefaultInterviewerLabelsOption,
     ParticipantsOption,
     SpeakerPatternOption,
     StrictOption,
@@ -141,6 +142,7 @@ def code_cli(
     text_column: TextColumnOption = None,
     id_column: IdColumnOption = None,
     interviewer_label: InterviewerLabelOption = None,
+    no_default_interviewer_labels: NoDefaultInterviewerLabelsOption = False,
     encoding: EncodingOption = None,
     include_interviewer: Annotated[
         bool,
@@ -223,6 +225,7 @@ def code_cli(
         participants=participants or (setting.participants if setting else None),
         interviewer_label=interviewer_label
         or (list(setting.interviewer_labels or []) if setting else None),
+        default_interviewer_labels=not no_default_interviewer_labels,
         encoding=encoding or (setting.encoding if setting else None),
         strict=strict,
     )

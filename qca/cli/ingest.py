@@ -15,6 +15,7 @@ from qca.cli._options import (
     EncodingOption,
     IdColumnOption,
     InterviewerLabelOption,
+    NoDefaultInterviewerLabelsOption,
     OutputOption,
     ParticipantsOption,
     SpeakerPatternOption,
@@ -52,6 +53,7 @@ def ingest_cli(
     id_column: IdColumnOption = None,
     participants: ParticipantsOption = None,
     interviewer_label: InterviewerLabelOption = None,
+    no_default_interviewer_labels: NoDefaultInterviewerLabelsOption = False,
     encoding: EncodingOption = None,
     strict: StrictOption = False,
     speakers: Annotated[
@@ -100,6 +102,7 @@ def ingest_cli(
         id_column=id_column,
         participants=participants,
         interviewer_label=interviewer_label,
+        default_interviewer_labels=not no_default_interviewer_labels,
         encoding=encoding,
         strict=strict,
     )
