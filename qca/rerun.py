@@ -12,7 +12,8 @@ Up to date means all of these are as run.json recorded them:
   read from their ``about.py`` without importing them; with ``--model``, the pipeline
   (an installed package's version, or the size and modification time of each file of
   a saved folder);
-- the codebook's path and the sha256 of its bytes (a codebook includes no other file);
+- the codebook's path and the sha256 of its bytes (a codebook includes no other file),
+  compared last: when only the codebook differs, ``codebook_only`` says so;
 - the input files found (the same list, in the same order) and the sha256 of each;
   the sha256 of the ``--participants`` sheet and of the overrides file;
 - every option that decides the outputs (all of run.json's ``options`` but ``jobs``,
@@ -67,6 +68,11 @@ class OutputState:
         documents: The documents the folder holds (from run.json).
         problems: What the run that wrote the folder reported: (severity, line) pairs,
             severity ``"error"`` or ``"warning"``.
+        codebook_only: Not up to date only because the codebook's bytes (or its path)
+            differ: inputs, options, versions and outputs are as recorded. The codebook's
+            ``unit`` is taken as recorded; a caller that re-codes from the outputs must
+            check that the codebook's ``unit``, ``language`` and ``exclude_speakers``
+            are those of the recorded run.
     """
 
     outdir: Path
@@ -74,6 +80,7 @@ class OutputState:
     reason: str = ""
     documents: int = 0
     problems: tuple[tuple[str, str], ...] = ()
+    codebook_only: bool = False
 
     @property
     def skipped(self) -> bool:
@@ -266,7 +273,7 @@ def check_outputs(
     manifest = _read_manifest(folder)
     if manifest is None:
         return OutputState(folder, False, f"no readable {RUN_FILE} in {folder.as_posix()}")
-    reason = _differs(paths, Path(codebook), folder, options, manifest)
+    reason = _differs(paths, folder, options, manifest)
     if reason:
         return OutputState(folder, False, reason)
     counts = manifest.get("counts") or {}
@@ -274,30 +281,31 @@ def check_outputs(
     severities = [str(s) for s in manifest["rerun"].get("severities") or []]
     if len(severities) != len(lines):
         return OutputState(folder, False, f"{RUN_FILE} has problems without severities")
+    recorded = manifest.get("codebook") or {}
+    path = Path(codebook)
+    edited = recorded.get("path") != str(path) or recorded.get("sha256") != file_sha256(path)
     return OutputState(
         folder,
-        True,
+        not edited,
+        f"{path.as_posix()} changed" if edited else "",
         documents=int(counts.get("documents", 0)),
         problems=tuple(zip(severities, lines, strict=True)),
+        codebook_only=edited,
     )
 
 
 def _differs(
     paths: Sequence[str | Path],
-    codebook: Path,
     outdir: Path,
     options: CodeOptions,
     manifest: dict[str, Any],
 ) -> str:
-    """Return the first thing that differs from *manifest*, or ""."""
+    """Return the first thing besides the codebook that differs from *manifest*, or ""."""
     if manifest.get("format") != RUN_FORMAT or manifest.get("qca_version") != __version__:
         return "written by another qca version"
     stamps = manifest.get("rerun")
     if not isinstance(stamps, dict):
         return f"{RUN_FILE} has no rerun stamps (written by an older qca)"
-    recorded = manifest.get("codebook") or {}
-    if recorded.get("path") != str(codebook) or recorded.get("sha256") != file_sha256(codebook):
-        return f"{codebook.as_posix()} changed"
     unit = str(options.unit or stamps.get("codebook_unit") or "")
     resolved = dataclasses.replace(options, ingest=dataclasses.replace(options.ingest, unit=unit))
     resolved = dataclasses.replace(resolved, unit=unit)

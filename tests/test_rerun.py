@@ -198,6 +198,7 @@ def test_rerun_change_codes_again(project: Path, runner: CliRunner, name: str) -
     )
     state = check_outputs(["tr"], "cb.yaml", "qca-out", options=options)
     assert (state.up_to_date, state.reason) == (False, reason)
+    assert state.codebook_only == (name == "codebook edited")
     code_, _, stderr = run(runner)
     assert code_ == 0
     assert "up to date" not in stderr
@@ -300,3 +301,28 @@ def test_rerun_imports_nothing_heavy(project: Path, runner: CliRunner) -> None:
         check=False,
     )
     assert (result.stdout, result.stderr) == ("exit 0\nloaded []\n", UP_TO_DATE.format(2))
+
+
+def test_rerun_codebook_only_when_nothing_else_changed(project: Path, runner: CliRunner) -> None:
+    assert run(runner)[0] == 0
+    options = CodeOptions(ingest=IngestOptions(participants=Path("people.csv")))
+    state = check_outputs(["tr"], "cb.yaml", "qca-out", options=options)
+    assert (state.up_to_date, state.codebook_only) == (True, False)
+    (project / "other.yaml").write_text(CODEBOOK, encoding="utf-8")
+    state = check_outputs(["tr"], "other.yaml", "qca-out", options=options)
+    assert (state.up_to_date, state.reason, state.codebook_only) == (
+        False,
+        "other.yaml changed",
+        True,
+    )
+    assert (state.documents, state.problems) == (2, ())
+    (project / "cb.yaml").write_text(CODEBOOK.replace("motivate]", "motivate, idea]"), "utf-8")
+    state = check_outputs(["tr"], "cb.yaml", "qca-out", options=options)
+    assert (state.up_to_date, state.reason, state.codebook_only) == (False, "cb.yaml changed", True)
+    _edit("tr/b.txt")(project)  # the codebook and an input: an input is the reason
+    state = check_outputs(["tr"], "cb.yaml", "qca-out", options=options)
+    assert (state.up_to_date, state.reason, state.codebook_only) == (
+        False,
+        "tr/b.txt changed",
+        False,
+    )
