@@ -24,7 +24,8 @@ Up to date means all of these are as run.json recorded them:
   elsewhere (a copy, a checkout) does too, unless the copy keeps times, in which case
   it is the same file.
 
-:func:`run_stamps` and :func:`output_stamps` give what a run records for this check.
+:func:`run_stamps` and :func:`output_stamps` give what a run records for this check;
+:func:`code_digests` (in ``run_stamps``) tells which codes an edit of the codebook changed.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import dataclasses
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -171,9 +172,62 @@ def run_stamps(
     """
     return {
         **_stamps(options, codebook.unit),
+        "codebook_exclude_speakers": list(codebook.exclude_speakers),
+        "code_digests": code_digests(codebook),
         "inputs": list(inputs),
         "severities": [problem.severity for problem in problems],
     }
+
+
+def _jsonable(value: Any) -> Any:
+    """Return *value* with mappings, tuples and sets as plain JSON values (keys sorted on dump)."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(_jsonable(v) for v in value)
+    return value
+
+
+def code_digests(codebook: Codebook) -> dict[str, str]:
+    """Return a sha256 per code id of everything in *codebook* that decides the code's hits.
+
+    A code's digest covers its theme and id, its terms per language, ``not``
+    phrases, patterns and regexes, and what every code shares: the codebook's
+    language and languages, unit, ``exclude_speakers`` and negation settings.
+    Labels, definitions and examples are left out. Two codebooks that give a code
+    the same digest give it the same hits on the same segments with the same qca,
+    spaCy and pipeline (which :func:`check_outputs` compares), so a re-code after
+    an edit need match only the codes whose digest changed. Unlike
+    :meth:`qca.engine.rules.Rules.code_keys` it needs no spaCy tokenizer.
+
+    Examples:
+        >>> from qca.codebook.model import Code, Codebook, Theme
+        >>> book = Codebook("b", (Theme("t", codes=(Code("c", "t", terms={"en": ("x",)}),)),))
+        >>> list(code_digests(book)) == ["c"]
+        True
+    """
+    shared = {
+        "language": codebook.language,
+        "languages": list(codebook.languages()),
+        "unit": codebook.unit,
+        "exclude_speakers": list(codebook.exclude_speakers),
+        "negation": {"cues": codebook.negation.cues, "window": codebook.negation.window},
+    }
+    digests = {}
+    for code in codebook.codes():
+        rules = {
+            "theme": code.theme,
+            "code": code.id,
+            "terms": code.terms,
+            "not": code.not_,
+            "patterns": code.patterns,
+            "regex": code.regex,
+        }
+        text = json.dumps(_jsonable([shared, rules]), sort_keys=True, ensure_ascii=False)
+        digests[code.id] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return digests
 
 
 def _stamps(options: CodeOptions, unit: str | None) -> dict[str, Any]:
@@ -309,6 +363,10 @@ def _differs(
     unit = str(options.unit or stamps.get("codebook_unit") or "")
     resolved = dataclasses.replace(options, ingest=dataclasses.replace(options.ingest, unit=unit))
     resolved = dataclasses.replace(resolved, unit=unit)
+    # The run adds the codebook's exclude_speakers to the document unit's options.
+    excluded = [str(s) for s in stamps.get("codebook_exclude_speakers") or ()]
+    ingest = resolved.ingest.excluding(excluded, include_interviewer=options.include_interviewer)
+    resolved = dataclasses.replace(resolved, ingest=ingest)
     before = {
         k: v for k, v in (manifest.get("options") or {}).items() if k not in _RUN_ONLY_OPTIONS
     }
