@@ -122,7 +122,8 @@ def text_hash(text: str) -> str:
 #: ``problems`` ([str] every problem line), ``started`` and ``finished`` (ISO 8601, UTC).
 #: ``outputs`` ({file name: {"size", "mtime_ns"}} of each table, as written) and ``rerun``
 #: ({"codebook_unit", "participants_sha256", "overrides_sha256", "lookups_version", "model",
-#: "inputs"}): what ``qca code`` compares to find the folder up to date (:mod:`qca.rerun`).
+#: "inputs", "severities", "codebook_exclude_speakers", "code_digests"}): what ``qca code`` compares to find the folder up
+#: to date, and which codes an edit of the codebook changed (:mod:`qca.rerun`).
 #: The format version is ``RUN_FORMAT`` (bump it when the folder layout changes).
 RUN_FORMAT = 1
 RUN_KEYS: tuple[str, ...] = (

@@ -12,7 +12,8 @@ Up to date means all of these are as run.json recorded them:
   read from their ``about.py`` without importing them; with ``--model``, the pipeline
   (an installed package's version, or the size and modification time of each file of
   a saved folder);
-- the codebook's path and the sha256 of its bytes (a codebook includes no other file);
+- the codebook's path and the sha256 of its bytes (a codebook includes no other file),
+  compared last: when only the codebook differs, ``codebook_only`` says so;
 - the input files found (the same list, in the same order) and the sha256 of each;
   the sha256 of the ``--participants`` sheet and of the overrides file;
 - every option that decides the outputs (all of run.json's ``options`` but ``jobs``,
@@ -23,7 +24,8 @@ Up to date means all of these are as run.json recorded them:
   elsewhere (a copy, a checkout) does too, unless the copy keeps times, in which case
   it is the same file.
 
-:func:`run_stamps` and :func:`output_stamps` give what a run records for this check.
+:func:`run_stamps` and :func:`output_stamps` give what a run records for this check;
+:func:`code_digests` (in ``run_stamps``) tells which codes an edit of the codebook changed.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import dataclasses
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,6 +69,11 @@ class OutputState:
         documents: The documents the folder holds (from run.json).
         problems: What the run that wrote the folder reported: (severity, line) pairs,
             severity ``"error"`` or ``"warning"``.
+        codebook_only: Not up to date only because the codebook's bytes (or its path)
+            differ: inputs, options, versions and outputs are as recorded. The codebook's
+            ``unit`` is taken as recorded; a caller that re-codes from the outputs must
+            check that the codebook's ``unit``, ``language`` and ``exclude_speakers``
+            are those of the recorded run.
     """
 
     outdir: Path
@@ -74,6 +81,7 @@ class OutputState:
     reason: str = ""
     documents: int = 0
     problems: tuple[tuple[str, str], ...] = ()
+    codebook_only: bool = False
 
     @property
     def skipped(self) -> bool:
@@ -164,9 +172,62 @@ def run_stamps(
     """
     return {
         **_stamps(options, codebook.unit),
+        "codebook_exclude_speakers": list(codebook.exclude_speakers),
+        "code_digests": code_digests(codebook),
         "inputs": list(inputs),
         "severities": [problem.severity for problem in problems],
     }
+
+
+def _jsonable(value: Any) -> Any:
+    """Return *value* with mappings, tuples and sets as plain JSON values (keys sorted on dump)."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(_jsonable(v) for v in value)
+    return value
+
+
+def code_digests(codebook: Codebook) -> dict[str, str]:
+    """Return a sha256 per code id of everything in *codebook* that decides the code's hits.
+
+    A code's digest covers its theme and id, its terms per language, ``not``
+    phrases, patterns and regexes, and what every code shares: the codebook's
+    language and languages, unit, ``exclude_speakers`` and negation settings.
+    Labels, definitions and examples are left out. Two codebooks that give a code
+    the same digest give it the same hits on the same segments with the same qca,
+    spaCy and pipeline (which :func:`check_outputs` compares), so a re-code after
+    an edit need match only the codes whose digest changed. Unlike
+    :meth:`qca.engine.rules.Rules.code_keys` it needs no spaCy tokenizer.
+
+    Examples:
+        >>> from qca.codebook.model import Code, Codebook, Theme
+        >>> book = Codebook("b", (Theme("t", codes=(Code("c", "t", terms={"en": ("x",)}),)),))
+        >>> list(code_digests(book)) == ["c"]
+        True
+    """
+    shared = {
+        "language": codebook.language,
+        "languages": list(codebook.languages()),
+        "unit": codebook.unit,
+        "exclude_speakers": list(codebook.exclude_speakers),
+        "negation": {"cues": codebook.negation.cues, "window": codebook.negation.window},
+    }
+    digests = {}
+    for code in codebook.codes():
+        rules = {
+            "theme": code.theme,
+            "code": code.id,
+            "terms": code.terms,
+            "not": code.not_,
+            "patterns": code.patterns,
+            "regex": code.regex,
+        }
+        text = json.dumps(_jsonable([shared, rules]), sort_keys=True, ensure_ascii=False)
+        digests[code.id] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return digests
 
 
 def _stamps(options: CodeOptions, unit: str | None) -> dict[str, Any]:
@@ -266,7 +327,7 @@ def check_outputs(
     manifest = _read_manifest(folder)
     if manifest is None:
         return OutputState(folder, False, f"no readable {RUN_FILE} in {folder.as_posix()}")
-    reason = _differs(paths, Path(codebook), folder, options, manifest)
+    reason = _differs(paths, folder, options, manifest)
     if reason:
         return OutputState(folder, False, reason)
     counts = manifest.get("counts") or {}
@@ -274,33 +335,38 @@ def check_outputs(
     severities = [str(s) for s in manifest["rerun"].get("severities") or []]
     if len(severities) != len(lines):
         return OutputState(folder, False, f"{RUN_FILE} has problems without severities")
+    recorded = manifest.get("codebook") or {}
+    path = Path(codebook)
+    edited = recorded.get("path") != str(path) or recorded.get("sha256") != file_sha256(path)
     return OutputState(
         folder,
-        True,
+        not edited,
+        f"{path.as_posix()} changed" if edited else "",
         documents=int(counts.get("documents", 0)),
         problems=tuple(zip(severities, lines, strict=True)),
+        codebook_only=edited,
     )
 
 
 def _differs(
     paths: Sequence[str | Path],
-    codebook: Path,
     outdir: Path,
     options: CodeOptions,
     manifest: dict[str, Any],
 ) -> str:
-    """Return the first thing that differs from *manifest*, or ""."""
+    """Return the first thing besides the codebook that differs from *manifest*, or ""."""
     if manifest.get("format") != RUN_FORMAT or manifest.get("qca_version") != __version__:
         return "written by another qca version"
     stamps = manifest.get("rerun")
     if not isinstance(stamps, dict):
         return f"{RUN_FILE} has no rerun stamps (written by an older qca)"
-    recorded = manifest.get("codebook") or {}
-    if recorded.get("path") != str(codebook) or recorded.get("sha256") != file_sha256(codebook):
-        return f"{codebook.as_posix()} changed"
     unit = str(options.unit or stamps.get("codebook_unit") or "")
     resolved = dataclasses.replace(options, ingest=dataclasses.replace(options.ingest, unit=unit))
     resolved = dataclasses.replace(resolved, unit=unit)
+    # The run adds the codebook's exclude_speakers to the document unit's options.
+    excluded = [str(s) for s in stamps.get("codebook_exclude_speakers") or ()]
+    ingest = resolved.ingest.excluding(excluded, include_interviewer=options.include_interviewer)
+    resolved = dataclasses.replace(resolved, ingest=ingest)
     before = {
         k: v for k, v in (manifest.get("options") or {}).items() if k not in _RUN_ONLY_OPTIONS
     }

@@ -14,11 +14,12 @@ import pytest
 from typer.testing import CliRunner
 
 from qca.cli import app
+from qca.codebook import read_codebook
 from qca.coding import CodeOptions, code
 from qca.ingest import IngestOptions
 from qca.models import RUN_FILE
 from qca.overrides import Decision, add_decisions
-from qca.rerun import check_outputs, output_stamps, package_version
+from qca.rerun import check_outputs, code_digests, output_stamps, package_version
 from tests.conftest import ROOT
 
 CODEBOOK = """\
@@ -103,6 +104,8 @@ def test_rerun_records_outputs_in_run_json(project: Path, runner: CliRunner) -> 
     manifest = json.loads((out / RUN_FILE).read_text(encoding="utf-8"))
     assert manifest["outputs"] == output_stamps(out, OUTPUTS[:-1])
     assert manifest["rerun"] == {
+        "code_digests": code_digests(read_codebook(project / "cb.yaml")),
+        "codebook_exclude_speakers": [],
         "codebook_unit": "turn",
         "inputs": ["tr/a.txt", "tr/b.txt"],
         "lookups_version": package_version("spacy_lookups_data"),
@@ -198,6 +201,7 @@ def test_rerun_change_codes_again(project: Path, runner: CliRunner, name: str) -
     )
     state = check_outputs(["tr"], "cb.yaml", "qca-out", options=options)
     assert (state.up_to_date, state.reason) == (False, reason)
+    assert state.codebook_only == (name == "codebook edited")
     code_, _, stderr = run(runner)
     assert code_ == 0
     assert "up to date" not in stderr
@@ -300,3 +304,92 @@ def test_rerun_imports_nothing_heavy(project: Path, runner: CliRunner) -> None:
         check=False,
     )
     assert (result.stdout, result.stderr) == ("exit 0\nloaded []\n", UP_TO_DATE.format(2))
+
+
+def test_rerun_codebook_only_when_nothing_else_changed(project: Path, runner: CliRunner) -> None:
+    assert run(runner)[0] == 0
+    options = CodeOptions(ingest=IngestOptions(participants=Path("people.csv")))
+    state = check_outputs(["tr"], "cb.yaml", "qca-out", options=options)
+    assert (state.up_to_date, state.codebook_only) == (True, False)
+    (project / "other.yaml").write_text(CODEBOOK, encoding="utf-8")
+    state = check_outputs(["tr"], "other.yaml", "qca-out", options=options)
+    assert (state.up_to_date, state.reason, state.codebook_only) == (
+        False,
+        "other.yaml changed",
+        True,
+    )
+    assert (state.documents, state.problems) == (2, ())
+    (project / "cb.yaml").write_text(CODEBOOK.replace("motivate]", "motivate, idea]"), "utf-8")
+    state = check_outputs(["tr"], "cb.yaml", "qca-out", options=options)
+    assert (state.up_to_date, state.reason, state.codebook_only) == (False, "cb.yaml changed", True)
+    _edit("tr/b.txt")(project)  # the codebook and an input: an input is the reason
+    state = check_outputs(["tr"], "cb.yaml", "qca-out", options=options)
+    assert (state.up_to_date, state.reason, state.codebook_only) == (
+        False,
+        "tr/b.txt changed",
+        False,
+    )
+
+
+TWO_CODES = """\
+name: Two
+language: en
+themes:
+  will:
+    label: Will
+    codes:
+      motivation:
+        label: Motivation
+        terms: [motivate, inspired]
+      ideas:
+        terms: [idea]
+        patterns:
+          - [{LEMMA: new}, {LOWER: idea}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("edit", "changed"),
+    [
+        (lambda t: t.replace("[motivate, inspired]", "[motivate, inspired, keen]"), {"motivation"}),
+        (lambda t: t.replace("[motivate, inspired]", "[motivate]"), {"motivation"}),
+        (lambda t: t.replace("{LEMMA: new}", "{LEMMA: old}"), {"ideas"}),
+        (lambda t: t.replace("label: Motivation", "label: Drive"), set()),
+        (lambda t: t.replace("terms: [idea]", "terms: [idea]\n        not: [no idea]"), {"ideas"}),
+        (
+            lambda t: t.replace("language: en", "language: en\nunit: sentence"),
+            {"ideas", "motivation"},
+        ),
+        (
+            lambda t: t.replace("      ideas:", "      more:\n        terms: [more]\n      ideas:"),
+            {"more"},
+        ),
+    ],
+)
+def test_code_digests_change_with_the_rules_of_a_code(
+    tmp_path: Path, edit: Callable[[str], str], changed: set[str]
+) -> None:
+    (tmp_path / "a.yaml").write_text(TWO_CODES, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(edit(TWO_CODES), encoding="utf-8")
+    before = code_digests(read_codebook(tmp_path / "a.yaml"))
+    after = code_digests(read_codebook(tmp_path / "b.yaml"))
+    assert {c for c in after if before.get(c) != after[c]} == changed
+    assert all(len(d) == 64 for d in after.values())
+
+
+def test_rerun_document_unit_with_codebook_exclusions(project: Path, runner: CliRunner) -> None:
+    # The run adds the codebook's exclude_speakers to the options of the document
+    # unit; the check resolves them the same way, so nothing changed is up to date.
+    (project / "cb.yaml").write_text(
+        CODEBOOK.replace("language: en", "language: en\nunit: document\nexclude_speakers: [Bo]"),
+        encoding="utf-8",
+    )
+    code_, _, stderr = run(runner)
+    assert (code_, stderr.splitlines()[0]) == (
+        0,
+        "coded 1 documents, 1 segments, 8 words: 1 hits in 1 segments -> qca-out",
+    )
+    assert run(runner) == (0, "", UP_TO_DATE.format(1))
+    code_, _, stderr = run(runner, "--include-interviewer")
+    assert code_ == 0
+    assert "up to date" not in stderr
