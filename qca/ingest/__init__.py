@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qca.errors import Problem
-from qca.ingest.base import DEFAULT_INTERVIEWER_LABELS, Batch, Corpus, IngestOptions
+from qca.ingest.base import (
+    DEFAULT_INTERVIEWER_LABELS,
+    Batch,
+    Corpus,
+    IngestOptions,
+    SourceBatch,
+)
 from qca.ingest.docids import DocIds
 from qca.ingest.speaker_table import speaker_table
 from qca.models import (
@@ -44,13 +50,12 @@ if TYPE_CHECKING:
         iter_corpus,
         read_source,
     )
-    from qca.ingest.frames import SourceBatch
     from qca.ingest.frames import empty_frames as empty_frames
     from qca.ingest.frames import order_columns as order_columns
 
 #: Names this package gives, imported on first use: from corpus.py, from frames.py.
 _FROM_CORPUS = frozenset({"Sources", "claim_doc_ids", "find_sources", "iter_corpus", "read_source"})
-_FROM_FRAMES = frozenset({"SourceBatch", "empty_frames", "order_columns"})
+_FROM_FRAMES = frozenset({"empty_frames", "order_columns"})
 
 
 def __getattr__(name: str) -> Any:

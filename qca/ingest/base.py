@@ -118,6 +118,29 @@ class Batch:
 
 
 @dataclass(frozen=True)
+class SourceBatch(Batch):
+    """A :class:`Batch` from :func:`qca.ingest.read_source`, before :func:`qca.ingest.claim_doc_ids`.
+
+    Besides the frames it records where each problem belongs, so that dropping a
+    document whose ``doc_id`` an earlier file used gives exactly the problems that
+    reading the files one after another would. Documents are counted in the order
+    read (duplicates within the file included); reader problems have key -1.
+    """
+
+    #: For each problem, the count of the document it concerns (-1: the file).
+    problem_keys: tuple[int, ...] = ()
+    #: For each row of ``documents``: its count, its locator and its attribute names.
+    document_keys: tuple[int, ...] = ()
+    wheres: tuple[str, ...] = ()
+    attribute_names: tuple[frozenset[str], ...] = ()
+    #: Documents left out because an earlier chunk of this file used their doc_id:
+    #: (count, doc_id, locator).
+    duplicates: tuple[tuple[int, str, str], ...] = ()
+    #: Participants attribute columns joined onto documents and onto segments.
+    joined: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+
+
+@dataclass(frozen=True)
 class Corpus:
     """A whole corpus in memory: documents, segments and every problem found."""
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qca.errors import IngestError, Problem
-from qca.ingest.base import Batch, IngestOptions
+from qca.ingest.base import Batch, IngestOptions, SourceBatch
 from qca.ingest.docids import DocIds
 from qca.ingest.documents import read_odt, read_pdf, read_rtf
 from qca.ingest.encodings import check_encoding
@@ -24,7 +24,6 @@ from qca.ingest.frames import (
     CAPTION_FORMATS,
     RESERVED,
     Builder,
-    SourceBatch,
     empty_frames,
 )
 from qca.ingest.participants import Participants, read_participants

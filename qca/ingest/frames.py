@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qca.errors import Problem
-from qca.ingest.base import Batch, IngestOptions
+from qca.ingest.base import IngestOptions, SourceBatch
 from qca.ingest.docids import DocIds
 from qca.ingest.files import SURVEY_SUFFIXES
 from qca.ingest.participants import Participants, join_participants
 from qca.ingest.readers import Document
-from qca.ingest.speaker_table import missing_labels_problem
-from qca.ingest.speakers import Turn, detect_turns, role_key
+from qca.ingest.speakers import Turn, role_key
 from qca.ingest.surveys import SurveyRows
+from qca.ingest.turns import document_turns
 from qca.ingest.units import coded_text, unit_spans
 from qca.models import (
     CHARS,
@@ -55,29 +54,6 @@ RESERVED: frozenset[str] = frozenset(
 #: Formats whose segments carry cue times (start_seconds, end_seconds).
 CAPTION_FORMATS = frozenset({"vtt", "srt"})
 _SURVEY_FORMATS = frozenset(suffix.lstrip(".") for suffix in SURVEY_SUFFIXES)
-
-
-@dataclass(frozen=True)
-class SourceBatch(Batch):
-    """A :class:`Batch` from :func:`read_source`, before :func:`claim_doc_ids`.
-
-    Besides the frames it records where each problem belongs, so that dropping a
-    document whose ``doc_id`` an earlier file used gives exactly the problems that
-    reading the files one after another would. Documents are counted in the order
-    read (duplicates within the file included); reader problems have key -1.
-    """
-
-    #: For each problem, the count of the document it concerns (-1: the file).
-    problem_keys: tuple[int, ...] = ()
-    #: For each row of ``documents``: its count, its locator and its attribute names.
-    document_keys: tuple[int, ...] = ()
-    wheres: tuple[str, ...] = ()
-    attribute_names: tuple[frozenset[str], ...] = ()
-    #: Documents left out because an earlier chunk of this file used their doc_id:
-    #: (count, doc_id, locator).
-    duplicates: tuple[tuple[int, str, str], ...] = ()
-    #: Participants attribute columns joined onto documents and onto segments.
-    joined: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 
 
 class Builder:
@@ -161,37 +137,8 @@ class Builder:
                     )
                 )
                 del document.attributes[name]
-        turns = document.turns
-        if turns is None:
-            turns = detect_turns(
-                text,
-                pattern=self.pattern,
-                interviewer_labels=self.options.interviewer_labels,
-                known_speakers=document.known_speakers,
-            )
-            if document.speaker is not None:
-                speaker = document.speaker
-                turns = [t if t.speaker else replace(t, speaker=speaker) for t in turns]
-            elif (
-                document.expect_speakers
-                and turns
-                and turns[0].speaker is None
-                and any(t.speaker is not None for t in turns)
-            ):
-                problems.append(
-                    Problem(
-                        path,
-                        "text before the first speaker label is kept as an unattributed segment",
-                        1,
-                        severity="warning",
-                    )
-                )
-        if document.expect_speakers and document.speaker is None:
-            missing = missing_labels_problem(
-                path, document.format, turns, pattern_given=self.pattern is not None
-            )
-            if missing is not None:
-                problems.append(missing)
+        turns, found = document_turns(document, self.options, self.pattern)
+        problems.extend(found)
         self.problems.extend(problems)
         self.problem_keys.extend([key] * len(problems))
         self.document_keys.append(key)
