@@ -195,11 +195,9 @@ def _work_file(path: Path, sources: Sources, index: int) -> list[_Coded]:
             coded.append((batch, hits, None))
             continue
         part = temp / f"part-{index:06d}-{number:06d}.arrow"
-        schema = _write_part(part, segments)
-        assert schema is not None  # one file's frame is always written
         written = _Written(
             part,
-            schema,
+            _write_part(part, segments),
             len(segments),
             int(segments[WORDS].sum()) if WORDS in segments else 0,
             frozenset(segment_languages(segments, _WORKER["language"])),
@@ -346,62 +344,19 @@ class _SegmentParts:
         self.frames: list[pd.DataFrame] = []
         self._names: set[str] = set()
         self._types: dict[str, pa.DataType] = {}
-        self._pending: list[pd.DataFrame] = []
-        #: Parts holding several files: the rows of each (one row group each).
-        self._groups: dict[Path, list[int]] = {}
 
     def add(self, segments: pd.DataFrame) -> None:
-        """Add *segments* (one file's) to the next part; :meth:`flush` writes it.
-
-        Kept in memory when nothing is written.
-        """
+        """Write *segments* as the next part (keep them in memory when nothing is written)."""
         if self.folder is None:
             self.frames.append(segments)
             return
-        self._pending.append(segments)
-
-    def flush(self) -> None:
-        """Write the files added since the last flush, one part per run of alike frames.
-
-        Consecutive frames with the same columns and dtypes are converted to Arrow
-        at once (the per-file conversion was a fixed cost of small files, #16);
-        each file stays its own row group, so ``segments.parquet`` is the same.
-        """
-        pending, self._pending = self._pending, []
-        start = 0
-        while start < len(pending):
-            end = start + 1
-            shape = _frame_shape(pending[start])
-            while end < len(pending) and _frame_shape(pending[end]) == shape:
-                end += 1
-            self._write_run(pending[start:end])
-            start = end
-
-    def _write_run(self, frames: list[pd.DataFrame]) -> None:
-        import pandas as pd
-
-        assert self.folder is not None
         part = self.folder / f"part-{len(self.parts):06d}.arrow"
-        if len(frames) > 1:
-            sizes = [len(f) for f in frames]
-            schema = _write_part(part, pd.concat(frames, ignore_index=True), sizes)
-            if schema is not None:
-                self._groups[part] = sizes
-                self.register(part, schema)
-                return
-            part.unlink(missing_ok=True)
-        for frame in frames:
-            part = self.folder / f"part-{len(self.parts):06d}.arrow"
-            written = _write_part(part, frame)
-            assert written is not None  # one file's frame is always written
-            self.register(part, written)
+        self.register(part, _write_part(part, segments))
 
     def register(self, part: Path, schema: pa.Schema) -> None:
         """Add *part*, written by :func:`_write_part` (e.g. in a worker), as the next part."""
         import pyarrow as pa
 
-        if self._pending:  # keep the input order
-            self.flush()
         self.parts.append(part)
         for name in schema.names:
             self._names.add(name)
@@ -442,57 +397,28 @@ class _SegmentParts:
         with pq.ParquetWriter(path, target) as writer:
             for part in self.parts:
                 with pa.memory_map(str(part)) as source:
-                    whole = pa.ipc.open_file(source).read_all()
-                    start = 0
-                    for rows in self._groups.get(part, [whole.num_rows]):
-                        table = whole.slice(start, rows)
-                        start += rows
-                        arrays = []
-                        for column in target:
-                            if column.name in table.column_names:
-                                array = table.column(column.name)
-                                if array.type != column.type:
-                                    array = array.cast(column.type)
-                                arrays.append(array)
-                            else:
-                                arrays.append(pa.nulls(table.num_rows, column.type))
-                        writer.write_table(pa.Table.from_arrays(arrays, schema=target))
-                        del table, arrays
-                    del whole
+                    table = pa.ipc.open_file(source).read_all()
+                    arrays = []
+                    for column in target:
+                        if column.name in table.column_names:
+                            array = table.column(column.name)
+                            if array.type != column.type:
+                                array = array.cast(column.type)
+                            arrays.append(array)
+                        else:
+                            arrays.append(pa.nulls(table.num_rows, column.type))
+                    writer.write_table(pa.Table.from_arrays(arrays, schema=target))
+                    del table, arrays
             if not self.parts:
                 writer.write_table(target.empty_table())
         pa.default_memory_pool().release_unused()  # give the parts' buffers back to the OS
 
 
-#: Arrow types an object column may take when several files are converted at once:
-#: those a file-by-file conversion gives alike (or null) for every file.
-_SAFE_TYPES = ("string", "large_string", "null", "bool", "int64")
-
-
-def _frame_shape(frame: pd.DataFrame) -> tuple[tuple[str, str], ...]:
-    return tuple((str(name), str(dtype)) for name, dtype in frame.dtypes.items())
-
-
-def _write_part(
-    part: Path, segments: pd.DataFrame, sizes: list[int] | None = None
-) -> pa.Schema | None:
-    """Write *segments* to *part* as an uncompressed Arrow IPC file; return its schema.
-
-    With *sizes* (the frames of several files joined): None, writing nothing, when
-    an object column's type might differ from what each file alone would give.
-    """
+def _write_part(part: Path, segments: pd.DataFrame) -> pa.Schema:
+    """Write *segments* to *part* as an uncompressed Arrow IPC file; return its schema."""
     import pyarrow as pa
 
-    try:
-        table = pa.Table.from_pandas(segments, preserve_index=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        if sizes is None:
-            raise
-        return None
-    if sizes is not None:
-        for name, dtype in segments.dtypes.items():
-            if dtype.kind == "O" and str(table.schema.field(str(name)).type) not in _SAFE_TYPES:
-                return None
+    table = pa.Table.from_pandas(segments, preserve_index=False)
     with pa.OSFile(str(part), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
     return table.schema
@@ -609,7 +535,6 @@ def _code(
 
         def flush() -> None:
             """Code the segments gathered from consecutive files as one batch."""
-            parts.flush()
             gathered = chunk.take()
             if gathered is not None:
                 collect(None, _match_batch(gathered, engine, options, store))
@@ -679,7 +604,6 @@ def _code(
                     elif progress is not None:
                         progress(len(inputs), counts["segments"], found_hits)
                     continue
-                parts.flush()
                 pending.append((batch, pool.submit(_work, _slim(segments))))
                 while len(pending) >= 2 * options.jobs:
                     done_batch, future = pending.popleft()
