@@ -222,6 +222,7 @@ class _Chunk:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.columns: dict[str, list[Any]] = {c: [] for c in _SEGMENT_FIELDS}
+        self.dtypes: dict[str, Any] = {}
         self.rows = 0
         self.chars = 0
 
@@ -231,8 +232,12 @@ class _Chunk:
         for name, values in self.columns.items():
             if name in segments.columns:
                 values.extend(segments[name].tolist())
+                dtype = segments[name].dtype  # kept when every file has it alike
+                if self.dtypes.setdefault(name, dtype) != dtype:
+                    self.dtypes[name] = object  # as pd.concat would join them
             else:
                 values.extend([None] * count)
+                self.dtypes[name] = object
         self.rows += count
         self.chars += sum(map(len, self.columns[TEXT][-count:])) if count else 0
         return self.chars >= self.limit
@@ -243,8 +248,13 @@ class _Chunk:
 
         if not self.rows:
             return None
-        columns = {k: v for k, v in self.columns.items() if any(x is not None for x in v)}
+        columns = {
+            name: pd.Series(values, dtype=self.dtypes.get(name))
+            for name, values in self.columns.items()
+            if any(x is not None for x in values)
+        }
         frame = pd.DataFrame(columns)
+        self.dtypes = {}
         self.columns = {c: [] for c in _SEGMENT_FIELDS}
         self.rows = self.chars = 0
         return frame
