@@ -206,6 +206,78 @@ def _work_file(path: Path, sources: Sources, index: int) -> list[_Coded]:
     return coded
 
 
+#: Text (in characters) gathered from consecutive files into one coding batch.
+BATCH_CHARS = 4_000_000
+
+
+class _Chunk:
+    """Segments of consecutive files gathered into one coding batch of about *limit* characters.
+
+    Coding a batch has a fixed cost (a token-store entry, pandas frames, a hits
+    frame) that dominates on small files; one batch per ~4 MB of text pays it
+    once instead of once per file (#16). Only the columns the engine reads are
+    kept, as lists, and joined into one frame when the batch is coded.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.columns: dict[str, list[Any]] = {c: [] for c in _SEGMENT_FIELDS}
+        self.dtypes: dict[str, Any] = {}
+        self.files: dict[Any, int] = {}  # doc_id -> the number of its file in the batch
+        self.rows = 0
+        self.chars = 0
+
+    def add(self, segments: pd.DataFrame) -> bool:
+        """Add *segments*; return whether the batch is full (code it then)."""
+        count = len(segments)
+        for name, values in self.columns.items():
+            if name in segments.columns:
+                values.extend(segments[name].tolist())
+                dtype = segments[name].dtype  # kept when every file has it alike
+                if self.dtypes.setdefault(name, dtype) != dtype:
+                    self.dtypes[name] = object  # as pd.concat would join them
+            else:
+                values.extend([None] * count)
+                self.dtypes[name] = object
+        self.rows += count
+        number = len(self.files) and max(self.files.values()) + 1
+        self.files.update(dict.fromkeys(segments[DOC_ID].tolist(), number))
+        self.chars += sum(map(len, self.columns[TEXT][-count:])) if count else 0
+        return self.chars >= self.limit
+
+    def take(self) -> pd.DataFrame | None:
+        """Return the gathered segments as one frame (None when empty) and start afresh."""
+        import pandas as pd
+
+        if not self.rows:
+            return None
+        columns = {
+            name: pd.Series(values, dtype=self.dtypes.get(name))
+            for name, values in self.columns.items()
+            if any(x is not None for x in values)
+        }
+        frame = pd.DataFrame(columns)
+        self.dtypes = {}
+        self.files = {}
+        self.columns = {c: [] for c in _SEGMENT_FIELDS}
+        self.rows = self.chars = 0
+        return frame
+
+
+def _speakers_as_per_file(hits: pd.DataFrame, files: dict[Any, int]) -> pd.DataFrame:
+    """Give *hits*' speaker column the dtype joining one hits frame per file would give.
+
+    A file whose hits all lack a speaker makes an object column, and joining it
+    with the others' string columns makes them object too (hits.parquet's type).
+    """
+    if hits.empty or hits[SPEAKER].dtype == object:
+        return hits
+    missing = hits[SPEAKER].isna()
+    if missing.any() and missing.groupby(hits[DOC_ID].map(files).to_numpy()).all().any():
+        hits[SPEAKER] = hits[SPEAKER].astype(object)
+    return hits
+
+
 def _file_size(path: Path) -> int:
     try:
         return path.stat().st_size
@@ -429,6 +501,7 @@ def code_batches(
     outdir: Path | None = None,
     options: CodeOptions | None = None,
     progress: Progress | None = None,
+    batch_chars: int = BATCH_CHARS,
 ) -> CodeResult:
     """Code ingested *batches* with *codebook*; write the outputs to *outdir* if given.
 
@@ -438,7 +511,7 @@ def code_batches(
         CodingError: When the pipeline cannot be loaded.
         OutputError: When *outdir* is a file or cannot be written.
     """
-    return _code(batches, None, codebook, outdir, options or CodeOptions(), progress)
+    return _code(batches, None, codebook, outdir, options or CodeOptions(), progress, batch_chars)
 
 
 def _cache_dir(options: CodeOptions, outdir: Path | None) -> Path | None:
@@ -455,6 +528,7 @@ def _code(
     outdir: Path | None,
     options: CodeOptions,
     progress: Progress | None,
+    batch_chars: int = BATCH_CHARS,
 ) -> CodeResult:
     """Code *batches*, or with *sources* let the worker processes read and code each file."""
     import pandas as pd
@@ -477,13 +551,23 @@ def _code(
         found_hits = 0
         languages: set[str] = set()
 
-        def collect(batch: Batch, hits: pd.DataFrame) -> None:
+        def collect(batch: Batch | None, hits: pd.DataFrame) -> None:
             nonlocal found_hits
             if not hits.empty:
                 hit_frames.append(hits)
             found_hits += len(hits)
             if progress is not None:
                 progress(len(inputs), counts["segments"], found_hits)
+
+        chunk = _Chunk(batch_chars)
+
+        def flush() -> None:
+            """Code the segments gathered from consecutive files as one batch."""
+            files = chunk.files
+            gathered = chunk.take()
+            if gathered is not None:
+                found = _match_batch(gathered, engine, options, store)
+                collect(None, _speakers_as_per_file(found, files))
 
         pending: deque[tuple[Batch, Any]] = deque()
         store = _token_store(cache_dir)
@@ -545,12 +629,16 @@ def _code(
                     collect(batch, coded)
                     continue
                 if pool is None:
-                    collect(batch, _match_batch(segments, engine, options, store))
+                    if chunk.add(segments):
+                        flush()
+                    elif progress is not None:
+                        progress(len(inputs), counts["segments"], found_hits)
                     continue
                 pending.append((batch, pool.submit(_work, _slim(segments))))
                 while len(pending) >= 2 * options.jobs:
                     done_batch, future = pending.popleft()
                     collect(done_batch, future.result())
+            flush()
             while pending:
                 done_batch, future = pending.popleft()
                 collect(done_batch, future.result())
@@ -650,6 +738,7 @@ def code(
     outdir: str | Path | None = None,
     options: CodeOptions | None = None,
     progress: Progress | None = None,
+    batch_chars: int = BATCH_CHARS,
 ) -> CodeResult:
     """Code transcripts with a codebook; return segments, hits and codings.
 
@@ -660,6 +749,8 @@ def code(
             ``hits.csv``, ``codings.csv`` and ``run.json`` there (atomically); None writes nothing.
         options: See :class:`CodeOptions`.
         progress: Called after each source file.
+        batch_chars: Code consecutive files together in batches of about this many
+            characters of text (the outputs do not depend on it).
 
     Returns:
         A :class:`CodeResult`; files that could not be read are in its ``problems``.
@@ -689,6 +780,7 @@ def code(
     target = Path(outdir) if outdir is not None else None
     if options.jobs > 1:  # workers read the files too
         sources = find_sources(files, ingest)
-        return _code((), sources, codebook, target, options, progress)
+        return _code((), sources, codebook, target, options, progress, batch_chars)
     read = SourceCache(_cache_dir(options, target)).batches
-    return _code(iter_corpus(files, ingest, read=read), None, codebook, target, options, progress)
+    batches = iter_corpus(files, ingest, read=read)
+    return _code(batches, None, codebook, target, options, progress, batch_chars)

@@ -363,3 +363,27 @@ def test_coding_jobs_2_reads_files_in_workers_with_the_same_result(project: Path
         "idea",
         "motivated",
     ]
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_coding_many_small_files_in_batches_equals_one_batch_per_file(
+    project: Path, cache: bool
+) -> None:
+    lines = ["I was motivated by a new idea.", "Nothing here.", "Not motivated, no idea."]
+    for n in range(50):
+        speaker = "Interviewer" if n % 7 == 0 else f"P{n}"
+        text = f"{speaker}: {lines[n % 3]} ({n})\n"
+        (project / "tr" / f"f{n:03d}.txt").write_text(text, encoding="utf-8")
+    (project / "tr" / "f010.txt").write_bytes(b"\xff\xfe\x00bad")  # a problem reported per file
+    options = CodeOptions(cache=cache)
+    outputs = {}
+    for name, chars in (("batched", 200), ("per-file", 1)):
+        result = code(["tr"], "cb.yaml", outdir=name, options=options, batch_chars=chars)
+        outputs[name] = (
+            {p.name: p.read_bytes() for p in (project / name).iterdir() if p.name != "run.json"},
+            [str(p) for p in result.problems],
+            len(result.hits),
+        )
+    assert outputs["batched"] == outputs["per-file"]
+    assert outputs["batched"][2] > 20
+    assert any("f010.txt" in p for p in outputs["batched"][1])
