@@ -49,6 +49,7 @@ from qca.models import (
     WORDS,
 )
 from qca.options import CodeOptions as CodeOptions  # the run's options (qca.rerun reads them too)
+from qca.options import options_manifest
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -481,19 +482,6 @@ def _codebook_manifest(codebook: Codebook) -> tuple[dict[str, Any], list[Any], l
     return info, themes, codes
 
 
-def _options_manifest(options: CodeOptions) -> dict[str, Any]:
-    def plain(value: Any) -> Any:
-        if isinstance(value, Path):
-            return str(value)
-        if isinstance(value, tuple):
-            return list(value)
-        return value
-
-    ingest = {k: plain(v) for k, v in dataclasses.asdict(options.ingest).items()}
-    top = {k: plain(v) for k, v in dataclasses.asdict(options).items() if k != "ingest"}
-    return {**ingest, **top}
-
-
 def code_batches(
     batches: Iterable[Batch],
     codebook: Codebook,
@@ -672,7 +660,7 @@ def _code(
             "themes": themes,
             "codes": codes,
             "inputs": [inputs[path] for path in sorted(inputs)],
-            "options": _options_manifest(options),
+            "options": options_manifest(options),
             "counts": {
                 **counts,
                 "coded_segments": int(codings[SEGMENT_ID].nunique()),

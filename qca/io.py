@@ -6,6 +6,7 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from qca.errors import OutputError
 
@@ -46,3 +47,17 @@ def touch(path: Path) -> None:
     """Mark a cache entry used now (``qca cache prune`` removes entries unused for long)."""
     with contextlib.suppress(OSError):
         os.utime(path)
+
+
+def json_plain(value: Any) -> Any:
+    """Return *value* as JSON can hold it: paths as strings, tuples as lists (recursively).
+
+    Examples:
+        >>> json_plain((Path("a"), ("b",)))
+        ['a', ['b']]
+    """
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple):
+        return [json_plain(v) for v in value]
+    return value

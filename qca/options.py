@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from qca.ingest.base import IngestOptions
+from qca.io import json_plain
 
 
 @dataclass(frozen=True)
@@ -34,3 +37,10 @@ class CodeOptions:
     cache: bool = True
     cache_dir: Path | None = None
     overrides: Path | None = None
+
+
+def options_manifest(options: CodeOptions) -> dict[str, Any]:
+    """Return run.json's ``options``: the ingest options and the others, in one flat mapping."""
+    ingest = {k: json_plain(v) for k, v in dataclasses.asdict(options.ingest).items()}
+    top = {k: json_plain(v) for k, v in dataclasses.asdict(options).items() if k != "ingest"}
+    return {**ingest, **top}

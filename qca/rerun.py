@@ -142,20 +142,12 @@ def _model_stamp(model: str | None) -> str | None:
     return f"package:{package_version(model)}"
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _output_options(options: CodeOptions) -> dict[str, Any]:
     """Return run.json's ``options`` of *options* (flattened as the run writes them),
     without those that change how a run works but not what it writes."""
-    ingest = {k: _plain(v) for k, v in dataclasses.asdict(options.ingest).items()}
-    top = {k: _plain(v) for k, v in dataclasses.asdict(options).items() if k != "ingest"}
-    return {k: v for k, v in {**ingest, **top}.items() if k not in _RUN_ONLY_OPTIONS}
+    from qca.options import options_manifest
+
+    return {k: v for k, v in options_manifest(options).items() if k not in _RUN_ONLY_OPTIONS}
 
 
 def run_stamps(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qca.errors import QcaError
-from qca.io import atomic_write_bytes, touch
+from qca.io import atomic_write_bytes, json_plain, touch
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,14 +38,6 @@ def file_sha256(path: Path) -> str:
     except OSError:
         return ""
     return digest.hexdigest()
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 @dataclass
@@ -115,7 +107,7 @@ class SourceCache:
         from qca import __version__
         from qca.ingest.corpus import FAST_SURVEYS
 
-        fields = {k: _plain(v) for k, v in dataclasses.asdict(options).items()}
+        fields = {k: json_plain(v) for k, v in dataclasses.asdict(options).items()}
         participants = file_sha256(options.participants) if options.participants else None
         stamp = {
             "format": _SOURCE_FORMAT,
