@@ -18,6 +18,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("qca.engine",),
     (
         "qca.coding",
+        "qca.run",
         "qca.options",
         "qca.rerun",
         "qca.cachedir",
