@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,21 +23,19 @@ from qca.ingest.base import Batch
 from qca.models import (
     CODE,
     CODING_COLUMNS,
-    FORMAT,
     HITS,
     RUN_FORMAT,
     SEGMENT_ID,
     SEGMENTS_FILE,
     SOURCE,
     THEME,
-    WORDS,
 )
 from qca.options import CodeOptions as CodeOptions  # the run's options (qca.rerun reads them too)
 from qca.options import options_manifest
 from qca.run.batches import BATCH_CHARS as BATCH_CHARS
-from qca.run.batches import Chunk, match_batch, slim, speakers_as_per_file, token_store
+from qca.run.batches import Chunk, match_batch, speakers_as_per_file, token_store
 from qca.run.parts import SegmentParts
-from qca.run.pool import Coded, coded_files, start_pool, work
+from qca.run.totals import Totals
 from qca.run.write import (
     cache_dir as run_cache_dir,
 )
@@ -54,6 +51,8 @@ if TYPE_CHECKING:
 
     from qca.codebook.model import Codebook
     from qca.ingest import Sources
+    from qca.ingest.groups import Group
+    from qca.run.pool import Coded
 
 #: Called after each source file: (files done, segments so far, hits so far).
 Progress = Callable[[int, int, int], None]
@@ -125,7 +124,7 @@ def code_batches(
 
 
 def _code(
-    batches: Iterable[Batch],
+    batches: Iterable[Batch | Group],
     sources: Sources | None,
     codebook: Codebook,
     outdir: Path | None,
@@ -133,13 +132,14 @@ def _code(
     progress: Progress | None,
     batch_chars: int = BATCH_CHARS,
 ) -> CodeResult:
-    """Code *batches*, or with *sources* let the worker processes read and code each file."""
+    """Code *batches*, or with *sources* let the worker processes read and code the files."""
     import pandas as pd
 
-    from qca.engine.hits import Engine, empty_hits, segment_languages, sort_hits
+    from qca.engine.hits import Engine, empty_hits, sort_hits
     from qca.engine.pipeline import spacy_version
-    from qca.ingest.store import file_sha256
+    from qca.ingest.groups import Group
     from qca.rerun import run_stamps
+    from qca.run.pool import coded_runs, start_pool, stop_pool
 
     started = datetime.now(UTC).isoformat(timespec="seconds")
     engine = Engine.from_codebook(codebook, model=options.model)
@@ -148,19 +148,17 @@ def _code(
     try:
         parts = SegmentParts(temp)
         hit_frames: list[pd.DataFrame] = []
-        problems: list[Problem] = []
-        inputs: dict[str, dict[str, Any]] = {}
-        counts = {"documents": 0, "segments": 0, "words": 0, "skipped_files": 0}
+        totals = Totals(codebook.language)
+        counts = totals.counts
         found_hits = 0
-        languages: set[str] = set()
 
-        def collect(batch: Batch | None, hits: pd.DataFrame) -> None:
+        def collect(hits: pd.DataFrame) -> None:
             nonlocal found_hits
             if not hits.empty:
                 hit_frames.append(hits)
             found_hits += len(hits)
             if progress is not None:
-                progress(len(inputs), counts["segments"], found_hits)
+                progress(len(totals.inputs), counts["segments"], found_hits)
 
         chunk = Chunk(batch_chars)
 
@@ -170,71 +168,51 @@ def _code(
             gathered = chunk.take()
             if gathered is not None:
                 found = match_batch(gathered, engine, options, store)
-                collect(None, speakers_as_per_file(found, files))
+                collect(speakers_as_per_file(found, files))
 
-        pending: deque[tuple[Batch, Any]] = deque()
         store = token_store(cache_dir)
         pool = None
-        if options.jobs > 1:
-            pool = start_pool(engine, options, cache_dir, temp, codebook.language)
+        if options.jobs > 1 and sources is not None:
+            pool = start_pool(engine, options, sources, cache_dir, temp, codebook.language)
         pairs: Iterable[Coded] = (
             ((batch, None, None) for batch in batches)
             if sources is None or pool is None
-            else coded_files(pool, sources, options)
+            else coded_runs(pool, sources, options)
         )
+        failed = True
         try:
-            for batch, coded, written in pairs:
-                problems.extend(batch.problems)
-                if batch.skipped:
-                    counts["skipped_files"] += 1
-                documents, segments = batch.documents, batch.segments
-                source = str(batch.source)
-                if source not in inputs:  # one entry per file, however many batches it gives
-                    inputs[source] = {
-                        "path": source,
-                        "sha256": file_sha256(batch.source),
-                        "format": None,
-                        "documents": 0,
-                    }
-                if inputs[source]["format"] is None and FORMAT in documents.columns:
-                    inputs[source]["format"] = next(iter(documents[FORMAT].tolist()), None)
-                inputs[source]["documents"] += len(documents)
+            for item, coded, written in pairs:
+                segments = item.segments
+                files: list[list[str]] = []
+                if isinstance(item, Group):
+                    totals.group(item)
+                    files = item.doc_ids()
+                else:
+                    totals.batch(item, written.segments if written else len(segments))
                 if written is not None:  # a worker wrote the segments
-                    counts["documents"] += len(documents)
-                    counts["segments"] += written.segments
-                    counts["words"] += written.words
-                    languages.update(written.languages)
+                    totals.written(written.segments, written.words, written.languages)
                     parts.register(written.part, written.schema)
                     assert coded is not None  # a worker writes the segments it coded
-                    collect(batch, coded)
+                    collect(coded)
                     continue
                 if segments.empty:
                     continue
-                counts["documents"] += len(documents)
-                counts["segments"] += len(segments)
-                counts["words"] += int(segments[WORDS].sum()) if WORDS in segments else 0
-                languages.update(segment_languages(segments, codebook.language))
+                totals.segments(segments)
                 parts.add(segments)
                 if coded is not None:
-                    collect(batch, coded)
-                    continue
-                if pool is None:
-                    if chunk.add(segments):
-                        flush()
-                    elif progress is not None:
-                        progress(len(inputs), counts["segments"], found_hits)
-                    continue
-                pending.append((batch, pool.submit(work, slim(segments))))
-                while len(pending) >= 2 * options.jobs:
-                    done_batch, future = pending.popleft()
-                    collect(done_batch, future.result())
+                    collect(coded)
+                elif chunk.add(segments, files):
+                    flush()
+                elif progress is not None:
+                    progress(len(totals.inputs), counts["segments"], found_hits)
             flush()
-            while pending:
-                done_batch, future = pending.popleft()
-                collect(done_batch, future.result())
+            failed = False
         finally:
             if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
+                stop_pool(pool, failed)
+        problems = totals.problems
+        inputs = totals.inputs
+        languages = totals.languages
         if temp is not None:  # before the hits are joined: one of them in memory at a time
             parts.write(temp / SEGMENTS_FILE)
         joined = pd.concat(hit_frames, ignore_index=True) if hit_frames else None
@@ -319,7 +297,8 @@ def code(
         >>> result.hits.groupby("theme").size()  # doctest: +SKIP
     """
     from qca.codebook import Codebook, read_codebook
-    from qca.ingest import find_sources, iter_corpus
+    from qca.ingest import find_sources
+    from qca.ingest.groups import iter_groups
     from qca.ingest.store import SourceCache
 
     if not isinstance(codebook, Codebook):
@@ -335,6 +314,7 @@ def code(
     if options.jobs > 1:  # workers read the files too
         sources = find_sources(files, ingest)
         return _code((), sources, codebook, target, options, progress, batch_chars)
-    read = SourceCache(run_cache_dir(options, target)).batches
-    batches = iter_corpus(files, ingest, read=read)
+    # Small files are read in groups of about batch_chars bytes; through the cache, one by one.
+    read = SourceCache(run_cache_dir(options, target)).batches if options.cache else None
+    batches = iter_groups(files, ingest, limit=batch_chars, read=read)
     return _code(batches, None, codebook, target, options, progress, batch_chars)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,8 +62,12 @@ class Chunk:
         self.rows = 0
         self.chars = 0
 
-    def add(self, segments: pd.DataFrame) -> bool:
-        """Add *segments*; return whether the batch is full (code it then)."""
+    def add(self, segments: pd.DataFrame, files: Sequence[Sequence[str]] = ()) -> bool:
+        """Add *segments*; return whether the batch is full (code it then).
+
+        *segments* come from one file, or from several: then *files* holds each
+        file's doc_ids.
+        """
         count = len(segments)
         for name, values in self.columns.items():
             if name in segments.columns:
@@ -75,7 +80,9 @@ class Chunk:
                 self.dtypes[name] = object
         self.rows += count
         number = len(self.files) and max(self.files.values()) + 1
-        self.files.update(dict.fromkeys(segments[DOC_ID].tolist(), number))
+        for ids in files or [segments[DOC_ID].tolist()]:
+            self.files.update(dict.fromkeys(ids, number))
+            number += 1
         self.chars += sum(map(len, self.columns[TEXT][-count:])) if count else 0
         return self.chars >= self.limit
 

@@ -76,39 +76,74 @@ class SegmentParts:
         return pd.concat(self.frames, ignore_index=True)
 
     def write(self, path: Path) -> None:
-        """Join the parts into *path*, one row group each.
+        """Join the parts into *path*, in row groups of about ``ROW_GROUP_TEXT`` bytes of text.
 
+        Where a row group ends depends only on the rows, not on how they were
+        split into parts, so the file is the same whatever the batches or ``--jobs``.
         Columns: SEGMENT_COLUMNS, then attributes by name. A column's type is its
         first non-null type among the parts; columns whose types differ between
         parts become strings, as do columns that are null in every part; a part
         without a column gets nulls.
         """
+        import numpy as np
         import pyarrow as pa
+        import pyarrow.compute as pc
         import pyarrow.parquet as pq
 
-        from qca.models import SEGMENT_COLUMNS
+        from qca.models import SEGMENT_COLUMNS, TEXT
 
         columns = [c for c in SEGMENT_COLUMNS if c in self._names or not self.parts]
         columns += sorted(self._names - set(SEGMENT_COLUMNS))
         target = pa.schema([(c, self._types.get(c, pa.string())) for c in columns])
+        pending: list[pa.Table] = []
+        pending_bytes = 0
         with pq.ParquetWriter(path, target) as writer:
+
+            def emit(tables: list[pa.Table]) -> None:
+                writer.write_table(pa.concat_tables(tables).combine_chunks())
+
             for part in self.parts:
-                with pa.memory_map(str(part)) as source:
-                    table = pa.ipc.open_file(source).read_all()
-                    arrays = []
-                    for column in target:
-                        if column.name in table.column_names:
-                            array = table.column(column.name)
-                            if array.type != column.type:
-                                array = array.cast(column.type)
-                            arrays.append(array)
-                        else:
-                            arrays.append(pa.nulls(table.num_rows, column.type))
-                    writer.write_table(pa.Table.from_arrays(arrays, schema=target))
-                    del table, arrays
-            if not self.parts:
-                writer.write_table(target.empty_table())
+                table = _conform(pa.ipc.open_file(pa.memory_map(str(part))).read_all(), target)
+                lengths = (
+                    pc.fill_null(pc.binary_length(table.column(TEXT)), 0).to_numpy()
+                    if TEXT in target.names
+                    else np.zeros(table.num_rows, dtype=np.int64)
+                )
+                while table.num_rows:
+                    ends = pending_bytes + np.cumsum(lengths)
+                    cut = int(ends.searchsorted(ROW_GROUP_TEXT, side="left"))
+                    if cut >= table.num_rows:
+                        pending.append(table)
+                        pending_bytes = int(ends[-1])
+                        break
+                    emit([*pending, table.slice(0, cut + 1)])
+                    pending, pending_bytes = [], 0
+                    table, lengths = table.slice(cut + 1), lengths[cut + 1 :]
+                del table
+            if pending or not self.parts:
+                emit(pending or [target.empty_table()])
+            del pending
         pa.default_memory_pool().release_unused()  # give the parts' buffers back to the OS
+
+
+#: Bytes of segment text per row group of segments.parquet (the last one holds the rest).
+ROW_GROUP_TEXT = 4_000_000
+
+
+def _conform(table: pa.Table, target: pa.Schema) -> pa.Table:
+    """Return *table* with *target*'s columns and types (nulls for a missing column)."""
+    import pyarrow as pa
+
+    arrays = []
+    for column in target:
+        if column.name in table.column_names:
+            array = table.column(column.name)
+            if array.type != column.type:
+                array = array.cast(column.type)
+            arrays.append(array)
+        else:
+            arrays.append(pa.nulls(table.num_rows, column.type))
+    return pa.Table.from_arrays(arrays, schema=target)
 
 
 def write_part(part: Path, segments: pd.DataFrame) -> pa.Schema:
