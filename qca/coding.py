@@ -3,18 +3,17 @@
 ``code(paths, codebook, outdir=...)`` streams batches from ingest (one per
 source file), tokenises the segments to code (through the token cache), matches
 the compiled codebook, and writes every output atomically: all files go to a
-temporary folder next to the output folder and are renamed into place at the
-end, so an interrupted run leaves the previous outputs as they were.
+staging folder next to the output folder, which replaces it in one atomic swap
+at the end (:mod:`qca.folders`), so an interrupted run leaves the previous
+outputs as they were, never a mix.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import shutil
 import sys
-import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qca import __version__
-from qca.errors import OutputError, Problem
+from qca.errors import Problem
 from qca.ingest.base import Batch
 from qca.models import (
     CODE,
@@ -343,19 +342,10 @@ def _slim(segments: pd.DataFrame) -> pd.DataFrame:
 
 
 def _prepare_outdir(outdir: Path) -> Path:
-    """Create *outdir* if needed; return a fresh temporary folder beside it."""
-    if outdir.exists() and not outdir.is_dir():
-        raise OutputError(
-            f"{outdir}: the output folder is a file; remove it or choose another folder with -o"
-        )
-    try:
-        outdir.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", suffix=".tmp", dir=outdir.parent))
-    except OSError as exc:
-        raise OutputError(
-            f"{outdir}: cannot write the output folder ({exc.strerror or exc}); "
-            "choose a writable folder with -o"
-        ) from None
+    """Return a fresh staging folder beside *outdir* (stale ones removed)."""
+    from qca.folders import stage_folder
+
+    return stage_folder(outdir)
 
 
 class _SegmentParts:
@@ -690,10 +680,11 @@ def _write_outputs(
     codings: pd.DataFrame,
     manifest: dict[str, Any],
 ) -> None:
-    """Write the tables into *temp*, then rename each into *outdir* (run.json last).
+    """Write the tables into *temp*, then make *temp* the folder *outdir* (one swap).
 
     ``segments.parquet`` is already in *temp*.
     """
+    from qca.folders import fault_point, switch_folder
     from qca.rerun import output_stamps
 
     hits.to_parquet(temp / HITS_FILE, index=False)
@@ -701,22 +692,12 @@ def _write_outputs(
     hits.to_csv(temp / HITS_CSV, index=False, lineterminator="\n")
     codings.to_csv(temp / CODINGS_CSV, index=False, lineterminator="\n")
     names = (SEGMENTS_FILE, HITS_FILE, CODINGS_FILE, HITS_CSV, CODINGS_CSV, RUN_FILE)
-    for name in names[:-1]:
-        with (temp / name).open("rb") as handle:
-            os.fsync(handle.fileno())
     manifest["outputs"] = output_stamps(temp, names[:-1])  # a rename keeps size and mtime
     text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     (temp / RUN_FILE).write_text(text, encoding="utf-8")
-    with (temp / RUN_FILE).open("rb") as handle:
-        os.fsync(handle.fileno())
-    try:
-        for name in names:
-            os.replace(temp / name, outdir / name)
-    except OSError as exc:
-        raise OutputError(
-            f"{outdir}: cannot write the outputs ({exc.strerror or exc}); "
-            "choose a writable folder with -o"
-        ) from None
+    output_stamps(temp, names[-1:])  # fsync run.json too
+    fault_point("sealed")
+    switch_folder(temp, outdir, RUN_FILE, names)  # one atomic swap: the old run or this one
 
 
 def code(

@@ -226,6 +226,9 @@ def read_output(
                 )
             ]
         )
+    from qca.folders import verify_outputs
+
+    verify_outputs(folder, manifest, RUN_FILE, _rerun_hint(folder))
     if not (folder / SEGMENTS_FILE).is_file():
         raise OutputError(
             problems=[
