@@ -82,7 +82,16 @@ def tab_indent(text: str) -> tuple[int, int] | None:
 
 
 def compose(text: str) -> Node | None:
-    """Compose *text* into a node tree; raise :class:`YamlProblem` when it is not YAML."""
+    """Compose *text* into a node tree; raise :class:`YamlProblem` when it is not YAML.
+
+    A document whose aliases expand too far, or that nests too deep, is refused
+    (:func:`qca.yamlbounds.check_yaml`).
+    """
+    from qca.yamlbounds import check_yaml
+
+    limit = check_yaml(text)
+    if limit is not None:
+        raise YamlProblem(limit.message, limit.line, limit.col)
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:

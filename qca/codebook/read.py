@@ -24,6 +24,7 @@ from yaml.nodes import ScalarNode
 from qca.codebook._yaml import KeyPath, Located, YamlProblem, compose, format_path, locate
 from qca.codebook._yaml import tab_indent as find_tab_indent
 from qca.codebook.model import DEFAULT_NEGATION_CUES, Code, Codebook, Negation, Theme
+from qca.codebook.regex_risk import backtracking_risk
 from qca.codebook.schema import (
     CODE_KEYS,
     CODEBOOK_KEYS,
@@ -434,6 +435,14 @@ def _check_code(site: _CodeSite, add: Any) -> None:
                     (*site.path, "regex", index),
                     f"regex does not compile: {exc} (fix it; single-quote regexes in YAML "
                     "so that backslashes stay)",
+                )
+                continue
+            if backtracking_risk(regex):
+                add(
+                    (*site.path, "regex", index),
+                    f"regex `{regex}` repeats a part that itself repeats, which can take "
+                    "exponential time on some text; rewrite it without the nested repeat "
+                    "(e.g. `(a+)+` as `a+`)",
                 )
 
 
