@@ -31,6 +31,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import sys
 import time
 import uuid
@@ -222,6 +223,8 @@ def switch_folder(
                     else:
                         entry.unlink()
         _fsync_folder(temp)
+        with contextlib.suppress(OSError):  # the output folder keeps its mode
+            os.chmod(temp, stat.S_IMODE(outdir.stat().st_mode))
         if not outdir.exists():
             fault_point("switch")
             os.rename(temp, outdir)
