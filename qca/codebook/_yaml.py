@@ -125,7 +125,16 @@ def locate(root: Node, *, raw_scalars: bool = False) -> Located:
         if isinstance(node, ScalarNode):
             if raw_scalars:
                 return "" if node.tag.endswith(":null") and not node.value else node.value
-            value = constructor.construct_object(node, deep=True)
+            try:
+                value = constructor.construct_object(node, deep=True)
+            except (yaml.YAMLError, ValueError, TypeError) as exc:  # !!binary, !!value, ...
+                mark = node.start_mark
+                problem = getattr(exc, "problem", None) or str(exc)
+                raise YamlProblem(
+                    f"cannot read this value ({problem}); quote it or remove the tag",
+                    mark.line + 1,
+                    mark.column + 1,
+                ) from None
             if isinstance(value, bool) and node.style is None and _BOOL_WORDS.match(node.value):
                 located.bool_words[path] = node.value
             return value

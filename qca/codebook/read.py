@@ -168,7 +168,10 @@ def _parse(raw: bytes, shown: str) -> tuple[Located | None, list[Problem]]:
                 1,
             )
         ]
-    located = locate(root)
+    try:
+        located = locate(root)
+    except YamlProblem as exc:
+        return None, [Problem(shown, exc.message, exc.line, exc.col)]
     if not isinstance(located.data, dict):
         kind = "a list" if isinstance(located.data, list) else "a single value"
         return None, [
