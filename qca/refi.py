@@ -222,6 +222,9 @@ def _parse(raw: bytes, shown: str) -> Element:
         raise _fail(
             shown, f"refusing unsafe XML ({type(exc).__name__}); export the project again"
         ) from None
+    except LookupError as exc:  # <?xml encoding="usf-8"?>
+        message = f'not valid XML ({exc}); declare encoding="utf-8" or export it again'
+        raise RefiError(problems=[Problem(shown, message, 1, 1)]) from None
     except ParseError as exc:
         line, col = exc.position
         reason = str(exc.msg).split(":", 1)[0]

@@ -547,6 +547,13 @@ _TOKEN_ATTRIBUTES = (
 )  # fmt: skip
 
 
+#: Keys of an attribute's mapping ({LOWER: {IN: [...]}}) that spaCy's Matcher knows.
+_PREDICATES = (
+    "IN", "NOT_IN", "IS_SUBSET", "IS_SUPERSET", "INTERSECTS", "REGEX", "FUZZY",
+    "==", "!=", ">=", "<=", ">", "<",
+)  # fmt: skip
+
+
 def _pattern_errors(path: KeyPath, text: str) -> list[tuple[KeyPath, str]]:
     out: list[tuple[KeyPath, str]] = []
     seen: set[KeyPath] = set()
@@ -562,7 +569,12 @@ def _pattern_errors(path: KeyPath, text: str) -> list[tuple[KeyPath, str]]:
             continue
         seen.add(where)
         message = match.group(3).rstrip(".")
-        if message == "Extra inputs are not permitted" and attribute:
+        if message == "Extra inputs are not permitted" and len(steps) > 1:
+            unknown = steps[-1]  # a key inside an attribute's mapping: a predicate
+            close = difflib.get_close_matches(unknown, _PREDICATES, n=1)
+            hint = f"did you mean `{close[0]}`?" if close else "see spaCy's Matcher predicates"
+            message = f"unknown predicate `{unknown}` in `{attribute}` ({hint})"
+        elif message == "Extra inputs are not permitted" and attribute:
             close = difflib.get_close_matches(attribute, _TOKEN_ATTRIBUTES, n=1)
             hint = f"did you mean `{close[0]}`?" if close else "see spaCy's Matcher attributes"
             message = f"unknown token attribute `{attribute}` ({hint})"
