@@ -222,6 +222,9 @@ def _parse(raw: bytes, shown: str) -> Element:
         raise _fail(
             shown, f"refusing unsafe XML ({type(exc).__name__}); export the project again"
         ) from None
+    except LookupError as exc:  # <?xml encoding="usf-8"?>
+        message = f'not valid XML ({exc}); declare encoding="utf-8" or export it again'
+        raise RefiError(problems=[Problem(shown, message, 1, 1)]) from None
     except ParseError as exc:
         line, col = exc.position
         reason = str(exc.msg).split(":", 1)[0]
@@ -733,7 +736,8 @@ def import_qdpx(path: str | Path, outdir: str | Path) -> RefiProject:
 
     Writes ``segments.parquet``, ``hits.parquet``, ``codings.parquet`` (with a
     ``coder`` column), ``hits.csv``, ``codings.csv``, ``codebook.yaml``,
-    ``sources/`` (each document's text) and ``run.json`` (last), each atomically.
+    ``sources/`` (each document's text) and ``run.json`` into a staging folder,
+    then swaps it in atomically: *outdir* is this import or what it held before.
 
     Raises:
         RefiError: When the project cannot be read.
@@ -744,9 +748,25 @@ def import_qdpx(path: str | Path, outdir: str | Path) -> RefiProject:
         >>> project.offsets  # doctest: +SKIP
         {'interview-01': 'utf16-crlf'}
     """
+    import shutil
+
+    from qca.folders import stage_folder
+
+    project = read_qdpx(path)
+    out = Path(outdir)
+    stage = stage_folder(out)  # written whole, then swapped in: one import or the last
+    try:
+        _write_import(project, path, out, stage)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return project
+
+
+def _write_import(project: RefiProject, path: str | Path, out: Path, stage: Path) -> None:
+    """Write the import into the staging folder *stage*, then switch it in as *out*."""
     from qca import __version__
     from qca.codebook.writers import codebook_to_yaml
-    from qca.errors import OutputError
+    from qca.folders import stamp_files, switch_folder
     from qca.io import atomic_write_bytes
     from qca.models import (
         CODINGS_CSV,
@@ -758,37 +778,29 @@ def import_qdpx(path: str | Path, outdir: str | Path) -> RefiProject:
         SEGMENTS_FILE,
     )
 
-    project = read_qdpx(path)
-    out = Path(outdir)
-    if out.exists() and not out.is_dir():
-        raise OutputError(
-            f"{out}: the output folder is a file; remove it or choose another folder with -o"
-        )
-    try:
-        (out / SOURCES_FOLDER).mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(
-            f"{out}: cannot create the output folder ({exc.strerror}); choose another with -o"
-        ) from None
+    (stage / SOURCES_FOLDER).mkdir()
     index: dict[str, str] = {}
     for number, doc_id in enumerate(sorted(project.texts), start=1):
         file_name = f"{number:04d}.txt"
         index[doc_id] = file_name
-        atomic_write_bytes(out / SOURCES_FOLDER / file_name, project.texts[doc_id].encode("utf-8"))
+        atomic_write_bytes(
+            stage / SOURCES_FOLDER / file_name, project.texts[doc_id].encode("utf-8")
+        )
     atomic_write_bytes(
-        out / SOURCES_FOLDER / "index.json",
+        stage / SOURCES_FOLDER / "index.json",
         (json.dumps(index, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8"),
     )
     codebook_text = codebook_to_yaml(project.codebook)
-    atomic_write_bytes(out / CODEBOOK_FILE, codebook_text.encode("utf-8"))
-    atomic_write_bytes(out / SEGMENTS_FILE, _parquet(project.segments))
-    atomic_write_bytes(out / HITS_FILE, _parquet(project.hits))
-    atomic_write_bytes(out / CODINGS_FILE, _parquet(project.codings))
+    atomic_write_bytes(stage / CODEBOOK_FILE, codebook_text.encode("utf-8"))
+    atomic_write_bytes(stage / SEGMENTS_FILE, _parquet(project.segments))
+    atomic_write_bytes(stage / HITS_FILE, _parquet(project.hits))
+    atomic_write_bytes(stage / CODINGS_FILE, _parquet(project.codings))
     atomic_write_bytes(
-        out / HITS_CSV, project.hits.to_csv(index=False, lineterminator="\n").encode("utf-8")
+        stage / HITS_CSV, project.hits.to_csv(index=False, lineterminator="\n").encode("utf-8")
     )
     atomic_write_bytes(
-        out / CODINGS_CSV, project.codings.to_csv(index=False, lineterminator="\n").encode("utf-8")
+        stage / CODINGS_CSV,
+        project.codings.to_csv(index=False, lineterminator="\n").encode("utf-8"),
     )
     source = Path(path)
     codebook = project.codebook
@@ -835,9 +847,11 @@ def import_qdpx(path: str | Path, outdir: str | Path) -> RefiProject:
         "started": project.modified,
         "finished": project.modified,
     }
+    written = sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file())
+    manifest["outputs"] = stamp_files(stage, written)
     text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-    atomic_write_bytes(out / RUN_FILE, text.encode("utf-8"))
-    return project
+    atomic_write_bytes(stage / RUN_FILE, text.encode("utf-8"))
+    switch_folder(stage, out, RUN_FILE)
 
 
 # --- one coder, for qca agree -------------------------------------------------------------------

@@ -160,8 +160,14 @@ def _mapping(options: ReadOptions) -> dict[str, str]:
     if path.suffix.lower() in (".yaml", ".yml"):
         import yaml
 
+        from qca.yamlbounds import check_yaml
+
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            limit = check_yaml(text)
+            if limit is not None:
+                raise _error(shown, limit.message, line=limit.line)
+            data = yaml.safe_load(text)
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise _error(shown, "cannot read this mapping; write it as YAML column: code") from exc
         if not isinstance(data, dict):

@@ -1,15 +1,12 @@
-"""The output folder of a coding run: prepared first, filled at the end, renamed into place."""
+"""The output folder of a coding run: staged first, filled, then swapped in whole (qca.folders)."""
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qca.errors import OutputError
 from qca.models import CODINGS_CSV, CODINGS_FILE, HITS_CSV, HITS_FILE, RUN_FILE, SEGMENTS_FILE
 
 if TYPE_CHECKING:
@@ -28,19 +25,10 @@ def cache_dir(options: CodeOptions, outdir: Path | None) -> Path | None:
 
 
 def prepare_outdir(outdir: Path) -> Path:
-    """Create *outdir* if needed; return a fresh temporary folder beside it."""
-    if outdir.exists() and not outdir.is_dir():
-        raise OutputError(
-            f"{outdir}: the output folder is a file; remove it or choose another folder with -o"
-        )
-    try:
-        outdir.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", suffix=".tmp", dir=outdir.parent))
-    except OSError as exc:
-        raise OutputError(
-            f"{outdir}: cannot write the output folder ({exc.strerror or exc}); "
-            "choose a writable folder with -o"
-        ) from None
+    """Return a fresh staging folder beside *outdir* (stale ones removed)."""
+    from qca.folders import stage_folder
+
+    return stage_folder(outdir)
 
 
 def pipeline_manifest(engine: Engine, languages: Iterable[str]) -> dict[str, Any]:
@@ -79,10 +67,11 @@ def write_outputs(
     codings: pd.DataFrame,
     manifest: dict[str, Any],
 ) -> None:
-    """Write the tables into *temp*, then rename each into *outdir* (run.json last).
+    """Write the tables into *temp*, then make *temp* the folder *outdir* (one swap).
 
     ``segments.parquet`` is already in *temp*.
     """
+    from qca.folders import fault_point, switch_folder
     from qca.rerun import output_stamps
 
     hits.to_parquet(temp / HITS_FILE, index=False)
@@ -90,19 +79,9 @@ def write_outputs(
     hits.to_csv(temp / HITS_CSV, index=False, lineterminator="\n")
     codings.to_csv(temp / CODINGS_CSV, index=False, lineterminator="\n")
     names = (SEGMENTS_FILE, HITS_FILE, CODINGS_FILE, HITS_CSV, CODINGS_CSV, RUN_FILE)
-    for name in names[:-1]:
-        with (temp / name).open("rb") as handle:
-            os.fsync(handle.fileno())
     manifest["outputs"] = output_stamps(temp, names[:-1])  # a rename keeps size and mtime
     text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     (temp / RUN_FILE).write_text(text, encoding="utf-8")
-    with (temp / RUN_FILE).open("rb") as handle:
-        os.fsync(handle.fileno())
-    try:
-        for name in names:
-            os.replace(temp / name, outdir / name)
-    except OSError as exc:
-        raise OutputError(
-            f"{outdir}: cannot write the outputs ({exc.strerror or exc}); "
-            "choose a writable folder with -o"
-        ) from None
+    output_stamps(temp, names[-1:])  # fsync run.json too
+    fault_point("sealed")
+    switch_folder(temp, outdir, RUN_FILE, names)  # one atomic swap: the old run or this one
