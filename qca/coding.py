@@ -50,6 +50,7 @@ from qca.models import (
 )
 from qca.options import CodeOptions as CodeOptions  # the run's options (qca.rerun reads them too)
 from qca.options import options_manifest
+from qca.rematch import record_corpus, save_corpus
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -559,6 +560,7 @@ def _code(
 
         pending: deque[tuple[Batch, Any]] = deque()
         store = _token_store(cache_dir)
+        record_corpus(store, options)  # one token file for edited re-runs (qca.rematch)
         pool = None
         if options.jobs > 1:
             import multiprocessing
@@ -677,6 +679,7 @@ def _code(
             result._segments = parts.frame()
             return result
         _write_outputs(temp, outdir, hits, codings, manifest)
+        save_corpus(store, outdir, counts["segments"])
         return result
     finally:
         if temp is not None:
