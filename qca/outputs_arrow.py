@@ -97,6 +97,8 @@ def _array(values: list[Any], kind: pa.DataType) -> pa.Array:
         width = np.dtype(f"<i{kind.bit_width // 8}")
         numbers = np.fromiter((v or 0 for v in values), dtype=width, count=count)
         return pa.Array.from_buffers(kind, count, [bitmap, pa.py_buffer(numbers)], null_count=nulls)
+    if pa.types.is_null(kind) and not nulls - count:
+        return pa.nulls(count)
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         raise TypeError(f"no Arrow array of {kind} here")
     encoded = [v.encode("utf-8") if v is not None else b"" for v in values]

@@ -77,7 +77,9 @@ class _Tokenizer:
 
     A term seen by the run that saved the file is split as it was then (*known*);
     a new one only when :class:`~qca.engine.lexicon.Shortcut` decides each of its
-    chunks, else :class:`NeedsSpacy` is raised.
+    chunks, else :class:`NeedsSpacy` is raised. Without *rules* (a language other
+    than the corpus's, whose rules no segment of the corpus is matched with) a new
+    term is split at whitespace.
     """
 
     def __init__(self, known: dict[str, list[str]], rules: dict[str, Any] | None) -> None:
@@ -90,8 +92,8 @@ class _Tokenizer:
         found = self.known.get(text)
         if found is not None:
             return [_Word(word) for word in found]
-        if self.rules is None:
-            raise NeedsSpacy(text)
+        if self.rules is None:  # another language than the corpus's: never matched
+            return [_Word(word) for word in text.split()]
         if self._shortcut is None:
             self._shortcut = shortcut_of(self.rules)
         shortcut = self._shortcut
