@@ -46,7 +46,6 @@ from qca.models import (
     RULE_KIND,
     RUN_FILE,
     SEGMENT_ID,
-    SEGMENTS_FILE,
     SPEAKER,
     START,
     TEXT,
@@ -108,14 +107,13 @@ def _array(values: list[Any], kind: pa.DataType) -> pa.Array:
     return pa.Array.from_buffers(kind, count, buffers, null_count=nulls)
 
 
-def _new_table(outdir: Path, new: NewHits, schema: pa.Schema) -> pa.Table | str:
-    """Return the new hits as a table of *schema*, their segments read from segments.parquet."""
+def _new_table(segments: pa.Table, new: NewHits, schema: pa.Schema) -> pa.Table | str:
+    """Return the new hits as a table of *schema*, with their *segments*' columns."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     wanted = sorted(set(new.rows))
     columns = [DOC_ID, SEGMENT_ID, SPEAKER, START, TEXT]
-    table = pq.ParquetFile(outdir / SEGMENTS_FILE, memory_map=True).read(columns=columns)
+    table = segments
     picked = table.take(_array(wanted, pa.int64()))
     at = {row: n for n, row in enumerate(wanted)}
     values = {name: picked.column(name).to_pylist() for name in columns}
@@ -140,8 +138,13 @@ def _new_table(outdir: Path, new: NewHits, schema: pa.Schema) -> pa.Table | str:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def rewrite_hits(outdir: Path, dropped: set[str], new: NewHits) -> Written | str:
+def rewrite_hits(
+    outdir: Path, dropped: set[str], new: NewHits, segments: pa.Table | None
+) -> Written | str:
     """Write hits and codings with the hits of *dropped* codes replaced by *new* into a temp folder.
+
+    *segments*: segments.parquet's doc_id, segment_id, speaker, start and text (None
+    when there are no new hits).
 
     Returns what :data:`Written` says, or why the files could not be written as the
     full run would (nothing is left behind then).
@@ -157,18 +160,24 @@ def rewrite_hits(outdir: Path, dropped: set[str], new: NewHits) -> Written | str
     if codings_schema.names != list(CODING_COLUMNS):
         return "codings.parquet has other columns"
     kept = old
+    kept_rows: list[int] | range = range(old.num_rows)
     if dropped:
         gone = _array(sorted(dropped), old.schema.field(CODE).type)
-        kept = old.filter(pc.invert(pc.is_in(old.column(CODE), value_set=gone)))
-    fresh = _new_table(outdir, new, old.schema)
-    if isinstance(fresh, str):
-        return fresh
-    joined = pa.concat_tables([kept, fresh])
+        keep = pc.invert(pc.is_in(old.column(CODE), value_set=gone))
+        kept, kept_rows = old.filter(keep), pc.indices_nonzero(keep).to_pylist()
+    joined = kept
+    if new.rows:
+        assert segments is not None
+        fresh = _new_table(segments, new, old.schema)
+        if isinstance(fresh, str):
+            return fresh
+        joined = pa.concat_tables([kept, fresh])
     if joined.num_rows == 0:
         return "no hits after the edit"
     keys = [(name, "ascending") for name in (DOC_ID, SEGMENT_ID, START, CODE, END)]
-    hits = joined.take(pc.sort_indices(joined, sort_keys=keys)).combine_chunks()
-    columns = {name: hits.column(name).to_pylist() for name in HIT_COLUMNS}
+    order = pc.sort_indices(joined, sort_keys=keys)
+    hits = joined.take(order).combine_chunks()
+    columns = {n: hits.column(n).to_pylist() for n in (DOC_ID, SEGMENT_ID, SPEAKER, THEME, CODE)}
     if not _speakers_as_strings(old.schema, columns[DOC_ID], columns[SPEAKER]):
         return "a document's hits all lack a speaker"
     counts = Counter(zip(columns[SEGMENT_ID], columns[CODE], columns[THEME], strict=True))
@@ -186,7 +195,17 @@ def rewrite_hits(outdir: Path, dropped: set[str], new: NewHits) -> Written | str
     try:
         pq.write_table(hits, temp / HITS_FILE, compression="snappy")
         pq.write_table(coding_table, temp / CODINGS_FILE, compression="snappy")
-        _write_csv(temp / HITS_CSV, HIT_COLUMNS, [columns[n] for n in HIT_COLUMNS])
+        lines = _csv_lines(outdir / HITS_CSV, old.num_rows)
+        if lines is None:  # a field holds a line break: format every row
+            every = [hits.column(n).to_pylist() for n in HIT_COLUMNS]
+            _write_csv(temp / HITS_CSV, HIT_COLUMNS, every)
+        else:  # the kept rows' lines as they are, the new rows formatted
+            new_lines = _csv_rows(joined.slice(kept.num_rows))
+            picked = [
+                lines[kept_rows[n]] if n < kept.num_rows else new_lines[n - kept.num_rows]
+                for n in order.to_pylist()
+            ]
+            (temp / HITS_CSV).write_bytes(b"".join([lines[-1], *picked]))
         _write_csv(temp / CODINGS_CSV, CODING_COLUMNS, [codings[n] for n in CODING_COLUMNS])
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
@@ -211,6 +230,31 @@ def _speakers_as_strings(schema: pa.Schema, docs: list[str], speakers: list[Any]
         return True
     spoken = {d for d, s in zip(docs, speakers, strict=True) if s is not None}
     return silent <= spoken
+
+
+def _csv_lines(path: Path, rows: int) -> list[bytes] | None:
+    """Return the lines of the CSV at *path* (header last), or None unless one per row."""
+    lines = path.read_bytes().split(b"\n")
+    header = ",".join(HIT_COLUMNS).encode("utf-8")
+    if len(lines) != rows + 2 or lines[-1] != b"" or lines[0] != header:
+        return None
+    return [line + b"\n" for line in lines[1:-1]] + [header + b"\n"]
+
+
+def _csv_rows(table: pa.Table) -> list[bytes]:
+    """Return each row of *table* as the line ``DataFrame.to_csv`` writes for it."""
+    import csv
+    import io
+
+    out = []
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    for row in zip(*(table.column(n).to_pylist() for n in HIT_COLUMNS), strict=True):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(row)
+        out.append(buffer.getvalue().encode("utf-8"))
+    return out
 
 
 def _write_csv(path: Path, names: Iterable[str], columns: list[list[Any]]) -> None:

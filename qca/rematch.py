@@ -126,6 +126,7 @@ def rematch(codebook_path: str | Path, state: OutputState, options: CodeOptions)
     from qca.outputs_arrow import NewHits
 
     new = NewHits([], [], [], [], [], [], [], [])
+    segments = None
     if changed:
         from qca.engine.corpus_rules import NeedsSpacy, compile_without_spacy
         from qca.engine.corpus_tokens import match_corpus
@@ -133,14 +134,15 @@ def rematch(codebook_path: str | Path, state: OutputState, options: CodeOptions)
         numbers = [n for n, code in enumerate(codebook.codes()) if code.id in changed]
         try:
             rules = compile_without_spacy(codebook, corpus.header).only(numbers)
-            texts = _texts(outdir, corpus) if rules.regexes else []
+            segments = _segments(outdir)
+            texts = _texts(segments, corpus) if rules.regexes else []
             found = match_corpus(corpus, rules, texts)
         except NeedsSpacy as exc:
             return f"{exc} needs spaCy"
         new = _new_hits(corpus, found, rules)
     from qca.outputs_arrow import rewrite_hits
 
-    written = rewrite_hits(outdir, changed | removed, new)
+    written = rewrite_hits(outdir, changed | removed, new, segments)
     if isinstance(written, str):
         return written
     hits_count, coded, per_code, per_theme, temp = written
@@ -154,14 +156,21 @@ def rematch(codebook_path: str | Path, state: OutputState, options: CodeOptions)
     return Rematched(outdir, manifest, per_code, per_theme, len(changed))
 
 
-def _texts(outdir: Path, corpus: CorpusTokens) -> list[str]:
-    """Return the texts of the corpus's coded segments (regexes read them)."""
+def _segments(outdir: Path) -> Any:
+    """Return the columns of segments.parquet that new hits take (a ``pyarrow.Table``)."""
     import pyarrow.parquet as pq
 
+    from qca.models import DOC_ID, SEGMENT_ID, SPEAKER, START, TEXT
+
+    columns = [DOC_ID, SEGMENT_ID, SPEAKER, START, TEXT]
+    return pq.ParquetFile(outdir / SEGMENTS_FILE, memory_map=True).read(columns=columns)
+
+
+def _texts(segments: Any, corpus: CorpusTokens) -> list[str]:
+    """Return the texts of the corpus's coded segments (regexes read them)."""
     from qca.models import TEXT
 
-    table = pq.ParquetFile(outdir / SEGMENTS_FILE, memory_map=True).read(columns=[TEXT])
-    texts: list[str] = table.column(TEXT).to_pylist()
+    texts: list[str] = segments.column(TEXT).to_pylist()
     return [texts[row] for row in corpus.rows.tolist()]
 
 

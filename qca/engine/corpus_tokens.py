@@ -250,6 +250,27 @@ def load_corpus(path: Path, fingerprint: str, key: str, segments: int) -> Corpus
     return CorpusTokens(header, rows, tokens)
 
 
+class _LowerIndex(dict[str, list[int]]):
+    """``Lexicon.by_lower`` for a loaded corpus, filled per value asked (patterns ask a few)."""
+
+    def __init__(self, strings: list[str]) -> None:
+        super().__init__()
+        self.lowered = list(map(str.lower, strings))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            found: list[int] = []
+            at = -1
+            while True:
+                try:
+                    at = self.lowered.index(key, at + 1)
+                except ValueError:
+                    break
+                found.append(at)
+            self[key] = found
+        return self[key] or default
+
+
 def match_corpus(corpus: CorpusTokens, rules: Rules, texts: Sequence[str]) -> HitColumns:
     """Return the hits of *rules* on the corpus's tokens (*texts*: its coded segments' texts).
 
@@ -268,8 +289,7 @@ def match_corpus(corpus: CorpusTokens, rules: Rules, texts: Sequence[str]) -> Hi
         lexicon = corpus.tokens.lexicon  # simple pattern specs look strings up
         if not lexicon.ids:
             lexicon.ids.update(zip(lexicon.strings, range(len(lexicon.strings)), strict=True))
-            for n, string in enumerate(lexicon.strings):
-                lexicon.by_lower.setdefault(string.lower(), []).append(n)
+            lexicon.by_lower = _LowerIndex(lexicon.strings)
     language = corpus.language
     # No spaCy: the matcher reads its pipeline only for patterns that need spaCy.
     pipeline = Pipeline(language, cast(Any, None), None, str(corpus.header["fingerprint"]))
