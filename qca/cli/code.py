@@ -231,8 +231,8 @@ def code_cli(
 
     Example: qca code transcripts --participants transcripts/participants.csv -c codebooks/esther.yaml
     """
-    from qca.coding import CodeOptions, code
     from qca.models import DEFAULT_OUTDIR
+    from qca.options import CodeOptions
     from qca.project import find_project, project_paths
 
     project = find_project()
@@ -283,6 +283,8 @@ def code_cli(
         from qca.overrides import read_overrides
 
         read_overrides(options.overrides)
+    from qca.coding import code  # not before: an edited re-run may not need it
+
     progress = _Progress()
     try:
         result = code(paths, codebook, outdir=outdir, options=options, progress=progress)
