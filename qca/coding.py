@@ -32,6 +32,7 @@ from qca.models import (
 )
 from qca.options import CodeOptions as CodeOptions  # the run's options (qca.rerun reads them too)
 from qca.options import options_manifest
+from qca.rematch import record_corpus, save_corpus
 from qca.run.batches import BATCH_CHARS as BATCH_CHARS
 from qca.run.batches import Chunk, match_batch, speakers_as_per_file, token_store
 from qca.run.parts import SegmentParts
@@ -171,6 +172,7 @@ def _code(
                 collect(speakers_as_per_file(found, files))
 
         store = token_store(cache_dir)
+        record_corpus(store, options)  # one token file for edited re-runs (qca.rematch)
         pool = None
         if options.jobs > 1 and sources is not None:
             pool = start_pool(engine, options, sources, cache_dir, temp, codebook.language)
@@ -257,6 +259,7 @@ def _code(
             result._segments = parts.frame()
             return result
         write_outputs(temp, outdir, hits, codings, manifest)
+        save_corpus(store, outdir, counts["segments"])
         return result
     finally:
         if temp is not None:

@@ -25,6 +25,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "qca.project",
         "qca.outputs",
         "qca.overrides",
+        "qca.rematch",
+        "qca.outputs_arrow",
     ),
     ("qca.themes", "qca.tally", "qca.presence", "qca.exemplars", "qca.excerpts", "qca.review")
     + ("qca.agreement", "qca.export", "qca.refi"),
