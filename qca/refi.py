@@ -327,24 +327,62 @@ class _Node:
     description: str
     color: str | None
     children: list[_Node]
+    #: The REFI name, when a ``qca id:`` line gave the node its qca id (issue #17).
+    label: str = ""
 
 
-def _codes(element: Element | None) -> list[_Node]:
+def _codes(element: Element | None, parent_id: str = "") -> list[_Node]:
+    """Read the code tree; a ``qca id:`` line in a description (qca's export) restores the id."""
+    from qca.export.refi_codes import read_marker
+
     if element is None:
         return []
     out: list[_Node] = []
     for code in _children(element, "Code"):
         description = _child(code, "Description")
+        text = (description.text or "").strip() if description is not None else ""
+        text, kind, qca_id = read_marker(text)
+        name = (code.get("name") or "").strip() or "(unnamed)"
+        label = ""
+        if qca_id:
+            label = name
+            local = qca_id[len(parent_id) + 1 :] if qca_id.startswith(f"{parent_id}.") else qca_id
+            name = local if kind == "id" and parent_id else qca_id
         out.append(
             _Node(
                 _guid(code.get("guid")),
-                (code.get("name") or "").strip() or "(unnamed)",
-                (description.text or "").strip() if description is not None else "",
+                name,
+                text,
                 code.get("color"),
-                _codes(code),
+                _codes(code, qca_id if kind == "id" else ""),
+                label,
             )
         )
     return out
+
+
+def _labelled(
+    codebook: Codebook, tops: list[_Node], ids: Mapping[str, tuple[str, str]]
+) -> Codebook:
+    """Give codes and themes the REFI names that qca's own export wrote as labels."""
+    code_labels: dict[str, str] = {}
+    theme_labels: dict[str, str] = {}
+
+    def walk(node: _Node) -> None:
+        if node.label and node.guid in ids:
+            code_labels[ids[node.guid][1]] = node.label
+        for child in node.children:
+            walk(child)
+
+    for top in tops:
+        if top.label:
+            theme_labels[top.name] = top.label
+        walk(top)
+    themes = []
+    for theme in codebook.themes:
+        codes = tuple(replace(c, label=code_labels.get(c.id, c.label)) for c in theme.codes)
+        themes.append(replace(theme, label=theme_labels.get(theme.id, theme.label), codes=codes))
+    return replace(codebook, themes=tuple(themes))
 
 
 def _build_codebook(
@@ -394,7 +432,7 @@ def _build_codebook(
             ids[top.guid] = (top.name, top.name)
             own = Code(id=top.name, theme=top.name, definition=top.description, color=top.color)
             themes[number] = replace(themes[number], codes=(own, *themes[number].codes))
-    return replace(codebook, themes=tuple(themes)), ids
+    return _labelled(replace(codebook, themes=tuple(themes)), tops, ids), ids
 
 
 def _doc_id(name: str, taken: set[str]) -> str:

@@ -32,7 +32,10 @@ def export_qdpx_cli(
     ] = Path("project.qdpx"),
     coder: Annotated[
         str,
-        typer.Option("--coder", help="User name for manual and reviewed codings."),
+        typer.Option(
+            "--coder",
+            help="User name for manual and reviewed codings whose decision names no coder.",
+        ),
     ] = "coder",
 ) -> None:
     """Export coded output as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder.
@@ -49,7 +52,12 @@ def export_qdpx_cli(
 
     folder = outdir if outdir is not None else default_output_folder()
     written = export_qdpx(folder, output, coder=coder)
-    stderr().print(f"wrote {written.as_posix()}", markup=False)
+    print_problems(written.problems)
+    stderr().print(
+        f"wrote {written.path.as_posix()}: {len(written.codes)} codes, "
+        f"users: {', '.join(written.users)}",
+        markup=False,
+    )
 
 
 @export_app.command("qdc")
