@@ -341,7 +341,9 @@ def test_refi_demo_corpus_export_validates(tmp_path: Path) -> None:
     old = Path.cwd()
     os.chdir(ROOT)
     try:
-        options = qca.CodeOptions(ingest=qca.IngestOptions(participants="transcripts/participants.csv"))
+        options = qca.CodeOptions(
+            ingest=qca.IngestOptions(participants="transcripts/participants.csv")
+        )
         qca.code(["transcripts"], "codebooks/esther.yaml", outdir=tmp_path / "out", options=options)
         path = export_qdpx(tmp_path / "out", tmp_path / "demo.qdpx").path
     finally:
