@@ -59,6 +59,7 @@ from qca.models import (
     UNIT,
     WORDS,
 )
+from qca.refi_losses import count_unrepresented, loss_problems
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -528,6 +529,7 @@ def read_qdpx(path: str | Path) -> RefiProject:
     source_guid: dict[str, str] = {}
     taken: set[str] = set()
     sources_element = _child(root, "Sources")
+    missing: list[tuple[str, int]] = []  # sources without text: (document, codings)
     for source in _text_sources(sources_element) if sources_element is not None else ():
         doc_id = _doc_id(source.get("name") or "", taken)
         source_guid[doc_id] = _guid(source.get("guid"))
@@ -543,14 +545,9 @@ def read_qdpx(path: str | Path) -> RefiProject:
         selections = list(_children(source, "PlainTextSelection"))
         whole = list(_children(source, "Coding"))
         if text is None:
-            if selections or whole:
-                _warn(
-                    problems,
-                    shown,
-                    "the source text is not in the archive; its codings are kept with their "
-                    "offsets and empty segment text",
-                    where=f"source {doc_id}",
-                )
+            coded_here = sum(len(list(_children(e, "Coding"))) for e in selections) + len(whole)
+            if coded_here:
+                missing.append((doc_id, coded_here))
             text = ""
         raws[doc_id] = text
         for selection in selections:
@@ -741,6 +738,9 @@ def read_qdpx(path: str | Path) -> RefiProject:
         {START: "int64", END: "int64", NEGATED: "bool"}
     )
     hits = hits.sort_values([DOC_ID, START, END, CODE, RULE], kind="stable").reset_index(drop=True)
+    used = set(codings[CODE].astype(str))
+    uncoded = [c.id for c in codebook.codes() if c.id not in used]
+    problems += loss_problems(shown, count_unrepresented(sources_element), missing, uncoded)
     modified = root.get("modifiedDateTime") or root.get("creationDateTime") or ""
     return RefiProject(
         path=path,
@@ -766,15 +766,17 @@ def _parquet(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def import_qdpx(path: str | Path, outdir: str | Path) -> RefiProject:
+def import_qdpx(path: str | Path, outdir: str | Path, *, strict: bool = False) -> RefiProject:
     """Read a REFI-QDA project and write it as a qca output folder in *outdir*.
 
     Writes ``segments.parquet``, ``hits.parquet``, ``codings.parquet`` (with a
     ``coder`` column), ``hits.csv``, ``codings.csv``, ``codebook.yaml``,
     ``sources/`` (each document's text) and ``run.json`` (last), each atomically.
+    With *strict*, any warning (codings qca cannot represent, missing sources,
+    codes without codings, schema deviations) is an error and nothing is written.
 
     Raises:
-        RefiError: When the project cannot be read.
+        RefiError: When the project cannot be read (or, with *strict*, has warnings).
         OutputError: When *outdir* cannot be written.
 
     Examples:
@@ -797,6 +799,8 @@ def import_qdpx(path: str | Path, outdir: str | Path) -> RefiProject:
     )
 
     project = read_qdpx(path)
+    if strict and project.problems:
+        raise RefiError(problems=[replace(p, severity="error") for p in project.problems])
     out = Path(outdir)
     if out.exists() and not out.is_dir():
         raise OutputError(

@@ -9,10 +9,13 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from qca.cli import app
 from qca.export.qdpx import AUTO_CODER, export_qdpx
+from qca.export.refi_codes import CodeNode, CodeText, describe, read_marker
 from qca.outputs import read_output
 from qca.refi import import_qdpx
 from tests.conftest import ROOT
@@ -222,3 +225,110 @@ def test_refi_issue_17_demo_export_validates_with_labels(tmp_path: Path) -> None
     assert set(names) == labels
     variables = {v.get("name") for v in root.iterfind(".//q:Variable", NS)}
     assert variables == {"gender", "role", "site"}
+
+
+# --- qca import says what it cannot represent ------------------------------------------------
+
+MEDIA_PROJECT = """<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="media">
+  <Users><User guid="00000000-0000-0000-0000-00000000000A" name="alice"/></Users>
+  <CodeBook><Codes>
+    <Code guid="00000000-0000-0000-0000-0000000000C1" name="joy" isCodable="true"/>
+    <Code guid="00000000-0000-0000-0000-0000000000C2" name="anger" isCodable="true"/>
+  </Codes></CodeBook>
+  <Sources>
+    <TextSource guid="00000000-0000-0000-0000-0000000000D1" name="a.txt">
+      <PlainTextContent>I felt joy.</PlainTextContent>
+      <PlainTextSelection guid="00000000-0000-0000-0000-0000000000E1" startPosition="7"
+          endPosition="10" creatingUser="00000000-0000-0000-0000-00000000000A">
+        <Coding guid="00000000-0000-0000-0000-0000000000F1">
+          <CodeRef targetGUID="00000000-0000-0000-0000-0000000000C1"/></Coding>
+      </PlainTextSelection>
+    </TextSource>
+    <TextSource guid="00000000-0000-0000-0000-0000000000D2" name="gone.txt"
+        plainTextPath="internal://gone.txt">
+      <PlainTextSelection guid="00000000-0000-0000-0000-0000000000E2" startPosition="0"
+          endPosition="3" creatingUser="00000000-0000-0000-0000-00000000000A">
+        <Coding guid="00000000-0000-0000-0000-0000000000F2">
+          <CodeRef targetGUID="00000000-0000-0000-0000-0000000000C1"/></Coding>
+      </PlainTextSelection>
+    </TextSource>
+    <PictureSource guid="00000000-0000-0000-0000-0000000000D3" name="p.png" path="internal://p.png">
+      <PictureSelection guid="00000000-0000-0000-0000-0000000000E3" firstX="1" firstY="1"
+          secondX="9" secondY="9">
+        <Coding guid="00000000-0000-0000-0000-0000000000F3">
+          <CodeRef targetGUID="00000000-0000-0000-0000-0000000000C1"/></Coding>
+        <Coding guid="00000000-0000-0000-0000-0000000000F4">
+          <CodeRef targetGUID="00000000-0000-0000-0000-0000000000C1"/></Coding>
+      </PictureSelection>
+    </PictureSource>
+    <VideoSource guid="00000000-0000-0000-0000-0000000000D4" name="v.mp4" path="internal://v.mp4">
+      <VideoSelection guid="00000000-0000-0000-0000-0000000000E4" begin="0" end="9">
+        <Coding guid="00000000-0000-0000-0000-0000000000F5">
+          <CodeRef targetGUID="00000000-0000-0000-0000-0000000000C1"/></Coding>
+      </VideoSelection>
+    </VideoSource>
+  </Sources>
+</Project>
+"""
+
+LOSSES = (
+    "warning: {p}: 3 codings of PDF, picture, audio or video selections are not imported "
+    "(2 PictureSelection, 1 VideoSelection); qca codes text only: code them on the text in the "
+    "other tool, or use its text export\n"
+    "warning: {p}: 1 sources have no text in the archive (gone); their 1 codings are kept with "
+    "their offsets and empty segment text; export the project again with its sources\n"
+    "warning: {p}: 1 codes have no codings (anger); they are kept in the codebook\n"
+)
+
+
+def _media(tmp_path: Path) -> Path:
+    path = tmp_path / "media.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", MEDIA_PROJECT)
+    return path
+
+
+def test_refi_issue_17_import_reports_what_it_drops(tmp_path: Path, runner: CliRunner) -> None:
+    path = _media(tmp_path)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["import", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    shown = path.as_posix()
+    assert result.stderr == LOSSES.format(p=shown) + (
+        "a: offsets read as codepoints\n"
+        "gone: offsets read as missing\n"
+        f"wrote {out.as_posix()}: 2 documents, 2 codes, 2 codings (coders: alice)\n"
+    )
+
+
+def test_refi_issue_17_import_strict_fails(tmp_path: Path, runner: CliRunner) -> None:
+    path = _media(tmp_path)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["import", str(path), "-o", str(out), "--strict"])
+    assert result.exit_code == 1
+    assert result.stderr == LOSSES.format(p=path.as_posix()).replace("warning: ", "")
+    assert not out.exists()
+
+
+def test_refi_issue_17_atlas8_names_the_non_text_codings(corpora: Path) -> None:
+    from qca.refi import read_qdpx
+
+    path = corpora / "refi-qda-samples" / "atlasti8_standard_project_TestProject.qdpx"
+    messages = [p.message for p in read_qdpx(path).problems]
+    assert messages[1] == (
+        "7 codings of PDF, picture, audio or video selections are not imported (4 PDFSelection, "
+        "2 PictureSelection, 1 VideoSelection); qca codes text only: code them on the text in "
+        "the other tool, or use its text export"
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
+    st.from_regex(r"[a-z_]{1,8}(\.[a-z_]{1,8}){0,2}", fullmatch=True),
+)
+def test_refi_issue_17_description_marker_round_trip(definition: str, code_id: str) -> None:
+    node = CodeNode("code", code_id, "Label")
+    text, kind, found = read_marker(describe(node, CodeText(definition)))
+    assert (text, kind, found) == (definition.strip(), "id", code_id)
