@@ -193,7 +193,7 @@ def test_refi_issue_17_export_cli_names_users_and_warns(project: Path, runner: C
         "warning: out: speaker 'Anna' is in 2 documents; exported as 2 cases named "
         "'Anna (DOCUMENT)'; if they are one person, key the --participants sheet by speaker "
         "alone\n"
-        f"wrote cli.qdpx: 6 codes, users: {AUTO_CODER}, {CODER}\n"
+        f"wrote cli.qdpx: 6 codes and themes, users: {AUTO_CODER}, {CODER}\n"
     )
 
 
@@ -332,3 +332,45 @@ def test_refi_issue_17_description_marker_round_trip(definition: str, code_id: s
     node = CodeNode("code", code_id, "Label")
     text, kind, found = read_marker(describe(node, CodeText(definition)))
     assert (text, kind, found) == (definition.strip(), "id", code_id)
+
+
+TWO_CODERS = """<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="two">
+  <Users><User guid="00000000-0000-0000-0000-00000000000A" name="alice"/>
+  <User guid="00000000-0000-0000-0000-00000000000B" name="bob"/></Users>
+  <CodeBook><Codes>
+    <Code guid="00000000-0000-0000-0000-0000000000C1" name="joy" isCodable="true"/>
+  </Codes></CodeBook>
+  <Sources>
+    <TextSource guid="00000000-0000-0000-0000-0000000000D1" name="a.txt">
+      <PlainTextContent>I felt joy.</PlainTextContent>
+      <PlainTextSelection guid="00000000-0000-0000-0000-0000000000E1" startPosition="7"
+          endPosition="10" creatingUser="00000000-0000-0000-0000-00000000000A">
+        <Coding guid="00000000-0000-0000-0000-0000000000F1">
+          <CodeRef targetGUID="00000000-0000-0000-0000-0000000000C1"/></Coding>
+      </PlainTextSelection>
+      <PlainTextSelection guid="00000000-0000-0000-0000-0000000000E2" startPosition="7"
+          endPosition="10" creatingUser="00000000-0000-0000-0000-00000000000B">
+        <Coding guid="00000000-0000-0000-0000-0000000000F2">
+          <CodeRef targetGUID="00000000-0000-0000-0000-0000000000C1"/></Coding>
+      </PlainTextSelection>
+    </TextSource>
+  </Sources>
+</Project>
+"""
+
+
+def test_refi_issue_17_second_coder_same_code_survives(tmp_path: Path) -> None:
+    # Two coders, one segment, one code: one selection each, so neither is a duplicate.
+    source = tmp_path / "two.qdpx"
+    with zipfile.ZipFile(source, "w") as archive:
+        archive.writestr("project.qde", TWO_CODERS)
+    import_qdpx(source, tmp_path / "first")
+    report = export_qdpx(tmp_path / "first", tmp_path / "again.qdpx")
+    root = _qde(report.path)
+    users = {u.get("guid"): u.get("name") for u in root.iterfind(".//q:User", NS)}
+    owners = [users[s.get("creatingUser")] for s in root.iterfind(".//q:PlainTextSelection", NS)]
+    assert sorted(owners) == ["alice", "bob"]
+    back = import_qdpx(report.path, tmp_path / "second")
+    assert sorted(back.codings["coder"]) == ["alice", "bob"]
+    assert back.segments["text"].tolist() == ["joy"]

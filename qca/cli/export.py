@@ -54,7 +54,7 @@ def export_qdpx_cli(
     written = export_qdpx(folder, output, coder=coder)
     print_problems(written.problems)
     stderr().print(
-        f"wrote {written.path.as_posix()}: {len(written.codes)} codes, "
+        f"wrote {written.path.as_posix()}: {len(written.codes)} codes and themes, "
         f"users: {', '.join(written.users)}",
         markup=False,
     )

@@ -198,7 +198,7 @@ class QdpxExport:
         path: The ``.qdpx`` file.
         problems: Warnings (speaker names in several documents, renamed codes).
         users: The user names in the archive (the auto-coder first).
-        codes: The code names written, in tree order.
+        codes: The names written in the code tree (themes included), in tree order.
     """
 
     path: Path
