@@ -178,6 +178,10 @@ def test_refi_issue_17_round_trip_keeps_codings_per_coder(project: Path, tmp_pat
     got = set(back[["text", "code", "coder"]].itertuples(index=False, name=None))
     assert got == expected
     assert len(got) == 6
+    speakers = dict(zip(before.segments["segment_id"], before.segments["speaker"], strict=True))
+    assert {s: speakers[s] for s in imported.segments["segment_id"]} == dict(
+        zip(imported.segments["segment_id"], imported.segments["speaker"], strict=True)
+    )
     assert {c.id: c.label for c in imported.codebook.codes()} == {
         "positive": "Positive remarks",
         "positive.strong": "strong (Positive remarks)",
@@ -206,8 +210,16 @@ def test_refi_issue_17_demo_export_validates_with_labels(tmp_path: Path) -> None
     old = Path.cwd()
     os.chdir(ROOT)
     try:
+        overrides = tmp_path / "overrides.yaml"
+        overrides.write_text(
+            f"- segment: fg-coaches:t0002\n  code: motivation\n  action: accept\n  coder: {CODER}\n"
+            f"- segment: fg-coaches:t0002\n  code: idea_generation\n  action: add\n"
+            f"  coder: {CODER}\n",
+            encoding="utf-8",
+        )
         options = qca.CodeOptions(
-            ingest=qca.IngestOptions(participants="transcripts/participants.csv")
+            ingest=qca.IngestOptions(participants="transcripts/participants.csv"),
+            overrides=overrides,
         )
         qca.code(["transcripts"], "codebooks/esther.yaml", outdir=tmp_path / "out", options=options)
         report = export_qdpx(tmp_path / "out", tmp_path / "demo.qdpx")
@@ -225,6 +237,15 @@ def test_refi_issue_17_demo_export_validates_with_labels(tmp_path: Path) -> None
     assert set(names) == labels
     variables = {v.get("name") for v in root.iterfind(".//q:Variable", NS)}
     assert variables == {"gender", "role", "site"}
+    users = {u.get("guid"): u.get("name") for u in root.iterfind(".//q:User", NS)}
+    assert sorted(users.values()) == sorted([AUTO_CODER, CODER])
+    owners: dict[str, int] = {}
+    for selection in root.iterfind(".//q:PlainTextSelection", NS):
+        creators = {c.get("creatingUser") for c in selection.findall("q:Coding", NS)}
+        assert creators == {selection.get("creatingUser")}
+        owner = users[selection.get("creatingUser")]
+        owners[owner] = owners.get(owner, 0) + len(selection.findall("q:Coding", NS))
+    assert owners[CODER] == 2
 
 
 # --- qca import says what it cannot represent ------------------------------------------------

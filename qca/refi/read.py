@@ -293,7 +293,8 @@ def read_qdpx(path: str | Path) -> RefiProject:
             continue
         segment_row = by_segment[segment_of[(doc_id, s, e)]]
         if case_entry[0] and sel_guid in case_of:
-            segment_row[SPEAKER] = case_entry[0]
+            # qca's export names a case "Anna (doc)" when Anna speaks in several documents.
+            segment_row[SPEAKER] = case_entry[0].removesuffix(f" ({doc_id})")
         for variable, value in case_entry[1].items():
             if variable not in SEGMENT_COLUMNS:
                 segment_row.setdefault(variable, value)
