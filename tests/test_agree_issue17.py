@@ -92,8 +92,9 @@ def test_agreement_issue_17_onehot_id_like_code_column(tmp_path: Path) -> None:
     with pytest.raises(AgreementError) as caught:
         read_coding(path)
     assert caught.value.lines() == [
-        f"{path.as_posix()}: column 'respondent' looks like ids (all 12 values differ); "
-        "use --id-column 'respondent' or --no-id-column"
+        f"{path.as_posix()}: column 'respondent' looks like ids or text (all 12 values differ), "
+        "not 0/1 codes; use --id-column 'respondent' if it holds the unit ids, or choose the "
+        "code columns with --code-columns"
     ]
     coding = read_coding(path, options=ReadOptions(code_columns=("will",)))
     assert coding.codes == ("will",)

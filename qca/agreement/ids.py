@@ -24,14 +24,22 @@ def looks_like_ids(values: list[str]) -> bool:
     return len(seen) >= ID_LIKE_ROWS and len(set(seen)) == len(seen)
 
 
-def id_like_column(columns: list[tuple[str, list[str]]]) -> str | None:
+def id_like_column(columns: list[tuple[str, list[str]]], *, onehot: bool = False) -> str | None:
     """Return the message for the first (name, values) column that looks like ids, else None.
+
+    *onehot*: the columns are one-hot code columns (the file already has an id column).
 
     Examples:
         >>> id_like_column([("rater", ["1", "2"] * 6), ("row", [str(n) for n in range(12)])])
         "column 'row' looks like ids (all 12 values differ); use --id-column 'row' or --no-id-column"
     """
     for name, values in columns:
+        if looks_like_ids(values) and onehot:
+            return (
+                f"column {name!r} looks like ids or text (all {len(values)} values differ), "
+                f"not 0/1 codes; use --id-column {name!r} if it holds the unit ids, or choose "
+                "the code columns with --code-columns"
+            )
         if looks_like_ids(values):
             return (
                 f"column {name!r} looks like ids (all {len(values)} values differ); "

@@ -230,7 +230,7 @@ def read_onehot(frame: pd.DataFrame, path: Path, *, name: str, options: ReadOpti
     else:
         columns = _code_columns(frame, shown, id_column, options)
         if not options.no_id_column:
-            found = id_like_column([(c, list(frame[c].astype(str))) for c in columns])
+            found = id_like_column([(c, list(frame[c].astype(str))) for c in columns], onehot=True)
             if found:
                 raise _error(shown, found)
     ids = frame[id_column].astype(str)
