@@ -395,3 +395,27 @@ def test_refi_issue_17_second_coder_same_code_survives(tmp_path: Path) -> None:
     back = import_qdpx(report.path, tmp_path / "second")
     assert sorted(back.codings["coder"]) == ["alice", "bob"]
     assert back.segments["text"].tolist() == ["joy"]
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [(None, ["role"]), (("doc_id", "speaker"), ["role", "site"]), (("doc_id",), [])],
+)
+def test_refi_issue_17_only_participant_attributes(
+    keys: tuple[str, ...] | None, expected: list[str]
+) -> None:
+    import pandas as pd
+
+    from qca.export.refi_cases import ParticipantSheet, participant_attributes
+
+    segments = pd.DataFrame(
+        {
+            "doc_id": ["d1", "d1", "d1", "d2"],
+            "speaker": ["Anna", "Anna", "Bo", "Carl"],
+            "start_seconds": [1.0, 5.0, 9.0, 1.0],  # per segment: never a case variable
+            "site": ["Eksjö", "Eksjö", "Eksjö", "Aneby"],  # per document (front matter)
+            "role": ["coach", "coach", "nurse", "coach"],  # per speaker
+        }
+    )
+    sheet = None if keys is None else ParticipantSheet(keys, ("role", "site"))
+    assert participant_attributes(segments, sheet) == expected

@@ -63,7 +63,7 @@ def participant_attributes(segments: pd.DataFrame, sheet: ParticipantSheet | Non
     if sheet is not None:
         if SPEAKER not in sheet.keys:
             return []
-        return [c for c in extra if c in sheet.attributes]
+        return sorted(c for c in extra if c in sheet.attributes)
     chosen = []
     for column in extra:
         values = segments[[DOC_ID, SPEAKER, column]].dropna()
