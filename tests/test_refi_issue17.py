@@ -419,3 +419,40 @@ def test_refi_issue_17_only_participant_attributes(
     )
     sheet = None if keys is None else ParticipantSheet(keys, ("role", "site"))
     assert participant_attributes(segments, sheet) == expected
+
+
+def test_refi_issue_17_qdc_names_codes_by_label(
+    project: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    import xmlschema
+
+    xsd = REFI / "Codebook.xsd"
+    if not xsd.is_file():
+        pytest.skip("../shared/refi-qda/Codebook.xsd is absent")
+    target = tmp_path / "c.qdc"
+    result = runner.invoke(app, ["export", "qdc", "codebook.yaml", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    shown = target.as_posix()
+    assert result.stderr == (
+        f"warning: {shown}: code positive: terms (1) is not carried by REFI-QDA .qdc (rules stay "
+        "in qca)\n"
+        f"warning: {shown}: code positive.strong: terms (1) is not carried by REFI-QDA .qdc "
+        "(rules stay in qca)\n"
+        f"warning: {shown}: code improvement: terms (1) is not carried by REFI-QDA .qdc (rules "
+        "stay in qca)\n"
+        f"warning: {shown}: code improvement.strong: terms (1) is not carried by REFI-QDA .qdc "
+        "(rules stay in qca)\n"
+        f"wrote {shown}\n"
+    )
+    xml = target.read_text(encoding="utf-8")
+    assert [e.reason for e in xmlschema.XMLSchema(str(xsd)).iter_errors(xml)] == []
+    root = ElementTree.fromstring(xml)
+    names = [c.get("name") for c in root.iter("{urn:QDA-XML:codebook:1.0}Code")]
+    assert names == [
+        "Feedback",
+        "Positive remarks",
+        "strong (Positive remarks)",
+        "Learning",
+        "Improvement",
+        "strong (Improvement)",
+    ]

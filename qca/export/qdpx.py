@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import math
-import uuid
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import quoteattr
 
 from qca.errors import OutputError, Problem, QcaError
+from qca.export.refi_codes import guid
 from qca.io import atomic_write_bytes
 from qca.models import (
     CODE,
@@ -55,19 +55,8 @@ AUTO_CODER = "qca auto-coder"
 #: The default name of the human coder of ``manual``/``reviewed`` codings.
 DEFAULT_CODER = "coder"
 PROJECT_NS = "urn:QDA-XML:project:1.0"
-_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:qca:refi-qda")
 #: A fixed timestamp for zip entries (zip cannot store dates before 1980).
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-
-
-def guid(kind: str, key: str) -> str:
-    """Return the deterministic upper-case GUID of a *kind* of element with stable id *key*.
-
-    Examples:
-        >>> guid("code", "will.motivation") == guid("code", "will.motivation")
-        True
-    """
-    return str(uuid.uuid5(_NAMESPACE, f"{kind}\x1f{key}")).upper()
 
 
 def _document_texts(output: CodedOutput) -> dict[str, str]:

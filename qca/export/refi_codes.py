@@ -14,20 +14,36 @@ Themes are categories (``isCodable="false"``) unless the theme is itself one cod
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
+from qca.errors import Problem
 from qca.models import CODE
+
+if TYPE_CHECKING:
+    from qca.codebook.model import Codebook
 
 #: The description line that carries a code's qca id (``qca import`` reads it back).
 ID_LINE = "qca id: "
 #: The description line that carries a theme's qca id.
 THEME_LINE = "qca theme: "
+_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:qca:refi-qda")
 _MARKER = re.compile(r"^qca (?P<kind>id|theme): (?P<id>\S+)\s*$", re.MULTILINE)
+
+
+def guid(kind: str, key: str) -> str:
+    """Return the deterministic upper-case GUID of a *kind* of element with stable id *key*.
+
+    Examples:
+        >>> guid("code", "will.motivation") == guid("code", "will.motivation")
+        True
+    """
+    return str(uuid.uuid5(_NAMESPACE, f"{kind}\x1f{key}")).upper()
 
 
 @dataclass
@@ -234,3 +250,66 @@ def codebook_xml(
     lines.append("    </Codes>")
     lines.append("  </CodeBook>")
     return guids
+
+
+def build_qdc(codebook: Codebook, *, shown: str = "") -> tuple[str, list[Problem]]:
+    """Return *codebook* as a REFI-QDA ``.qdc`` (labels as unique names), and what it cannot carry.
+
+    The codes are written as in a ``.qdpx`` (see the module docstring); the rules
+    (terms, patterns, regex, ``not``) and codebook settings are named in warnings.
+    """
+    from qca import __version__
+    from qca.codebook.writers import not_carried
+
+    themes = [{"theme": t.id, "label": t.label} for t in codebook.themes]
+    codes = [
+        {CODE: c.id, "theme": c.theme, "label": c.label, "parent": c.parent}
+        for c in codebook.codes()
+    ]
+    tree = build_tree(themes, codes)
+    assign_names(tree)
+    texts = {f"theme\x1f{t.id}": CodeText(t.definition, color=t.color) for t in codebook.themes}
+    for code in codebook.codes():
+        texts[f"code\x1f{code.id}"] = CodeText(
+            code.definition, code.include, code.exclude, tuple(code.examples), code.color
+        )
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin={quoteattr(f"qca {__version__}")}>',
+    ]
+    body: list[str] = []
+    codebook_xml(tree, texts, guid, body)
+    lines += [line[2:] for line in body[1:-1]]  # the Codes element, one level up
+    lines.append("</CodeBook>")
+    problems = [
+        p for p in not_carried(codebook, "qdc", shown=shown, stem="") if p.where == "codebook"
+    ]
+    for code in codebook.codes():
+        rules = [
+            f"{'terms' if lang == codebook.language else f'terms_{lang}'} ({len(terms)})"
+            for lang, terms in sorted(code.terms.items())
+            if terms
+        ]
+        rules += [
+            f"{name} ({len(found)})"
+            for name, found in (
+                ("patterns", code.patterns),
+                ("regex", code.regex),
+                ("not", code.not_),
+            )
+            if found
+        ]
+        if rules:
+            verb = "is" if len(rules) == 1 else "are"
+            message = f"{', '.join(rules)} {verb} not carried by REFI-QDA .qdc (rules stay in qca)"
+            problems.append(Problem(shown, message, where=f"code {code.id}", severity="warning"))
+    return "\n".join(lines) + "\n", problems
+
+
+def write_qdc(codebook: Codebook, path: str | Path) -> list[Problem]:
+    """Write *codebook* as a REFI-QDA ``.qdc`` at *path* (atomically); return the warnings."""
+    from qca.io import atomic_write_bytes
+
+    text, problems = build_qdc(codebook, shown=Path(path).as_posix())
+    atomic_write_bytes(Path(path), text.encode("utf-8"))
+    return problems
