@@ -223,6 +223,10 @@ MACRO_ROW = "(macro)"
 NOMINAL_ROW = "(nominal)"
 CI_LOW_SUFFIX = "_low"
 CI_HIGH_SUFFIX = "_high"
+#: With ``--bootstrap``: how many resamples left the measure undefined (issue #17).
+CI_UNDEFINED_SUFFIX = "_undefined"
+#: A first column of a matrix or one-hot file with one of these names holds unit ids (issue #17).
+ID_COLUMN_NAMES: tuple[str, ...] = ("unit", "id", UNIT_ID, SEGMENT_ID, "item", "case")
 
 
 # --- ingest summary: one row per document (per file for surveys) --------------

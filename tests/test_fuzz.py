@@ -229,7 +229,7 @@ def _coding(path: Path) -> Any:
 
 
 def _matrix(path: Path) -> Any:
-    from qca.agreement.readers import read_matrix
+    from qca.agreement.matrix import read_matrix
 
     return read_matrix(path)
 
