@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "qca.overrides",
     ),
     ("qca.themes", "qca.tally", "qca.presence", "qca.exemplars", "qca.excerpts", "qca.review")
+    + ("qca.cooccur", "qca.stats")
     + ("qca.agreement", "qca.export", "qca.refi"),
     ("qca.render",),
     ("qca.cli", "qca.__main__"),

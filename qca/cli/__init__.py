@@ -48,6 +48,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "codebook",
     "code",
     "themes",
+    "cooccur",
     "show",
     "explain",
     "override",
