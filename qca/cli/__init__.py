@@ -49,6 +49,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "code",
     "themes",
     "cooccur",
+    "report",
     "show",
     "explain",
     "override",
