@@ -113,10 +113,10 @@ def build_report(folder: str | Path, options: ReportOptions | None = None) -> tu
 
 def write_report(
     folder: str | Path,
-    output: Path,
+    output: str | Path,
     options: ReportOptions | None = None,
     *,
-    figures: Path | None = None,
+    figures: str | Path | None = None,
 ) -> list[Path]:
     """Write the report of *folder* to *output* (atomically); with *figures*, each chart as
     SVG, PNG (300 dpi) and PDF with a CSV of its numbers into that folder. Return the paths.
@@ -127,6 +127,8 @@ def write_report(
     from qca.io import atomic_write_text
     from qca.report.charts import save_figure
 
+    output = Path(output)
+    figures = Path(figures) if figures is not None else None
     html, drawn = build_report(folder, options)
     atomic_write_text(output, html)
     written = [output]
