@@ -139,6 +139,9 @@ def test_report_has_every_section(report: str) -> None:
     assert re.search(r'<a href="#seg-fg-coaches:t\d{4}">', report)
     assert '<mark title="motivation">' in report
     assert "@page { size: A4" in report
+    # Codelines: seconds for the .vtt focus group, turns for the .docx and .txt ones
+    assert "Codeline of fg-coaches: codes along the time, speakers as bands" in report
+    assert "Codeline of fg-faculty: codes along the turns, speakers as bands" in report
 
 
 def test_report_numbers_equal_themes_and_cooccur(

@@ -201,6 +201,7 @@ def codelines(
     sizes = segments.groupby(DOC_ID, sort=True).size()
     documents = [str(d) for d in sizes[sizes >= 2].index]
     charts, tables = [], []
+    names: set[str] = set()
     for doc_id in documents[:max_documents]:
         rows_of_doc = np.flatnonzero((segments[DOC_ID] == doc_id).to_numpy())
         part = segments.iloc[rows_of_doc]
@@ -223,6 +224,9 @@ def codelines(
             continue
         x = [(starts[position[r]] + ends[position[r]]) / 2 for r in here["row"]]
         figure = codeline(x, list(here[CODE]), order, bands, xlabel="time (s)" if timed else "turn")
+        name = f"codeline-{_slug(doc_id)}"
+        name = name if name not in names else f"{name}-{len(names)}"  # "a b" and "a-b"
+        names.add(name)
         numbers = pd.DataFrame(
             {
                 "turn": [position[r] + 1 for r in here["row"]],
@@ -240,13 +244,13 @@ def codelines(
         charts.append(
             _chart(
                 figures,
-                f"codeline-{_slug(doc_id)}",
+                name,
                 f"Codeline of {doc_id}: codes along the {'time' if timed else 'turns'}, speakers as bands",
                 figure,
                 numbers,
             )
         )
-        tables.append(html_table(numbers, f"codeline-{_slug(doc_id)}", f"Coded turns of {doc_id}"))
+        tables.append(html_table(numbers, name, f"Coded turns of {doc_id}"))
     left = max(0, len(documents) - max_documents)
     intro = "One line per transcript: a mark where a turn is coded, on the row of its code; background bands show who speaks (x: turns, or seconds when the transcript has times)."
     if left:
