@@ -29,8 +29,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "qca.outputs_arrow",
     ),
     ("qca.themes", "qca.tally", "qca.presence", "qca.exemplars", "qca.excerpts", "qca.review")
+    + ("qca.cooccur", "qca.stats")
     + ("qca.agreement", "qca.export", "qca.refi"),
-    ("qca.render",),
+    ("qca.render", "qca.report"),
     ("qca.cli", "qca.__main__"),
 )
 #: What the engine may import: itself, the codebook it compiles, errors, column names, file io.
