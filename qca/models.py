@@ -289,3 +289,12 @@ CACHE_INFO_COLUMNS: tuple[str, ...] = (
     DOCUMENTS,
     WORDS,
 )
+
+# --- qca pseudonymise --dry-run (qca.pseudonymise) ------------------------------
+ORIGINAL = "original"
+PSEUDONYM = "pseudonym"
+COUNT = "count"
+FILES = "files"
+CONTEXT = "context"
+#: One row per form replaced (or capitalised word flagged, kind ``unlisted``).
+PSEUDONYMISE_REVIEW_COLUMNS: tuple[str, ...] = (KIND, ORIGINAL, PSEUDONYM, COUNT, FILES, CONTEXT)

@@ -56,6 +56,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "export",
     "import_",
     "cache",
+    "pseudonymise",
 )
 
 

@@ -1,0 +1,139 @@
+"""``qca pseudonymise``: consistent, reversible pseudonyms with a key kept on this machine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qca.cli import app
+from qca.cli._errors import fail, print_problems, reports_errors, stderr
+from qca.cli._options import FormatOption, emit_table, resolve_format
+
+
+@app.command("pseudonymise")
+@reports_errors
+def pseudonymise_cli(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Transcript files or folders (read recursively).")
+    ],
+    key: Annotated[
+        Path,
+        typer.Option(
+            "--key",
+            help="The key file (JSON, mode 0600): made when missing, else reused. It holds "
+            "the original names: keep it private, outside the output folder.",
+            dir_okay=False,
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="The folder for the copies (required unless --dry-run).",
+            file_okay=False,
+        ),
+    ] = None,
+    names: Annotated[
+        Path | None,
+        typer.Option(
+            "--names",
+            help="A names file: one person per line, variants after ';', a role in "
+            "brackets ('Anna Berg; Annie [colleague]').",
+            dir_okay=False,
+        ),
+    ] = None,
+    participants: Annotated[
+        Path | None,
+        typer.Option(
+            "--participants", help="A participants sheet (CSV) with names.", dir_okay=False
+        ),
+    ] = None,
+    name_columns: Annotated[
+        str,
+        typer.Option(
+            "--name-columns", help="Comma-separated columns of --participants that hold names."
+        ),
+    ] = "speaker",
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="An installed spaCy pipeline (package or folder) whose NER adds names, "
+            "places and organisations. Default: none (no model ships with qca).",
+        ),
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="Encoding of text files (default: detected).")
+    ] = None,
+    reverse: Annotated[
+        bool,
+        typer.Option("--reverse", help="Give back the originals of pseudonymised copies."),
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Write nothing; list every replacement (count, files, context) and "
+            "capitalised words in no list.",
+        ),
+    ] = False,
+    fmt: FormatOption = None,
+) -> None:
+    """Write pseudonymised copies of transcripts, consistent and reversible with a key.
+
+    Names come from speaker labels, --participants columns, a --names file and,
+    with --model, a spaCy pipeline's entities; e-mail addresses, phone numbers, NHS
+    numbers (check digit), dates of birth and UK postcodes by pattern. A speaker
+    becomes P07, anyone else [PERSON 3] (or the role from --names); the same key
+    gives the same pseudonyms in every file and run. Formats: txt, md, vtt, srt,
+    csv, jsonl, docx, xlsx. --reverse restores the original bytes from the copies.
+
+    Example: qca pseudonymise transcripts --key ../study.key -o shared
+    """
+    from qca.pseudonymise import PseudonymiseOptions, pseudonymise_files, reverse_files
+
+    if output is None and not dry_run:
+        raise fail("give the folder for the copies with -o FOLDER, or use --dry-run")
+    if reverse:
+        if dry_run:
+            raise fail("--dry-run lists replacements; leave it out with --reverse")
+        assert output is not None
+        restored, problems = reverse_files(paths, output, key)
+        print_problems(problems)
+        stderr().print(f"restored {len(restored)} files into {output.as_posix()}", markup=False)
+        if any(p.is_error for p in problems):
+            raise typer.Exit(code=1)
+        return
+    options = PseudonymiseOptions(
+        names=names,
+        participants=participants,
+        name_columns=tuple(c.strip() for c in name_columns.split(",") if c.strip()),
+        model=model,
+        encoding=encoding,
+    )
+    result = pseudonymise_files(paths, output or Path(), key, options, dry_run=dry_run)
+    print_problems(result.problems)
+    if dry_run:
+        emit_table(result.review, resolve_format(fmt), None)
+    else:
+        total = sum(result.counts.values())
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(result.counts.items()))
+        assert output is not None
+        stderr().print(
+            f"pseudonymised {len(result.written)} files into {output.as_posix()}: "
+            f"{total} replacements"
+            + (f" ({kinds})" if kinds else "")
+            + f"; key: {key.as_posix()} (keep it private)",
+            markup=False,
+        )
+        unlisted = int((result.review["kind"] == "unlisted").sum())
+        if unlisted:
+            stderr().print(
+                f"warning: {unlisted} capitalised words are in no list; review them with --dry-run",
+                markup=False,
+            )
+    if any(p.is_error for p in result.problems):
+        raise typer.Exit(code=1)
