@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from qca.cli import app
 from qca.cli._errors import fail, print_problems, reports_errors, stderr
 from qca.cli._options import FormatOption, emit_table, resolve_format
+
+if TYPE_CHECKING:
+    from qca.pseudonymise import PseudonymiseResult
+
+#: How the summary names each kind: (one, many).
+_NOUNS = {
+    "person": ("name", "names"),
+    "place": ("place", "places"),
+    "organisation": ("organisation", "organisations"),
+    "email": ("e-mail address", "e-mail addresses"),
+    "phone": ("phone number", "phone numbers"),
+    "nhs_number": ("NHS number", "NHS numbers"),
+    "date_of_birth": ("date of birth", "dates of birth"),
+    "postcode": ("postcode", "postcodes"),
+}
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 @app.command("pseudonymise")
@@ -103,7 +122,8 @@ def pseudonymise_cli(
         assert output is not None
         restored, problems = reverse_files(paths, output, key)
         print_problems(problems)
-        stderr().print(f"restored {len(restored)} files into {output.as_posix()}", markup=False)
+        done = _count(len(restored), "file", "files")
+        stderr().print(f"restored {done} into {output.as_posix()}", markup=False)
         if any(p.is_error for p in problems):
             raise typer.Exit(code=1)
         return
@@ -119,21 +139,27 @@ def pseudonymise_cli(
     if dry_run:
         emit_table(result.review, resolve_format(fmt), None)
     else:
-        total = sum(result.counts.values())
-        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(result.counts.items()))
         assert output is not None
-        stderr().print(
-            f"pseudonymised {len(result.written)} files into {output.as_posix()}: "
-            f"{total} replacements"
-            + (f" ({kinds})" if kinds else "")
-            + f"; key: {key.as_posix()} (keep it private)",
-            markup=False,
-        )
-        unlisted = int((result.review["kind"] == "unlisted").sum())
-        if unlisted:
-            stderr().print(
-                f"warning: {unlisted} capitalised words are in no list; review them with --dry-run",
-                markup=False,
-            )
+        _summary(result, output, key)
     if any(p.is_error for p in result.problems):
         raise typer.Exit(code=1)
+
+
+def _summary(result: PseudonymiseResult, output: Path, key: Path) -> None:
+    """Print what was written on stderr, and a warning when words are in no list."""
+    from qca.models import KIND
+
+    total = sum(result.counts.values())
+    kinds = ", ".join(_count(n, *_NOUNS[kind]) for kind, n in sorted(result.counts.items()))
+    files = _count(len(result.written), "file", "files")
+    stderr().print(
+        f"pseudonymised {files} into {output.as_posix()}: "
+        f"{_count(total, 'replacement', 'replacements')}"
+        + (f" ({kinds})" if kinds else "")
+        + f"; key: {key.as_posix()} (keep it private)",
+        markup=False,
+    )
+    unlisted = int((result.review[KIND] == "unlisted").sum())
+    if unlisted:
+        words = _count(unlisted, "capitalised word is", "capitalised words are")
+        stderr().print(f"warning: {words} in no list; review with --dry-run", markup=False)

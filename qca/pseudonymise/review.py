@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 _WORD = re.compile(r"(?<![\w'’.@/-])[^\W\d_][\w'’-]*")
 #: Characters after which a capital letter starts a sentence, not a name.
-_SENTENCE_END = frozenset(".!?:;\n\"“”'‘’([-–—*>#")
+_SENTENCE_END = frozenset(".!?:;\n\"“”'‘’([-–—*>#\ufeff")
 #: Capitalised words that are not names (besides sentence starts).
 _COMMON = frozenset(
     {"i", "i'm", "i've", "i'd", "i'll", "i’m", "i’ve", "i’d", "i’ll", "ok", "okay", "mm", "hmm"}
@@ -41,7 +41,7 @@ def context(text: str, start: int, end: int, width: int = 30) -> str:
 
 
 def unlisted_words(
-    texts: Iterable[str], known: set[str], shared: Sequence[str]
+    texts: Iterable[str], known: set[str], shared: Sequence[str], roles: Iterable[str] = ()
 ) -> list[tuple[str, int, str]]:
     """Return ``(word, count, context)`` for capitalised words that may be unlisted names.
 
@@ -49,6 +49,9 @@ def unlisted_words(
         >>> unlisted_words(["We met Olle there. Olle said so."], set(), [])
         [('Olle', 1, 'We met [Olle] there. Olle said so.')]
     """
+    from qca.ingest.labels import NOT_SPEAKERS, ROLE_WORDS
+
+    ignore = {w.lower() for w in roles} | ROLE_WORDS | NOT_SPEAKERS
     texts = list(texts)
     lower: set[str] = set()
     for text in texts:
@@ -61,7 +64,9 @@ def unlisted_words(
             word = match.group()
             if not word[0].isupper() or word.isupper() or word.lower() in lower:
                 continue
-            if word.lower() in _COMMON or (word in known_words and word not in shared):
+            if word.lower() in _COMMON or word.lower() in ignore:
+                continue
+            if word in known_words and word not in shared:
                 continue
             before = text[: match.start()].rstrip(" \t")
             if not before or before[-1] in _SENTENCE_END:

@@ -272,7 +272,7 @@ def pseudonymise_files(
     if not dry_run:
         write_key(key_path, key)
     texts = [st.text for s in sources for st in s.streams.values()]
-    flagged = unlisted_words(texts, set(forms), shared)
+    flagged = unlisted_words(texts, set(forms), shared, options.interviewer_labels)
     counts: dict[str, int] = {}
     for row in rows:
         counts[row[0]] = counts.get(row[0], 0) + 1
