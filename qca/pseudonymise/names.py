@@ -10,12 +10,13 @@ and in capitals (``Anna``, ``ANNA``); ``Anna's`` keeps its ``'s``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from qca.errors import Problem
 from qca.ingest.labels import NOT_SPEAKERS, ROLE_WORDS, name_shape
+from qca.ingest.speaker_table import edit_distance
 from qca.ingest.speakers import role_key
 from qca.pseudonymise.keyfile import PseudonymiseError
 
@@ -44,8 +45,30 @@ class Name:
     source: str = "names"
 
 
-def is_person_label(label: str, interviewer_labels: Iterable[str]) -> bool:
+#: A word (not part of an e-mail address, a path or a web address).
+WORD = re.compile(r"(?<![\w'’.@/-])[^\W\d_][\w'’-]*(?![\w'’-]|[.@/]\w)")
+
+
+def lowercase_words(texts: Iterable[str]) -> set[str]:
+    """Return the words written in lower case somewhere in *texts*.
+
+    Examples:
+        >>> sorted(lowercase_words(["After the Tutorial, in PDPilot"]))
+        ['in', 'the']
+    """
+    found: set[str] = set()
+    for text in texts:
+        found.update(w.group() for w in WORD.finditer(text) if w.group().islower())
+    return found
+
+
+def is_person_label(
+    label: str, interviewer_labels: Iterable[str], lower: Collection[str] = frozenset()
+) -> bool:
     """Return whether a speaker label is a person's name, not a role or a code.
+
+    A label of several words counts only when none of its words (particles aside) is
+    written in lower case elsewhere (*lower*): ``After Tutorial:`` is a heading.
 
     Examples:
         >>> [is_person_label(s, ["interviewer"]) for s in ["Anna Berg", "Interviewer", "P3", "Nurse 2"]]
@@ -59,13 +82,19 @@ def is_person_label(label: str, interviewer_labels: Iterable[str]) -> bool:
         return False
     if len(words[-1]) == 1 or (len(words) == 1 and label.isupper() and len(label) <= 3):
         return False
+    if any(len(r) > 5 and edit_distance(label.lower(), r) <= 2 for r in roles):
+        return False  # a misspelt role word (Particpant)
+    if len(words) > 1 and any(w.lower() in lower and w not in _PARTICLES for w in words):
+        return False
     return any(c.isalpha() for c in label)
 
 
-def speaker_names(labels: Iterable[str], interviewer_labels: Iterable[str]) -> list[Name]:
+def speaker_names(
+    labels: Iterable[str], interviewer_labels: Iterable[str], lower: Collection[str] = frozenset()
+) -> list[Name]:
     """Return a :class:`Name` (pseudonym ``P..``) for each speaker label that is a name."""
     roles = tuple(interviewer_labels)
-    found = sorted({s.strip() for s in labels if is_person_label(s.strip(), roles)})
+    found = sorted({s.strip() for s in labels if is_person_label(s.strip(), roles, lower)})
     return [Name(s, "person", "P", (), "label") for s in found]
 
 
@@ -106,7 +135,10 @@ def read_names_file(path: Path) -> list[Name]:
 
 
 def column_names(
-    path: Path, columns: Sequence[str], interviewer_labels: Iterable[str]
+    path: Path,
+    columns: Sequence[str],
+    interviewer_labels: Iterable[str],
+    lower: Collection[str] = frozenset(),
 ) -> list[Name]:
     """Return the names in *columns* of the participants sheet (roles and codes left out).
 
@@ -132,7 +164,7 @@ def column_names(
     values = [str(v) for c in columns for v in table[c].dropna() if str(v).strip()]
     return [
         Name(n.original, n.kind, n.label, (), "participants")
-        for n in speaker_names(values, interviewer_labels)
+        for n in speaker_names(values, interviewer_labels, lower)
     ]
 
 
@@ -195,17 +227,25 @@ def merge_names(names: Iterable[Name]) -> list[Name]:
     return sorted(merged.values(), key=lambda n: n.original.casefold())
 
 
-def _parts(original: str) -> list[str]:
+def _parts(original: str, lower: Collection[str]) -> list[str]:
     words = original.split()
     if len(words) < 2:
         return []
+    skip = TITLES | _PARTICLES
     return [
-        w for w in words if len(w) > 1 and w.lower() not in TITLES | _PARTICLES and w[0].isupper()
+        w
+        for w in words
+        if len(w) > 1 and w.lower() not in skip and w[0].isupper() and w.lower() not in lower
     ]
 
 
-def name_forms(names: Sequence[Name]) -> tuple[dict[str, Name], list[str]]:
+def name_forms(
+    names: Sequence[Name], lower: Collection[str] = frozenset()
+) -> tuple[dict[str, Name], list[str]]:
     """Map each written form to its :class:`Name`; also return the words two people share.
+
+    A word of a name stands for the name alone unless two people share it or it is
+    written in lower case somewhere (*lower*: ``Will Smith`` gives ``Smith``, not ``Will``).
 
     Examples:
         >>> forms, shared = name_forms([Name("Anna Berg"), Name("Anna Lind")])
@@ -219,11 +259,11 @@ def name_forms(names: Sequence[Name]) -> tuple[dict[str, Name], list[str]]:
                 forms.setdefault(written, name)
     owners: dict[str, set[str]] = {}
     for name in names:
-        for part in _parts(name.original):
+        for part in _parts(name.original, lower):
             owners.setdefault(part, set()).add(name.original)
     shared = sorted(p for p, who in owners.items() if len(who) > 1)
     for name in names:
-        for part in _parts(name.original):
+        for part in _parts(name.original, lower):
             if part not in shared:
                 for written in (part, part.upper()):
                     forms.setdefault(written, name)

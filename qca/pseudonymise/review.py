@@ -8,13 +8,12 @@ listed (kind ``unlisted``) so that the researcher can add it to the names file.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pandas as pd
 
-_WORD = re.compile(r"(?<![\w'’.@/-])[^\W\d_][\w'’-]*")
 #: Characters after which a capital letter starts a sentence, not a name.
 _SENTENCE_END = frozenset(".!?:;\n\"“”'‘’([-–—*>#\ufeff")
 #: Capitalised words that are not names (besides sentence starts).
@@ -41,7 +40,11 @@ def context(text: str, start: int, end: int, width: int = 30) -> str:
 
 
 def unlisted_words(
-    texts: Iterable[str], known: set[str], shared: Sequence[str], roles: Iterable[str] = ()
+    texts: Iterable[str],
+    known: set[str],
+    shared: Sequence[str],
+    roles: Iterable[str] = (),
+    lower: Collection[str] | None = None,
 ) -> list[tuple[str, int, str]]:
     """Return ``(word, count, context)`` for capitalised words that may be unlisted names.
 
@@ -50,17 +53,17 @@ def unlisted_words(
         [('Olle', 1, 'We met [Olle] there. Olle said so.')]
     """
     from qca.ingest.labels import NOT_SPEAKERS, ROLE_WORDS
+    from qca.pseudonymise.names import WORD, lowercase_words
 
     ignore = {w.lower() for w in roles} | ROLE_WORDS | NOT_SPEAKERS
     texts = list(texts)
-    lower: set[str] = set()
-    for text in texts:
-        lower.update(w.group() for w in _WORD.finditer(text) if w.group().islower())
+    if lower is None:
+        lower = lowercase_words(texts)
     counts: dict[str, int] = {}
     contexts: dict[str, str] = {}
     known_words = {w for form in known for w in form.split()}
     for text in texts:
-        for match in _WORD.finditer(text):
+        for match in WORD.finditer(text):
             word = match.group()
             if not word[0].isupper() or word.isupper() or word.lower() in lower:
                 continue

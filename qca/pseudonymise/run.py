@@ -20,7 +20,7 @@ from qca.errors import Problem
 from qca.ingest.base import DEFAULT_INTERVIEWER_LABELS
 from qca.io import atomic_write_bytes
 from qca.pseudonymise.keyfile import LABELS, Key, PseudonymiseError, read_key, write_key
-from qca.pseudonymise.names import Name, name_forms, names_pattern
+from qca.pseudonymise.names import Name, lowercase_words, name_forms, names_pattern
 from qca.pseudonymise.patterns import Finding, find_identifiers, normal_value, without_overlaps
 from qca.pseudonymise.streams import Stream, plain_stream, replace_spans, xml_stream
 from qca.pseudonymise.zips import Part, read_parts
@@ -157,7 +157,7 @@ def _load(path: Path, relative: str, encoding: str | None) -> _Source:
     )
 
 
-def _names(sources: Sequence[_Source], options: PseudonymiseOptions) -> list[Name]:
+def _names(sources: Sequence[_Source], options: PseudonymiseOptions, lower: set[str]) -> list[Name]:
     from qca.ingest import IngestOptions, read_corpus
     from qca.models import SPEAKER, TEXT
     from qca.pseudonymise import names as sources_of
@@ -167,9 +167,10 @@ def _names(sources: Sequence[_Source], options: PseudonymiseOptions) -> list[Nam
         [s.path for s in sources],
         IngestOptions(interviewer_labels=labels, encoding=options.encoding),
     )
-    found = sources_of.speaker_names(corpus.segments[SPEAKER].dropna().astype(str), labels)
+    speakers = corpus.segments[SPEAKER].dropna().astype(str)
+    found = sources_of.speaker_names(speakers, labels, lower)
     if options.participants is not None:
-        found += sources_of.column_names(options.participants, options.name_columns, labels)
+        found += sources_of.column_names(options.participants, options.name_columns, labels, lower)
     if options.names is not None:
         found += sources_of.read_names_file(options.names)
     if options.model is not None:
@@ -228,13 +229,20 @@ def pseudonymise_files(
     key, warnings = read_key(key_path, create=True)
     problems += warnings
     sources = []
+    taken: dict[str, Path] = {}
     for path, relative in listed:
+        if relative in taken:
+            problems.append(_collision(path, taken[relative]))
+            continue
+        taken[relative] = path
         try:
             sources.append(_load(path, relative, options.encoding))
         except _Skip as skip:
             problems.append(skip.problem)
-    names = _names(sources, options)
-    forms, shared = name_forms(names)
+    texts = [st.text for s in sources for st in s.streams.values()]
+    lower = lowercase_words(texts)
+    names = _names(sources, options, lower)
+    forms, shared = name_forms(names, lower)
     pattern = names_pattern(forms)
     found = {
         (s.relative, part): _find(st.text, pattern, forms)
@@ -271,12 +279,19 @@ def pseudonymise_files(
             written.append((source.path.as_posix(), (output / relative).as_posix()))
     if not dry_run:
         write_key(key_path, key)
-    texts = [st.text for s in sources for st in s.streams.values()]
-    flagged = unlisted_words(texts, set(forms), shared, options.interviewer_labels)
+    flagged = unlisted_words(texts, set(forms), shared, options.interviewer_labels, lower)
     counts: dict[str, int] = {}
     for row in rows:
         counts[row[0]] = counts.get(row[0], 0) + 1
     return PseudonymiseResult(tuple(written), review_table(rows, flagged), tuple(problems), counts)
+
+
+def _collision(path: Path, first: Path) -> Problem:
+    return Problem(
+        path.as_posix(),
+        f"has the same name as {first.as_posix()} in the output folder; "
+        "pseudonymise the two in separate runs with different -o folders",
+    )
 
 
 def _check_places(listed: list[tuple[Path, str]], output: Path, key_path: Path) -> None:
