@@ -64,7 +64,7 @@ def unlisted_words(
     known_words = {w for form in known for w in form.split()}
     for text in texts:
         for match in WORD.finditer(text):
-            word = match.group()
+            word = re.sub(r"['’]s?$", "", match.group())
             if not word[0].isupper() or word.isupper() or word.lower() in lower:
                 continue
             if word.lower() in _COMMON or word.lower() in ignore:
