@@ -95,8 +95,8 @@ def pseudonymise_cli(
         bool,
         typer.Option(
             "--dry-run",
-            help="Write nothing; list every replacement (count, files, context) and "
-            "capitalised words in no list.",
+            help="Write no copies; list every replacement (count, files, context) and "
+            "capitalised words in no list. A missing key file is made (its secret only).",
         ),
     ] = False,
     fmt: FormatOption = None,

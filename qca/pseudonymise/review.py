@@ -22,6 +22,7 @@ _COMMON = frozenset(
     | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
     | {"january", "february", "march", "april", "may", "june", "july", "august"}
     | {"september", "october", "november", "december", "christmas", "easter"}
+    | {"oh", "ah", "aha", "uh", "um", "er", "erm", "yes", "yeah", "no", "well", "so", "right"}
 )
 
 _SPACE = re.compile(r"\s+")
@@ -86,8 +87,8 @@ def review_table(
 ) -> pd.DataFrame:
     """Return one row per form replaced (kind, original, pseudonym, count, files, context).
 
-    Then one row per unlisted word (kind ``unlisted``, no pseudonym). Sorted by kind
-    order, then original.
+    Then one row per unlisted word (kind ``unlisted``, no pseudonym). Sorted by kind,
+    original, pseudonym.
     """
     import pandas as pd
 
@@ -100,7 +101,7 @@ def review_table(
         contexts.setdefault((kind, original, pseudonym), context)
     table = [
         (kind, original, pseudonym, len(files), " ".join(dict.fromkeys(files)), contexts[k])
-        for k in sorted(grouped, key=lambda k: (k[0], k[2], k[1]))
+        for k in sorted(grouped)
         for kind, original, pseudonym in [k]
         for files in [grouped[k]]
     ]

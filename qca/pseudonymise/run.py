@@ -213,7 +213,8 @@ def pseudonymise_files(
         output: The folder for the copies (same relative paths, names pseudonymised too).
         key_path: The key file; made (mode 0600) when missing, else reused.
         options: Where names come from.
-        dry_run: Write nothing; only return the review table.
+        dry_run: Write no copies; only return the review table. A missing key file
+            is made (its secret only), so the pseudonyms listed are the ones a run gives.
 
     Raises:
         PseudonymiseError: For a bad key path or key file, names file or --model.
@@ -227,6 +228,8 @@ def pseudonymise_files(
     if not dry_run:
         _check_places(listed, output, key_path)
     key, warnings = read_key(key_path, create=True)
+    if dry_run and not key_path.exists():
+        write_key(key_path, key)  # the secret only: no names are stored by a dry run
     problems += warnings
     sources = []
     taken: dict[str, Path] = {}
