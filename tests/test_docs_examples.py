@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from qca.cli import app
 from tests.conftest import ROOT
 
-PAGES = ["README.md", "docs/python-api.md"]
+PAGES = ["README.md", "docs/python-api.md", "docs/pseudonymise.md"]
 
 
 def _blocks(page: str) -> list[str]:
