@@ -129,6 +129,13 @@ def write_key(path: Path, key: Key) -> None:
         "files": dict(sorted(key.files.items())),
     }
     text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    try:
+        _write_private(path, text)
+    except OSError as exc:
+        raise _fail(path, f"cannot write the key file ({exc.strerror}); check the folder") from None
+
+
+def _write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

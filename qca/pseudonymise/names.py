@@ -24,6 +24,63 @@ from qca.pseudonymise.keyfile import PseudonymiseError
 TITLES = frozenset(
     {"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "sir", "dame", "lady", "lord"}
 )
+#: Role nouns used as speaker labels (``Nurse:``, ``GP 2:``), never names (lower case).
+ROLE_NOUNS = frozenset(
+    {
+        "nurse",
+        "doctor",
+        "patient",
+        "carer",
+        "caregiver",
+        "coach",
+        "manager",
+        "student",
+        "teacher",
+        "mother",
+        "father",
+        "parent",
+        "daughter",
+        "son",
+        "husband",
+        "wife",
+        "partner",
+        "relative",
+        "gp",
+        "consultant",
+        "clinician",
+        "therapist",
+        "physio",
+        "pharmacist",
+        "midwife",
+        "researcher",
+        "observer",
+        "chair",
+        "host",
+        "guest",
+        "audience",
+        "all",
+        "everyone",
+        "group",
+        "others",
+        "unknown",
+        "unidentified",
+        "inaudible",
+        "crosstalk",
+        "male",
+        "female",
+        "man",
+        "woman",
+        "voice",
+        "caller",
+        "staff",
+        "member",
+        "client",
+        "user",
+        "senior",
+        "citizen",
+        "faculty",
+    }
+)
 _PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "la", "le", "du", "af", "av"})
 #: Kinds a names-file line may give in brackets besides a role.
 _KINDS = {"place": "place", "organisation": "organisation", "organization": "organisation"}
@@ -77,12 +134,13 @@ def is_person_label(
     words = label.split()
     if not words or any(c.isdigit() for c in label) or not name_shape(label):
         return False
-    roles = ROLE_WORDS | NOT_SPEAKERS | {w.lower() for w in interviewer_labels}
+    asked = ROLE_WORDS | {w.lower() for w in interviewer_labels}
+    roles = asked | NOT_SPEAKERS | ROLE_NOUNS
     if role_key(label) in roles or words[0].lower() in roles:
         return False
     if len(words[-1]) == 1 or (len(words) == 1 and label.isupper() and len(label) <= 3):
         return False
-    if any(len(r) > 5 and edit_distance(label.lower(), r) <= 2 for r in roles):
+    if any(len(r) >= 8 and edit_distance(label.lower(), r) <= 2 for r in asked):
         return False  # a misspelt role word (Particpant)
     if len(words) > 1 and any(w.lower() in lower and w not in _PARTICLES for w in words):
         return False

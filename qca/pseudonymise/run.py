@@ -124,9 +124,12 @@ def _text_codec(data: bytes, path: str, encoding: str | None) -> str:
 
 
 def _load(path: Path, relative: str, encoding: str | None) -> _Source:
-    data = path.read_bytes()
-    suffix = path.suffix.lower()
     name = path.as_posix()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _Skip(Problem(name, f"cannot read the file ({exc.strerror}); check it")) from None
+    suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
         codec = _text_codec(data, name, encoding)
         try:
@@ -149,7 +152,11 @@ def _load(path: Path, relative: str, encoding: str | None) -> _Source:
         for part in parts:
             for pattern, texts, blocks in OFFICE_PARTS[suffix]:
                 if pattern.fullmatch(part.info.filename):
-                    raw = part.content.decode("utf-8")
+                    try:
+                        raw = part.content.decode("utf-8")
+                    except UnicodeDecodeError:
+                        message = f"part {part.info.filename} is not UTF-8 XML; save the file again"
+                        raise _Skip(Problem(name, message)) from None
                     streams[part.info.filename] = xml_stream(raw, texts, blocks)
         return _Source(path, relative, "", data, streams, parts)
     raise _Skip(
