@@ -325,3 +325,80 @@ def test_pseudonymise_demo_corpus_themes_unchanged(
         tables.append((themes.stdout, by_role.stdout))
     assert tables[0] == tables[1]
     assert tables[0][0].count("\n") > 10
+
+
+def test_pseudonymise_docstring_examples() -> None:
+    import doctest
+
+    from qca.pseudonymise import keyfile, names, patterns, review, run, streams
+
+    for module in (keyfile, names, patterns, review, run, streams):
+        failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert failed == 0, module.__name__
+
+
+@pytest.mark.parametrize(
+    ("label", "is_name"),
+    [
+        ("Anna Berg", True),
+        ("Dan", True),
+        ("Carter", True),
+        ("Mary van Dyke", True),
+        ("Interviewer", False),
+        ("Particpant", False),
+        ("Nurse", False),
+        ("Nurse 2", False),
+        ("Speaker 1", False),
+        ("Coach A", False),
+        ("P3", False),
+        ("IV", False),
+        ("After Tutorial", False),
+    ],
+)
+def test_pseudonymise_which_labels_are_names(label: str, is_name: bool) -> None:
+    from qca.pseudonymise import is_person_label
+
+    assert is_person_label(label, ["interviewer"], {"after", "tutorial"}) is is_name
+
+
+def test_pseudonymise_model_entities(runner: CliRunner, tmp_path: Path) -> None:
+    """--model: a pipeline from a folder (here an entity ruler named ner; nothing downloaded)."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler", name="ner")
+    ruler.add_patterns(  # type: ignore[attr-defined]
+        [{"label": "GPE", "pattern": "Leeds"}, {"label": "ORG", "pattern": "Acme Trust"}]
+    )
+    nlp.to_disk(tmp_path / "pipeline")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("I: Where?\n\nR: In Leeds, at Acme Trust.\n", encoding="utf-8")
+    model = str(tmp_path / "pipeline")
+    key = str(tmp_path / "k.key")
+    result = runner.invoke(
+        app,
+        ["pseudonymise", str(folder), "--key", key, "-o", str(tmp_path / "out"), "--model", model],
+    )
+    assert result.exit_code == 0, result.stderr
+    text = (tmp_path / "out" / "a.txt").read_text(encoding="utf-8")
+    assert re.fullmatch(r"I: Where\?\n\nR: In \[PLACE \d+\], at \[ORGANISATION \d+\]\.\n", text), (
+        text
+    )
+    spacy.blank("en").to_disk(tmp_path / "blank")
+    result = runner.invoke(
+        app,
+        [
+            "pseudonymise",
+            str(folder),
+            "--key",
+            key,
+            "--dry-run",
+            "--model",
+            str(tmp_path / "blank"),
+        ],
+    )
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"--model: spaCy pipeline {str(tmp_path / 'blank')!r} has no ner component; give one that has\n",
+    )
