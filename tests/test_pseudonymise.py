@@ -402,3 +402,25 @@ def test_pseudonymise_model_entities(runner: CliRunner, tmp_path: Path) -> None:
         1,
         f"--model: spaCy pipeline {str(tmp_path / 'blank')!r} has no ner component; give one that has\n",
     )
+
+
+def test_pseudonymise_codebook_clash_stops_before_writing(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Path("in/a.txt").write_text("I: Who helped?\n\nR: Olle did.\n", encoding="utf-8")
+    Path("names.txt").write_text("Olle [motivation]\n", encoding="utf-8")
+    codebook = str(ROOT / "codebooks" / "esther.yaml")
+    args = ["pseudonymise", "in", "--key", "k.key", "-o", "out", "--names", "names.txt"]
+    result = runner.invoke(app, [*args, "--codebook", codebook])
+    assert result.exit_code == 1
+    assert re.fullmatch(
+        rf"{re.escape(codebook)}: --codebook: pseudonym '\[MOTIVATION \d+\]' would be coded "
+        r"motivation; give its role another word in --names \(or none\)\n",
+        result.stderr,
+    ), result.stderr
+    assert not Path("out").exists()
+    Path("names.txt").write_text("Olle [colleague]\n", encoding="utf-8")
+    result = runner.invoke(app, [*args, "--codebook", codebook])
+    assert result.exit_code == 0, result.stderr

@@ -84,6 +84,16 @@ def pseudonymise_cli(
             "places and organisations. Default: none (no model ships with qca).",
         ),
     ] = None,
+    codebook: Annotated[
+        Path | None,
+        typer.Option(
+            "--codebook",
+            "-c",
+            help="Check that its rules code no pseudonym (so coding the copies counts the "
+            "same); a clash stops the run before anything is written.",
+            dir_okay=False,
+        ),
+    ] = None,
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="Encoding of text files (default: detected).")
     ] = None,
@@ -133,6 +143,7 @@ def pseudonymise_cli(
         name_columns=tuple(c.strip() for c in name_columns.split(",") if c.strip()),
         model=model,
         encoding=encoding,
+        codebook=codebook,
     )
     result = pseudonymise_files(paths, output or Path(), key, options, dry_run=dry_run)
     print_problems(result.problems)

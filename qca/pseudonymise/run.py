@@ -63,6 +63,8 @@ class PseudonymiseOptions:
     model: str | None = None
     interviewer_labels: tuple[str, ...] = DEFAULT_INTERVIEWER_LABELS
     encoding: str | None = None
+    #: A codebook whose rules must code no pseudonym (else nothing is written).
+    codebook: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -261,8 +263,13 @@ def pseudonymise_files(
     }
     renamed = {s.relative: _find(s.relative, pattern, forms) for s in sources}
     every = [f for fs in [*found.values(), *renamed.values()] for f in fs]
-    for finding in sorted(every, key=lambda f: (f.kind, f.value)):
-        _pseudonym(key, finding, forms)
+    given = {_pseudonym(key, f, forms) for f in sorted(every, key=lambda f: (f.kind, f.value))}
+    if options.codebook is not None:
+        from qca.pseudonymise.collisions import pseudonym_collisions
+
+        clashes = pseudonym_collisions(given, options.codebook)
+        if clashes:
+            raise PseudonymiseError(problems=clashes)
     rows: list[tuple[str, str, str, str, str]] = []
     written = []
     for source in sources:
