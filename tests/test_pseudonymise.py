@@ -424,3 +424,14 @@ def test_pseudonymise_codebook_clash_stops_before_writing(
     Path("names.txt").write_text("Olle [colleague]\n", encoding="utf-8")
     result = runner.invoke(app, [*args, "--codebook", codebook])
     assert result.exit_code == 0, result.stderr
+
+
+def test_pseudonymise_survey_ids_are_no_names(tmp_path: Path) -> None:
+    """Survey rows' speakers are respondent ids or columns, not labels (FFT's Trust column was)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    survey = "id,Trust,comment\nAlder,Trust,Good care from the Trust\nBirch,Trust,Kind staff\n"
+    (folder / "fft.csv").write_text(survey, encoding="utf-8")
+    result = pseudonymise_files([folder], tmp_path / "out", tmp_path / "k.key")
+    assert result.counts == {}
+    assert (tmp_path / "out" / "fft.csv").read_text(encoding="utf-8") == survey

@@ -168,7 +168,7 @@ def _load(path: Path, relative: str, encoding: str | None) -> _Source:
 
 def _names(sources: Sequence[_Source], options: PseudonymiseOptions, lower: set[str]) -> list[Name]:
     from qca.ingest import IngestOptions, read_corpus
-    from qca.models import SPEAKER, TEXT
+    from qca.models import DOC_ID, FORMAT, SPEAKER, TEXT
     from qca.pseudonymise import names as sources_of
 
     labels = tuple(label.lower() for label in options.interviewer_labels)
@@ -176,7 +176,11 @@ def _names(sources: Sequence[_Source], options: PseudonymiseOptions, lower: set[
         [s.path for s in sources],
         IngestOptions(interviewer_labels=labels, encoding=options.encoding),
     )
-    speakers = corpus.segments[SPEAKER].dropna().astype(str)
+    # Survey rows have respondent ids or attributes as speakers, not labels: transcripts only.
+    documents = corpus.documents
+    surveys = set(documents[DOC_ID][documents[FORMAT].isin(["csv", "xlsx", "jsonl"])])
+    segments = corpus.segments
+    speakers = segments[SPEAKER][~segments[DOC_ID].isin(surveys)].dropna().astype(str)
     found = sources_of.speaker_names(speakers, labels, lower)
     if options.participants is not None:
         found += sources_of.column_names(options.participants, options.name_columns, labels, lower)
