@@ -250,7 +250,20 @@ NOTE = "note"
 HASH = "hash"
 EXCERPT = "excerpt"
 ACTIONS: tuple[str, ...] = ("add", "remove", "accept")
-OVERRIDE_COLUMNS: tuple[str, ...] = (SEGMENT, CODE, ACTION, CODER, DATE, NOTE, HASH, EXCERPT)
+#: ``start``/``end``: the segment's character offsets at decision time (no text is stored);
+#: ``excerpt`` is read from files written before 0.2 and never written.
+OVERRIDE_COLUMNS: tuple[str, ...] = (
+    SEGMENT,
+    CODE,
+    ACTION,
+    CODER,
+    DATE,
+    NOTE,
+    HASH,
+    START,
+    END,
+    EXCERPT,
+)
 #: ``qca override check``: one row per decision with its status and where it applies now.
 STATUS = "status"
 #: ok: applies as recorded; moved: the text is now at another segment id (applied there);
@@ -332,3 +345,12 @@ STATS_COLUMNS: tuple[str, ...] = (
     P_HOLM,
     CRAMERS_V,
 )
+
+# --- qca pseudonymise --dry-run (qca.pseudonymise) ------------------------------
+ORIGINAL = "original"
+PSEUDONYM = "pseudonym"
+COUNT = "count"
+FILES = "files"
+CONTEXT = "context"
+#: One row per form replaced (or capitalised word flagged, kind ``unlisted``).
+PSEUDONYMISE_REVIEW_COLUMNS: tuple[str, ...] = (KIND, ORIGINAL, PSEUDONYM, COUNT, FILES, CONTEXT)

@@ -2,7 +2,8 @@
 
 The file is a YAML list of decisions, each naming a segment, a code and an action
 (``add``, ``remove`` or ``accept``), who decided and when, and the segment's text
-hash and a short excerpt at the time. ``qca code`` applies them on top of the rule
+hash and character offsets at the time: no transcript text, since the file is kept
+under version control (issue #21; files with an older ``excerpt`` key still read). ``qca code`` applies them on top of the rule
 hits (:func:`apply_overrides`); ``qca override`` and ``qca review`` append to it.
 
 Segment ids are positional (``doc:t0042``), so a decision is re-anchored by its
@@ -37,6 +38,7 @@ from qca.models import (
     CODER,
     DATE,
     DOC_ID,
+    END,
     EXCERPT,
     HASH,
     HITS,
@@ -51,6 +53,7 @@ from qca.models import (
     SEGMENT_ID,
     SEGMENTS,
     SOURCE,
+    START,
     TEXT,
     THEME,
     text_hash,
@@ -87,7 +90,9 @@ class Decision:
         date: When (ISO 8601, UTC).
         note: Why, in the coder's words.
         hash: :func:`qca.models.text_hash` of the segment's text at decision time.
-        excerpt: The first few words of the segment at decision time.
+        start: The segment's start offset in its document at decision time.
+        end: The segment's end offset.
+        excerpt: The first words of the segment, in files written before offsets.
         line: The 1-based line of the entry in the file (None for a new decision).
         col: The 1-based column of the entry.
     """
@@ -99,6 +104,8 @@ class Decision:
     date: str = ""
     note: str = ""
     hash: str = ""
+    start: str = ""
+    end: str = ""
     excerpt: str = ""
     line: int | None = None
     col: int | None = None
@@ -118,6 +125,8 @@ class Decision:
             DATE: self.date,
             NOTE: self.note,
             HASH: self.hash,
+            START: self.start,
+            END: self.end,
             EXCERPT: self.excerpt,
         }
 
@@ -463,8 +472,9 @@ def new_decision(
     note: str = "",
     date: str | None = None,
 ) -> Decision:
-    """Return a decision on *segment* (a segments row) with its text hash and excerpt."""
+    """Return a decision on *segment* (a segments row) with its text hash and offsets."""
     text = str(segment[TEXT])
+    start, end = segment.get(START), segment.get(END)
     return Decision(
         segment=str(segment[SEGMENT_ID]),
         code=code,
@@ -473,7 +483,8 @@ def new_decision(
         date=date or now(),
         note=note,
         hash=text_hash(text),
-        excerpt=excerpt(text),
+        start="" if start is None else str(int(start)),
+        end="" if end is None else str(int(end)),
     )
 
 
@@ -541,26 +552,38 @@ class _Document:
     ids: list[str]
     texts: list[str]
     hashes: list[str]
+    starts: list[int]
 
 
 def _index(segments: pd.DataFrame) -> tuple[dict[str, _Document], dict[str, tuple[str, int]]]:
     documents: dict[str, _Document] = {}
     where: dict[str, tuple[str, int]] = {}
-    for doc_id, segment_id, text in zip(
-        segments[DOC_ID], segments[SEGMENT_ID], segments[TEXT], strict=True
+    starts = segments[START] if START in segments.columns else [-1] * len(segments)
+    for doc_id, segment_id, text, start in zip(
+        segments[DOC_ID], segments[SEGMENT_ID], segments[TEXT], starts, strict=True
     ):
-        doc = documents.setdefault(str(doc_id), _Document([], [], []))
+        doc = documents.setdefault(str(doc_id), _Document([], [], [], []))
         where[str(segment_id)] = (str(doc_id), len(doc.ids))
         doc.ids.append(str(segment_id))
         doc.texts.append(str(text))
         doc.hashes.append(text_hash(str(text)))
+        doc.starts.append(int(start))
     return documents, where
 
 
 def _nearest(doc: _Document, decision: Decision, anchor: int) -> tuple[str, str]:
-    """Return the segment of *doc* most like the decision's excerpt, near *anchor*."""
+    """Return the segment of *doc* most like the decision's excerpt, near *anchor*.
+
+    Without an excerpt (files written since #21), the segment that now holds the
+    decision's start offset is nearest, else the one at the same position.
+    """
     if not doc.ids:
         return "", ""
+    if not decision.excerpt and decision.start.isdigit() and min(doc.starts) >= 0:
+        offset = int(decision.start)
+        held = [i for i, start in enumerate(doc.starts) if start <= offset]
+        best = held[-1] if held else 0
+        return doc.ids[best], excerpt(doc.texts[best])
     old = decision.excerpt.removesuffix("...")
 
     def score(i: int) -> tuple[float, int]:
@@ -637,12 +660,9 @@ def effective_decisions(resolutions: Iterable[Resolution]) -> dict[tuple[str, st
 def describe(resolution: Resolution, overrides: Overrides) -> Problem | None:
     """Return the diagnostic of a moved or stale decision (None when it applies as recorded)."""
     decision = resolution.decision
-    was = f' (was "{decision.excerpt}")' if decision.excerpt else ""
-    near = (
-        f'; nearest now: {resolution.nearest} "{resolution.nearest_excerpt}"'
-        if resolution.nearest
-        else ""
-    )
+    # Ids and offsets only: messages never show transcript text (issue #21).
+    was = f" (was characters {decision.start}-{decision.end})" if decision.start else ""
+    near = f"; nearest now: {resolution.nearest}" if resolution.nearest else ""
     again = "decide again (qca override add/remove or qca review), then delete this entry"
     if resolution.status == "moved":
         return overrides.problem(
@@ -685,11 +705,14 @@ def check_overrides(
     import pandas as pd
 
     resolutions = resolve_overrides(overrides, segments, codes)
+    # The excerpt is read from the transcript at hand, never stored (issue #21).
+    texts = dict(zip(segments[SEGMENT_ID].astype(str), segments[TEXT].astype(str), strict=True))
     rows = []
     problems: list[Problem] = []
     for resolution in resolutions:
         decision = resolution.decision
         nearest = resolution.target if resolution.status == "moved" else resolution.nearest
+        current = texts.get(resolution.target or resolution.nearest or "")
         rows.append(
             [
                 decision.segment,
@@ -697,7 +720,7 @@ def check_overrides(
                 decision.action,
                 resolution.status,
                 nearest or "",
-                decision.excerpt,
+                excerpt(current) if current is not None else decision.excerpt,
             ]
         )
         problem = describe(resolution, overrides)

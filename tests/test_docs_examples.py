@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from qca.cli import app
 from tests.conftest import ROOT
 
-PAGES = ["README.md", "docs/python-api.md"]
+PAGES = ["README.md", "docs/python-api.md", "docs/pseudonymise.md"]
 
 
 def _blocks(page: str) -> list[str]:
@@ -203,3 +203,46 @@ def test_docs_report_python_examples_run(
     monkeypatch.chdir(demo_folder)
     for block in blocks:
         exec(compile(block, page, "exec"), {})
+
+
+PSEUDONYMISE_EXAMPLES = _console_examples("docs/pseudonymise.md")
+
+
+def _pseudonyms_hidden(text: str) -> str:
+    """The text with pseudonym numbers hidden (they depend on the key's random secret)."""
+    return re.sub(r"\[([A-Z ]+) \d+\]", r"[\1 n]", re.sub(r"\bP\d\d\b", "Pnn", text))
+
+
+def test_docs_pseudonymise_examples_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, runner: CliRunner
+) -> None:
+    """docs/pseudonymise.md: the ```sh commands run, then each ``$ qca`` prints what it shows.
+
+    ``qca pseudonymise`` shows stdout and stderr, other commands stdout; pseudonym
+    numbers are compared hidden, since the key made in the test has its own secret.
+    """
+    text = (ROOT / "docs" / "pseudonymise.md").read_text(encoding="utf-8")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name in ("transcripts", "codebooks"):
+        (repo / name).symlink_to(ROOT / name)
+    monkeypatch.chdir(repo)
+    (sh,) = re.findall(r"```sh\n(.*?)```", text, flags=re.S)
+    for line in sh.splitlines():
+        result = runner.invoke(app, shlex.split(line.partition("#")[0])[1:])
+        assert result.exit_code == 0, (line, result.stderr)
+    assert [c.split()[1] for c, _ in PSEUDONYMISE_EXAMPLES] == [
+        "pseudonymise",
+        "pseudonymise",
+        "code",
+        "themes",
+        "pseudonymise",
+    ]
+    for command, expected in PSEUDONYMISE_EXAMPLES:
+        result = runner.invoke(app, shlex.split(command)[1:])
+        assert result.exit_code == 0, (command, result.stderr)
+        shown = result.stdout + (result.stderr if "pseudonymise" in command else "")
+        assert _pseudonyms_hidden(shown) == _pseudonyms_hidden(expected), command
+    assert (repo / "restored" / "fg-faculty.docx").read_bytes() == (
+        ROOT / "transcripts" / "fg-faculty.docx"
+    ).read_bytes()

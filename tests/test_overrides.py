@@ -143,7 +143,7 @@ def test_overrides_survive_codebook_edit_and_insertion_elsewhere(
     assert stderr == (
         "warning: overrides.yaml:4:3: a:t0003 idea: moved to a:t0004: its text is unchanged "
         "but turns before it were added or removed; the decision applies there\n"
-        "warning: overrides.yaml:11:3: a:t0005 motivation: moved to a:t0006: its text is "
+        "warning: overrides.yaml:12:3: a:t0005 motivation: moved to a:t0006: its text is "
         "unchanged but turns before it were added or removed; the decision applies there\n"
         "overrides.yaml: 2 decisions: 0 ok, 2 moved, 0 stale\n"
     )
@@ -159,9 +159,8 @@ def test_overrides_edit_inside_segment_is_stale(project: Path, runner: CliRunner
     assert status == 0
     assert stderr.startswith(
         "warning: overrides.yaml:4:3: a:t0003 idea: stale: the segment's text changed since the "
-        'decision (was "The idea came from Esther."); nearest now: a:t0003 "The idea came from '
-        "Esther's family.\"; decide again (qca override add/remove or qca review), then delete "
-        "this entry\n"
+        "decision (was characters 77-103); nearest now: a:t0003; decide again (qca override "
+        "add/remove or qca review), then delete this entry\n"
     )
     # Not applied, never dropped: the rules' coding stands and the entry is still in the file.
     assert "a:t0003,ideas,idea,auto,1" in codings(project)
@@ -191,9 +190,9 @@ def test_overrides_check_code_left_codebook_and_segment_gone(
     assert stderr == (
         "overrides.yaml:4:3: a:t0003 idea: stale: code 'idea' is not in the codebook; rename it "
         "here to a current code, or delete this entry\n"
-        "overrides.yaml:11:3: a:t0005 motivation: stale: the segment no longer exists (was "
-        '"Nothing to add."); nearest now: a:t0004 "I had an idea and felt motivated."; decide '
-        "again (qca override add/remove or qca review), then delete this entry\n"
+        "overrides.yaml:12:3: a:t0005 motivation: stale: the segment no longer exists (was "
+        "characters 150-165); nearest now: a:t0004; decide again (qca override add/remove or "
+        "qca review), then delete this entry\n"
         "overrides.yaml: 2 decisions: 0 ok, 0 moved, 2 stale\n"
     )
 
@@ -212,10 +211,10 @@ def test_overrides_cli_list_and_stats(project: Path, runner: CliRunner) -> None:
     status, stdout, stderr = invoke(runner, "override", "list", "--code", "idea", "-f", "csv")
     assert (status, stderr) == (0, "")
     assert stdout == (
-        "segment,code,action,coder,date,note,hash,excerpt\n"
-        "a:t0003,idea,remove,ann,2026-01-01,a place,x,\n"
-        "a:t0004,idea,accept,bo,2026-01-02,,,\n"
-        "a:t0005,idea,add,,,,,\n"
+        "segment,code,action,coder,date,note,hash,start,end,excerpt\n"
+        "a:t0003,idea,remove,ann,2026-01-01,a place,x,,,\n"
+        "a:t0004,idea,accept,bo,2026-01-02,,,,,\n"
+        "a:t0005,idea,add,,,,,,,\n"
     )
     status, stdout, stderr = invoke(runner, "override", "stats", "-f", "csv")
     assert (status, stderr) == (0, "")
@@ -243,7 +242,7 @@ def test_overrides_cli_list_and_stats(project: Path, runner: CliRunner) -> None:
         (
             "- segment: a:t0001\n  code: idea\n  action: delete\n  notes: x\n- just text\n",
             "overrides.yaml:4:3: [0].notes: unknown key 'notes'; did you mean 'note'? use: "
-            "segment, code, action, coder, date, note, hash, excerpt\n"
+            "segment, code, action, coder, date, note, hash, start, end, excerpt\n"
             "overrides.yaml:3:11: [0].action: unknown action 'delete'; use add, remove or accept\n"
             "overrides.yaml:5:3: [1]: expected a decision with keys segment, code and action",
         ),
@@ -339,8 +338,8 @@ def test_overrides_check_table_statuses() -> None:
         ["e:t0001", "idea", "add", "gone", "", "elsewhere"],
     ]
     assert [str(p) for p in problems][1] == (
-        'o.yaml: e:t0001 idea: stale: document e is not in the output (was "elsewhere"); code '
-        "it again, or delete this entry"
+        "o.yaml: e:t0001 idea: stale: document e is not in the output; code it again, or delete "
+        "this entry"
     )
 
 

@@ -58,6 +58,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "export",
     "import_",
     "cache",
+    "pseudonymise",
 )
 
 
