@@ -26,7 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "qca.overrides",
     ),
     ("qca.themes", "qca.tally", "qca.presence", "qca.exemplars", "qca.excerpts", "qca.review")
-    + ("qca.agreement", "qca.export", "qca.refi"),
+    + ("qca.agreement", "qca.export", "qca.refi", "qca.diagnostics"),
     ("qca.render",),
     ("qca.cli", "qca.__main__"),
 )

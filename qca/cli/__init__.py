@@ -46,6 +46,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "init",
     "ingest",
     "codebook",
+    "codebook_stats",
     "code",
     "themes",
     "show",
