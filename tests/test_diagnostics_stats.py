@@ -13,23 +13,26 @@ from tests.conftest import ROOT
 DATA = ROOT / "tests" / "diagnostics_data"
 
 
-@pytest.fixture
-def coded(runner: CliRunner, tmp_path: Path) -> Path:
-    """The six-turn ward transcript coded with the two-code test codebook."""
-    out = tmp_path / "out"
-    result = runner.invoke(
+def code_ward(out: Path) -> Path:
+    """Code the six-turn ward transcript with the two-code test codebook into *out*."""
+    result = CliRunner().invoke(
         app, ["code", str(DATA / "ward.txt"), "-c", str(DATA / "codebook.yaml"), "-o", str(out)]
     )
     assert result.exit_code == 0, result.stderr
     return out
 
 
+@pytest.fixture
+def coded(tmp_path: Path) -> Path:
+    return code_ward(tmp_path / "out")
+
+
 # Hand-checked: staff is coded in t0001 (kind, nurse), t0003 (ask), t0004 (nurse), t0006
-# (kind): each rule alone explains one of its four segments. food's "no food" in t0003 is
-# negated, so food is coded in t0001 (food) and t0002 (food, meal).
+# (kind): each rule alone explains one of its four segments. food is coded in t0001 (food),
+# t0002 (food, meal) and t0003 ("no food": negated hits code, as in the codings).
 STATS = """\
 theme,code,rule_kind,rule,hits,segments,unique,unique_share,flag
-care,food,term,food,2,2,1,0.5,
+care,food,term,food,3,3,2,0.6667,
 care,food,term,meal,1,1,0,0.0,
 care,food,term,banana,0,0,0,,never fires
 care,staff,term,kind,2,2,1,0.25,
@@ -39,7 +42,7 @@ care,staff,term,ask,1,1,1,0.25,
 
 GOLD_STATS = """\
 theme,code,rule_kind,rule,hits,segments,unique,unique_share,true_positives,false_positives,precision,flag
-care,food,term,food,2,2,1,0.5,2,0,1.0,
+care,food,term,food,3,3,2,0.6667,3,0,1.0,
 care,food,term,meal,1,1,0,0.0,1,0,1.0,
 care,food,term,banana,0,0,0,,0,0,,never fires
 care,staff,term,kind,2,2,1,0.25,2,0,1.0,
@@ -72,7 +75,7 @@ def test_codebook_stats_without_codebook_warns(
         "not listed; pass the codebook with -c FILE\n"
     )
     assert "banana" not in result.stdout
-    assert result.stdout.splitlines()[1] == "care,food,term,food,2,2,1,0.5,"
+    assert result.stdout.splitlines()[1] == "care,food,term,food,3,3,2,0.6667,"
 
 
 def test_codebook_stats_gold_ids_unknown(runner: CliRunner, coded: Path, tmp_path: Path) -> None:

@@ -54,6 +54,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "override",
     "review",
     "agree",
+    "suggest",
     "export",
     "import_",
     "cache",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qca.errors import QcaError
-from qca.models import CODE, DOC_ID, IS_INTERVIEWER, NEGATED, SEGMENT_ID, TEXT, UNIT_ID
+from qca.models import CODE, DOC_ID, IS_INTERVIEWER, SEGMENT_ID, TEXT, UNIT_ID
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,7 +38,7 @@ class Units:
     Attributes:
         output: The output folder as read.
         segments: Codable segments (interviewer turns left out unless the run coded them).
-        hits: Rule hits on those segments, negated hits left out.
+        hits: Rule hits on those segments (negated ones too: they code, as in the codings).
         codings: ``segment_id, code`` after overrides (the hits when the folder has none).
         codes: Code ids in codebook order.
         labels: Code id -> label.
@@ -88,9 +88,8 @@ def read_units(folder: str | Path) -> Units:
         segments = segments[~segments[IS_INTERVIEWER].astype(bool)]
     segments = segments.reset_index(drop=True)
     known = set(segments[SEGMENT_ID].astype(str))
+    # Negated hits count as hits, as in the codings (a negation is marked, not dropped).
     hits = output.hits
-    if NEGATED in hits.columns:
-        hits = hits[~hits[NEGATED].astype(bool)]
     hits = hits[hits[SEGMENT_ID].astype(str).isin(known)].reset_index(drop=True)
     source = output.codings if output.codings is not None else hits
     codings = pd.DataFrame(
