@@ -320,7 +320,7 @@ LOG_RATIO = "log_ratio"
 EXAMPLES = "examples"
 SUGGEST_COLUMNS: tuple[str, ...] = (TERM, TARGET, REST, PRECISION, G2, LOG_RATIO, EXAMPLES)
 #: ``qca sample``: the blind sample (code columns left blank for the coder follow).
-SAMPLE_COLUMNS: tuple[str, ...] = (UNIT_ID, DOC_ID, TEXT)
+SAMPLE_COLUMNS: tuple[str, ...] = (UNIT_ID, TEXT)
 #: ``qca agree --estimate``: corpus-wide estimates per code, each with ``_low``/``_high``.
 POPULATION = "population"
 SAMPLED = "sampled"

@@ -55,6 +55,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "review",
     "agree",
     "suggest",
+    "sample",
     "export",
     "import_",
     "cache",
