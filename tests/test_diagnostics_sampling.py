@@ -114,7 +114,7 @@ def test_agree_estimate_warns_about_empty_strata(
     assert result.stderr == (
         f"warning: {shown}: 1 units are not in {coded.as_posix()}; they are left out\n"
         f"warning: {shown}: no sampled unit in stratum '(uncoded)' (1 units); they are left out "
-        "of the estimates; draw the sample with qca sample --stratify code\n"
+        "of the estimates; draw a larger sample (qca sample -n 3 or more gives each stratum a unit)\n"
     )
     assert result.stdout.splitlines()[1].startswith("food,5,2,3,")
 

@@ -70,7 +70,7 @@ drink,1,0,1.0,0.9081,0.0,"I had to ask for a [drink] three times, no food either
 good,1,0,1.0,0.9081,0.0,The food was [good] and the nurse was kind.
 late,1,0,1.0,0.9081,0.0,Lunch was [late] and lunch was cold.
 lunch,1,0,1.0,0.9081,0.0,[Lunch] was late and lunch was cold.
-time,1,0,1.0,0.9081,0.0,"I had to ask for a drink three [times], no food either."
+times,1,0,1.0,0.9081,0.0,"I had to ask for a drink three [times], no food either."
 """
 
 GOLD_YAML = """\
@@ -110,7 +110,7 @@ def test_suggest_yaml_pastes_into_codebook(
     args = ["suggest", "food", "-d", str(coded), "--gold", str(DATA / "gold.csv")]
     result = runner.invoke(app, [*args, "--min-count", "1", "--min-g2", "0", "-f", "yaml"])
     assert yaml.safe_load(result.stdout) == {
-        "terms": ["cold", "ask", "drink", "good", "late", "lunch", "time"]
+        "terms": ["cold", "ask", "drink", "good", "late", "lunch", "times"]
     }
 
 

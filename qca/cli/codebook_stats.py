@@ -17,6 +17,7 @@ from qca.cli._gold import (
 )
 from qca.cli._options import FormatOption, OutputOption, emit_table, resolve_format
 from qca.cli.codebook import codebook_app
+from qca.models import CODE
 
 
 @codebook_app.command("stats")
@@ -27,6 +28,10 @@ def codebook_stats_cli(
     gold: GoldOption = None,
     id_column: GoldIdColumnOption = None,
     code_columns: GoldCodeColumnsOption = None,
+    code: Annotated[
+        list[str] | None,
+        typer.Option("--code", metavar="CODE", help="Show only this code's rules (repeatable)."),
+    ] = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
 ) -> None:
@@ -46,4 +51,6 @@ def codebook_stats_cli(
     labels = load_gold(gold, units, id_column, code_columns)
     print_problems(problems)
     table = rule_stats(units, rules, gold=labels)
+    if code:
+        table = table[table[CODE].isin(code)].reset_index(drop=True)
     emit_table(table.round(4), resolve_format(fmt, output), output, title="Rules")

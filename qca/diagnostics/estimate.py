@@ -191,7 +191,8 @@ def estimate_from_codings(population: Coding, sample: Coding) -> tuple[pd.DataFr
             Problem(
                 sample.path,
                 f"no sampled unit in stratum {names[i]!r} ({int(all_sizes[i])} units); "
-                "they are left out of the estimates; draw the sample with qca sample --stratify code",
+                "they are left out of the estimates; draw a larger sample "
+                f"(qca sample -n {len(names)} or more gives each stratum a unit)",
                 severity="warning",
             )
         )

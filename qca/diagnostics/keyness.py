@@ -189,7 +189,10 @@ def suggest_terms(
             if score < options.min_g2:
                 continue
             examples = " | ".join(_context(texts[u], span) for u, span in where[gram])
-            rows.append((gram, a, b, a / (a + b), score, log_ratio(a, b, n1, n2), examples))
+            # show the words as first written (counted by lemma: "grounds" counts as "ground")
+            unit, (start, end) = where[gram][0]
+            shown = " ".join(texts[unit][start:end].split()).lower()
+            rows.append((shown, a, b, a / (a + b), score, log_ratio(a, b, n1, n2), examples))
     table = pd.DataFrame(rows, columns=list(SUGGEST_COLUMNS))
     table = table.astype({TARGET: "int64", REST: "int64", PRECISION: "float64"})
     table = table.astype({G2: "float64", LOG_RATIO: "float64", TERM: object, EXAMPLES: object})
