@@ -112,8 +112,8 @@ def test_agree_estimate_warns_about_empty_strata(
     assert result.exit_code == 0, result.stderr
     shown = sample.as_posix()
     assert result.stderr == (
-        f"warning: {shown}: 1 units are not in {coded.as_posix()}; they are left out\n"
-        f"warning: {shown}: no sampled unit in stratum '(uncoded)' (1 units); they are left out "
+        f"warning: {shown}: 1 unit not in {coded.as_posix()}; left out\n"
+        f"warning: {shown}: no sampled unit in stratum '(uncoded)' (1 unit); they are left out "
         "of the estimates; draw a larger sample (qca sample -n 3 or more gives each stratum a unit)\n"
     )
     assert result.stdout.splitlines()[1].startswith("food,5,2,3,")

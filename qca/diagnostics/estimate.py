@@ -178,7 +178,7 @@ def estimate_from_codings(population: Coding, sample: Coding) -> tuple[pd.DataFr
         problems.append(
             Problem(
                 sample.path,
-                f"{outside} units are not in {population.path}; they are left out",
+                f"{outside} unit{'s' * (outside != 1)} not in {population.path}; left out",
                 severity="warning",
             )
         )
@@ -190,7 +190,7 @@ def estimate_from_codings(population: Coding, sample: Coding) -> tuple[pd.DataFr
         problems.append(
             Problem(
                 sample.path,
-                f"no sampled unit in stratum {names[i]!r} ({int(all_sizes[i])} units); "
+                f"no sampled unit in stratum {names[i]!r} ({_units(int(all_sizes[i]))}); "
                 "they are left out of the estimates; draw a larger sample "
                 f"(qca sample -n {len(names)} or more gives each stratum a unit)",
                 severity="warning",
@@ -215,6 +215,10 @@ def estimate_from_codings(population: Coding, sample: Coding) -> tuple[pd.DataFr
             row += [found[measure].value, found[measure].low, found[measure].high]
         rows.append(row)
     return pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS)), problems
+
+
+def _units(count: int) -> str:
+    return f"{count} unit{'s' * (count != 1)}"
 
 
 def _positives(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
