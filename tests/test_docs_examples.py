@@ -246,3 +246,35 @@ def test_docs_pseudonymise_examples_run(
     assert (repo / "restored" / "fg-faculty.docx").read_bytes() == (
         ROOT / "transcripts" / "fg-faculty.docx"
     ).read_bytes()
+
+
+DIAGNOSTICS_EXAMPLES = _console_examples("docs/diagnostics.md")
+
+
+def test_docs_diagnostics_workflow_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """docs/diagnostics.md's worked example (code -> stats -> suggest -> edit -> code -> sample
+    -> agree --estimate) runs in order on the demo corpus, each command printing what it shows.
+
+    The edit step is made here as the page says: "senior citizen" added to customer_focus.
+    """
+    import yaml
+
+    assert len(DIAGNOSTICS_EXAMPLES) == 7
+    for name in ("transcripts", "docs"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    (tmp_path / "codebooks").mkdir()
+    original = ROOT / "codebooks" / "esther.yaml"
+    (tmp_path / "codebooks" / "esther.yaml").write_bytes(original.read_bytes())
+    spec = yaml.safe_load(original.read_text(encoding="utf-8"))
+    spec["themes"]["enablers"]["codes"]["customer_focus"]["terms"].append("senior citizen")
+    edited = tmp_path / "codebooks" / "esther-edited.yaml"
+    edited.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for command, expected in DIAGNOSTICS_EXAMPLES:
+        result = runner.invoke(app, shlex.split(command)[1:])
+        assert result.exit_code == 0, (command, result.stderr)
+        assert result.stdout == expected, command
+    stats = (tmp_path / "stats.csv").read_text(encoding="utf-8").splitlines()
+    assert "enablers,customer_focus,phrase,senior citizen,6,6,1,0.0556," in stats
+    assert len((tmp_path / "sample.csv").read_text(encoding="utf-8").splitlines()) == 11
