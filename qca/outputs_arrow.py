@@ -24,6 +24,8 @@ import shutil
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
+from operator import is_not
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -83,9 +85,11 @@ def _array(values: list[Any], kind: pa.DataType) -> pa.Array:
     import pyarrow as pa
 
     count = len(values)
-    valid = np.fromiter((v is not None for v in values), dtype=np.bool_, count=count)
-    nulls = count - int(valid.sum())
-    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
+    nulls = values.count(None)
+    bitmap = None
+    if nulls:
+        valid = np.fromiter(map(is_not, values, repeat(None)), dtype=np.bool_, count=count)
+        bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
     if pa.types.is_boolean(kind):
         bits = np.fromiter((bool(v) for v in values), dtype=np.bool_, count=count)
         data = pa.py_buffer(np.packbits(bits, bitorder="little"))
@@ -98,10 +102,15 @@ def _array(values: list[Any], kind: pa.DataType) -> pa.Array:
         return pa.nulls(count)
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         raise TypeError(f"no Arrow array of {kind} here")
-    encoded = [v.encode("utf-8") if v is not None else b"" for v in values]
+    texts = [v if v is not None else "" for v in values] if nulls else values
+    data = "".join(texts).encode("utf-8")
+    if len(data) == sum(map(len, texts)):  # ASCII: a character is a byte
+        sizes = np.fromiter(map(len, texts), dtype=np.int64, count=count)
+    else:
+        sizes = np.fromiter((len(v.encode("utf-8")) for v in texts), dtype=np.int64, count=count)
     offsets = np.zeros(count + 1, dtype=np.int64 if pa.types.is_large_string(kind) else np.int32)
-    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=count), out=offsets[1:])
-    buffers = [bitmap, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+    np.cumsum(sizes, out=offsets[1:])
+    buffers = [bitmap, pa.py_buffer(offsets), pa.py_buffer(data)]
     return pa.Array.from_buffers(kind, count, buffers, null_count=nulls)
 
 
