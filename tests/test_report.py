@@ -185,7 +185,14 @@ def test_report_agreement_and_figures(
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and b"pHYs" in png  # 300 dpi = 11811 px/m
     assert (11811).to_bytes(4, "big") in png[png.index(b"pHYs") : png.index(b"pHYs") + 12]
     counts = pd.read_csv(demo / "figs" / "frequencies.csv")
-    assert list(counts.columns) == ["theme", "code", "segments"]
+    assert list(counts.columns) == [
+        "theme",
+        "code",
+        "mentions",
+        "segments",
+        "documents",
+        "speakers",
+    ]
 
 
 @pytest.mark.parametrize(
