@@ -223,7 +223,9 @@ def test_report_bad_input(
 BROWSER = find_browser()
 
 
-@pytest.mark.skipif(BROWSER is None, reason="no Chromium installed (README: 'Viewing the report')")
+@pytest.mark.skipif(
+    BROWSER is None, reason="no Chromium on PATH; install one: README.md, Requirements"
+)
 def test_report_renders_in_headless_chromium(demo: Path, report: str, tmp_path: Path) -> None:
     assert BROWSER is not None
     browser = Browser(BROWSER)
