@@ -13,8 +13,9 @@ Definitions (documented in ``docs/themes.md``, "Group statistics"):
   ``chi2_contingency``) when every expected count is 5 or more; otherwise Fisher's exact test
   (``fisher-exact`` for two groups, scipy's ``fisher_exact``; ``fisher-monte-carlo`` for more,
   the same with a Monte Carlo p-value of 9,999 tables drawn with a fixed seed, so the
-  output is reproducible). No test (empty) with one group, or when no unit or every unit
-  is coded.
+  output is reproducible). Segments without a value of the attribute (``(missing)``) get
+  their row but are left out of the test. No test (empty) with fewer than two groups, or
+  when no unit or every unit is coded.
 - ``p_holm``: the p-values adjusted by Holm's step-down method (statsmodels'
   ``multipletests(method="holm")``), over all codes tested; themes form a family of their own.
 """
@@ -30,6 +31,7 @@ from qca.models import (
     CODE,
     CRAMERS_V,
     DOF,
+    MISSING_GROUP,
     N_BASE,
     P_HOLM,
     P_VALUE,
@@ -171,6 +173,8 @@ def group_stats(
     group, labels = segment_groups(segments, coded.base, by)
     n_groups = len(labels)
     base_n = np.bincount(group, minlength=n_groups).astype(np.int64)
+    # Segments without a value are shown, but not a group to compare (as SPSS leaves them out).
+    tested_groups = np.array([label != MISSING_GROUP for label in labels], dtype=bool)
     theme_ids = theme_order(codes, themes)
     where = {code: i for i, code in enumerate(coded.code_ids)}
     theme_of_code = np.array(
@@ -188,7 +192,7 @@ def group_stats(
     rows: list[dict[str, Any]] = []
     for theme_id, code_id, coded_n in entries:
         table = np.column_stack([coded_n, base_n - coded_n])
-        tested = independence_test(table)
+        tested = independence_test(table[tested_groups])
         for g, label in enumerate([*labels, TOTAL_GROUP]):
             total = g == n_groups
             k = int(coded_n.sum()) if total else int(coded_n[g])

@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+#: A browser that says nothing for this long is stuck (the test fails instead of hanging).
+TIMEOUT_SECONDS = 120
 #: Where Debian/Ubuntu (chromium), Fedora (chromium-browser) and Google put the browser.
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -70,7 +72,12 @@ class Browser:
         self.events: list[dict[str, Any]] = []
 
     def _read(self) -> dict[str, Any]:
+        import select
+
         while b"\0" not in self._buffer:
+            ready, _, _ = select.select([self._from_browser], [], [], TIMEOUT_SECONDS)
+            if not ready:
+                raise RuntimeError(f"the browser said nothing for {TIMEOUT_SECONDS} s")
             chunk = os.read(self._from_browser, 1 << 16)
             if not chunk:
                 raise RuntimeError("the browser closed its pipe")

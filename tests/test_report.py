@@ -185,7 +185,14 @@ def test_report_agreement_and_figures(
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and b"pHYs" in png  # 300 dpi = 11811 px/m
     assert (11811).to_bytes(4, "big") in png[png.index(b"pHYs") : png.index(b"pHYs") + 12]
     counts = pd.read_csv(demo / "figs" / "frequencies.csv")
-    assert list(counts.columns) == ["theme", "code", "segments"]
+    assert list(counts.columns) == [
+        "theme",
+        "code",
+        "mentions",
+        "segments",
+        "documents",
+        "speakers",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -216,7 +223,9 @@ def test_report_bad_input(
 BROWSER = find_browser()
 
 
-@pytest.mark.skipif(BROWSER is None, reason="no Chromium installed (README: 'Viewing the report')")
+@pytest.mark.skipif(
+    BROWSER is None, reason="no Chromium on PATH; install one: README.md, Requirements"
+)
 def test_report_renders_in_headless_chromium(demo: Path, report: str, tmp_path: Path) -> None:
     assert BROWSER is not None
     browser = Browser(BROWSER)
@@ -240,3 +249,80 @@ def test_report_renders_in_headless_chromium(demo: Path, report: str, tmp_path: 
     ]
     png = (tmp_path / "report.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+
+
+def test_report_large_survey_stays_small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """10^5 survey comments (#20, item 5): no presence map, no Codeline, quotes capped, < 20 MB."""
+    import json
+
+    import numpy as np
+
+    from qca.models import (
+        HIT_COLUMNS,
+        HITS_FILE,
+        RUN_FILE,
+        SEGMENT_COLUMNS,
+        SEGMENTS_FILE,
+    )
+
+    n, codes = 100_000, [f"code{i:02d}" for i in range(20)]
+    rng = np.random.default_rng(20)
+    ids = [f"r{i:06d}" for i in range(n)]
+    segments = pd.DataFrame(
+        {
+            "doc_id": ids,
+            "segment_id": [f"{d}:d0000" for d in ids],
+            "unit": "document",
+            "speaker": ids,
+            "is_interviewer": False,
+            "start": 0,
+            "end": 40,
+            "words": 8,
+            "text": "the staff were kind and the wait was long",
+            "site": rng.choice(["north", "south", "east"], n),
+        }
+    )
+    assert list(segments.columns[: len(SEGMENT_COLUMNS)]) == list(SEGMENT_COLUMNS)
+    hit_rows = rng.integers(0, n, 150_000)
+    hit_codes = rng.integers(0, len(codes), len(hit_rows))
+    hits = pd.DataFrame(
+        {
+            "doc_id": segments["doc_id"].to_numpy()[hit_rows],
+            "segment_id": segments["segment_id"].to_numpy()[hit_rows],
+            "speaker": segments["speaker"].to_numpy()[hit_rows],
+            "theme": "experience",
+            "code": np.array(codes)[hit_codes],
+            "rule_kind": "term",
+            "rule": "kind",
+            "match": "kind",
+            "start": 15,
+            "end": 19,
+            "negated": False,
+        }
+    ).sort_values(["segment_id", "code"])
+    assert list(hits.columns) == list(HIT_COLUMNS)
+    folder = tmp_path / "survey-out"
+    folder.mkdir()
+    segments.to_parquet(folder / SEGMENTS_FILE, index=False)
+    hits.to_parquet(folder / HITS_FILE, index=False)
+    manifest = {
+        "format": 1,
+        "codebook": {"path": "missing.yaml", "name": "synthetic"},
+        "themes": [{"theme": "experience", "label": ""}],
+        "codes": [{"theme": "experience", "code": c, "label": "", "parent": None} for c in codes],
+        "options": {"unit": "document"},
+        "counts": {"documents": n, "segments": n, "hits": len(hits)},
+        "problems": [],
+        "started": "2026-12-03T00:00:00Z",
+        "finished": "2026-12-03T00:01:00Z",
+    }
+    (folder / RUN_FILE).write_text(json.dumps(manifest), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["report", "survey-out", "--by", "site", "-o", "survey.html"])
+    assert result.exit_code == 0, result.stderr
+    html = (tmp_path / "survey.html").read_text(encoding="utf-8")
+    assert len(html.encode("utf-8")) < 20 * 1024 * 1024
+    assert "Left out: 100000 documents are more than 100" in html
+    assert "No document has two or more segments" in html
+    assert html.count("<blockquote>") == 3 * len(codes)
+    assert "The codebook could not be read, so definitions are missing: pass -c CODEBOOK." in html

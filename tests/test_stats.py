@@ -22,6 +22,7 @@ from qca.models import (
     CODE,
     CRAMERS_V,
     DOF,
+    MISSING_GROUP,
     N_BASE,
     P_HOLM,
     P_VALUE,
@@ -123,6 +124,7 @@ def _check_against_libraries(table: pd.DataFrame, by: str) -> int:
                 & (table[CODE].fillna("") == ("" if pd.isna(row[CODE]) else row[CODE]))
                 & (table[by] != TOTAL_GROUP)
             ]
+            cells = cells[cells[by] != MISSING_GROUP]
             counts = np.column_stack([cells[SEGMENTS], cells[N_BASE] - cells[SEGMENTS]])
             counts = counts[counts.sum(axis=1) > 0]
             if pd.isna(row[TEST]):
@@ -222,3 +224,32 @@ def test_stats_cli_table_on_terminal(
     # 3 of 5 coach segments: 60.0% (Wilson 23.1-88.2); 0 of 2 faculty ones.
     assert "60.0 (23.1-88.2)" in motivation
     assert "0.0 (0.0-65.8)" in motivation
+
+
+def test_stats_missing_group_shown_not_tested() -> None:
+    from qca.models import DOC_ID, IS_INTERVIEWER, NEGATED, SEGMENT_ID, SPEAKER, WORDS
+    from qca.stats import group_stats
+
+    roles = ["coach"] * 30 + ["faculty"] * 30 + [None] * 2
+    segments = pd.DataFrame(
+        {
+            DOC_ID: "d",
+            SEGMENT_ID: [f"d:t{i:04d}" for i in range(len(roles))],
+            SPEAKER: [f"s{i}" for i in range(len(roles))],
+            IS_INTERVIEWER: False,
+            WORDS: 5,
+            "role": roles,
+        }
+    )
+    coded = [i for i in range(30) if i % 2] + [30 + i for i in range(30) if i % 5 == 0] + [60]
+    hits = pd.DataFrame(
+        {SEGMENT_ID: segments[SEGMENT_ID][coded].to_numpy(), CODE: "a", NEGATED: False}
+    )
+    table = group_stats(hits, None, segments, [{THEME: "t", CODE: "a"}], by="role")
+    rows = table[table[CODE] == "a"].set_index("role")
+    assert list(rows.index) == ["coach", "faculty", "(missing)", TOTAL_GROUP]
+    assert (rows.loc["(missing)", SEGMENTS], rows.loc["(missing)", N_BASE]) == (1, 2)
+    expected = independence_test(np.array([[15, 15], [6, 24]]))
+    assert rows.loc[TOTAL_GROUP, TEST] == expected[TEST] == CHI_SQUARE
+    assert rows.loc[TOTAL_GROUP, P_VALUE] == expected[P_VALUE]
+    assert rows.loc[TOTAL_GROUP, DOF] == 1.0

@@ -108,32 +108,32 @@ def save_figure(figure: Figure, name: str, folder: Path, numbers: pd.DataFrame) 
     return written
 
 
-def bar_chart(
-    labels: Sequence[str], values: Sequence[float], colours: Sequence[str], *, xlabel: str
-) -> Figure:
-    """Horizontal bars, the first label on top."""
+def bar_chart(labels: Sequence[str], columns: pd.DataFrame, colours: Sequence[str]) -> Figure:
+    """Horizontal bars, one panel per column of *columns* (sharing the labels, first on top)."""
+    import matplotlib
     import numpy as np
 
-    with_rc = _rc("bars")
-    import matplotlib
-
-    with matplotlib.rc_context(with_rc):
+    with matplotlib.rc_context(_rc("bars")):
         figure = _figure(0.22 * len(labels) + 0.8)
-        axes = figure.add_subplot()
+        panels = figure.subplots(1, max(1, len(columns.columns)), sharey=True, squeeze=False)[0]
         positions = np.arange(len(labels))
-        axes.barh(positions, list(values), color=list(colours))
-        axes.set_yticks(positions, labels=list(labels))
-        axes.invert_yaxis()
-        axes.set_xlabel(xlabel)
-        for position, value in zip(positions, values, strict=True):
-            axes.annotate(
-                f"{value:g}",
-                (value, position),
-                xytext=(2, 0),
-                textcoords="offset points",
-                va="center",
-            )
-        axes.spines[["top", "right"]].set_visible(False)
+        for axes, name in zip(panels, columns.columns, strict=True):
+            values = [float(v) for v in columns[name]]
+            axes.barh(positions, values, color=list(colours))
+            axes.set_xlabel(str(name))
+            for position, value in zip(positions, values, strict=True):
+                axes.annotate(
+                    f"{value:g}",
+                    (value, position),
+                    xytext=(2, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=6,
+                )
+            axes.margins(x=0.25)
+            axes.spines[["top", "right"]].set_visible(False)
+        panels[0].set_yticks(positions, labels=list(labels))
+        panels[0].invert_yaxis()
     return figure
 
 
@@ -145,9 +145,10 @@ def heat_map(
     vmax: float | None = None,
     binary: bool = False,
     skip_zero: bool = False,
+    notes: Sequence[str] = (),
 ) -> Figure:
     """Rows x columns of *matrix* as coloured cells (NaN blank), with the values written in
-    when the matrix is small enough to read them."""
+    when the matrix is small enough to read them, and *notes* (one per row) on the right."""
     import matplotlib
     import numpy as np
     from matplotlib.colors import ListedColormap
@@ -170,6 +171,10 @@ def heat_map(
             np.arange(columns), labels=[str(c) for c in matrix.columns], rotation=60, ha="right"
         )
         axes.set_yticks(np.arange(rows), labels=[str(r) for r in matrix.index])
+        if notes:
+            right = axes.secondary_yaxis("right")
+            right.set_yticks(np.arange(rows), labels=list(notes))
+            right.tick_params(length=0, labelsize=6)
         if not binary:
             figure.colorbar(image, ax=axes, label=label, shrink=0.8)
         if annotate and rows * columns <= 400 and not binary:

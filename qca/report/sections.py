@@ -9,9 +9,12 @@ from qca.models import (
     CODE,
     CODE_A,
     CODE_B,
+    CRAMERS_V,
     DOC_ID,
+    DOCUMENTS,
     END_SECONDS,
     JACCARD,
+    MENTIONS,
     OVERLAP,
     P_HOLM,
     P_VALUE,
@@ -20,8 +23,10 @@ from qca.models import (
     SEGMENT_ID,
     SEGMENTS,
     SPEAKER,
+    SPEAKERS,
     START_SECONDS,
     STATISTIC,
+    TEST,
     THEME,
     TOTAL_GROUP,
     UNITS_BOTH,
@@ -62,9 +67,10 @@ def frequencies(out: CodedOutput, frames: Frames, flags: Flags, figures: Figures
     codes = table[table[CODE] != ""]
     order = list(dict.fromkeys(codes[THEME]))
     colours = [OKABE_ITO[order.index(t) % len(OKABE_ITO)] for t in codes[THEME]]
-    figure = bar_chart(list(codes[CODE]), list(codes[SEGMENTS]), colours, xlabel="coded segments")
-    title = "Coded segments per code (bars coloured by theme)"
-    chart = _chart(figures, "frequencies", title, figure, codes[[THEME, CODE, SEGMENTS]])
+    measures = [MENTIONS, SEGMENTS, DOCUMENTS, SPEAKERS]
+    figure = bar_chart(list(codes[CODE]), codes[measures], colours)
+    title = "Mentions, coded segments, documents and speakers per code (bars coloured by theme)"
+    chart = _chart(figures, "frequencies", title, figure, codes[[THEME, CODE, *measures]])
     return Section(
         "frequencies",
         "Theme and code frequencies",
@@ -87,8 +93,12 @@ def groups(out: CodedOutput, frames: Frames, flags: Flags, by: str, figures: Fig
     codes = table[(table[CODE] != "") & (table[by] != TOTAL_GROUP)]
     matrix = codes.pivot(index=CODE, columns=by, values=PCT_SEGMENTS)
     matrix = matrix.loc[list(dict.fromkeys(codes[CODE])), list(dict.fromkeys(codes[by]))]
-    figure = heat_map(matrix, label="% of segments coded")
-    title = f"Percent of segments coded, per code and {by}"
+    tested = table[(table[CODE] != "") & (table[by] == TOTAL_GROUP)].set_index(CODE)
+    notes = [_test_note(tested.loc[code]) for code in matrix.index]
+    figure = heat_map(matrix, label="% of segments coded", notes=notes)
+    title = (
+        f"Percent of segments coded, per code and {by}; right: test, Holm-adjusted p, Cramér's V"
+    )
     chart = _chart(
         figures, "groups", title, figure, codes[[THEME, CODE, by, SEGMENTS, PCT_SEGMENTS]]
     )
@@ -111,6 +121,14 @@ def groups(out: CodedOutput, frames: Frames, flags: Flags, by: str, figures: Fig
         charts=(chart,),
         tables=(html_table(table, "group-stats", f"qca themes --by {by} --stats", digits=digits),),
     )
+
+
+def _test_note(row: Any) -> str:
+    """The test of one code in a few characters: ``chi2 p=0.012 V=0.21``."""
+    if not row[TEST]:
+        return "no test"
+    name = {"chi-square": "chi2", "fisher-exact": "Fisher", "fisher-monte-carlo": "Fisher MC"}
+    return f"{name.get(row[TEST], row[TEST])} p={row[P_HOLM]:.3g} V={row[CRAMERS_V]:.2f}"
 
 
 def presence(
