@@ -209,6 +209,10 @@ def test_pseudonymise_cli_messages(runner: CliRunner, corpus: Path, tmp_path: Pa
             "these files\n",
         ),
         (
+            ["--key", "k.key", "--dry-run", "-f", "xlsx"],
+            "--dry-run prints the review on stdout; use --format csv and redirect it\n",
+        ),
+        (
             ["--key", "k.key", "--dry-run", "--reverse", "-o", "x"],
             "--dry-run lists replacements; leave it out with --reverse\n",
         ),
