@@ -1,11 +1,13 @@
 """The cache folder (``.qca-cache``): what it holds, and removing entries not used for long.
 
-``qca code`` keeps three kinds of entry there (see :mod:`qca.engine.store` and
+``qca code`` keeps four kinds of entry there (see :mod:`qca.engine.store` and
 :mod:`qca.ingest.store`), under the pipeline's fingerprint (its first 16 hex digits)
 or ``sources``::
 
     <fingerprint[:16]>/<key[:2]>/<key>.npz        tokens of a batch of texts
     <fingerprint[:16]>/<key[:2]>/<key>.hits.json  hits of each code on those texts
+    <fingerprint[:16]>/corpus/<key>.tokens        the tokens of one output folder's segments
+                                                  (key: sha256 of its segments.parquet)
     sources/<key[:2]>/<key>.<n>, <key>.done       a file as ingest read it
 
 An entry's **last use** is its files' newest modification time: a run sets it on
@@ -48,14 +50,15 @@ if TYPE_CHECKING:
     import pandas as pd
 
 #: The kinds of file in a cache folder, in the order ``cache_info`` lists them.
-CACHE_KINDS: tuple[str, ...] = ("tokens", "hits", "sources", "temporary", "other")
+CACHE_KINDS: tuple[str, ...] = ("tokens", "hits", "corpus", "sources", "temporary", "other")
 _HEX16 = "[0-9a-f]{16}"
 _KEY = "[0-9a-f]{2}/(?P<key>[0-9a-f]{64})"
 _PATTERNS = (
     ("tokens", re.compile(rf"(?P<pipeline>{_HEX16})/{_KEY}\.npz")),
     ("hits", re.compile(rf"(?P<pipeline>{_HEX16})/{_KEY}\.hits\.json")),
+    ("corpus", re.compile(rf"(?P<pipeline>{_HEX16})/corpus/(?P<key>[0-9a-f]{{64}})\.tokens")),
     ("sources", re.compile(rf"sources/{_KEY}\.(?:done|\d+)")),
-    ("temporary", re.compile(rf"(?:{_HEX16}|sources)/[0-9a-f]{{2}}/\.[^/]+\.tmp")),
+    ("temporary", re.compile(rf"(?:{_HEX16}|sources)/(?:[0-9a-f]{{2}}|corpus)/\.[^/]+\.tmp")),
 )
 _DAY = 86400.0
 

@@ -223,6 +223,10 @@ MACRO_ROW = "(macro)"
 NOMINAL_ROW = "(nominal)"
 CI_LOW_SUFFIX = "_low"
 CI_HIGH_SUFFIX = "_high"
+#: With ``--bootstrap``: how many resamples left the measure undefined (issue #17).
+CI_UNDEFINED_SUFFIX = "_undefined"
+#: A first column of a matrix or one-hot file with one of these names holds unit ids (issue #17).
+ID_COLUMN_NAMES: tuple[str, ...] = ("unit", "id", UNIT_ID, SEGMENT_ID, "item", "case")
 
 
 # --- ingest summary: one row per document (per file for surveys) --------------
@@ -311,3 +315,42 @@ FILES = "files"
 CONTEXT = "context"
 #: One row per form replaced (or capitalised word flagged, kind ``unlisted``).
 PSEUDONYMISE_REVIEW_COLUMNS: tuple[str, ...] = (KIND, ORIGINAL, PSEUDONYM, COUNT, FILES, CONTEXT)
+
+
+# --- co-occurrence and group statistics (qca.cooccur, qca.stats; #20) ----------
+#: ``qca cooccur --unit``: what counts as one unit of co-occurrence.
+COOCCUR_UNITS: tuple[str, ...] = ("segment", "document", "speaker")
+CODE_A = "code_a"
+CODE_B = "code_b"
+#: Units coded with code_a, with code_b, and with both; Jaccard = both / (a + b - both)
+#: (ATLAS.ti's c-coefficient on units); overlap = both / min(a, b).
+UNITS_A = "units_a"
+UNITS_B = "units_b"
+UNITS_BOTH = "units_both"
+JACCARD = "jaccard"
+OVERLAP = "overlap"
+COOCCUR_COLUMNS: tuple[str, ...] = (CODE_A, CODE_B, UNITS_A, UNITS_B, UNITS_BOTH, JACCARD, OVERLAP)
+#: ``qca themes --by ATTR --stats``: per row, codable segments of the group (n), the share
+#: coded with its 95% Wilson interval; per theme or code (on its ``(total)`` row) the test.
+N_BASE = "n"
+PROPORTION = "proportion"
+CI_LOW = "ci_low"
+CI_HIGH = "ci_high"
+TEST = "test"
+STATISTIC = "statistic"
+DOF = "dof"
+P_VALUE = "p_value"
+P_HOLM = "p_holm"
+CRAMERS_V = "cramers_v"
+STATS_COLUMNS: tuple[str, ...] = (
+    N_BASE,
+    PROPORTION,
+    CI_LOW,
+    CI_HIGH,
+    TEST,
+    STATISTIC,
+    DOF,
+    P_VALUE,
+    P_HOLM,
+    CRAMERS_V,
+)

@@ -26,6 +26,7 @@ from qca.models import (
     RUN_FILE,
     RUN_FORMAT,
     SEGMENT_COLUMNS,
+    SEGMENT_ID,
     SEGMENTS_FILE,
     THEME,
 )
@@ -226,6 +227,10 @@ def read_output(
                 )
             ]
         )
+    from qca.folders import verify_outputs
+
+    verify_outputs(folder, manifest, RUN_FILE, _rerun_hint(folder))
+    _check_manifest_types(manifest, run_path, folder)
     if not (folder / SEGMENTS_FILE).is_file():
         raise OutputError(
             problems=[
@@ -253,9 +258,70 @@ def read_output(
         # Reading keeps decoding buffers in pyarrow's allocator; hand them back.
         pa.default_memory_pool().release_unused()
     output = CodedOutput(folder, segments, hits, codings, manifest, names)
+    _check_references(output)
     if check_project:
         check_codebook(output)
     return output
+
+
+#: run.json keys readers use, and the JSON type each must have when present.
+_MANIFEST_TYPES: dict[str, tuple[type, str]] = {
+    "codes": (list, "a list"),
+    "themes": (list, "a list"),
+    "inputs": (list, "a list"),
+    "problems": (list, "a list"),
+    "options": (dict, "a mapping"),
+    "counts": (dict, "a mapping"),
+    "codebook": (dict, "a mapping"),
+}
+
+
+def _check_manifest_types(manifest: Mapping[str, Any], run_path: Path, folder: Path) -> None:
+    """Refuse a run.json whose keys have the wrong JSON types (a damaged file)."""
+    for key, (kind, said) in _MANIFEST_TYPES.items():
+        value = manifest.get(key)
+        bad = value is not None and not isinstance(value, kind)
+        if not bad and key in ("codes", "themes") and value is not None:
+            bad = not all(isinstance(item, dict) for item in value)
+            said = "a list of mappings"
+        if bad:
+            raise OutputError(
+                problems=[
+                    Problem(
+                        run_path.as_posix(),
+                        f"should be {said}; the file was damaged; {_rerun_hint(folder)}",
+                        where=key,
+                    )
+                ]
+            )
+
+
+def _check_references(output: CodedOutput) -> None:
+    """Refuse hits or codings naming a segment or code the folder does not have."""
+    codes = set(output.code_ids)
+    segments = output.segments
+    for name, frame in ((HITS_FILE, output.hits), (CODINGS_FILE, output.codings)):
+        if frame is None or frame.empty:
+            continue
+        problem = ""
+        if codes and CODE in frame.columns:
+            unknown = sorted(set(frame[CODE].astype(str).unique()) - codes)
+            if unknown:
+                problem = f"names code(s) not in run.json: {', '.join(unknown[:5])}"
+        if not problem and SEGMENT_ID in frame.columns and SEGMENT_ID in segments.columns:
+            missing = ~frame[SEGMENT_ID].isin(segments[SEGMENT_ID])
+            if missing.any():
+                first = str(frame[SEGMENT_ID][missing].iloc[0])
+                problem = f"names segment(s) not in {SEGMENTS_FILE}, e.g. {first}"
+        if problem:
+            raise OutputError(
+                problems=[
+                    Problem(
+                        (output.folder / name).as_posix(),
+                        f"{problem}; the folder was damaged; {_rerun_hint(output.folder)}",
+                    )
+                ]
+            )
 
 
 def file_sha256(path: Path) -> str:

@@ -214,6 +214,20 @@ def _load(path: Path) -> tuple[str, Any, Overrides]:
         raise OverrideError(
             problems=[Problem(shown, f"cannot read the overrides file ({reason}); fix or move it")]
         ) from None
+    from qca.yamlbounds import check_yaml
+
+    limit = check_yaml(text)
+    if limit is not None:
+        raise OverrideError(
+            problems=[
+                Problem(
+                    shown,
+                    f"{limit.message} (nothing was changed)",
+                    line=limit.line,
+                    col=limit.col,
+                )
+            ]
+        )
     try:
         tree = _yaml().load(text) if text.strip() else None
     except YAMLError as exc:

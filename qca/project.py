@@ -137,9 +137,16 @@ def read_project(path: str | Path) -> Project:
     """
     import yaml
 
+    from qca.yamlbounds import check_yaml
+
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
+        limit = check_yaml(text)
+        if limit is not None:
+            raise OutputError(
+                problems=[Problem(str(path), limit.message, line=limit.line, col=limit.col)]
+            )
         root = yaml.compose(text)
         data = yaml.safe_load(text)
     except OSError as exc:

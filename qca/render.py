@@ -291,3 +291,47 @@ def render_explanation(explanation: Explanation) -> Group:
     for note in explanation.notes:
         parts.append(Text(f"note: {note}", style="dim"))
     return Group(*parts)
+
+
+def render_group_stats(frame: pd.DataFrame, *, by: str, title: str = "statistics") -> Table:
+    """``qca themes --by --stats`` on a terminal: per theme/code and group the percent of
+    segments coded with its 95% Wilson interval, then the test, Holm-adjusted p and Cramér's V.
+    """
+    from qca.models import CI_HIGH, CI_LOW, CODE, CRAMERS_V, P_HOLM, PROPORTION, TEST, THEME
+    from qca.models import TOTAL_GROUP as TOTAL
+
+    groups = [g for g in dict.fromkeys(frame[by]) if g != TOTAL] + [TOTAL]
+    table = Table(title=f"{title}: % of segments coded (95% Wilson interval) by {by}")
+    table.add_column("theme / code", no_wrap=True)
+    for group in groups:
+        table.add_column(escape(str(group)), justify="right", no_wrap=True)
+    for header in ("test", "p (Holm)", "V"):
+        table.add_column(header, justify="right", no_wrap=True)
+    cells: dict[tuple[str, str], list[str]] = {}
+    tests: dict[tuple[str, str], list[str]] = {}
+    for row in frame.to_dict("records"):
+        key = (str(row[THEME]), str(row[CODE]))
+        share = row[PROPORTION]
+        shown = (
+            ""
+            if share != share
+            else (f"{100 * share:.1f} ({100 * row[CI_LOW]:.1f}-{100 * row[CI_HIGH]:.1f})")
+        )
+        cells.setdefault(key, []).append(shown)
+        if row[by] == TOTAL:
+            short = {
+                "chi-square": "chi2",
+                "fisher-exact": "Fisher",
+                "fisher-monte-carlo": "Fisher MC",
+            }
+            test = short.get(str(row[TEST]), str(row[TEST]))
+            tests[key] = [test, _cell(row[P_HOLM]), _cell(row[CRAMERS_V])]
+    for (theme, code), row_cells in cells.items():
+        label = _theme_label({THEME: theme, CODE: code})
+        table.add_row(
+            label,
+            *row_cells,
+            *tests.get((theme, code), ["", "", ""]),
+            style="bold" if not code else None,
+        )
+    return table

@@ -232,16 +232,15 @@ def _stamps(options: CodeOptions, unit: str | None) -> dict[str, Any]:
     }
 
 
-def output_stamps(folder: Path, names: Iterable[str]) -> dict[str, dict[str, int]]:
-    """Return run.json's ``outputs`` entry: each output file's size and ``mtime_ns``.
+def output_stamps(folder: Path, names: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Return run.json's ``outputs`` entry: each output file's size, ``mtime_ns`` and sha256.
 
-    Take them from the written files: a rename into the output folder keeps both.
+    Take them from the written files (fsynced here): a rename into the output folder
+    keeps all three. Readers check the sha256 (:func:`qca.folders.verify_outputs`).
     """
-    stamps = {}
-    for name in names:
-        stat = (folder / name).stat()
-        stamps[name] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-    return stamps
+    from qca.folders import stamp_files
+
+    return stamp_files(folder, names)
 
 
 def _read_manifest(outdir: Path) -> dict[str, Any] | None:

@@ -12,22 +12,26 @@ from tests.conftest import ROOT
 
 #: Layers from the bottom up: a module may import its own layer and those below it.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("qca", "qca.errors", "qca.models", "qca.io"),
+    ("qca", "qca.errors", "qca.models", "qca.io", "qca.folders", "qca.yamlbounds", "qca.crash"),
     ("qca.codebook",),
     ("qca.ingest",),
     ("qca.engine",),
     (
         "qca.coding",
+        "qca.run",
         "qca.options",
         "qca.rerun",
         "qca.cachedir",
         "qca.project",
         "qca.outputs",
         "qca.overrides",
+        "qca.rematch",
+        "qca.outputs_arrow",
     ),
     ("qca.themes", "qca.tally", "qca.presence", "qca.exemplars", "qca.excerpts", "qca.review")
+    + ("qca.cooccur", "qca.stats")
     + ("qca.agreement", "qca.export", "qca.refi", "qca.pseudonymise"),
-    ("qca.render",),
+    ("qca.render", "qca.report"),
     ("qca.cli", "qca.__main__"),
 )
 #: What the engine may import: itself, the codebook it compiles, errors, column names, file io.

@@ -330,7 +330,10 @@ def test_coding_cli_without_paths_or_project(project: Path, runner: CliRunner) -
     )
 
 
-def test_coding_jobs_2_reads_files_in_workers_with_the_same_result(project: Path) -> None:
+@pytest.mark.parametrize("cache", [True, False])
+def test_coding_jobs_2_reads_files_in_workers_with_the_same_result(
+    project: Path, cache: bool
+) -> None:
     (project / "tr2").mkdir()
     (project / "tr2" / "a.txt").write_text(
         "Cy: A motivated idea.\n", encoding="utf-8"
@@ -343,12 +346,14 @@ def test_coding_jobs_2_reads_files_in_workers_with_the_same_result(project: Path
     results = {}
     for jobs in (1, 2):
         out = project / f"out{jobs}"
-        result = code(["tr", "tr2"], "cb.yaml", outdir=out, options=CodeOptions(jobs=jobs))
+        options = CodeOptions(jobs=jobs, cache=cache)
+        result = code(["tr", "tr2"], "cb.yaml", outdir=out, options=options)
         manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
         results[jobs] = (
             [(out / f).read_bytes() for f in ("hits.csv", "codings.csv", "segments.parquet")],
             manifest["problems"],
             manifest["counts"],
+            manifest["inputs"],
             [str(p) for p in result.problems],
         )
     assert results[1] == results[2]
@@ -375,15 +380,17 @@ def test_coding_many_small_files_in_batches_equals_one_batch_per_file(
         text = f"{speaker}: {lines[n % 3]} ({n})\n"
         (project / "tr" / f"f{n:03d}.txt").write_text(text, encoding="utf-8")
     (project / "tr" / "f010.txt").write_bytes(b"\xff\xfe\x00bad")  # a problem reported per file
-    options = CodeOptions(cache=cache)
     outputs = {}
-    for name, chars in (("batched", 200), ("per-file", 1)):
+    for name, chars, jobs in (("batched", 200, 1), ("per-file", 1, 1), ("jobs", 200, 2)):
+        options = CodeOptions(cache=cache, jobs=jobs)
         result = code(["tr"], "cb.yaml", outdir=name, options=options, batch_chars=chars)
+        run = json.loads((project / name / "run.json").read_text(encoding="utf-8"))
         outputs[name] = (
             {p.name: p.read_bytes() for p in (project / name).iterdir() if p.name != "run.json"},
             [str(p) for p in result.problems],
             len(result.hits),
+            (run["inputs"], run["counts"], run["problems"]),
         )
-    assert outputs["batched"] == outputs["per-file"]
+    assert outputs["batched"] == outputs["per-file"] == outputs["jobs"]
     assert outputs["batched"][2] > 20
     assert any("f010.txt" in p for p in outputs["batched"][1])

@@ -180,3 +180,69 @@ def test_docs_pseudonymise_examples_run(
     assert (repo / "restored" / "fg-faculty.docx").read_bytes() == (
         ROOT / "transcripts" / "fg-faculty.docx"
     ).read_bytes()
+
+
+# --- docs of #20: cooccur.md, report.md and themes.md's "Group statistics" ----------------
+
+REPORT_PAGES = ["docs/cooccur.md", "docs/report.md"]
+REPORT_EXAMPLES = [
+    *(example for page in REPORT_PAGES for example in _console_examples(page)),
+    *(
+        (command, output)
+        for block in re.findall(
+            r"```console\n(.*?)```", _section("docs/themes.md", "### Group statistics"), flags=re.S
+        )
+        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]
+        for command, _, output in [chunk.partition("\n")]
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scratch folder with the demo corpus coded into qca-out (as `make demo` does)."""
+    import os
+
+    folder = tmp_path_factory.mktemp("docs-demo")
+    for name in ("transcripts", "codebooks"):
+        (folder / name).symlink_to(ROOT / name)
+    here = Path.cwd()
+    os.chdir(folder)
+    try:
+        args = ["code", "transcripts", "--participants", "transcripts/participants.csv"]
+        result = CliRunner().invoke(app, [*args, "-c", "codebooks/esther.yaml", "-o", "qca-out"])
+        assert result.exit_code == 0, result.stderr
+    finally:
+        os.chdir(here)
+    return folder
+
+
+@pytest.mark.parametrize(("command", "expected"), REPORT_EXAMPLES)
+def test_docs_report_console_examples_run(
+    command: str, expected: str, demo_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each ``$ qca ...`` of cooccur.md, report.md and themes.md's "Group statistics" runs on the
+    coded demo corpus and prints what the page shows (when it shows output)."""
+    monkeypatch.chdir(demo_folder)
+    result = CliRunner().invoke(app, shlex.split(command.partition("  #")[0])[1:])
+    assert result.exit_code == 0, result.stderr
+    if expected.strip():
+        assert result.stdout == expected
+
+
+def test_docs_report_console_examples_exist() -> None:
+    commands = [command for command, _ in REPORT_EXAMPLES]
+    assert sum(c.startswith("qca cooccur") for c in commands) >= 3
+    assert sum(c.startswith("qca report") for c in commands) >= 3
+    assert sum("--stats" in c for c in commands) >= 2
+
+
+@pytest.mark.parametrize("page", REPORT_PAGES)
+def test_docs_report_python_examples_run(
+    page: str, demo_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocks = _blocks(page)
+    assert blocks, f"{page} has no python examples"
+    monkeypatch.chdir(demo_folder)
+    for block in blocks:
+        exec(compile(block, page, "exec"), {})

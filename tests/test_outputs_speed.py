@@ -110,7 +110,8 @@ def test_outputs_speed_segments_file_equals_the_batches_with_mixed_columns(mixed
         ]
     )
     assert table.to_pylist() == _expected_rows([b.segments for b in batches], table.schema)
-    assert pq.ParquetFile(mixed / "out" / SEGMENTS_FILE).metadata.num_row_groups == 4
+    # Row groups of ~4 MB of text, whatever the batches: one here.
+    assert pq.ParquetFile(mixed / "out" / SEGMENTS_FILE).metadata.num_row_groups == 1
     assert list(result.segments.columns) == table.schema.names
     assert not list((mixed / "out").glob("*.arrow"))
     assert not list(mixed.glob(".out.*"))  # the temporary folder with the parts is gone
@@ -170,6 +171,25 @@ def test_outputs_speed_jobs_2_writes_the_same_files(mixed: Path) -> None:
         code(["tr", "s1.csv", "s2.csv"], "cb.yaml", outdir=out, options=CodeOptions(jobs=jobs))
         outputs.append([(out / name).read_bytes() for name in names])
     assert outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_outputs_speed_files_do_not_depend_on_batches_or_jobs(
+    mixed: Path, monkeypatch: pytest.MonkeyPatch, cache: bool
+) -> None:
+    monkeypatch.setattr("qca.run.parts.ROW_GROUP_TEXT", 40)  # a row group per ~40 bytes of text
+    names = ("segments.parquet", "hits.parquet", "codings.parquet", "hits.csv", "codings.csv")
+    outputs = []
+    for jobs, batch_chars in ((1, 1), (1, 10**6), (2, 1), (2, 10**6)):
+        out = mixed / f"out{jobs}-{batch_chars}"
+        options = CodeOptions(jobs=jobs, cache=cache)
+        paths = ["tr", "s1.csv", "s2.csv"]
+        code(paths, "cb.yaml", outdir=out, options=options, batch_chars=batch_chars)
+        outputs.append([(out / name).read_bytes() for name in names])
+    assert outputs[1:] == outputs[:1] * 3
+    meta = pq.ParquetFile(mixed / "out1-1" / SEGMENTS_FILE).metadata
+    # A row group ends at the row whose text reaches 40 bytes: 19 + 35, 8 + 21 + 11, the rest.
+    assert [meta.row_group(n).num_rows for n in range(meta.num_row_groups)] == [2, 3, 3]
 
 
 def test_outputs_speed_overrides_read_the_parts(mixed: Path) -> None:

@@ -77,7 +77,7 @@ def _export(coded: Path, target: Path) -> Path:
     old = Path.cwd()
     os.chdir(coded)
     try:
-        return export_qdpx("out", target)
+        return export_qdpx("out", target).path
     finally:
         os.chdir(old)
 
@@ -96,7 +96,8 @@ def test_refi_export_validates_against_project_xsd(coded: Path, tmp_path: Path) 
     assert len(texts) == 1
     assert b"\r" not in texts[0] and not texts[0].startswith(b"\xef\xbb\xbf")
     assert 'name="qca auto-coder"' in xml and 'origin="qca ' in xml
-    assert "<Description>Motivation to improve.</Description>" in xml and 'color="#AA0000"' in xml
+    assert "<Description>Motivation to improve.\n\nqca theme: will</Description>" in xml
+    assert 'color="#AA0000"' in xml
 
 
 def test_refi_export_is_deterministic(coded: Path, tmp_path: Path) -> None:
@@ -340,8 +341,11 @@ def test_refi_demo_corpus_export_validates(tmp_path: Path) -> None:
     old = Path.cwd()
     os.chdir(ROOT)
     try:
-        qca.code(["transcripts"], "codebooks/esther.yaml", outdir=tmp_path / "out")
-        path = export_qdpx(tmp_path / "out", tmp_path / "demo.qdpx")
+        options = qca.CodeOptions(
+            ingest=qca.IngestOptions(participants="transcripts/participants.csv")
+        )
+        qca.code(["transcripts"], "codebooks/esther.yaml", outdir=tmp_path / "out", options=options)
+        path = export_qdpx(tmp_path / "out", tmp_path / "demo.qdpx").path
     finally:
         os.chdir(old)
     with zipfile.ZipFile(path) as archive:

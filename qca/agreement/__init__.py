@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qca.agreement.bootstrap import bootstrap_warnings
 from qca.agreement.coding import Coding
 from qca.agreement.compare import (
     UNIT_LEVELS,
@@ -11,12 +12,12 @@ from qca.agreement.compare import (
     measure_agreement,
     verdict,
 )
+from qca.agreement.matrix import read_matrix
 from qca.agreement.readers import (
     READERS,
     AgreementError,
     ReadOptions,
     read_coding,
-    read_matrix,
 )
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Coding",
     "ReadOptions",
     "agreement_warnings",
+    "bootstrap_warnings",
     "align_codes",
     "disagreements",
     "measure_agreement",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from qca.agreement.bootstrap import add_intervals, interval_columns
 from qca.agreement.coding import Coding, assignments_frame
 from qca.agreement.measures import (
     NAN,
@@ -26,8 +27,7 @@ from qca.errors import Problem
 from qca.models import (
     AGREEMENT_COLUMNS,
     AGREEMENT_MEASURES,
-    CI_HIGH_SUFFIX,
-    CI_LOW_SUFFIX,
+    CI_UNDEFINED_SUFFIX,
     CODE,
     CODER,
     F1,
@@ -284,29 +284,6 @@ def _rows(
     return rows
 
 
-def _with_intervals(
-    point: dict[str, dict[str, float]],
-    replicates: list[dict[str, dict[str, float]]],
-    measures: Sequence[str],
-) -> None:
-    for key, row in point.items():
-        for m in measures:
-            draws = np.array([r[key][m] for r in replicates], dtype=np.float64)
-            draws = draws[~np.isnan(draws)]
-            low, high = (NAN, NAN) if draws.size == 0 else np.percentile(draws, [2.5, 97.5])
-            row[m + CI_LOW_SUFFIX] = float(low)
-            row[m + CI_HIGH_SUFFIX] = float(high)
-
-
-def _columns(base: Sequence[str], measures: Sequence[str], bootstrap: int) -> list[str]:
-    columns: list[str] = []
-    for column in base:
-        columns.append(column)
-        if bootstrap and column in measures:
-            columns += [column + CI_LOW_SUFFIX, column + CI_HIGH_SUFFIX]
-    return columns
-
-
 def _table(
     data: _Data, available: np.ndarray, coded: np.ndarray, *, gold: bool, bootstrap: int, seed: int
 ) -> dict[str, dict[str, float]]:
@@ -326,7 +303,7 @@ def _table(
                     nominal=data.nominal,
                 )
             )
-        _with_intervals(point, replicates, GOLD_MEASURES if gold else AGREEMENT_MEASURES)
+        add_intervals(point, replicates, GOLD_MEASURES if gold else AGREEMENT_MEASURES)
     return point
 
 
@@ -348,7 +325,9 @@ def measure_agreement(
         unit: ``segment`` compares units as given; ``document`` counts a document as
             coded with a code when any of its units is.
         bootstrap: Number of bootstrap resamples of units for 95% percentile
-            intervals (``_low``/``_high`` columns); 0 for none.
+            intervals (``_low``/``_high`` columns, and ``_undefined``: how many
+            resamples left the measure undefined; the interval is blank when more
+            than 5% did); 0 for none.
         seed: The random seed of the bootstrap (same seed, same intervals).
         exclude_uncoded: Drop units that no coder gave any code.
 
@@ -371,7 +350,7 @@ def measure_agreement(
     if gold is None:
         rows = _table(data, data.available, data.coded, gold=False, bootstrap=bootstrap, seed=seed)
         records = [{CODE: key, **row} for key, row in rows.items()]
-        columns = _columns(AGREEMENT_COLUMNS, AGREEMENT_MEASURES, bootstrap)
+        columns = interval_columns(AGREEMENT_COLUMNS, AGREEMENT_MEASURES, bootstrap)
     else:
         if gold not in data.names:
             raise AgreementError(
@@ -393,12 +372,13 @@ def measure_agreement(
                 seed=seed,
             )
             records += [{CODER: name, CODE: key, **row} for key, row in rows.items()]
-        columns = _columns(GOLD_COLUMNS, GOLD_MEASURES, bootstrap)
+        columns = interval_columns(GOLD_COLUMNS, GOLD_MEASURES, bootstrap)
     for record in records:
         alpha = record[KRIPPENDORFF_ALPHA]
         record[VERDICT] = verdict(alpha if isinstance(alpha, float) else NAN)
     frame = pd.DataFrame.from_records(records)
     integer_columns = [N_UNITS, SUPPORT, PREDICTED, TRUE_POSITIVES]
+    integer_columns += [c for c in columns if c.endswith(CI_UNDEFINED_SUFFIX)]
     for column in integer_columns:
         if column in frame.columns:
             frame[column] = frame[column].astype("Int64")

@@ -3,8 +3,8 @@
 A :class:`Coding` is one coder's decisions: which units the coder saw (coded or
 not) and which codes the coder gave each unit. Readers are chosen by what the
 path is (see :data:`READERS`): a folder is a qca output folder, a ``.csv`` is a
-long (``unit_id,code``) or one-hot file, ``read_matrix`` reads a reliability-data
-matrix (one column per coder). A new format (e.g. one coder of a REFI-QDA
+long (``unit_id,code``) or one-hot file; ``qca.agreement.matrix.read_matrix`` reads a
+reliability-data matrix (one column per coder). A new format (e.g. one coder of a REFI-QDA
 project) is a new entry in :data:`READERS`.
 """
 
@@ -17,8 +17,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qca.agreement.coding import Coding, assignments_frame
+from qca.agreement.ids import id_like_column
 from qca.errors import Problem, QcaError
-from qca.models import CODE, DOC_ID, IS_INTERVIEWER, NEGATED, SEGMENT_ID, TEXT, UNIT_ID
+from qca.models import (
+    CODE,
+    DOC_ID,
+    ID_COLUMN_NAMES,
+    IS_INTERVIEWER,
+    NEGATED,
+    SEGMENT_ID,
+    TEXT,
+    UNIT_ID,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,9 +54,12 @@ class ReadOptions:
         code_columns: One-hot code columns (``FIRST..LAST`` names a range).
         mapping: A file mapping one-hot column names to codes (YAML or two-column CSV).
         text_column: The column holding each unit's text (for ``--disagreements``).
+        no_id_column: The file has no id column: read every column as a coder or
+            code, even one whose values look like ids (``--no-id-column``).
     """
 
     id_column: str | None = None
+    no_id_column: bool = False
     code_columns: tuple[str, ...] = ()
     mapping: Path | None = None
     text_column: str | None = None
@@ -139,6 +152,9 @@ def _id_column(frame: pd.DataFrame, path: str, options: ReadOptions) -> str:
     for candidate in (UNIT_ID, SEGMENT_ID):
         if candidate in frame.columns:
             return candidate
+    first = str(frame.columns[0]) if len(frame.columns) else ""
+    if first.strip().lower() in ID_COLUMN_NAMES:
+        return first
     raise _error(
         path,
         f"no unit id column; name it {UNIT_ID} or pass --id-column COLUMN",
@@ -160,8 +176,14 @@ def _mapping(options: ReadOptions) -> dict[str, str]:
     if path.suffix.lower() in (".yaml", ".yml"):
         import yaml
 
+        from qca.yamlbounds import check_yaml
+
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            limit = check_yaml(text)
+            if limit is not None:
+                raise _error(shown, limit.message, line=limit.line)
+            data = yaml.safe_load(text)
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise _error(shown, "cannot read this mapping; write it as YAML column: code") from exc
         if not isinstance(data, dict):
@@ -213,6 +235,10 @@ def read_onehot(frame: pd.DataFrame, path: Path, *, name: str, options: ReadOpti
         columns = list(mapping)
     else:
         columns = _code_columns(frame, shown, id_column, options)
+        if not options.no_id_column:
+            found = id_like_column([(c, list(frame[c].astype(str))) for c in columns], onehot=True)
+            if found:
+                raise _error(shown, found)
     ids = frame[id_column].astype(str)
     duplicated = ids[ids.duplicated()]
     if not duplicated.empty:
@@ -342,84 +368,3 @@ def read_coding(argument: str | Path, *, options: ReadOptions | None = None) -> 
             "a unit_id,code CSV, a one-hot CSV, or --matrix FILE",
         )
     return reader(path, name=name, options=options)
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
-
-
-def read_matrix(path: str | Path, *, options: ReadOptions | None = None) -> list[Coding]:
-    """Read a reliability-data matrix: one row per unit, one column per coder.
-
-    Each cell is the category the coder gave the unit; blank (or ``NA``, ``.``) means
-    the coder did not code it. The first row is a header of coder names unless every
-    cell in it is a number (ReCal files have no header). With ``id_column`` the unit
-    ids come from that column, otherwise units are numbered by row from 1.
-
-    Raises:
-        AgreementError: When the file is unreadable or has fewer than two coders.
-    """
-    import csv
-
-    options = options or ReadOptions()
-    path = Path(path)
-    shown = path.as_posix()
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            sample = handle.read(4096)
-            handle.seek(0)
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample else csv.excel
-            rows = [[c.strip() for c in row] for row in csv.reader(handle, dialect) if any(row)]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise _error(shown, "cannot read this matrix; save it as a UTF-8 CSV") from exc
-    if not rows:
-        raise _error(shown, "the matrix is empty; one row per unit, one column per coder")
-    header: list[str]
-    missing_marks = {"", "na", "nan", ".", "*"}
-    if all(_is_number(c) or c.lower() in missing_marks for c in rows[0]):
-        header = [f"coder{i + 1}" for i in range(len(rows[0]))]
-    else:
-        header, rows = rows[0], rows[1:]
-    id_index: int | None = None
-    if options.id_column is not None:
-        if options.id_column not in header:
-            raise _error(shown, f"no column {options.id_column!r} for --id-column")
-        id_index = header.index(options.id_column)
-    coder_columns = [i for i in range(len(header)) if i != id_index]
-    if len(coder_columns) < 2:
-        raise _error(shown, "a reliability matrix needs two or more coder columns (one per coder)")
-    units = [
-        row[id_index] if id_index is not None and id_index < len(row) else str(n + 1)
-        for n, row in enumerate(rows)
-    ]
-    values = sorted(
-        {
-            row[i]
-            for row in rows
-            for i in coder_columns
-            if i < len(row) and row[i].lower() not in missing_marks
-        },
-        key=lambda v: (not _is_number(v), float(v) if _is_number(v) else 0.0, v),
-    )
-    codings = []
-    for i in coder_columns:
-        seen = [
-            (units[n], row[i])
-            for n, row in enumerate(rows)
-            if i < len(row) and row[i].lower() not in missing_marks
-        ]
-        codings.append(
-            Coding(
-                name=header[i] or f"coder{i + 1}",
-                path=shown,
-                units=tuple(sorted({u for u, _ in seen})),
-                assignments=assignments_frame(seen),
-                codes=tuple(values),
-                single_label=True,
-            )
-        )
-    return codings

@@ -48,6 +48,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "codebook",
     "code",
     "themes",
+    "cooccur",
+    "report",
     "show",
     "explain",
     "override",

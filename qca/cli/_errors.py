@@ -59,5 +59,31 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
         except KeyboardInterrupt:
             stderr().print("interrupted; earlier outputs are left as they were")
             raise typer.Exit(code=130) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the one place nothing may escape
+            if type(exc).__module__.split(".")[0] in ("typer", "click", "_typer_click"):
+                raise  # usage errors: Typer prints them and exits 2
+            raise unexpected(exc) from None
 
     return wrapper
+
+
+def unexpected(exc: Exception) -> typer.Exit:
+    """Print one line for *exc* (and write a crash report for a bug); return exit 1.
+
+    With ``QCA_DEBUG=1`` the exception is raised again, stack and all.
+    """
+    import os
+
+    from rich.markup import escape
+
+    from qca.crash import DEBUG_VARIABLE, crash_line, describe_failure, write_crash_report
+
+    if os.environ.get(DEBUG_VARIABLE) == "1":
+        raise exc
+    line = describe_failure(exc)
+    if line is None:
+        line = crash_line(exc, write_crash_report(exc))
+    stderr().print(escape(line))
+    return typer.Exit(code=1)

@@ -172,8 +172,19 @@ def agree_cli(
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the bootstrap.")] = 0,
     id_column: Annotated[
         str | None,
-        typer.Option("--id-column", help="Unit id column of one-hot and matrix files."),
+        typer.Option(
+            "--id-column",
+            help="Unit id column of one-hot and matrix files (default: unit_id, segment_id, "
+            "or a first column named unit, id, item or case).",
+        ),
     ] = None,
+    no_id_column: Annotated[
+        bool,
+        typer.Option(
+            "--no-id-column",
+            help="The matrix has no id column: read a column whose values all differ as a coder.",
+        ),
+    ] = False,
     code_columns: Annotated[
         list[str] | None,
         typer.Option(
@@ -217,6 +228,7 @@ def agree_cli(
     from qca.agreement import (
         ReadOptions,
         agreement_warnings,
+        bootstrap_warnings,
         disagreements,
         measure_agreement,
         read_coding,
@@ -226,6 +238,7 @@ def agree_cli(
 
     options = ReadOptions(
         id_column=id_column,
+        no_id_column=no_id_column,
         code_columns=tuple(code_columns or ()),
         mapping=mapping,
         text_column=text_column,
@@ -261,6 +274,8 @@ def agree_cli(
         )
         title = "Agreement" if gold is None else f"Agreement with {gold}"
     print_problems(agreement_warnings(codings))
+    if show_disagreements is None:
+        print_problems(bootstrap_warnings(table, bootstrap))
     if chosen == "table" and output is None:
         _print_table(table, title)
     else:

@@ -65,13 +65,23 @@ def summary_lines(result: CodeResult, outdir: Path) -> list[str]:
     """Return the run summary: totals, then hits per theme and per code in codebook order."""
     from qca.models import CODE, THEME
 
-    counts = result.manifest["counts"]
-    per_code = result.hits.groupby(CODE).size().to_dict() if len(result.hits) else {}
-    per_theme = result.hits.groupby(THEME).size().to_dict() if len(result.hits) else {}
+    per_code: dict[str, int] = {}
+    per_theme: dict[str, int] = {}
+    if len(result.hits):
+        per_code = {str(k): int(v) for k, v in result.hits.groupby(CODE).size().items()}
+        per_theme = {str(k): int(v) for k, v in result.hits.groupby(THEME).size().items()}
+    return summary_of(result.manifest, per_theme, per_code, outdir)
+
+
+def summary_of(
+    manifest: dict[str, Any], per_theme: dict[str, int], per_code: dict[str, int], outdir: Path
+) -> list[str]:
+    """Return the run summary of run.json's *manifest* and the hits per theme and code."""
+    counts = manifest["counts"]
     rows: list[tuple[str, int]] = []
-    for theme in result.manifest["themes"]:
+    for theme in manifest["themes"]:
         rows.append((theme["theme"], int(per_theme.get(theme["theme"], 0))))
-        for code in result.manifest["codes"]:
+        for code in manifest["codes"]:
             if code["theme"] == theme["theme"]:
                 rows.append(("  " + code["code"], int(per_code.get(code["code"], 0))))
     width = max([len("theme / code"), *(len(name) for name, _ in rows)])
@@ -95,6 +105,27 @@ def _overrides_file(given: Path | None, project: Project | None) -> Path | None:
         raise fail(f"{given}: no such overrides file; check the path, or drop --overrides")
     path = given or (project.overrides if project else None) or Path(OVERRIDES_FILE)
     return path if path.is_file() else None
+
+
+def _rematch(codebook: Path, state: OutputState, options: Any) -> None:
+    """Re-code an edit of the codebook alone from the token store (qca.rematch), then exit.
+
+    Returns (to code as a full run) when the edit needs spaCy or the store lacks the tokens.
+    """
+    from qca.rematch import rematch
+
+    done = rematch(codebook, state, options)
+    if isinstance(done, str):
+        return
+    lines = up_to_date_lines(state)[:-1]  # the run's problems, as the up-to-date path prints them
+    total = len(done.manifest["codes"])
+    lines.append(
+        f"codebook edited: re-matched {done.matched} of {total} codes from the token store"
+    )
+    lines += summary_of(done.manifest, done.per_theme, done.per_code, done.outdir)
+    for line in lines:
+        typer.echo(line, err=True)
+    raise typer.Exit(code=1 if state.skipped else 0)
 
 
 def up_to_date_lines(state: OutputState) -> list[str]:
@@ -200,8 +231,8 @@ def code_cli(
 
     Example: qca code transcripts --participants transcripts/participants.csv -c codebooks/esther.yaml
     """
-    from qca.coding import CodeOptions, code
     from qca.models import DEFAULT_OUTDIR
+    from qca.options import CodeOptions
     from qca.project import find_project, project_paths
 
     project = find_project()
@@ -246,10 +277,14 @@ def code_cli(
             for line in up_to_date_lines(state):
                 typer.echo(line, err=True)  # not rich: its import is a tenth of this path
             raise typer.Exit(code=1 if state.skipped else 0)
+        if state.codebook_only:
+            _rematch(codebook, state, options)  # exits when it re-coded the edit
     if options.overrides is not None:  # a malformed file stops the run before coding
         from qca.overrides import read_overrides
 
         read_overrides(options.overrides)
+    from qca.coding import code  # not before: an edited re-run may not need it
+
     progress = _Progress()
     try:
         result = code(paths, codebook, outdir=outdir, options=options, progress=progress)

@@ -32,7 +32,10 @@ def export_qdpx_cli(
     ] = Path("project.qdpx"),
     coder: Annotated[
         str,
-        typer.Option("--coder", help="User name for manual and reviewed codings."),
+        typer.Option(
+            "--coder",
+            help="User name for manual and reviewed codings whose decision names no coder.",
+        ),
     ] = "coder",
 ) -> None:
     """Export coded output as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder.
@@ -49,7 +52,12 @@ def export_qdpx_cli(
 
     folder = outdir if outdir is not None else default_output_folder()
     written = export_qdpx(folder, output, coder=coder)
-    stderr().print(f"wrote {written.as_posix()}", markup=False)
+    print_problems(written.problems)
+    stderr().print(
+        f"wrote {written.path.as_posix()}: {len(written.codes)} codes and themes, "
+        f"users: {', '.join(written.users)}",
+        markup=False,
+    )
 
 
 @export_app.command("qdc")
@@ -62,15 +70,16 @@ def export_qdc_cli(
 ) -> None:
     """Export a codebook as a REFI-QDA codebook (.qdc).
 
-    What a .qdc cannot carry (terms, patterns, include/exclude rules) is named in
-    warnings on stderr.
+    Codes are named by their labels (unique, as in qca export qdpx); definitions,
+    include, exclude and examples go in the descriptions. What a .qdc cannot carry
+    (terms, patterns, regex) is named in warnings on stderr.
 
     Example: qca export qdc codebooks/esther.yaml -o esther.qdc
     """
     from qca.codebook.dictionaries import load_dictionary
-    from qca.codebook.writers import write_dictionary
+    from qca.export.refi_codes import write_qdc
 
     loaded, problems = load_dictionary(codebook)
-    problems += write_dictionary(loaded, output, "qdc")
+    problems += write_qdc(loaded, output)
     print_problems(problems)
     stderr().print(f"wrote {output.as_posix()}", markup=False)

@@ -18,6 +18,14 @@ def import_cli(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="The output folder to write.", file_okay=False)
     ] = Path("qca-out"),
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Fail (exit 1, nothing written) when the project holds anything qca cannot "
+            "represent: non-text codings, sources without text, codes without codings.",
+        ),
+    ] = False,
 ) -> None:
     """Import a REFI-QDA project (.qdpx) from NVivo, ATLAS.ti, MAXQDA or QualCoder.
 
@@ -31,7 +39,7 @@ def import_cli(
     from qca.models import DOC_ID
     from qca.refi import import_qdpx
 
-    project = import_qdpx(file, output)
+    project = import_qdpx(file, output, strict=strict)
     print_problems(project.problems)
     console = stderr()
     coded = set(project.segments[DOC_ID].astype(str))

@@ -68,6 +68,15 @@ def themes_cli(
             "xlsx: a second sheet).",
         ),
     ] = 0,
+    stats: Annotated[
+        bool,
+        typer.Option(
+            "--stats",
+            help="With --by: add the share of segments coded per group with a 95% Wilson "
+            "interval, and per code a chi-square or Fisher's exact test (Holm-adjusted p) "
+            "and Cramer's V.",
+        ),
+    ] = False,
     fmt: FormatOption = None,
     output: OutputOption = None,
 ) -> None:
@@ -87,6 +96,8 @@ def themes_cli(
 
     if presence and by is not None:
         raise fail("--presence and --by do not combine; drop one of them")
+    if stats and by is None:
+        raise fail("--stats compares groups; add --by ATTR (e.g. --by role)")
     chosen = resolve_format(fmt, output)
     if chosen == "table" and output is not None:
         raise fail(f"--format table prints to the terminal; to write {output} use --format csv")
@@ -119,6 +130,17 @@ def themes_cli(
             include_interviewer=interviewer,
         )
         name = "themes"
+        if stats and by is not None:
+            from qca.stats import add_group_stats, group_stats
+
+            found = group_stats(
+                *frames,
+                by=by,
+                themes=themes,
+                exclude_negated=negated,
+                include_interviewer=interviewer,
+            )
+            table = add_group_stats(table, found, by=by)
     quote_table = None
     if quotes:
         quote_table = pick_quotes(
@@ -161,11 +183,16 @@ def _render(
 ) -> None:
     from rich.console import Console
 
-    from qca.render import render_frame, render_quotes, render_theme_table
+    from qca.models import STATS_COLUMNS
+    from qca.render import render_frame, render_group_stats, render_quotes, render_theme_table
 
     console = Console(soft_wrap=False)
     if presence:
         console.print(render_frame(table, title="presence"))
+    elif by is not None and STATS_COLUMNS[0] in table.columns:
+        counts = table.drop(columns=list(STATS_COLUMNS))
+        console.print(render_theme_table(counts, by=by, title="themes"))
+        console.print(render_group_stats(table, by=by))
     else:
         console.print(render_theme_table(table, by=by, title="themes"))
     if quote_table is not None:

@@ -82,7 +82,16 @@ def tab_indent(text: str) -> tuple[int, int] | None:
 
 
 def compose(text: str) -> Node | None:
-    """Compose *text* into a node tree; raise :class:`YamlProblem` when it is not YAML."""
+    """Compose *text* into a node tree; raise :class:`YamlProblem` when it is not YAML.
+
+    A document whose aliases expand too far, or that nests too deep, is refused
+    (:func:`qca.yamlbounds.check_yaml`).
+    """
+    from qca.yamlbounds import check_yaml
+
+    limit = check_yaml(text)
+    if limit is not None:
+        raise YamlProblem(limit.message, limit.line, limit.col)
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -116,7 +125,16 @@ def locate(root: Node, *, raw_scalars: bool = False) -> Located:
         if isinstance(node, ScalarNode):
             if raw_scalars:
                 return "" if node.tag.endswith(":null") and not node.value else node.value
-            value = constructor.construct_object(node, deep=True)
+            try:
+                value = constructor.construct_object(node, deep=True)
+            except (yaml.YAMLError, ValueError, TypeError) as exc:  # !!binary, !!value, ...
+                mark = node.start_mark
+                problem = getattr(exc, "problem", None) or str(exc)
+                raise YamlProblem(
+                    f"cannot read this value ({problem}); quote it or remove the tag",
+                    mark.line + 1,
+                    mark.column + 1,
+                ) from None
             if isinstance(value, bool) and node.style is None and _BOOL_WORDS.match(node.value):
                 located.bool_words[path] = node.value
             return value

@@ -376,10 +376,26 @@ _QDC_NS = "urn:QDA-XML:codebook:1.0"
 def _read_qdc(raw: bytes, shown: str) -> tuple[list[Category], list[Problem]]:
     from xml.etree.ElementTree import Element, ParseError
 
-    from defusedxml import ElementTree
+    from defusedxml import DefusedXmlException, ElementTree
 
     try:
         root = ElementTree.fromstring(raw)
+    except DefusedXmlException as exc:
+        raise CodebookError(
+            problems=[
+                Problem(
+                    shown,
+                    f"refusing unsafe XML ({type(exc).__name__}: entities or a DTD); "
+                    "export the codebook again without them",
+                    1,
+                    1,
+                )
+            ]
+        ) from None
+    except LookupError as exc:  # <?xml encoding="usf-8"?>
+        raise CodebookError(
+            problems=[Problem(shown, f'not valid XML: {exc}; declare encoding="utf-8"', 1, 1)]
+        ) from None
     except ParseError as exc:
         line, col = exc.position
         raise CodebookError(

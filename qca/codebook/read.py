@@ -24,6 +24,7 @@ from yaml.nodes import ScalarNode
 from qca.codebook._yaml import KeyPath, Located, YamlProblem, compose, format_path, locate
 from qca.codebook._yaml import tab_indent as find_tab_indent
 from qca.codebook.model import DEFAULT_NEGATION_CUES, Code, Codebook, Negation, Theme
+from qca.codebook.regex_risk import backtracking_risk
 from qca.codebook.schema import (
     CODE_KEYS,
     CODEBOOK_KEYS,
@@ -167,7 +168,10 @@ def _parse(raw: bytes, shown: str) -> tuple[Located | None, list[Problem]]:
                 1,
             )
         ]
-    located = locate(root)
+    try:
+        located = locate(root)
+    except YamlProblem as exc:
+        return None, [Problem(shown, exc.message, exc.line, exc.col)]
     if not isinstance(located.data, dict):
         kind = "a list" if isinstance(located.data, list) else "a single value"
         return None, [
@@ -435,6 +439,14 @@ def _check_code(site: _CodeSite, add: Any) -> None:
                     f"regex does not compile: {exc} (fix it; single-quote regexes in YAML "
                     "so that backslashes stay)",
                 )
+                continue
+            if backtracking_risk(regex):
+                add(
+                    (*site.path, "regex", index),
+                    f"regex `{regex}` repeats a part that itself repeats, which can take "
+                    "exponential time on some text; rewrite it without the nested repeat "
+                    "(e.g. `(a+)+` as `a+`)",
+                )
 
 
 def _check_color(raw: Mapping[str, Any], path: KeyPath, add: Any) -> None:
@@ -535,6 +547,13 @@ _TOKEN_ATTRIBUTES = (
 )  # fmt: skip
 
 
+#: Keys of an attribute's mapping ({LOWER: {IN: [...]}}) that spaCy's Matcher knows.
+_PREDICATES = (
+    "IN", "NOT_IN", "IS_SUBSET", "IS_SUPERSET", "INTERSECTS", "REGEX", "FUZZY",
+    "==", "!=", ">=", "<=", ">", "<",
+)  # fmt: skip
+
+
 def _pattern_errors(path: KeyPath, text: str) -> list[tuple[KeyPath, str]]:
     out: list[tuple[KeyPath, str]] = []
     seen: set[KeyPath] = set()
@@ -550,7 +569,12 @@ def _pattern_errors(path: KeyPath, text: str) -> list[tuple[KeyPath, str]]:
             continue
         seen.add(where)
         message = match.group(3).rstrip(".")
-        if message == "Extra inputs are not permitted" and attribute:
+        if message == "Extra inputs are not permitted" and len(steps) > 1:
+            unknown = steps[-1]  # a key inside an attribute's mapping: a predicate
+            close = difflib.get_close_matches(unknown, _PREDICATES, n=1)
+            hint = f"did you mean `{close[0]}`?" if close else "see spaCy's Matcher predicates"
+            message = f"unknown predicate `{unknown}` in `{attribute}` ({hint})"
+        elif message == "Extra inputs are not permitted" and attribute:
             close = difflib.get_close_matches(attribute, _TOKEN_ATTRIBUTES, n=1)
             hint = f"did you mean `{close[0]}`?" if close else "see spaCy's Matcher attributes"
             message = f"unknown token attribute `{attribute}` ({hint})"

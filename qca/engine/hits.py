@@ -211,13 +211,19 @@ def _offsets(values: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
 
 
 def match_texts(
-    engine: Engine, language: str, texts: Sequence[str], store: TokenStore | None = None
+    engine: Engine,
+    language: str,
+    texts: Sequence[str],
+    store: TokenStore | None = None,
+    positions: Sequence[int] = (),
 ) -> HitColumns:
     """Return the hits of *engine*'s rules on *texts* of *language*, through *store* if given.
 
     With a store: each code's hits on these texts come from it when stored under
     the code's key; only the other codes are matched, on tokens from the store or
     the tokeniser; what was computed is stored. Hits come code after code then.
+    When the store records the corpus (``store.corpus``), the tokens are recorded
+    there as those of the batch's segments at *positions*.
     """
     pipeline = engine.pipelines.get(language)
     if store is None:
@@ -227,11 +233,15 @@ def match_texts(
     lengths = text_lengths(texts)
     keys = engine.code_keys(language)
     stored, missing = store.get_hits(fingerprint, key, keys, lengths)
-    if missing:
+    tokens = None
+    if missing or store.corpus is not None:
         tokens = store.get_tokens(pipeline, key, lengths)
         if tokens is None:
             tokens = tokenize(pipeline, texts)
             store.put_tokens(fingerprint, key, tokens)
+        if store.corpus is not None:
+            store.corpus.add(pipeline, positions, tokens, engine.rules)
+    if missing and tokens is not None:
         fresh = engine.matcher(language, missing).match(texts, tokens)
         rows: dict[int, list[int]] = {n: [] for n in missing}
         for n, code in enumerate(fresh.code):
@@ -295,7 +305,7 @@ def code_batch(
     for language in sorted(groups):
         positions = groups[language]
         texts = [texts_all[n] for n in positions]
-        hits = match_texts(engine, language, texts, store)
+        hits = match_texts(engine, language, texts, store, positions)
         if not hits.segment:
             continue
         types = engine.types
@@ -326,6 +336,8 @@ def code_batch(
             )
         )
         del picked, hits
+    if store is not None and store.corpus is not None:
+        store.corpus.advance(len(segments))
     if not frames:
         return empty_hits()
     table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

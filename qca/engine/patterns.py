@@ -25,6 +25,15 @@ if TYPE_CHECKING:
 PatternRule = tuple[int, int, str, list[list[dict[str, Any]]]]
 
 
+def needs_spacy(patterns: Sequence[PatternRule]) -> bool:
+    """Whether :class:`Patterns` of *patterns* would need spaCy's Matcher (it imports spaCy)."""
+    specs: dict[str, int] = {}
+    for _, _, _, alternatives in patterns:
+        if len(alternatives) != 1 or plan(alternatives[0], specs) is None:
+            return True
+    return any(simple_spec(json.loads(text)) is None for text in specs)
+
+
 class SpecTable:
     """Whether each token of a batch satisfies a simple token spec, looked up when asked.
 
@@ -53,11 +62,12 @@ class SpecTable:
 
 
 class Patterns:
-    """The token patterns of some rules: plans, plus spaCy Matchers for specs and leftovers."""
+    """The token patterns of some rules: plans, plus spaCy Matchers for specs and leftovers.
+
+    spaCy is imported only when a spec or a pattern needs its Matcher (see :func:`needs_spacy`).
+    """
 
     def __init__(self, patterns: Sequence[PatternRule], pipeline: Pipeline) -> None:
-        from spacy.matcher import Matcher as SpacyMatcher
-
         self.patterns = tuple(patterns)
         self.pipeline = pipeline
         specs: dict[str, int] = {}
@@ -82,12 +92,16 @@ class Patterns:
         self.lexicon: Lexicon | None = None
         self.spec_matcher: Any = None
         self.matcher: Any = None
-        if len(self.simple) < len(specs):
+        if len(self.simple) < len(specs):  # spaCy only when a plan cannot say
+            from spacy.matcher import Matcher as SpacyMatcher
+
             self.spec_matcher = SpacyMatcher(pipeline.nlp.vocab)
             for number, body in enumerate(self.bodies):
                 if number not in self.simple:
                     self.spec_matcher.add(str(number), [[body]])
         if self.leftover:
+            from spacy.matcher import Matcher as SpacyMatcher
+
             self.matcher = SpacyMatcher(pipeline.nlp.vocab)
             for number in self.leftover:
                 self.matcher.add(str(number), self.patterns[number][3])

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import repeat
+from operator import is_not
 from typing import TYPE_CHECKING
 
 from qca.engine.batch import Batch, HitColumns
@@ -117,9 +119,11 @@ class TokenScreen:
             for inside, ending, opening, (holds, ends, opens) in zip(
                 self.inside, self.ending, self.opening, self.flags, strict=True
             ):
-                holds.extend([inside.search(s) is not None for s in new])
-                ends.extend([ending.search(s) is not None for s in new])
-                opens.extend([opening.match(s) is not None for s in new])
+                for flags, find in ((holds, inside.search), (ends, ending.search)):
+                    flags.extend(np.fromiter(map(is_not, map(find, new), repeat(None)), np.bool_))
+                opens.extend(
+                    np.fromiter(map(is_not, map(opening.match, new), repeat(None)), np.bool_)
+                )
         return self.flags
 
 

@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from qca.engine.corpus_tokens import CorpusRecorder
+
 _SEPARATOR = "\x00"
 
 #: Bump when the layout of a token entry (``.npz``) changes; older entries are misses.
@@ -92,6 +94,9 @@ class TokenStore:
         self.folder = folder
         self.hits = 0
         self.misses = 0
+        #: Set by a run that saves one token file for the whole corpus (see
+        #: :mod:`qca.engine.corpus_tokens`): every batch's tokens are recorded there.
+        self.corpus: CorpusRecorder | None = None
 
     def path(self, fingerprint: str, key: str) -> Path:
         """Return the file of the token entry *key* of the pipeline with *fingerprint*."""

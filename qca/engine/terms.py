@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import compress, repeat
+from operator import is_not
 from typing import TYPE_CHECKING, Any
 
 from qca.engine.batch import Batch
@@ -68,21 +70,21 @@ class TermIndex:
         seen = self._tables["form"][1].size
         if seen < len(lexicon.strings):
             number, numbers, prefix = self._number, self._numbers, self.prefix_re
-            empty: list[int] = []
             for kind, new in (("form", lexicon.lowers[seen:]), ("lemma", lexicon.strings[seen:])):
-                sizes: list[int] = []
+                # Few strings start a term: find them with C-level passes, then visit only those.
+                found = list(map(numbers.get, new))
+                some = set(compress(range(len(new)), map(is_not, found, repeat(None))))
+                if kind == "form" and prefix is not None:
+                    some.update(compress(range(len(new)), map(prefix.match, new)))
+                count = np.zeros(len(new), dtype=np.int64)
                 rules: list[int] = []
-                for word in new:  # no list per string: few strings start a term
-                    found = numbers.get(word, empty)
-                    rules += found
-                    size = len(found)
-                    if kind == "form" and prefix is not None and prefix.match(word) is not None:
-                        more = [number[id(r)] for r in self.prefixed(word)]
-                        rules += more
-                        size += len(more)
-                    sizes.append(size)
+                for n in sorted(some):
+                    more = list(found[n] or ())
+                    if kind == "form" and prefix is not None and prefix.match(new[n]) is not None:
+                        more += [number[id(r)] for r in self.prefixed(new[n])]
+                    rules += more
+                    count[n] = len(more)
                 starts, counts, flat = self._tables[kind]
-                count = np.asarray(sizes, dtype=np.int64)
                 starts.extend(flat.size + np.cumsum(count) - count)
                 counts.extend(count)
                 flat.extend(rules)

@@ -22,28 +22,25 @@ from __future__ import annotations
 
 import json
 import math
-import uuid
 import zipfile
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
-from qca.errors import OutputError, Problem
+from qca.errors import OutputError, Problem, QcaError
+from qca.export.refi_codes import guid
 from qca.io import atomic_write_bytes
 from qca.models import (
     CODE,
     CODER,
     DOC_ID,
     END,
-    IS_INTERVIEWER,
-    SEGMENT_COLUMNS,
     SEGMENT_ID,
     SHA256,
     SOURCE,
-    SPEAKER,
     START,
     TEXT,
 )
@@ -58,19 +55,8 @@ AUTO_CODER = "qca auto-coder"
 #: The default name of the human coder of ``manual``/``reviewed`` codings.
 DEFAULT_CODER = "coder"
 PROJECT_NS = "urn:QDA-XML:project:1.0"
-_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:qca:refi-qda")
 #: A fixed timestamp for zip entries (zip cannot store dates before 1980).
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-
-
-def guid(kind: str, key: str) -> str:
-    """Return the deterministic upper-case GUID of a *kind* of element with stable id *key*.
-
-    Examples:
-        >>> guid("code", "will.motivation") == guid("code", "will.motivation")
-        True
-    """
-    return str(uuid.uuid5(_NAMESPACE, f"{kind}\x1f{key}")).upper()
 
 
 def _document_texts(output: CodedOutput) -> dict[str, str]:
@@ -155,71 +141,27 @@ def _is_missing(value: object) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def _codebook_xml(output: CodedOutput, lines: list[str]) -> dict[str, str]:
-    """Append the ``CodeBook`` element; return code id -> GUID."""
-    definitions: dict[str, tuple[str, str | None]] = {}
-    manifest_codebook = output.manifest.get("codebook", {}) or {}
-    path = manifest_codebook.get("path")
-    if path and Path(str(path)).is_file():
-        from qca.codebook import read_dictionary
+def _override_coders(output: CodedOutput) -> dict[tuple[str, str], str]:
+    """(segment id, code) -> the coder of the decision behind a manual or reviewed coding."""
+    path = (output.manifest.get("options", {}) or {}).get("overrides")
+    if not path or not Path(str(path)).is_file():
+        return {}
+    from qca.overrides import effective_decisions, read_overrides, resolve_overrides
 
-        try:
-            codebook = read_dictionary(Path(str(path)))
-        except Exception:  # noqa: BLE001 - definitions are optional; the ids come from run.json
-            codebook = None
-        if codebook is not None:
-            for theme in codebook.themes:
-                definitions[f"theme\x1f{theme.id}"] = (theme.definition, theme.color)
-                for code in theme.codes:
-                    definitions[f"code\x1f{code.id}"] = (code.definition, code.color)
-    codes = output.codes
-    guids: dict[str, str] = {}
-    lines.append("  <CodeBook>")
-    lines.append("    <Codes>")
-
-    def write(
-        node_kind: str, node_id: str, name: str, children: list[dict[str, Any]], depth: int
-    ) -> None:
-        pad = "  " * depth
-        key = guid(node_kind, node_id)
-        if node_kind == "code":
-            guids[node_id] = key
-        description, color = definitions.get(f"{node_kind}\x1f{node_id}", ("", None))
-        attrs = (
-            _attr("guid", key) + _attr("name", name) + _attr("isCodable", "true") + _color(color)
-        )
-        if not description and not children:
-            lines.append(f"{pad}<Code{attrs}/>")
-            return
-        lines.append(f"{pad}<Code{attrs}>")
-        if description:
-            lines.append(f"{pad}  <Description>{xml_escape(description)}</Description>")
-        for child in children:
-            cid = str(child[CODE])
-            parent = child.get("parent")
-            local = cid[len(str(parent)) + 1 :] if parent and cid.startswith(f"{parent}.") else cid
-            grand = [c for c in codes if c.get("parent") == cid]
-            write("code", cid, local, grand, depth + 1)
-        lines.append(f"{pad}</Code>")
-
-    for theme_entry in output.themes:
-        theme_id = str(theme_entry["theme"])
-        top = [c for c in codes if c.get("theme") == theme_id and not c.get("parent")]
-        if (
-            len(top) == 1
-            and str(top[0][CODE]) == theme_id
-            and not any(c.get("parent") == theme_id for c in codes)
-        ):
-            # A theme that is one code: write it once.
-            write("code", theme_id, theme_id, [], 3)
-            continue
-        write("theme", theme_id, theme_id, top, 3)
-    lines.append("    </Codes>")
-    lines.append("  </CodeBook>")
-    return guids
+    try:
+        overrides = read_overrides(Path(str(path)))
+    except QcaError:
+        return {}
+    resolved = resolve_overrides(overrides, output.segments, None)
+    return {
+        key: r.decision.coder
+        for key, r in effective_decisions(resolved).items()
+        if r.decision.coder and r.decision.action != "remove"
+    }
 
 
 def _codings(output: CodedOutput, coder: str) -> pd.DataFrame:
+    """The codings with a ``coder`` column: the auto-coder, the decision's coder, else *coder*."""
     codings = output.codings
     if codings is None:
         from qca.coding import codings_from_hits
@@ -227,21 +169,52 @@ def _codings(output: CodedOutput, coder: str) -> pd.DataFrame:
         codings = codings_from_hits(output.hits)
     codings = codings.copy()
     if CODER not in codings.columns:
+        deciders = _override_coders(output)
         codings[CODER] = [
-            AUTO_CODER if str(s) == "auto" else coder for s in codings[SOURCE].astype(str)
+            AUTO_CODER if str(s) == "auto" else deciders.get((str(g), str(c)), coder)
+            for g, c, s in zip(
+                codings[SEGMENT_ID], codings[CODE], codings[SOURCE].astype(str), strict=True
+            )
         ]
     return codings
 
 
+@dataclass(frozen=True)
+class QdpxExport:
+    """What ``export_qdpx`` wrote: the archive, and warnings about what it could not keep.
+
+    Attributes:
+        path: The ``.qdpx`` file.
+        problems: Warnings (speaker names in several documents, renamed codes).
+        users: The user names in the archive (the auto-coder first).
+        codes: The names written in the code tree (themes included), in tree order.
+    """
+
+    path: Path
+    problems: tuple[Problem, ...] = ()
+    users: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+
+    def __fspath__(self) -> str:
+        return str(self.path)
+
+
 def build_qdpx(
     output: CodedOutput, texts: Mapping[str, str], *, coder: str = DEFAULT_CODER
-) -> bytes:
-    """Return the bytes of the ``.qdpx`` archive of *output* with document *texts*."""
+) -> tuple[bytes, QdpxExport]:
+    """Return the bytes of the ``.qdpx`` archive of *output* with document *texts*, and a report.
+
+    The report's ``path`` is the output folder; :func:`export_qdpx` sets the archive's.
+    """
+    from qca.export.refi_cases import cases_xml, read_sheet
+    from qca.export.refi_codes import assign_names, build_tree, codebook_xml, read_code_texts
+
     manifest = output.manifest
+    options = manifest.get("options", {}) or {}
     when = str(manifest.get("finished") or manifest.get("started") or "2000-01-01T00:00:00+00:00")
     when = when.replace("+00:00", "Z")
     codings = _codings(output, coder)
-    users = sorted({AUTO_CODER, *codings[CODER].astype(str)})
+    users = [AUTO_CODER, *sorted(set(codings[CODER].astype(str)) - {AUTO_CODER})]
     user_guid = {name: guid("user", name) for name in users}
     owner = user_guid[AUTO_CODER]
     from qca import __version__
@@ -261,58 +234,14 @@ def build_qdpx(
     ]
     lines += [f"    <User{_attr('guid', user_guid[u])}{_attr('name', u)}/>" for u in users]
     lines.append("  </Users>")
-    code_guids = _codebook_xml(output, lines)
+    tree = build_tree(output.themes, output.codes)
+    assign_names(tree)
+    code_texts = read_code_texts((manifest.get("codebook", {}) or {}).get("path"))
+    code_guids = codebook_xml(tree, code_texts, guid, lines)
 
-    segments = output.segments
-    coded_ids = set(codings[SEGMENT_ID].astype(str))
-    attributes = [c for c in segments.columns if c not in SEGMENT_COLUMNS]
-    coded = segments[segments[SEGMENT_ID].astype(str).isin(coded_ids)]
-    # Cases: one per speaker of a coded segment (interviewers are not participants).
-    speakers: dict[str, dict[str, str]] = {}
-    selections_of: dict[str, list[str]] = {}
-    for row in coded.to_dict("records"):
-        speaker = row.get(SPEAKER)
-        if _is_missing(speaker) or not str(speaker) or bool(row.get(IS_INTERVIEWER) or False):
-            continue
-        values = speakers.setdefault(str(speaker), {})
-        for column in attributes:
-            value = row.get(column)
-            if not _is_missing(value) and column not in values:
-                values[column] = str(value)
-        selections_of.setdefault(str(speaker), []).append(str(row[SEGMENT_ID]))
-    used_attributes = sorted({a for values in speakers.values() for a in values})
-    if used_attributes:
-        lines.append("  <Variables>")
-        for column in used_attributes:
-            lines.append(
-                f"    <Variable{_attr('guid', guid('variable', column))}{_attr('name', column)}"
-                ' typeOfVariable="Text"/>'
-            )
-        lines.append("  </Variables>")
-    if speakers:
-        lines.append("  <Cases>")
-        for speaker in sorted(speakers):
-            lines.append(
-                f"    <Case{_attr('guid', guid('case', speaker))}{_attr('name', speaker)}>"
-            )
-            for column in used_attributes:
-                if column in speakers[speaker]:
-                    lines.append("      <VariableValue>")
-                    lines.append(
-                        f"        <VariableRef{_attr('targetGUID', guid('variable', column))}/>"
-                    )
-                    lines.append(
-                        f"        <TextValue>{xml_escape(speakers[speaker][column])}</TextValue>"
-                    )
-                    lines.append("      </VariableValue>")
-            for segment_id in sorted(selections_of[speaker]):
-                lines.append(
-                    f"      <SelectionRef{_attr('targetGUID', guid('selection', segment_id))}/>"
-                )
-            lines.append("    </Case>")
-        lines.append("  </Cases>")
-
-    by_segment: dict[str, list[tuple[str, str]]] = {}
+    # One selection per (segment, coder), owned by that coder (issue #17): tools that
+    # take the owner from the selection credited every coding to the auto-coder.
+    by_selection: dict[tuple[str, str], list[str]] = {}
     for segment_id, code, who in zip(
         codings[SEGMENT_ID].astype(str),
         codings[CODE].astype(str),
@@ -320,7 +249,16 @@ def build_qdpx(
         strict=True,
     ):
         if code in code_guids:
-            by_segment.setdefault(segment_id, []).append((code, who))
+            by_selection.setdefault((segment_id, who), []).append(code)
+    selections: dict[str, list[str]] = {}
+    for segment_id, who in by_selection:
+        selections.setdefault(segment_id, []).append(guid("selection", f"{segment_id}\x1f{who}"))
+    segments = output.segments
+    coded = segments[segments[SEGMENT_ID].astype(str).isin(list(selections))]
+    sheet = read_sheet(options.get("participants"))
+    shown = output.folder.as_posix()
+    problems = cases_xml(coded, selections, sheet, guid, lines, shown)
+
     lines.append("  <Sources>")
     files: dict[str, bytes] = {}
     for doc_id in sorted(texts):
@@ -334,28 +272,36 @@ def build_qdpx(
         for segment_id, start, end in zip(
             rows[SEGMENT_ID].astype(str), rows[START], rows[END], strict=True
         ):
-            pairs = sorted(set(by_segment.get(segment_id, [])))
-            if not pairs:
-                continue
-            lines.append(
-                f"      <PlainTextSelection{_attr('guid', guid('selection', segment_id))}"
-                f"{_attr('name', segment_id)}{_attr('startPosition', int(start))}"
-                f"{_attr('endPosition', int(end))}{_stamp(owner, when)}>"
-            )
-            for code, who in pairs:
-                key = guid("coding", f"{segment_id}\x1f{code}\x1f{who}")
+            for who in users:
+                mine = sorted(set(by_selection.get((segment_id, who), [])))
+                if not mine:
+                    continue
+                person = user_guid[who]
+                key = guid("selection", f"{segment_id}\x1f{who}")
                 lines.append(
-                    f"        <Coding{_attr('guid', key)}"
-                    f"{_stamp(user_guid[who], when, modified=False)}>"
+                    f"      <PlainTextSelection{_attr('guid', key)}"
+                    f"{_attr('name', segment_id)}{_attr('startPosition', int(start))}"
+                    f"{_attr('endPosition', int(end))}{_stamp(person, when)}>"
                 )
-                lines.append(f"          <CodeRef{_attr('targetGUID', code_guids[code])}/>")
-                lines.append("        </Coding>")
-            lines.append("      </PlainTextSelection>")
+                for code in mine:
+                    coding = guid("coding", f"{segment_id}\x1f{code}\x1f{who}")
+                    lines.append(
+                        f"        <Coding{_attr('guid', coding)}{_stamp(person, when, modified=False)}>"
+                    )
+                    lines.append(f"          <CodeRef{_attr('targetGUID', code_guids[code])}/>")
+                    lines.append("        </Coding>")
+                lines.append("      </PlainTextSelection>")
         lines.append("    </TextSource>")
     lines.append("  </Sources>")
     lines.append("</Project>")
     files["project.qde"] = ("\n".join(lines) + "\n").encode("utf-8")
-    return _zip(files)
+    from qca.export.refi_codes import CodeNode
+
+    def names(nodes: list[CodeNode]) -> list[str]:
+        return [n for node in nodes for n in (node.name, *names(node.children))]
+
+    report = QdpxExport(output.folder, tuple(problems), tuple(users), tuple(names(tree)))
+    return _zip(files), report
 
 
 def _zip(files: Mapping[str, bytes]) -> bytes:
@@ -375,35 +321,37 @@ def export_qdpx(
     *,
     coder: str = DEFAULT_CODER,
     texts: Mapping[str, str] | None = None,
-) -> Path:
+) -> QdpxExport:
     """Write the coded output in *folder* as a REFI-QDA project archive at *path*.
 
     Args:
         folder: The output folder of ``qca code`` (or of ``qca import``).
         path: The ``.qdpx`` file to write (atomically).
-        coder: The user name of the ``manual``/``reviewed`` codings (a ``coder``
-            column in the codings, as ``qca import`` writes, wins).
+        coder: The user name of ``manual``/``reviewed`` codings whose decision names
+            no coder (a ``coder`` column in the codings, as ``qca import`` writes, and
+            the ``coder`` of each decision in the overrides file win).
         texts: Document id -> text; by default re-read from the inputs run.json lists
             (or the ``sources/`` folder that ``qca import`` writes).
 
     Returns:
-        The path written.
+        The path written (``QdpxExport`` is path-like) and warnings.
 
     Raises:
         OutputError: When the folder holds no coded output or an input is missing.
 
     Examples:
-        >>> export_qdpx("qca-out", "project.qdpx")  # doctest: +SKIP
+        >>> export_qdpx("qca-out", "project.qdpx").users  # doctest: +SKIP
+        ('qca auto-coder', 'Anna L')
     """
     from qca.outputs import read_output
 
     output = read_output(folder, check_project=False)
     if texts is None:
         texts = _stored_texts(output) or _document_texts(output)
-    data = build_qdpx(output, texts, coder=coder)
+    data, report = build_qdpx(output, texts, coder=coder)
     out = Path(path)
     atomic_write_bytes(out, data)
-    return out
+    return replace(report, path=out)
 
 
 def _stored_texts(output: CodedOutput) -> dict[str, str]:

@@ -27,7 +27,7 @@ from qca.ingest.frames import (
     empty_frames,
 )
 from qca.ingest.participants import Participants, read_participants
-from qca.ingest.readers import read_captions, read_docx, read_text
+from qca.ingest.readers import Document, read_captions, read_docx, read_text
 from qca.ingest.speakers import compile_speaker_pattern
 from qca.ingest.surveys import Chunk, SurveyRows, read_csv, read_jsonl, read_xlsx
 from qca.ingest.text import SkipFile
@@ -61,14 +61,24 @@ def _read_file(path: Path, options: IngestOptions, columnar: bool) -> Iterator[C
     elif suffix == ".jsonl":
         yield from read_jsonl(path, options)
     else:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise SkipFile(
-                Problem(str(path), f"cannot read the file ({exc.strerror}); check permissions")
-            ) from None
-        document, problems = _BYTE_READERS.get(suffix, read_text)(path, data, options)
+        document, problems = read_document(path, options)
         yield [document], problems
+
+
+def read_document(path: Path, options: IngestOptions) -> tuple[Document, list[Problem]]:
+    """Read a one-document file (not a survey) and return it with the reader's problems.
+
+    Raises:
+        SkipFile: When the file cannot be read.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SkipFile(
+            Problem(str(path), f"cannot read the file ({exc.strerror}); check permissions")
+        ) from None
+    document, problems = _BYTE_READERS.get(path.suffix.lower(), read_text)(path, data, options)
+    return document, list(problems)
 
 
 #: Readers of one-document files by suffix (others: read_text).

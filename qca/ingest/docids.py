@@ -103,6 +103,20 @@ class DocIds:
         self._store(ids, source)
         self._merge(self._hashes(ids), np.arange(start, start + len(ids), dtype=np.int64))
 
+    def claim_runs(self, ids: Sequence[str], runs: Sequence[tuple[str, int]]) -> None:
+        """Claim *ids* in runs: the first ``count`` for the first source, and so on."""
+        if not ids:
+            return
+        import numpy as np
+
+        start = len(self)
+        begin = 0
+        for source, count in runs:
+            if count:
+                self._store(ids[begin : begin + count], source)
+                begin += count
+        self._merge(self._hashes(ids), np.arange(start, start + len(ids), dtype=np.int64))
+
     def update(self, ids: Sequence[str]) -> None:
         """Claim every id in *ids* without a path (a set of ids)."""
         self.claim(ids, "")

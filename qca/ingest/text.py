@@ -64,6 +64,11 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
         return FrontMatter({}, text)
     import yaml
 
+    from qca.yamlbounds import check_yaml
+
+    limit = check_yaml(match.group(1) or "")
+    if limit is not None:
+        raise SkipFile(Problem(path, limit.message, limit.line + 1, limit.col, "front matter"))
     try:
         loaded = yaml.safe_load(match.group(1) or "")
     except yaml.YAMLError as exc:

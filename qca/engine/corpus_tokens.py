@@ -1,0 +1,296 @@
+"""One token file per coded corpus, so that a codebook edit re-matches without spaCy (#16).
+
+A full run with the cache in one process records the tokens of every batch it
+matches (:class:`CorpusRecorder`, held by the run's
+:class:`~qca.engine.store.TokenStore`) and, once the outputs are written, saves
+them as one file named by the sha256 of the ``segments.parquet`` they belong to::
+
+    .qca-cache/<fingerprint[:16]>/corpus/<sha256 of segments.parquet>.tokens
+
+An edited re-run (:mod:`qca.rematch`) loads it with numpy alone and matches the
+changed codes' terms on it (:func:`match_corpus`); the terms are tokenised with the
+tokenizer rules kept in the file (:func:`quick_term_rule`), never with spaCy.
+
+Layout: ``QCATOKS1``, a little-endian uint64 (the header's length), the UTF-8
+JSON header, then the sections the header lists, in order:
+
+- ``rows`` (int32, per coded segment): its row in ``segments.parquet``;
+- ``bounds`` (int32, per coded segment + 1): segment ``k`` owns tokens
+  ``bounds[k]:bounds[k+1]``;
+- ``starts``, ``orths`` (int32, per token): offset in the segment's text, string id;
+- ``lemmas`` (int32), ``ends`` (uint8), per string id: the lemma's string id, and
+  whether a token of the string ends a sentence;
+- ``strings``, ``lowers``: each string and its matched form, NUL-joined UTF-8.
+
+The header keeps the language, the pipeline's fingerprint, the number of rows of
+``segments.parquet`` and the tokenizer's rules as regex sources (``tokenizer``). A file that does not parse
+or check is ignored (the edit then codes as a full run does).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from qca.engine.corpus_rules import NeedsSpacy, term_words, tokenizer_rules
+from qca.engine.pipeline import Pipeline, Tokens, normalise
+from qca.errors import OutputError
+from qca.io import atomic_write_bytes
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from qca.engine.batch import HitColumns
+    from qca.engine.rules import Rules
+
+#: Bump when the layout changes; files of other formats are ignored.
+CORPUS_FORMAT = 1
+_MAGIC = b"QCATOKS1"
+_SEPARATOR = "\x00"
+
+
+def corpus_path(folder: Path, fingerprint: str, key: str) -> Path:
+    """Return the token file of the segments table with sha256 *key* in cache *folder*."""
+    return folder / fingerprint[:16] / "corpus" / f"{key}.tokens"
+
+
+class CorpusRecorder:
+    """The tokens of every batch a run matches, to be saved as one corpus file.
+
+    :func:`qca.engine.hits.code_batch` calls :meth:`add` per language group and
+    :meth:`advance` per batch; the run calls :meth:`write` once its outputs are in
+    place. Anything the file could not describe (two languages or pipelines, a
+    ``--model`` pipeline, batches coded elsewhere) makes the recorder write nothing.
+    """
+
+    def __init__(self) -> None:
+        self.offset = 0
+        self.pipeline: Pipeline | None = None
+        self.valid = True
+        self.rules: Rules | None = None
+        self.parts: list[tuple[Any, Any, Any, Any]] = []  # rows, sizes, starts, orths
+
+    def add(
+        self, pipeline: Pipeline, positions: Sequence[int], tokens: Tokens, rules: Rules
+    ) -> None:
+        """Record *tokens* of the batch's texts at *positions* (rows from the batch's first).
+
+        *rules* are the run's: how they tokenised each term is kept too.
+        """
+        import numpy as np
+
+        if not self.valid:
+            return
+        self.rules = rules
+        if self.pipeline is None and pipeline.model is None:
+            self.pipeline = pipeline
+        if pipeline is not self.pipeline or tokens.lexicon is not pipeline.lexicon:
+            self.valid = False
+            return
+        lexicon = pipeline.lexicon
+        orths = tokens.orths
+        expected = np.zeros(len(orths), dtype=np.bool_)
+        if len(orths):
+            expected[1:] = lexicon.sentence_ends[orths[:-1]]
+            expected[tokens.bounds[:-1][np.diff(tokens.bounds) > 0]] = True
+        lemmas = lexicon.lemma_ids[orths]
+        same = np.array_equal(lemmas, tokens.lemma_ids)
+        if not (same and np.array_equal(expected, tokens.sentence_starts)):
+            self.valid = False  # not the lookup lemmas and sentence rule: a model's tokens
+            return
+        rows = self.offset + np.asarray(positions, dtype=np.int64)
+        self.parts.append((rows, np.diff(tokens.bounds), tokens.starts.copy(), orths.copy()))
+
+    def advance(self, count: int) -> None:
+        """Move past a batch of *count* segments (rows of segments.parquet)."""
+        self.offset += count
+
+    def write(self, folder: Path, segments: Path, total: int) -> Path | None:
+        """Save the tokens of the *total* segments of *segments* under cache *folder*.
+
+        Returns the file written, or None when the recording cannot describe them
+        or the folder cannot be written (the cache only saves time).
+        """
+        import numpy as np
+
+        pipeline, rules = self.pipeline, self.rules
+        if not self.valid or pipeline is None or rules is None or self.offset != total:
+            return None
+        lexicon = pipeline.lexicon
+        if any(_SEPARATOR in s for s in lexicon.strings):
+            return None
+        tokenizer = tokenizer_rules(pipeline.nlp.tokenizer)
+        if tokenizer is None:
+            return None
+
+        def joined(parts: list[Any], dtype: str) -> Any:
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+        rows = joined([p[0] for p in self.parts], "<i4")
+        sizes = joined([p[1] for p in self.parts], "<i8")
+        bounds = np.zeros(len(sizes) + 1, dtype="<i4")
+        np.cumsum(sizes, out=bounds[1:])
+        count = len(lexicon.strings)
+        sections: list[tuple[str, bytes]] = [
+            ("rows", rows.tobytes()),
+            ("bounds", bounds.tobytes()),
+            ("starts", joined([p[2] for p in self.parts], "<i4").tobytes()),
+            ("orths", joined([p[3] for p in self.parts], "<i4").tobytes()),
+            ("lemmas", lexicon.lemma_ids[:count].astype("<i4").tobytes()),
+            ("ends", lexicon.sentence_ends[:count].astype("u1").tobytes()),
+            ("strings", _SEPARATOR.join(lexicon.strings).encode("utf-8", "surrogatepass")),
+            ("lowers", _SEPARATOR.join(lexicon.lowers).encode("utf-8", "surrogatepass")),
+        ]
+        try:
+            key = _sha256(segments)
+        except OSError:
+            return None
+        header = {
+            "format": CORPUS_FORMAT,
+            "fingerprint": pipeline.fingerprint,
+            "language": pipeline.language,
+            "segments": total,
+            "segments_sha256": key,
+            "strings": count,
+            "tokenizer": tokenizer,
+            "terms": term_words(rules),
+            "sections": [[name, len(data)] for name, data in sections],
+        }
+        head = json.dumps(header, sort_keys=True).encode("utf-8")
+        data = b"".join([_MAGIC, len(head).to_bytes(8, "little"), head, *(d for _, d in sections)])
+        path = corpus_path(folder, pipeline.fingerprint, key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(path, data)
+        except (OSError, OutputError):  # the cache only saves time
+            return None
+        return path
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class CorpusTokens:
+    """A loaded corpus token file (see the module's docstring)."""
+
+    header: dict[str, Any]
+    rows: npt.NDArray[np.int32]
+    tokens: Tokens
+
+    @property
+    def language(self) -> str:
+        return str(self.header["language"])
+
+
+def load_corpus(path: Path, fingerprint: str, key: str, segments: int) -> CorpusTokens | None:
+    """Return the token file at *path* if it is of *fingerprint*, *key* and *segments* rows."""
+    import numpy as np
+
+    from qca.engine.lexicon import Lexicon
+
+    try:
+        data = path.read_bytes()
+        if data[:8] != _MAGIC:
+            return None
+        size = int.from_bytes(data[8:16], "little")
+        header = json.loads(data[16 : 16 + size])
+        expected = (CORPUS_FORMAT, fingerprint, key, segments)
+        found = (header["format"], header["fingerprint"], header["segments_sha256"])
+        if (*found, header["segments"]) != expected:
+            return None
+        at = 16 + size
+        raw: dict[str, bytes] = {}
+        for name, length in header["sections"]:
+            raw[name] = data[at : at + length]
+            at += length
+        if at != len(data):
+            return None
+        ints = {n: np.frombuffer(raw[n], dtype="<i4") for n in ("rows", "bounds", "starts")}
+        orths = np.frombuffer(raw["orths"], dtype="<i4")
+        lemmas = np.frombuffer(raw["lemmas"], dtype="<i4")
+        ends = np.frombuffer(raw["ends"], dtype="u1").astype(np.bool_)
+        strings = raw["strings"].decode("utf-8", "surrogatepass").split(_SEPARATOR)
+        lowers = raw["lowers"].decode("utf-8", "surrogatepass").split(_SEPARATOR)
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+    rows, bounds, starts = ints["rows"], ints["bounds"], ints["starts"]
+    count = int(header["strings"])
+    if not count:
+        strings = lowers = []
+    checks = [
+        len(strings) == len(lowers) == len(lemmas) == len(ends) == count,
+        len(bounds) == len(rows) + 1 and len(starts) == len(orths),
+        not len(bounds) or (int(bounds[0]) == 0 and int(bounds[-1]) == len(orths)),
+        not len(rows) or (int(rows.min()) >= 0 and int(rows.max()) < segments),
+        not len(orths) or (int(orths.min()) >= 0 and int(orths.max()) < count),
+        not len(lemmas) or (int(lemmas.min()) >= 0 and int(lemmas.max()) < count),
+        bool(np.all(np.diff(bounds) >= 0)),
+    ]
+    if not all(checks):
+        return None
+    lengths = np.fromiter(map(len, strings), dtype=np.int32, count=count)
+    sentence = np.zeros(len(orths), dtype=np.bool_)
+    if len(orths):
+        sentence[1:] = ends[orths[:-1]]
+        sentence[bounds[:-1][np.diff(bounds) > 0]] = True
+    lexicon = Lexicon(str, normalise, bool, strings=strings, lowers=lowers)
+    ends_at = (starts + lengths[orths]).astype(np.int32)
+    tokens = Tokens(bounds, starts, ends_at, sentence, orths, lemmas[orths], lexicon)
+    return CorpusTokens(header, rows, tokens)
+
+
+class _LowerIndex(dict[str, list[int]]):
+    """``Lexicon.by_lower`` for a loaded corpus, filled per value asked (patterns ask a few)."""
+
+    def __init__(self, strings: list[str]) -> None:
+        super().__init__()
+        self.lowered = list(map(str.lower, strings))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            found: list[int] = []
+            at = -1
+            while True:
+                try:
+                    at = self.lowered.index(key, at + 1)
+                except ValueError:
+                    break
+                found.append(at)
+            self[key] = found
+        return self[key] or default
+
+
+def match_corpus(corpus: CorpusTokens, rules: Rules, texts: Sequence[str]) -> HitColumns:
+    """Return the hits of *rules* on the corpus's tokens (*texts*: its coded segments' texts).
+
+    ``segment`` of each hit numbers the corpus's coded segments (``corpus.rows``);
+    *texts* are read only by regexes.
+
+    Raises:
+        NeedsSpacy: When a token pattern needs spaCy's Matcher.
+    """
+    from qca.engine.match import Matcher
+    from qca.engine.patterns import needs_spacy
+
+    if rules.patterns:
+        if needs_spacy(rules.patterns):
+            raise NeedsSpacy("a token pattern")
+        lexicon = corpus.tokens.lexicon  # simple pattern specs look strings up
+        if not lexicon.ids:
+            lexicon.ids.update(zip(lexicon.strings, range(len(lexicon.strings)), strict=True))
+            lexicon.by_lower = _LowerIndex(lexicon.strings)
+    language = corpus.language
+    # No spaCy: the matcher reads its pipeline only for patterns that need spaCy.
+    pipeline = Pipeline(language, cast(Any, None), None, str(corpus.header["fingerprint"]))
+    return Matcher(rules, pipeline, language).match(texts, corpus.tokens)

@@ -1,0 +1,300 @@
+"""Hits and codings rewritten with pyarrow and the ``csv`` module, as the full run writes them.
+
+The full run writes its tables with pandas (``DataFrame.to_parquet``, ``to_csv``);
+an edited re-run (:mod:`qca.rematch`) must not import pandas (about a second), yet
+write the same bytes. So here:
+
+- the parquet files keep the schema of the files they replace (the same Arrow
+  types and the same pandas metadata, which holds no row count) and are written
+  with ``pyarrow.parquet.write_table``'s defaults, as pandas calls it;
+- the CSVs are written by ``csv.writer`` with pandas' settings (``,``, minimal
+  quoting, ``\\n``), booleans as ``True``/``False``;
+- hits are sorted by doc_id, segment_id, start, code, end (:func:`qca.engine.hits.sort_hits`;
+  pyarrow compares strings by their UTF-8 bytes, which is the order of their code
+  points, as pandas sorts them); codings count hits per segment, theme and code,
+  sorted by segment, code, theme (:func:`qca.coding.codings_from_hits`).
+
+Tests compare every file with a cold run's (``tests/test_rematch.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qca.errors import OutputError
+from qca.models import (
+    CODE,
+    CODING_COLUMNS,
+    CODINGS_CSV,
+    CODINGS_FILE,
+    DOC_ID,
+    END,
+    HIT_COLUMNS,
+    HITS_CSV,
+    HITS_FILE,
+    MATCH,
+    NEGATED,
+    RULE,
+    RULE_KIND,
+    RUN_FILE,
+    SEGMENT_ID,
+    SPEAKER,
+    START,
+    TEXT,
+    THEME,
+)
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class NewHits:
+    """The changed codes' hits as columns: rows of segments.parquet, then the hit fields."""
+
+    rows: list[int]
+    theme: list[str]
+    code: list[str]
+    kind: list[str]
+    rule: list[str]
+    start: list[int]
+    end: list[int]
+    negated: list[bool]
+
+
+_REWRITTEN = (HITS_FILE, CODINGS_FILE, HITS_CSV, CODINGS_CSV)
+#: What :func:`rewrite_hits` gives: hits, coded segments, hits per code and theme, temp folder.
+Written = tuple[int, int, dict[str, int], dict[str, int], Path]
+
+
+def _array(values: list[Any], kind: pa.DataType) -> pa.Array:
+    """Return *values* (strings or None, integers, booleans) as an Arrow array of *kind*.
+
+    Built from buffers: ``pa.array`` on a list imports pandas (to ask whether the
+    list is a pandas object), which costs an edited re-run about a second.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    count = len(values)
+    valid = np.fromiter((v is not None for v in values), dtype=np.bool_, count=count)
+    nulls = count - int(valid.sum())
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
+    if pa.types.is_boolean(kind):
+        bits = np.fromiter((bool(v) for v in values), dtype=np.bool_, count=count)
+        data = pa.py_buffer(np.packbits(bits, bitorder="little"))
+        return pa.Array.from_buffers(kind, count, [bitmap, data], null_count=nulls)
+    if pa.types.is_signed_integer(kind):
+        width = np.dtype(f"<i{kind.bit_width // 8}")
+        numbers = np.fromiter((v or 0 for v in values), dtype=width, count=count)
+        return pa.Array.from_buffers(kind, count, [bitmap, pa.py_buffer(numbers)], null_count=nulls)
+    if pa.types.is_null(kind) and not nulls - count:
+        return pa.nulls(count)
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        raise TypeError(f"no Arrow array of {kind} here")
+    encoded = [v.encode("utf-8") if v is not None else b"" for v in values]
+    offsets = np.zeros(count + 1, dtype=np.int64 if pa.types.is_large_string(kind) else np.int32)
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=count), out=offsets[1:])
+    buffers = [bitmap, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+    return pa.Array.from_buffers(kind, count, buffers, null_count=nulls)
+
+
+def _new_table(segments: pa.Table, new: NewHits, schema: pa.Schema) -> pa.Table | str:
+    """Return the new hits as a table of *schema*, with their *segments*' columns."""
+    import pyarrow as pa
+
+    wanted = sorted(set(new.rows))
+    columns = [DOC_ID, SEGMENT_ID, SPEAKER, START, TEXT]
+    table = segments
+    picked = table.take(_array(wanted, pa.int64()))
+    at = {row: n for n, row in enumerate(wanted)}
+    values = {name: picked.column(name).to_pylist() for name in columns}
+    where = [at[row] for row in new.rows]
+    speakers = [values[SPEAKER][n] for n in where]
+    base = [values[START][n] for n in where]
+    texts = values[TEXT]
+    data: dict[str, list[Any]] = {
+        DOC_ID: [values[DOC_ID][n] for n in where],
+        SEGMENT_ID: [values[SEGMENT_ID][n] for n in where],
+        SPEAKER: speakers,
+        THEME: new.theme,
+        CODE: new.code,
+        RULE_KIND: new.kind,
+        RULE: new.rule,
+        MATCH: [texts[n][s:e] for n, s, e in zip(where, new.start, new.end, strict=True)],
+        START: [b + s for b, s in zip(base, new.start, strict=True)],
+        END: [b + e for b, e in zip(base, new.end, strict=True)],
+        NEGATED: new.negated,
+    }
+    arrays = [_array(data[field.name], field.type) for field in schema]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def rewrite_hits(
+    outdir: Path, dropped: set[str], new: NewHits, segments: pa.Table | None
+) -> Written | str:
+    """Write hits and codings with the hits of *dropped* codes replaced by *new* into a temp folder.
+
+    *segments*: segments.parquet's doc_id, segment_id, speaker, start and text (None
+    when there are no new hits).
+
+    Returns what :data:`Written` says, or why the files could not be written as the
+    full run would (nothing is left behind then).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    old = pq.ParquetFile(outdir / HITS_FILE).read()
+    if old.num_rows == 0 or old.column_names != list(HIT_COLUMNS):
+        return "no hits before the edit"  # an empty table has other dtypes
+    codings_schema = pq.ParquetFile(outdir / CODINGS_FILE).schema_arrow
+    if codings_schema.names != list(CODING_COLUMNS):
+        return "codings.parquet has other columns"
+    kept = old
+    kept_rows: list[int] | range = range(old.num_rows)
+    if dropped:
+        gone = _array(sorted(dropped), old.schema.field(CODE).type)
+        keep = pc.invert(pc.is_in(old.column(CODE), value_set=gone))
+        kept, kept_rows = old.filter(keep), pc.indices_nonzero(keep).to_pylist()
+    joined = kept
+    if new.rows:
+        assert segments is not None
+        fresh = _new_table(segments, new, old.schema)
+        if isinstance(fresh, str):
+            return fresh
+        joined = pa.concat_tables([kept, fresh])
+    if joined.num_rows == 0:
+        return "no hits after the edit"
+    keys = [(name, "ascending") for name in (DOC_ID, SEGMENT_ID, START, CODE, END)]
+    order = pc.sort_indices(joined, sort_keys=keys)
+    hits = joined.take(order).combine_chunks()
+    columns = {n: hits.column(n).to_pylist() for n in (DOC_ID, SEGMENT_ID, SPEAKER, THEME, CODE)}
+    if not _speakers_as_strings(old.schema, columns[DOC_ID], columns[SPEAKER]):
+        return "a document's hits all lack a speaker"
+    counts = Counter(zip(columns[SEGMENT_ID], columns[CODE], columns[THEME], strict=True))
+    ordered = sorted(counts)
+    codings = {
+        SEGMENT_ID: [k[0] for k in ordered],
+        "theme": [k[2] for k in ordered],
+        "code": [k[1] for k in ordered],
+        "source": ["auto"] * len(ordered),
+        "hits": [counts[k] for k in ordered],
+    }
+    arrays = [_array(codings[f.name], f.type) for f in codings_schema]
+    coding_table = pa.Table.from_arrays(arrays, schema=codings_schema)
+    temp = _temp_folder(outdir)
+    try:
+        pq.write_table(hits, temp / HITS_FILE, compression="snappy")
+        pq.write_table(coding_table, temp / CODINGS_FILE, compression="snappy")
+        lines = _csv_lines(outdir / HITS_CSV, old.num_rows)
+        if lines is None:  # a field holds a line break: format every row
+            every = [hits.column(n).to_pylist() for n in HIT_COLUMNS]
+            _write_csv(temp / HITS_CSV, HIT_COLUMNS, every)
+        else:  # the kept rows' lines as they are, the new rows formatted
+            new_lines = _csv_rows(joined.slice(kept.num_rows))
+            picked = [
+                lines[kept_rows[n]] if n < kept.num_rows else new_lines[n - kept.num_rows]
+                for n in order.to_pylist()
+            ]
+            (temp / HITS_CSV).write_bytes(b"".join([lines[-1], *picked]))
+        _write_csv(temp / CODINGS_CSV, CODING_COLUMNS, [codings[n] for n in CODING_COLUMNS])
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    per_code = Counter(columns[CODE])
+    per_theme = Counter(columns[THEME])
+    return hits.num_rows, len(set(codings[SEGMENT_ID])), dict(per_code), dict(per_theme), temp
+
+
+def _speakers_as_strings(schema: pa.Schema, docs: list[str], speakers: list[Any]) -> bool:
+    """Whether the full run's hits would hold speakers as strings, as the old file does.
+
+    The full run makes the column ``object`` when a file's hits all lack a speaker
+    (``qca.coding``); a document with a hit that has one rules that out for its file.
+    """
+    pandas = json.loads((schema.metadata or {}).get(b"pandas", b"{}"))
+    kinds = {c.get("name"): c.get("numpy_type") for c in pandas.get("columns", [])}
+    if kinds.get(SPEAKER) != "str":
+        return False
+    silent = {d for d, s in zip(docs, speakers, strict=True) if s is None}
+    if not silent:
+        return True
+    spoken = {d for d, s in zip(docs, speakers, strict=True) if s is not None}
+    return silent <= spoken
+
+
+def _csv_lines(path: Path, rows: int) -> list[bytes] | None:
+    """Return the lines of the CSV at *path* (header last), or None unless one per row."""
+    lines = path.read_bytes().split(b"\n")
+    header = ",".join(HIT_COLUMNS).encode("utf-8")
+    if len(lines) != rows + 2 or lines[-1] != b"" or lines[0] != header:
+        return None
+    return [line + b"\n" for line in lines[1:-1]] + [header + b"\n"]
+
+
+def _csv_rows(table: pa.Table) -> list[bytes]:
+    """Return each row of *table* as the line ``DataFrame.to_csv`` writes for it."""
+    import csv
+    import io
+
+    out = []
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    for row in zip(*(table.column(n).to_pylist() for n in HIT_COLUMNS), strict=True):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(row)
+        out.append(buffer.getvalue().encode("utf-8"))
+    return out
+
+
+def _write_csv(path: Path, names: Iterable[str], columns: list[list[Any]]) -> None:
+    """Write *columns* as ``DataFrame.to_csv(index=False, lineterminator="\\n")`` would."""
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        writer.writerow(list(names))
+        writer.writerows(zip(*columns, strict=True))
+
+
+def _temp_folder(outdir: Path) -> Path:
+    from qca.folders import stage_folder
+
+    return stage_folder(outdir)
+
+
+def finish_outputs(temp: Path, outdir: Path, manifest: dict[str, Any]) -> None:
+    """Write run.json beside the rewritten tables in *temp*, then swap *temp* in as *outdir*.
+
+    As the full run does (:func:`qca.folders.switch_folder`): one atomic swap, so the
+    folder is the old run or this one; ``segments.parquet`` and any other file of
+    *outdir* is carried over as it is (its stamp in run.json too).
+    """
+    from datetime import UTC, datetime
+
+    from qca.folders import switch_folder
+    from qca.rerun import output_stamps
+
+    try:
+        manifest["outputs"].update(output_stamps(temp, _REWRITTEN))
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        manifest["started"] = manifest["finished"] = now
+        text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        (temp / RUN_FILE).write_text(text, encoding="utf-8")
+        output_stamps(temp, (RUN_FILE,))  # fsync run.json too
+        switch_folder(temp, outdir, RUN_FILE)
+    except OSError as exc:
+        raise OutputError(
+            f"{outdir}: cannot write the outputs ({exc.strerror or exc}); "
+            "choose a writable folder with -o"
+        ) from None
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)

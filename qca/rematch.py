@@ -1,0 +1,209 @@
+"""An edited codebook re-coded from the corpus token file: only the changed codes, no spaCy (#16).
+
+``qca code`` after an edit of the codebook alone (:attr:`qca.rerun.OutputState.codebook_only`)
+calls :func:`rematch`. It tells the changed codes from run.json's per-code digests
+(:func:`qca.rerun.code_digests`), compiles their terms with the tokenizer rules kept
+in the token file (:mod:`qca.engine.corpus_tokens`), matches them on the file's
+tokens with numpy, puts their hits in place of the old ones and writes hits,
+codings and run.json as the full run would, byte for byte, with pyarrow and the
+``csv`` module (:mod:`qca.outputs_arrow`): neither spaCy nor pandas is imported.
+
+Anything it cannot do exactly so returns the reason, and the caller codes as a
+full run: no token file for the folder's ``segments.parquet``, every code changed
+(so the codebook's language, unit or negation may differ), a changed code with a
+token pattern that needs spaCy's Matcher, a new term whose chunks the kept rules
+cannot split (:mod:`qca.engine.corpus_rules`), overrides, ``--model``, or a document whose hits all lack a speaker (the full
+run's hits table would hold the speakers as objects, not strings).
+
+:func:`record_corpus` and :func:`save_corpus` are the full run's side: it records
+the tokens as it matches and saves the token file once its outputs are in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qca.models import SEGMENTS_FILE
+
+if TYPE_CHECKING:
+    from qca.codebook.model import Codebook
+    from qca.engine.batch import HitColumns
+    from qca.engine.corpus_tokens import CorpusTokens
+    from qca.engine.rules import Rules
+    from qca.engine.store import TokenStore
+    from qca.options import CodeOptions
+    from qca.outputs_arrow import NewHits
+    from qca.rerun import OutputState
+
+
+def record_corpus(store: TokenStore | None, options: CodeOptions) -> None:
+    """Have *store* record the corpus's tokens when the run codes every batch in this process."""
+    from qca.engine.corpus_tokens import CorpusRecorder
+
+    if store is not None and options.jobs == 1 and options.model is None:
+        store.corpus = CorpusRecorder()
+
+
+def save_corpus(store: TokenStore | None, outdir: Path, segments: int) -> None:
+    """Save the recorded tokens as the token file of *outdir*'s ``segments.parquet``."""
+    if store is not None and store.corpus is not None:
+        store.corpus.write(store.folder, outdir / SEGMENTS_FILE, segments)
+        store.corpus = None
+
+
+@dataclass(frozen=True)
+class Rematched:
+    """What an edited re-run wrote: the new run.json and hits per code and theme."""
+
+    outdir: Path
+    manifest: dict[str, Any]
+    per_code: dict[str, int]
+    per_theme: dict[str, int]
+    matched: int
+
+
+def codebook_manifest(codebook: Codebook) -> tuple[dict[str, Any], list[Any], list[Any]]:
+    """Return run.json's ``codebook``, ``themes`` and ``codes`` entries of *codebook*."""
+    info = {
+        "path": str(codebook.path) if codebook.path else None,
+        "sha256": codebook.sha256,
+        "name": codebook.name,
+        "version": codebook.version,
+        "language": codebook.language,
+    }
+    themes = [{"theme": t.id, "label": t.label} for t in codebook.themes]
+    codes = [
+        {"theme": c.theme, "code": c.id, "label": c.label, "parent": c.parent}
+        for c in codebook.codes()
+    ]
+    return info, themes, codes
+
+
+def _cache_dir(options: CodeOptions, outdir: Path) -> Path:
+    from qca.cachedir import default_cache_dir
+
+    return options.cache_dir or default_cache_dir(outdir)
+
+
+def rematch(codebook_path: str | Path, state: OutputState, options: CodeOptions) -> Rematched | str:
+    """Re-code *state*'s output folder after an edit of the codebook at *codebook_path*.
+
+    *state* must say ``codebook_only`` (:func:`qca.rerun.check_outputs`). Returns what
+    was written, or why the edit needs a full run (then nothing was written).
+
+    Raises:
+        CodebookError: When the codebook has errors (as a full run would).
+        OutputError: When the output folder cannot be written.
+    """
+    import json
+
+    from qca.codebook import read_codebook
+    from qca.models import RUN_FILE
+    from qca.rerun import code_digests
+
+    outdir = state.outdir
+    if not state.codebook_only:
+        return "not an edit of the codebook alone"
+    if options.overrides is not None or options.model is not None or not options.cache:
+        return "overrides, --model or --no-cache"
+    manifest = json.loads((outdir / RUN_FILE).read_bytes())
+    codebook = read_codebook(Path(codebook_path))
+    before = dict((manifest.get("rerun") or {}).get("code_digests") or {})
+    after = code_digests(codebook)
+    changed = {code for code, digest in after.items() if before.get(code) != digest}
+    if not any(before.get(code) == digest for code, digest in after.items()):
+        return "no code kept its rules"
+    removed = set(before) - set(after)
+    pipelines = manifest.get("pipeline") or {}
+    language = codebook.language
+    if list(pipelines) != [language] or manifest["codebook"].get("language") != language:
+        return "more than one language"
+    corpus = _load(options, outdir, str(pipelines[language]["fingerprint"]), manifest)
+    if isinstance(corpus, str):
+        return corpus
+    from qca.outputs_arrow import NewHits
+
+    new = NewHits([], [], [], [], [], [], [], [])
+    segments = None
+    if changed:
+        from qca.engine.corpus_rules import NeedsSpacy, compile_without_spacy
+        from qca.engine.corpus_tokens import match_corpus
+
+        numbers = [n for n, code in enumerate(codebook.codes()) if code.id in changed]
+        try:
+            rules = compile_without_spacy(codebook, corpus.header).only(numbers)
+            segments = _segments(outdir)
+            texts = _texts(segments, corpus) if rules.regexes else []
+            found = match_corpus(corpus, rules, texts)
+        except NeedsSpacy as exc:
+            return f"{exc} needs spaCy"
+        new = _new_hits(corpus, found, rules)
+    from qca.outputs_arrow import rewrite_hits
+
+    written = rewrite_hits(outdir, changed | removed, new, segments)
+    if isinstance(written, str):
+        return written
+    hits_count, coded, per_code, per_theme, temp = written
+    info, themes, codes = codebook_manifest(codebook)
+    manifest.update(codebook=info, themes=themes, codes=codes)
+    manifest["counts"].update(hits=hits_count, coded_segments=coded)
+    manifest["rerun"]["code_digests"] = after
+    from qca.outputs_arrow import finish_outputs
+
+    finish_outputs(temp, outdir, manifest)
+    return Rematched(outdir, manifest, per_code, per_theme, len(changed))
+
+
+def _segments(outdir: Path) -> Any:
+    """Return the columns of segments.parquet that new hits take (a ``pyarrow.Table``)."""
+    import pyarrow.parquet as pq
+
+    from qca.models import DOC_ID, SEGMENT_ID, SPEAKER, START, TEXT
+
+    columns = [DOC_ID, SEGMENT_ID, SPEAKER, START, TEXT]
+    return pq.ParquetFile(outdir / SEGMENTS_FILE, memory_map=True).read(columns=columns)
+
+
+def _texts(segments: Any, corpus: CorpusTokens) -> list[str]:
+    """Return the texts of the corpus's coded segments (regexes read them)."""
+    from qca.models import TEXT
+
+    texts: list[str] = segments.column(TEXT).to_pylist()
+    return [texts[row] for row in corpus.rows.tolist()]
+
+
+def _load(
+    options: CodeOptions, outdir: Path, fingerprint: str, manifest: dict[str, Any]
+) -> CorpusTokens | str:
+    from qca.engine.corpus_tokens import corpus_path, load_corpus
+    from qca.rerun import file_sha256
+
+    key = file_sha256(outdir / SEGMENTS_FILE)
+    segments = int((manifest.get("counts") or {}).get("segments", -1))
+    path = corpus_path(_cache_dir(options, outdir), fingerprint, key)
+    corpus = load_corpus(path, fingerprint, key, segments)
+    if corpus is None:
+        return "no token file for these segments"
+    from qca.io import touch
+
+    touch(path)
+    return corpus
+
+
+def _new_hits(corpus: CorpusTokens, fresh: HitColumns, rules: Rules) -> NewHits:
+    from qca.outputs_arrow import NewHits
+
+    rows = corpus.rows.tolist()
+    names = rules.codes
+    return NewHits(
+        rows=[rows[k] for k in fresh.segment],
+        theme=[names[c][0] for c in fresh.code],
+        code=[names[c][1] for c in fresh.code],
+        kind=list(fresh.kind),
+        rule=list(fresh.rule),
+        start=list(fresh.start),
+        end=list(fresh.end),
+        negated=list(fresh.negated),
+    )
