@@ -307,15 +307,6 @@ CACHE_INFO_COLUMNS: tuple[str, ...] = (
     WORDS,
 )
 
-# --- qca pseudonymise --dry-run (qca.pseudonymise) ------------------------------
-ORIGINAL = "original"
-PSEUDONYM = "pseudonym"
-COUNT = "count"
-FILES = "files"
-CONTEXT = "context"
-#: One row per form replaced (or capitalised word flagged, kind ``unlisted``).
-PSEUDONYMISE_REVIEW_COLUMNS: tuple[str, ...] = (KIND, ORIGINAL, PSEUDONYM, COUNT, FILES, CONTEXT)
-
 
 # --- co-occurrence and group statistics (qca.cooccur, qca.stats; #20) ----------
 #: ``qca cooccur --unit``: what counts as one unit of co-occurrence.
@@ -353,4 +344,57 @@ STATS_COLUMNS: tuple[str, ...] = (
     P_VALUE,
     P_HOLM,
     CRAMERS_V,
+)
+
+# --- qca pseudonymise --dry-run (qca.pseudonymise) ------------------------------
+ORIGINAL = "original"
+PSEUDONYM = "pseudonym"
+COUNT = "count"
+FILES = "files"
+CONTEXT = "context"
+#: One row per form replaced (or capitalised word flagged, kind ``unlisted``).
+PSEUDONYMISE_REVIEW_COLUMNS: tuple[str, ...] = (KIND, ORIGINAL, PSEUDONYM, COUNT, FILES, CONTEXT)
+
+# --- codebook diagnostics (qca.diagnostics: `qca codebook stats`, `qca suggest`, `qca sample`) ---
+#: Segments where this rule is the only rule of its code that matched.
+UNIQUE = "unique"
+#: ``unique`` as a share of the code's segments: what the code loses without the rule.
+UNIQUE_SHARE = "unique_share"
+FALSE_POSITIVES = "false_positives"
+#: ``never fires`` / ``mostly false positives`` / blank.
+FLAG = "flag"
+RULE_STATS_COLUMNS: tuple[str, ...] = (
+    THEME,
+    CODE,
+    RULE_KIND,
+    RULE,
+    HITS,
+    SEGMENTS,
+    UNIQUE,
+    UNIQUE_SHARE,
+)
+#: With gold labels: these after ``RULE_STATS_COLUMNS``, then ``FLAG``.
+RULE_GOLD_COLUMNS: tuple[str, ...] = (TRUE_POSITIVES, FALSE_POSITIVES, PRECISION)
+#: ``qca suggest``: one row per candidate term.
+TERM = "term"
+TARGET = "target"
+REST = "rest"
+G2 = "g2"
+LOG_RATIO = "log_ratio"
+EXAMPLES = "examples"
+SUGGEST_COLUMNS: tuple[str, ...] = (TERM, TARGET, REST, PRECISION, G2, LOG_RATIO, EXAMPLES)
+#: ``qca sample``: the blind sample (code columns left blank for the coder follow).
+SAMPLE_COLUMNS: tuple[str, ...] = (UNIT_ID, TEXT)
+#: ``qca agree --estimate``: corpus-wide estimates per code, each with ``_low``/``_high``.
+POPULATION = "population"
+SAMPLED = "sampled"
+AUTO_CODED = "auto_coded"
+PREVALENCE = "prevalence"
+ESTIMATE_MEASURES: tuple[str, ...] = (PREVALENCE, PRECISION, RECALL)
+ESTIMATE_COLUMNS: tuple[str, ...] = (
+    CODE,
+    POPULATION,
+    SAMPLED,
+    AUTO_CODED,
+    *(f"{m}{s}" for m in ESTIMATE_MEASURES for s in ("", CI_LOW_SUFFIX, CI_HIGH_SUFFIX)),
 )

@@ -30,7 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ),
     ("qca.themes", "qca.tally", "qca.presence", "qca.exemplars", "qca.excerpts", "qca.review")
     + ("qca.cooccur", "qca.stats")
-    + ("qca.agreement", "qca.export", "qca.refi", "qca.pseudonymise"),
+    + ("qca.agreement", "qca.export", "qca.refi", "qca.pseudonymise", "qca.diagnostics"),
     ("qca.render", "qca.report"),
     ("qca.cli", "qca.__main__"),
 )

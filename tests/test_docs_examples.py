@@ -139,49 +139,6 @@ def test_docs_rerun_commands_run(
     assert "up to date" not in printed[2]
 
 
-PSEUDONYMISE_EXAMPLES = _console_examples("docs/pseudonymise.md")
-
-
-def _pseudonyms_hidden(text: str) -> str:
-    """The text with pseudonym numbers hidden (they depend on the key's random secret)."""
-    return re.sub(r"\[([A-Z ]+) \d+\]", r"[\1 n]", re.sub(r"\bP\d\d\b", "Pnn", text))
-
-
-def test_docs_pseudonymise_examples_run(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, runner: CliRunner
-) -> None:
-    """docs/pseudonymise.md: the ```sh commands run, then each ``$ qca`` prints what it shows.
-
-    ``qca pseudonymise`` shows stdout and stderr, other commands stdout; pseudonym
-    numbers are compared hidden, since the key made in the test has its own secret.
-    """
-    text = (ROOT / "docs" / "pseudonymise.md").read_text(encoding="utf-8")
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    for name in ("transcripts", "codebooks"):
-        (repo / name).symlink_to(ROOT / name)
-    monkeypatch.chdir(repo)
-    (sh,) = re.findall(r"```sh\n(.*?)```", text, flags=re.S)
-    for line in sh.splitlines():
-        result = runner.invoke(app, shlex.split(line.partition("#")[0])[1:])
-        assert result.exit_code == 0, (line, result.stderr)
-    assert [c.split()[1] for c, _ in PSEUDONYMISE_EXAMPLES] == [
-        "pseudonymise",
-        "pseudonymise",
-        "code",
-        "themes",
-        "pseudonymise",
-    ]
-    for command, expected in PSEUDONYMISE_EXAMPLES:
-        result = runner.invoke(app, shlex.split(command)[1:])
-        assert result.exit_code == 0, (command, result.stderr)
-        shown = result.stdout + (result.stderr if "pseudonymise" in command else "")
-        assert _pseudonyms_hidden(shown) == _pseudonyms_hidden(expected), command
-    assert (repo / "restored" / "fg-faculty.docx").read_bytes() == (
-        ROOT / "transcripts" / "fg-faculty.docx"
-    ).read_bytes()
-
-
 # --- docs of #20: cooccur.md, report.md and themes.md's "Group statistics" ----------------
 
 REPORT_PAGES = ["docs/cooccur.md", "docs/report.md"]
@@ -246,3 +203,78 @@ def test_docs_report_python_examples_run(
     monkeypatch.chdir(demo_folder)
     for block in blocks:
         exec(compile(block, page, "exec"), {})
+
+
+PSEUDONYMISE_EXAMPLES = _console_examples("docs/pseudonymise.md")
+
+
+def _pseudonyms_hidden(text: str) -> str:
+    """The text with pseudonym numbers hidden (they depend on the key's random secret)."""
+    return re.sub(r"\[([A-Z ]+) \d+\]", r"[\1 n]", re.sub(r"\bP\d\d\b", "Pnn", text))
+
+
+def test_docs_pseudonymise_examples_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, runner: CliRunner
+) -> None:
+    """docs/pseudonymise.md: the ```sh commands run, then each ``$ qca`` prints what it shows.
+
+    ``qca pseudonymise`` shows stdout and stderr, other commands stdout; pseudonym
+    numbers are compared hidden, since the key made in the test has its own secret.
+    """
+    text = (ROOT / "docs" / "pseudonymise.md").read_text(encoding="utf-8")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name in ("transcripts", "codebooks"):
+        (repo / name).symlink_to(ROOT / name)
+    monkeypatch.chdir(repo)
+    (sh,) = re.findall(r"```sh\n(.*?)```", text, flags=re.S)
+    for line in sh.splitlines():
+        result = runner.invoke(app, shlex.split(line.partition("#")[0])[1:])
+        assert result.exit_code == 0, (line, result.stderr)
+    assert [c.split()[1] for c, _ in PSEUDONYMISE_EXAMPLES] == [
+        "pseudonymise",
+        "pseudonymise",
+        "code",
+        "themes",
+        "pseudonymise",
+    ]
+    for command, expected in PSEUDONYMISE_EXAMPLES:
+        result = runner.invoke(app, shlex.split(command)[1:])
+        assert result.exit_code == 0, (command, result.stderr)
+        shown = result.stdout + (result.stderr if "pseudonymise" in command else "")
+        assert _pseudonyms_hidden(shown) == _pseudonyms_hidden(expected), command
+    assert (repo / "restored" / "fg-faculty.docx").read_bytes() == (
+        ROOT / "transcripts" / "fg-faculty.docx"
+    ).read_bytes()
+
+
+DIAGNOSTICS_EXAMPLES = _console_examples("docs/diagnostics.md")
+
+
+def test_docs_diagnostics_workflow_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """docs/diagnostics.md's worked example (code -> stats -> suggest -> edit -> code -> sample
+    -> agree --estimate) runs in order on the demo corpus, each command printing what it shows.
+
+    The edit step is made here as the page says: "senior citizen" added to customer_focus.
+    """
+    import yaml
+
+    assert len(DIAGNOSTICS_EXAMPLES) == 7
+    for name in ("transcripts", "docs"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    (tmp_path / "codebooks").mkdir()
+    original = ROOT / "codebooks" / "esther.yaml"
+    (tmp_path / "codebooks" / "esther.yaml").write_bytes(original.read_bytes())
+    spec = yaml.safe_load(original.read_text(encoding="utf-8"))
+    spec["themes"]["enablers"]["codes"]["customer_focus"]["terms"].append("senior citizen")
+    edited = tmp_path / "codebooks" / "esther-edited.yaml"
+    edited.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for command, expected in DIAGNOSTICS_EXAMPLES:
+        result = runner.invoke(app, shlex.split(command)[1:])
+        assert result.exit_code == 0, (command, result.stderr)
+        assert result.stdout == expected, command
+    stats = (tmp_path / "stats.csv").read_text(encoding="utf-8").splitlines()
+    assert "enablers,customer_focus,phrase,senior citizen,6,6,1,0.0556," in stats
+    assert len((tmp_path / "sample.csv").read_text(encoding="utf-8").splitlines()) == 11

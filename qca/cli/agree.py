@@ -214,6 +214,14 @@ def agree_cli(
             help="List the units where coders differ on CODE, with their text.",
         ),
     ] = None,
+    estimate: Annotated[
+        bool,
+        typer.Option(
+            "--estimate",
+            help="FOLDER SAMPLE: corpus-wide precision, recall and prevalence per code with "
+            "95% intervals, from a hand-coded qca sample of the folder.",
+        ),
+    ] = False,
     fmt: FormatOption = None,
     output: OutputOption = None,
 ) -> None:
@@ -258,6 +266,13 @@ def agree_cli(
     if problems:
         raise fail("\n".join(problems))
     chosen = resolve_format(fmt, output)
+    if estimate:  # issue #22: the logic lives in qca.diagnostics.estimate
+        from qca.diagnostics.estimate import estimate_from_sample
+
+        table, notes = estimate_from_sample(codings, gold=gold)
+        print_problems(notes)
+        emit_table(_rounded(table), chosen, output, title="Corpus-wide estimates")
+        return
     if show_disagreements is not None:
         table = disagreements(
             codings, show_disagreements, unit=unit.value, exclude_uncoded=exclude_uncoded
