@@ -209,6 +209,10 @@ def test_pseudonymise_cli_messages(runner: CliRunner, corpus: Path, tmp_path: Pa
             "these files\n",
         ),
         (
+            ["--key", "k.key", "--dry-run", "-f", "xlsx"],
+            "--dry-run prints the review on stdout; use --format csv and redirect it\n",
+        ),
+        (
             ["--key", "k.key", "--dry-run", "--reverse", "-o", "x"],
             "--dry-run lists replacements; leave it out with --reverse\n",
         ),
@@ -435,3 +439,35 @@ def test_pseudonymise_survey_ids_are_no_names(tmp_path: Path) -> None:
     result = pseudonymise_files([folder], tmp_path / "out", tmp_path / "k.key")
     assert result.counts == {}
     assert (tmp_path / "out" / "fft.csv").read_text(encoding="utf-8") == survey
+
+
+def test_pseudonymise_docx_from_another_zip_tool_restores_parts(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """A .docx whose deflate zlib cannot reproduce: parts come back exactly, with a warning."""
+    import zipfile
+    import zlib
+
+    from qca.pseudonymise.zips import read_parts, write_archive
+
+    members = []
+    for part in read_parts((corpus / "g.docx").read_bytes()):
+        packer = zlib.compressobj(9, zlib.DEFLATED, -15, 1, zlib.Z_FILTERED)
+        raw = packer.compress(part.content) + packer.flush()
+        part.info.compress_type = zipfile.ZIP_DEFLATED
+        members.append((part.info, raw, part.content))
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    (odd / "word.docx").write_bytes(write_archive(members))
+    key = tmp_path / "k.key"
+    pseudonymise_files([odd], tmp_path / "out", key)
+    written, problems = reverse_files([tmp_path / "out"], tmp_path / "back", key)
+    assert [str(p) for p in problems] == [
+        f"{(tmp_path / 'out' / 'word.docx').as_posix()}: its text and parts are restored "
+        "exactly, but not its zip bytes (the original was compressed by another program)"
+    ]
+    back = {
+        p.info.filename: p.content
+        for p in read_parts((tmp_path / "back" / "word.docx").read_bytes())
+    }
+    assert back == {info.filename: content for info, _, content in members}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -152,3 +153,40 @@ def test_pseudonymise_name_forms_found_with_possessives(form: str, tail: str) ->
     text = f"We asked {form}{tail} team"
     assert [m.group() for m in pattern.finditer(text)] == [form]
     assert re.sub(pattern, "P01", text) == f"We asked P01{tail} team"
+
+
+NAME_WORD = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖ", min_size=1, max_size=1).flatmap(
+    lambda first: st.text(alphabet="abcdefghijklmnopqrstuvwxyzåäöé'-", max_size=8).map(
+        lambda rest: first + rest
+    )
+)
+PERSON = st.lists(NAME_WORD, min_size=1, max_size=3).map(" ".join)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            PERSON,
+            st.lists(PERSON, max_size=2),
+            st.sampled_from(["", "colleague", "place", "organisation", "GP"]),
+        ),
+        max_size=5,
+    )
+)
+def test_pseudonymise_names_file_reads_what_was_written(
+    tmp_path_factory: pytest.TempPathFactory,
+    people: list[tuple[str, list[str], str]],
+) -> None:
+    from qca.pseudonymise.names import read_names_file
+
+    path = tmp_path_factory.mktemp("names") / "names.txt"
+    lines = ["# names"]
+    for name, variants, role in people:
+        line = "; ".join([name, *variants]) + (f" [{role}]" if role else "")
+        lines += [line, ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    read = read_names_file(path)
+    assert [(n.original, list(n.variants)) for n in read] == [(n, v) for n, v, _ in people]
+    kinds = {"place": ("place", "PLACE"), "organisation": ("organisation", "ORGANISATION")}
+    expected = [kinds.get(r, ("person", (r or "person").upper())) for _, _, r in people]
+    assert [(n.kind, n.label) for n in read] == expected

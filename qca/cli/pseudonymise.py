@@ -124,6 +124,8 @@ def pseudonymise_cli(
     """
     from qca.pseudonymise import PseudonymiseOptions, pseudonymise_files, reverse_files
 
+    if dry_run and fmt is not None and fmt.value == "xlsx":
+        raise fail("--dry-run prints the review on stdout; use --format csv and redirect it")
     if output is None and not dry_run:
         raise fail("give the folder for the copies with -o FOLDER, or use --dry-run")
     if reverse:

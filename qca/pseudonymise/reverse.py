@@ -30,18 +30,19 @@ def restore_bytes(
         if raw is None:
             return None, [_changed(path)]
         return raw.encode(entry["encoding"]), []
-    from qca.pseudonymise.zips import read_parts, rebuild, write_archive
+    from qca.pseudonymise.zips import compress, read_parts, rebuild, write_archive
 
     members = []
     for part in read_parts(data):
-        content = part.content
+        content, packed = part.content, part.raw
         edits = entry["edits"].get(part.info.filename)
         if edits:
             raw = undo(content.decode("utf-8"), edits)
             if raw is None:
                 return None, [_changed(path)]
             content = raw.encode("utf-8")
-        members.append((part.info, part.raw, content))
+            packed = compress(content, part.info.compress_type)
+        members.append((part.info, packed, content))
     if "any" not in entry["recipe"]:
         return rebuild(entry["frame"], members, entry["recipe"]), []
     warning = Problem(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qca.errors import Problem
+from qca.errors import Problem, QcaError
 from qca.ingest.base import DEFAULT_INTERVIEWER_LABELS
 from qca.io import atomic_write_bytes
 from qca.pseudonymise.keyfile import LABELS, Key, PseudonymiseError, read_key, write_key
@@ -275,6 +275,7 @@ def pseudonymise_files(
         if clashes:
             raise PseudonymiseError(problems=clashes)
     rows: list[tuple[str, str, str, str, str]] = []
+    copies: list[tuple[Path, Path, bytes]] = []
     written = []
     for source in sources:
         edits: dict[str, list[Any]] = {}
@@ -293,13 +294,23 @@ def pseudonymise_files(
         relative = replace_spans(plain_stream(source.relative), name_spans)[0]
         data, entry = _rebuild(source, new_raw, edits)
         entry["name"] = source.relative
-        if not dry_run:
-            (output / relative).parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(output / relative, data)
-            key.files[hashlib.sha256(data).hexdigest()] = entry
-            written.append((source.path.as_posix(), (output / relative).as_posix()))
+        key.files[hashlib.sha256(data).hexdigest()] = entry
+        copies.append((source.path, output / relative, data))
     if not dry_run:
+        # The key first: a copy on disk can always be reversed, even after a crash.
         write_key(key_path, key)
+        for path, target, data in copies:
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write_bytes(target, data)
+            except QcaError as exc:
+                problems.append(Problem(target.as_posix(), exc.message))
+                continue
+            except OSError as exc:
+                message = f"cannot write the copy ({exc.strerror}); check the -o folder"
+                problems.append(Problem(target.as_posix(), message))
+                continue
+            written.append((path.as_posix(), target.as_posix()))
     flagged = unlisted_words(texts, set(forms), shared, options.interviewer_labels, lower)
     counts: dict[str, int] = {}
     for row in rows:
