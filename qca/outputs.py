@@ -113,16 +113,16 @@ def _rerun_hint(folder: Path) -> str:
 
 
 def default_output_folder(directory: Path | None = None) -> Path:
-    """Return the output folder that ``qca.yaml`` names, else ``qca-out``.
+    """Return the output folder ``$QCA_OUTPUT`` or ``qca.yaml`` names, else ``qca-out``.
 
     Raises:
         OutputError: When ``qca.yaml`` is invalid.
     """
-    from qca.project import find_project
+    from qca.project import resolve
 
-    project = find_project(directory)
-    if project is not None and project.output is not None:
-        return project.output
+    settings = resolve(directory=directory)
+    if settings.output != Path(DEFAULT_OUTDIR):
+        return settings.output
     return (directory or Path(".")) / DEFAULT_OUTDIR
 
 

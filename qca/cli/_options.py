@@ -12,8 +12,6 @@ import typer
 if TYPE_CHECKING:
     import pandas as pd
 
-    from qca.ingest.base import IngestOptions
-
 
 class TableFormat(str, Enum):
     table = "table"
@@ -84,14 +82,6 @@ class Unit(StrEnum):
     document = "document"
 
 
-UnitOption = Annotated[
-    Unit,
-    typer.Option(
-        "--unit",
-        help="Coding unit: one segment per speaker turn, sentence, paragraph or whole document.",
-        case_sensitive=False,
-    ),
-]
 SpeakerPatternOption = Annotated[
     str | None,
     typer.Option(
@@ -146,33 +136,3 @@ EncodingOption = Annotated[
         help="Encoding of text files, e.g. cp1251 (default: detect BOM, UTF-8/16/32, legacy code pages).",
     ),
 ]
-
-
-def ingest_options(
-    *,
-    unit: Unit | str = "turn",
-    speaker_pattern: str | None = None,
-    text_column: str | None = None,
-    id_column: str | None = None,
-    participants: Path | None = None,
-    interviewer_label: list[str] | None = None,
-    default_interviewer_labels: bool = True,
-    encoding: str | None = None,
-    strict: bool = False,
-) -> IngestOptions:
-    """Build :class:`qca.ingest.base.IngestOptions` from the shared CLI options."""
-    from qca.ingest.base import DEFAULT_INTERVIEWER_LABELS, IngestOptions
-
-    given = tuple(label.strip().lower() for label in interviewer_label or ())
-    defaults = DEFAULT_INTERVIEWER_LABELS if default_interviewer_labels else ()
-    labels = tuple(dict.fromkeys(defaults + given))
-    return IngestOptions(
-        unit=unit.value if isinstance(unit, Unit) else unit,
-        speaker_pattern=speaker_pattern,
-        text_column=text_column,
-        id_column=id_column,
-        participants=participants,
-        interviewer_labels=labels,
-        encoding=encoding,
-        strict=strict,
-    )

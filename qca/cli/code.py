@@ -20,12 +20,10 @@ from qca.cli._options import (
     StrictOption,
     TextColumnOption,
     Unit,
-    ingest_options,
 )
 
 if TYPE_CHECKING:
     from qca.coding import CodeResult
-    from qca.project import Project
     from qca.rerun import OutputState
 
 
@@ -87,13 +85,13 @@ def summary_lines(result: CodeResult, outdir: Path) -> list[str]:
     return lines
 
 
-def _overrides_file(given: Path | None, project: Project | None) -> Path | None:
+def _overrides_file(given: Path | None, setting: Path | None) -> Path | None:
     """Return the overrides file to apply, if any (read_overrides checks it)."""
     from qca.models import OVERRIDES_FILE
 
     if given is not None and not given.is_file():
         raise fail(f"{given}: no such overrides file; check the path, or drop --overrides")
-    path = given or (project.overrides if project else None) or Path(OVERRIDES_FILE)
+    path = given or setting or Path(OVERRIDES_FILE)
     return path if path.is_file() else None
 
 
@@ -201,42 +199,41 @@ def code_cli(
     Example: qca code transcripts --participants transcripts/participants.csv -c codebooks/esther.yaml
     """
     from qca.coding import CodeOptions, code
-    from qca.models import DEFAULT_OUTDIR
-    from qca.project import find_project, project_paths
+    from qca.project import require_transcripts, resolve
 
-    project = find_project()
-    if not paths:
-        if project is None:
-            raise fail(
-                "no transcripts given: name files or folders (qca code PATH... -c CODEBOOK), "
-                "or run qca init to write a qca.yaml"
-            )
-        paths = list(project_paths(project))
-    codebook = codebook or (project.codebook if project else None)
-    if codebook is None:
-        raise fail("no codebook given: add -c CODEBOOK.yaml, or name one in qca.yaml")
-    outdir = output or (project.output if project and project.output else Path(DEFAULT_OUTDIR))
-    setting = project or None
-    ingest = ingest_options(
-        unit="turn",
-        speaker_pattern=speaker_pattern or (setting.speaker_pattern if setting else None),
-        text_column=text_column or (setting.text_column if setting else None),
-        id_column=id_column or (setting.id_column if setting else None),
-        participants=participants or (setting.participants if setting else None),
-        interviewer_label=interviewer_label
-        or (list(setting.interviewer_labels or []) if setting else None),
-        default_interviewer_labels=not no_default_interviewer_labels,
-        encoding=encoding or (setting.encoding if setting else None),
-        strict=strict,
+    settings = resolve(
+        {
+            "transcripts": paths,
+            "codebook": codebook,
+            "output": output,
+            "unit": unit.value if unit else None,
+            "participants": participants,
+            "speaker_pattern": speaker_pattern,
+            "text_column": text_column,
+            "id_column": id_column,
+            "interviewer_labels": interviewer_label,
+            "encoding": encoding,
+        }
     )
+    if not settings.transcripts:
+        raise fail(
+            "no transcripts given: name files or folders (qca code PATH... -c CODEBOOK), "
+            "or run qca init to write a qca.yaml"
+        )
+    if settings.codebook is None:
+        raise fail("no codebook given: add -c CODEBOOK.yaml, or name one in qca.yaml")
+    paths, codebook, outdir = list(settings.transcripts), settings.codebook, settings.output
     options = CodeOptions(
-        ingest=ingest,
-        unit=unit.value if unit else (setting.unit if setting else None),
+        # the unit stays None unless given, so the codebook's unit applies
+        ingest=settings.ingest_options(
+            unit="turn", default_interviewer_labels=not no_default_interviewer_labels, strict=strict
+        ),
+        unit=settings.unit,
         include_interviewer=include_interviewer,
         model=model,
         jobs=jobs,
         cache=not no_cache,
-        overrides=_overrides_file(overrides, project),
+        overrides=_overrides_file(overrides, settings.overrides),
     )
     if not (force or no_cache):
         from qca.rerun import check_outputs
@@ -246,6 +243,7 @@ def code_cli(
             for line in up_to_date_lines(state):
                 typer.echo(line, err=True)  # not rich: its import is a tenth of this path
             raise typer.Exit(code=1 if state.skipped else 0)
+    require_transcripts(paths, options.ingest.participants)
     if options.overrides is not None:  # a malformed file stops the run before coding
         from qca.overrides import read_overrides
 

@@ -1,0 +1,150 @@
+"""One CLI contract (#18): the daily loop, one settings path, one output path, one vocabulary."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from qca.cli import app
+from qca.errors import OutputError
+from qca.ingest.files import SUFFIXES
+from qca.project import resolve
+from tests.conftest import ROOT
+
+DEMO = ("fg-coaches.vtt", "fg-faculty.docx", "fg-seniors.txt")
+
+
+def _init(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["init", "s"])
+    assert result.exit_code == 0, result.output
+    monkeypatch.chdir(tmp_path / "s")
+    return tmp_path / "s"
+
+
+def test_issue_18_daily_loop_on_an_empty_folder(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`qca init s && cd s && qca code && qca themes` before any transcript: one line, exit 1."""
+    _init(runner, tmp_path, monkeypatch)
+    result = runner.invoke(app, ["code"])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"transcripts: no transcripts to code ({', '.join(SUFFIXES)}); put transcript files "
+        "there, or name them: qca code PATH...\n"
+    )
+    assert not (tmp_path / "s" / "qca-out").exists()
+    result = runner.invoke(app, ["themes"])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr == (
+        "no coded output in qca-out/; run: qca code TRANSCRIPTS -c CODEBOOK -o qca-out\n"
+    )
+
+
+def test_issue_18_daily_loop_on_a_filled_folder(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _init(runner, tmp_path, monkeypatch)
+    for name in DEMO:
+        shutil.copy(ROOT / "transcripts" / name, folder / "transcripts" / name)
+    result = runner.invoke(app, ["code"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[1:4] == [
+        "coded 3 documents, 198 segments, 6826 words: 36 hits in 29 segments -> qca-out",
+        "theme / code  hits",
+        "will             7",
+    ]
+    result = runner.invoke(app, ["themes", "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "theme,code,mentions,segments,documents,speakers,pct_segments,per_1000_words",
+        "will,,7,5,3,5,3.09,1.14",
+        "will,motivation,7,5,3,5,3.09,1.14",
+        "ideas,,29,25,3,14,15.43,4.74",
+        "ideas,new_ideas,29,25,3,14,15.43,4.74",
+    ]
+
+
+def test_issue_18_empty_folder_with_an_unreadable_file_names_it(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _init(runner, tmp_path, monkeypatch)
+    (folder / "transcripts" / "interview.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    result = runner.invoke(app, ["code"])
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("transcripts/interview.doc: ")
+    assert lines[1].startswith("transcripts: no transcripts to code (")
+
+
+# --- one settings path: qca.project.resolve ------------------------------------
+
+
+def test_project_resolve_options_win_over_environment_over_qca_yaml(tmp_path: Path) -> None:
+    (tmp_path / "qca.yaml").write_text(
+        "codebook: cb.yaml\noutput: out\nunit: sentence\nencoding: cp1252\n", encoding="utf-8"
+    )
+    environ = {"QCA_OUTPUT": "env-out", "QCA_UNIT": "paragraph"}
+    settings = resolve({"unit": "document"}, directory=tmp_path, environ=environ)
+    assert settings.codebook == tmp_path / "cb.yaml"  # qca.yaml
+    assert settings.output == Path("env-out")  # environment over qca.yaml
+    assert settings.unit == "document"  # option over both
+    assert settings.encoding == "cp1252"
+    assert settings.transcripts == (tmp_path / "transcripts",)
+
+
+def test_project_resolve_defaults_without_a_project(tmp_path: Path) -> None:
+    settings = resolve({"transcripts": ["a.txt"]}, directory=tmp_path, environ={})
+    assert settings.project is None
+    assert (settings.transcripts, settings.codebook, settings.output) == (
+        (Path("a.txt"),),
+        None,
+        Path("qca-out"),
+    )
+    assert settings.ingest_options().unit == "turn"
+
+
+def test_project_resolve_refuses_an_unknown_setting(tmp_path: Path) -> None:
+    with pytest.raises(OutputError) as info:
+        resolve({"codebok": "x"}, directory=tmp_path, environ={})
+    assert info.value.lines()[0].startswith("codebok: not a setting; use one of: transcripts, ")
+
+
+def test_issue_18_ingest_reads_qca_yaml_like_code(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`qca ingest` with no path reads the project's transcripts with its settings."""
+    folder = _init(runner, tmp_path, monkeypatch)
+    (folder / "transcripts" / "a.txt").write_text(
+        "Ann: one two three.\n\nBo: four five. Six seven.\n", encoding="utf-8"
+    )
+    (folder / "qca.yaml").write_text(
+        (folder / "qca.yaml").read_text(encoding="utf-8").replace("unit: turn", "unit: sentence"),
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["ingest", "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = result.stdout.splitlines()
+    assert [row.split(",")[1] for row in rows[1:]] == ["a:s0001", "a:s0002", "a:s0003"]
+
+
+@pytest.mark.parametrize("extra", [[], ["--presence"], ["--by", "speaker"], ["--quotes", "1"]])
+def test_issue_18_themes_on_an_output_with_no_segments(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: list[str]
+) -> None:
+    """A survey with a header and no rows codes to an empty folder; themes reads it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "survey.csv").write_text("id,answer\n", encoding="utf-8")
+    codebook = str(ROOT / "codebooks" / "esther.yaml")
+    result = runner.invoke(app, ["code", "survey.csv", "--text-column", "answer", "-c", codebook])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["themes", "-f", "csv", *extra])
+    assert result.exit_code == 0, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    if not extra:
+        assert result.stdout.splitlines()[1] == "will,,0,0,0,0,0.0,0.0"
