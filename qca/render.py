@@ -291,3 +291,51 @@ def render_explanation(explanation: Explanation) -> Group:
     for note in explanation.notes:
         parts.append(Text(f"note: {note}", style="dim"))
     return Group(*parts)
+
+
+def _is_table(renderable: object) -> bool:
+    from rich.console import Group
+
+    if isinstance(renderable, Group):
+        return all(_is_table(r) or isinstance(r, str) for r in renderable.renderables)
+    return isinstance(renderable, Table)
+
+
+def text_width(renderables: list[Any], default: int) -> int:
+    """The width to lay *renderables* out at when the output is not a terminal (#18).
+
+    Tables get the width they need, so a pipe or a file never crops or wraps a column;
+    text wraps at *default* (the terminal's width, ``$COLUMNS`` or 80), or wider when one
+    word needs it.
+    """
+    import io
+
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    probe = Console(width=100_000, file=io.StringIO(), color_system=None)
+    width = default
+    for renderable in renderables:
+        measured = Measurement.get(probe, probe.options, renderable)
+        width = max(width, measured.maximum if _is_table(renderable) else measured.minimum)
+    return width
+
+
+def render_text(renderables: list[Any], *, width: int) -> str:
+    """The plain text (no colour or style codes) of *renderables* laid out at *width*."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(
+        width=width,
+        file=io.StringIO(),
+        color_system=None,
+        highlight=False,
+        soft_wrap=False,
+        emoji=False,
+    )
+    with console.capture() as captured:
+        for renderable in renderables:
+            console.print(renderable)
+    return captured.get()

@@ -148,3 +148,74 @@ def test_issue_18_themes_on_an_output_with_no_segments(
     assert result.exception is None or isinstance(result.exception, SystemExit)
     if not extra:
         assert result.stdout.splitlines()[1] == "will,,0,0,0,0,0.0,0.0"
+
+
+# --- one output path: -f table -o FILE writes the rendered table ---------------
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo corpus coded once (module scope): the folder holding qca-out."""
+    import os
+
+    folder = tmp_path_factory.mktemp("demo")
+    for name in ("transcripts", "codebooks", "examples"):
+        (folder / name).symlink_to(ROOT / name)
+    old = Path.cwd()
+    os.chdir(folder)
+    try:
+        args = "code transcripts --participants transcripts/participants.csv"
+        result = CliRunner().invoke(app, [*args.split(), "-c", "codebooks/esther.yaml"])
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["themes", "qca-out"],
+        ["themes", "qca-out", "--by", "role", "-m", "mentions"],
+        ["show", "motivation", "-d", "qca-out", "--limit", "1"],
+        ["show", "motivation", "-d", "qca-out", "--kwic", "--limit", "2"],
+        ["agree", "auto=qca-out", "human=examples/second-coder.csv"],
+        ["ingest", "transcripts/fg-seniors.txt", "--speakers"],
+        ["cache", "info"],
+    ],
+    ids=lambda args: " ".join(args[:2]),
+)
+def test_issue_18_format_table_to_a_file_writes_what_stdout_shows(
+    demo_out: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    """`-f table -o FILE` writes the rendered table to FILE, exactly what stdout would show.
+
+    Before: themes/show/ingest refused it, agree printed to stdout, exited 0 and wrote no file.
+    """
+    monkeypatch.chdir(demo_out)
+    shown = runner.invoke(app, [*args, "-f", "table"])
+    assert shown.exit_code == 0, shown.output
+    written = runner.invoke(app, [*args, "-f", "table", "-o", "table.txt"])
+    assert written.exit_code == 0, written.output
+    assert written.stdout == ""
+    text = (demo_out / "table.txt").read_text(encoding="utf-8")
+    (demo_out / "table.txt").unlink()
+    assert text == shown.stdout
+    assert "\x1b[" not in text
+    assert "motivation" in text or "fg-seniors" in text or "entries" in text or "Moderator" in text
+
+
+def test_issue_18_piped_table_is_not_cropped(
+    demo_out: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make demo | cat`: the theme table keeps every column though wider than $COLUMNS."""
+    monkeypatch.chdir(demo_out)
+    monkeypatch.setenv("COLUMNS", "60")
+    result = runner.invoke(app, ["themes", "qca-out", "-f", "table"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) > 60
+    header = next(line for line in lines if "theme / code" in line)
+    assert "mentions" in header and "speakers" in header
+    assert any("1000 words" in line or "per 1,000" in line for line in lines[:6]), lines[:6]
+    assert "│   systems_understanding │" in result.stdout

@@ -40,10 +40,6 @@ BASIC_CSV = (BASIC_INPUT.parent / "expected.csv").read_text(encoding="utf-8")
         ),
         (["--presence", "--by", "role"], "--presence and --by do not combine; drop one of them"),
         (["-f", "xlsx"], "xlsx is a binary format; write it to a file with -o FILE.xlsx"),
-        (
-            ["-f", "table", "-o", "t.txt"],
-            "--format table prints to the terminal; to write t.txt use --format csv",
-        ),
     ],
 )
 def test_themes_cli_errors(coded: Path, runner: CliRunner, args: list[str], message: str) -> None:

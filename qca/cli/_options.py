@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import Enum, StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -58,14 +58,42 @@ def resolve_format(fmt: TableFormat | None, output: Path | None = None) -> str:
     return "table" if sys.stdout.isatty() else "csv"
 
 
+def print_rendered(renderables: list[Any], output: Path | None = None) -> None:
+    """The one way a command prints a rich table (or text): on stdout, or into *output*.
+
+    On a terminal the renderables fit the terminal. Anywhere else (a pipe, a file, ``-o
+    FILE``) they are written as plain text, tables at the width they need (never cropped to
+    80 columns), without colour codes. ``-f table -o FILE`` means this everywhere.
+    """
+    from rich.console import Console
+
+    if output is None and sys.stdout.isatty():
+        console = Console(soft_wrap=False, highlight=False)
+        for renderable in renderables:
+            console.print(renderable)
+        return
+    from qca.io import atomic_write_text
+    from qca.render import render_text, text_width
+
+    default = Console(file=sys.stdout).width
+    text = render_text(renderables, width=text_width(renderables, default))
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        atomic_write_text(output, text)
+    except OSError as exc:
+        from qca.errors import OutputError
+
+        raise OutputError(f"{output}: cannot write ({exc.strerror}); check the path") from None
+
+
 def emit_table(frame: pd.DataFrame, fmt: str, output: Path | None, *, title: str = "") -> None:
     """Write *frame* to *output* or stdout in *fmt*; ``table`` renders with rich."""
     if fmt == "table":
-        from rich.console import Console
-
         from qca.render import render_frame
 
-        Console(soft_wrap=False).print(render_frame(frame, title=title))
+        print_rendered([render_frame(frame, title=title)], output)
         return
     from qca.export import write_table
 

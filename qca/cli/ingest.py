@@ -156,8 +156,6 @@ def _speakers(corpus: Corpus, fmt: SegmentFormat | None, output: Path | None) ->
     table = speaker_table(corpus)
     print_problems(corpus.problems)
     chosen = resolve_format(TableFormat(fmt.value) if fmt is not None else None, output)
-    if chosen == "table" and output is not None:
-        raise fail(f"--format table prints to the terminal; to write {output} use --format csv")
     emit_table(table, chosen, output)
     if any(problem.is_error for problem in corpus.problems):
         raise typer.Exit(code=1)

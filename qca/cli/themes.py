@@ -10,7 +10,7 @@ import typer
 
 from qca.cli import app
 from qca.cli._errors import fail, reports_errors
-from qca.cli._options import FormatOption, OutputOption, resolve_format
+from qca.cli._options import FormatOption, OutputOption, print_rendered, resolve_format
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -88,8 +88,6 @@ def themes_cli(
     if presence and by is not None:
         raise fail("--presence and --by do not combine; drop one of them")
     chosen = resolve_format(fmt, output)
-    if chosen == "table" and output is not None:
-        raise fail(f"--format table prints to the terminal; to write {output} use --format csv")
     measures = check_measures(measure or MEASURES)
     folder = outdir if outdir is not None else default_output_folder()
     _lean_allocator()
@@ -125,7 +123,7 @@ def themes_cli(
             *frames, n=quotes, exclude_negated=negated, include_interviewer=interviewer
         )
     if chosen == "table":
-        _render(table, quote_table, by=None if presence else by, presence=presence)
+        _render(table, quote_table, by=None if presence else by, presence=presence, output=output)
         return
     import sys
 
@@ -157,16 +155,20 @@ def _lean_allocator() -> None:
 
 
 def _render(
-    table: pd.DataFrame, quote_table: pd.DataFrame | None, *, by: str | None, presence: bool
+    table: pd.DataFrame,
+    quote_table: pd.DataFrame | None,
+    *,
+    by: str | None,
+    presence: bool,
+    output: Path | None,
 ) -> None:
-    from rich.console import Console
-
     from qca.render import render_frame, render_quotes, render_theme_table
 
-    console = Console(soft_wrap=False)
-    if presence:
-        console.print(render_frame(table, title="presence"))
-    else:
-        console.print(render_theme_table(table, by=by, title="themes"))
+    shown = [
+        render_frame(table, title="presence")
+        if presence
+        else render_theme_table(table, by=by, title="themes")
+    ]
     if quote_table is not None:
-        console.print(render_quotes(quote_table))
+        shown.append(render_quotes(quote_table))
+    print_rendered(shown, output)
