@@ -346,7 +346,7 @@ def _prepare_outdir(outdir: Path) -> Path:
     """Create *outdir* if needed; return a fresh temporary folder beside it."""
     if outdir.exists() and not outdir.is_dir():
         raise OutputError(
-            f"{outdir}: the output folder is a file; remove it or choose another folder with -o"
+            f"{outdir}: the output folder is a file; remove it or choose another folder with -d"
         )
     try:
         outdir.mkdir(parents=True, exist_ok=True)

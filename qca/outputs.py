@@ -109,7 +109,7 @@ class CodedOutput:
 
 
 def _rerun_hint(folder: Path) -> str:
-    return f"run: qca code TRANSCRIPTS -c CODEBOOK -o {folder.as_posix()}"
+    return f"run: qca code TRANSCRIPTS -c CODEBOOK -d {folder.as_posix()}"
 
 
 def default_output_folder(directory: Path | None = None) -> Path:
@@ -221,7 +221,7 @@ def read_output(
                 Problem(
                     run_path.as_posix(),
                     f"output folder written by {written}; this qca reads format {RUN_FORMAT}; "
-                    f"re-run: qca code TRANSCRIPTS -c CODEBOOK -o {folder.as_posix()}",
+                    f"re-run: qca code TRANSCRIPTS -c CODEBOOK -d {folder.as_posix()}",
                     where="format",
                 )
             ]
@@ -285,7 +285,7 @@ def check_codebook(output: CodedOutput, directory: Path | None = None) -> None:
     if sha == now:
         return
     run_path = (output.folder / RUN_FILE).as_posix()
-    rerun = f"re-run: qca code TRANSCRIPTS -c {named} -o {output.folder.as_posix()}"
+    rerun = f"re-run: qca code TRANSCRIPTS -c {named} -d {output.folder.as_posix()}"
     if Path(used).name == project.codebook.name:
         message = (
             f"{named} changed since this output was coded (sha256 {sha[:12] or '?'} -> "

@@ -762,7 +762,7 @@ def import_qdpx(path: str | Path, outdir: str | Path) -> RefiProject:
     out = Path(outdir)
     if out.exists() and not out.is_dir():
         raise OutputError(
-            f"{out}: the output folder is a file; remove it or choose another folder with -o"
+            f"{out}: the output folder is a file; remove it or choose another folder with -d"
         )
     try:
         (out / SOURCES_FOLDER).mkdir(parents=True, exist_ok=True)

@@ -41,7 +41,7 @@ def test_issue_18_daily_loop_on_an_empty_folder(
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.stderr == (
-        "no coded output in qca-out/; run: qca code TRANSCRIPTS -c CODEBOOK -o qca-out\n"
+        "no coded output in qca-out/; run: qca code TRANSCRIPTS -c CODEBOOK -d qca-out\n"
     )
 
 
@@ -219,3 +219,64 @@ def test_issue_18_piped_table_is_not_cropped(
     assert "mentions" in header and "speakers" in header
     assert any("1000 words" in line or "per 1,000" in line for line in lines[:6]), lines[:6]
     assert "│   systems_understanding │" in result.stdout
+
+
+# --- one vocabulary: old spellings work for one release, with a warning ---------
+
+DEPRECATED = "warning: {old} is deprecated and goes in the next release; use {new}"
+
+
+@pytest.mark.parametrize(
+    ("args", "old", "new"),
+    [
+        (["themes", "qca-out", "-f", "csv"], "qca themes OUTDIR", "qca themes -d OUTDIR"),
+        (["explain", "fg-coaches:t0003", "-c", "motivation"], "qca explain -c CODE", "--code CODE"),
+        (
+            ["override", "list", "-c", "motivation", "-f", "csv"],
+            "qca override list -c CODE",
+            "--code CODE",
+        ),
+    ],
+    ids=lambda v: v[0] if isinstance(v, list) else "",
+)
+def test_issue_18_old_spellings_warn(
+    demo_out: Path,
+    runner: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    old: str,
+    new: str,
+) -> None:
+    monkeypatch.chdir(demo_out)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == DEPRECATED.format(old=old, new=new)
+
+
+def test_issue_18_code_output_folder_is_d(
+    demo_out: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`qca code -d FOLDER` writes the folder; `-o FOLDER` still does, with a warning."""
+    monkeypatch.chdir(demo_out)
+    args = ["code", "transcripts/fg-seniors.txt", "-c", "codebooks/esther.yaml", "--no-cache"]
+    new = runner.invoke(app, [*args, "-d", "out-d"])
+    assert new.exit_code == 0, new.output
+    assert "deprecated" not in new.stderr
+    old = runner.invoke(app, [*args, "-o", "out-o"])
+    assert old.exit_code == 0, old.output
+    assert old.stderr.splitlines()[0] == DEPRECATED.format(
+        old="qca code -o/--output FOLDER", new="-d/--outdir FOLDER"
+    )
+    for name in ("hits.csv", "codings.csv"):
+        assert (demo_out / "out-d" / name).read_bytes() == (demo_out / "out-o" / name).read_bytes()
+
+
+def test_issue_18_explain_takes_code_not_c(
+    demo_out: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-c` is the codebook everywhere; explain's code filter is `--code`."""
+    monkeypatch.chdir(demo_out)
+    new = runner.invoke(app, ["explain", "fg-coaches:t0003", "--code", "motivation"])
+    old = runner.invoke(app, ["explain", "fg-coaches:t0003", "-c", "motivation"])
+    assert new.exit_code == old.exit_code == 0
+    assert new.stdout == old.stdout

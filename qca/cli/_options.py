@@ -5,12 +5,14 @@ from __future__ import annotations
 import sys
 from enum import Enum, StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 if TYPE_CHECKING:
     import pandas as pd
+
+T = TypeVar("T")
 
 
 class TableFormat(str, Enum):
@@ -39,6 +41,31 @@ OutputOption = Annotated[
         "--output", "-o", help="Write the table to FILE instead of stdout.", dir_okay=False
     ),
 ]
+OutdirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--outdir",
+        "-d",
+        help="The output folder that qca code writes and the other commands read. "
+        "Default: $QCA_OUTPUT, else qca.yaml's output, else qca-out.",
+        metavar="DIR",
+    ),
+]
+CodeOption = Annotated[
+    str | None,
+    typer.Option("--code", help="Only this code (or this theme's codes)."),
+]
+
+
+def deprecated(value: T, *, old: str, new: str) -> T:
+    """Return *value*; when an old spelling gave it, say so on stderr (kept for one release)."""
+    if value is not None and value is not False:
+        typer.echo(
+            f"warning: {old} is deprecated and goes in the next release; use {new}", err=True
+        )
+    return value
+
+
 StrictOption = Annotated[
     bool, typer.Option("--strict", help="Stop at the first problem instead of skipping the file.")
 ]

@@ -15,11 +15,13 @@ from qca.cli._options import (
     IdColumnOption,
     InterviewerLabelOption,
     NoDefaultInterviewerLabelsOption,
+    OutdirOption,
     ParticipantsOption,
     SpeakerPatternOption,
     StrictOption,
     TextColumnOption,
     Unit,
+    deprecated,
 )
 
 if TYPE_CHECKING:
@@ -121,12 +123,8 @@ def code_cli(
             "--codebook", "-c", help="The YAML codebook. Default: the one qca.yaml names."
         ),
     ] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", help="Output folder. Default: qca.yaml's output, else qca-out."
-        ),
-    ] = None,
+    outdir: OutdirOption = None,
+    old_output: Annotated[Path | None, typer.Option("--output", "-o", hidden=True)] = None,
     unit: Annotated[
         Unit | None,
         typer.Option(
@@ -196,7 +194,7 @@ def code_cli(
     When the inputs, codebook, options and outputs are as run.json recorded them,
     nothing is done (one line says so); --force codes again.
 
-    Example: qca code transcripts --participants transcripts/participants.csv -c codebooks/esther.yaml
+    Example: qca code transcripts --participants transcripts/participants.csv -c codebooks/esther.yaml -d qca-out
     """
     from qca.coding import CodeOptions, code
     from qca.project import require_transcripts, resolve
@@ -205,7 +203,8 @@ def code_cli(
         {
             "transcripts": paths,
             "codebook": codebook,
-            "output": output,
+            "output": outdir
+            or deprecated(old_output, old="qca code -o/--output FOLDER", new="-d/--outdir FOLDER"),
             "unit": unit.value if unit else None,
             "participants": participants,
             "speaker_pattern": speaker_pattern,

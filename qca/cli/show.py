@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from qca.cli import app
 from qca.cli._errors import fail, reports_errors
-from qca.cli._options import FormatOption, OutputOption, print_rendered, resolve_format
-
-OutdirOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--outdir",
-        "-d",
-        help="The output folder of qca code. Default: the one qca.yaml names, else qca-out.",
-        file_okay=False,
-    ),
-]
+from qca.cli._options import (
+    FormatOption,
+    OutdirOption,
+    OutputOption,
+    print_rendered,
+    resolve_format,
+)
 
 
 @app.command("show")

@@ -10,7 +10,14 @@ import typer
 
 from qca.cli import app
 from qca.cli._errors import fail, reports_errors
-from qca.cli._options import FormatOption, OutputOption, print_rendered, resolve_format
+from qca.cli._options import (
+    FormatOption,
+    OutdirOption,
+    OutputOption,
+    deprecated,
+    print_rendered,
+    resolve_format,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,19 +28,15 @@ class Case(str, Enum):
     speaker = "speaker"
 
 
-OutdirArgument = Annotated[
-    Path | None,
-    typer.Argument(
-        help="The output folder of qca code. Default: the one qca.yaml names, else qca-out.",
-        show_default=False,
-    ),
-]
+#: The output folder was positional before #18; now -d/--outdir as in every command.
+OldOutdirArgument = Annotated[Path | None, typer.Argument(hidden=True, show_default=False)]
 
 
 @app.command("themes")
 @reports_errors
 def themes_cli(
-    outdir: OutdirArgument = None,
+    old_outdir: OldOutdirArgument = None,
+    outdir: OutdirOption = None,
     measure: Annotated[
         list[str] | None,
         typer.Option(
@@ -77,7 +80,7 @@ def themes_cli(
     Use --by for a cross-tab by participant group, --presence for a 0/1 matrix per
     document or speaker, --quotes for exemplar quotes.
 
-    Example: qca themes qca-out --by role --format csv -o themes.csv
+    Example: qca themes -d qca-out --by role --format csv -o themes.csv
     """
     from qca.exemplars import quotes as pick_quotes
     from qca.models import MEASURES
@@ -89,7 +92,8 @@ def themes_cli(
         raise fail("--presence and --by do not combine; drop one of them")
     chosen = resolve_format(fmt, output)
     measures = check_measures(measure or MEASURES)
-    folder = outdir if outdir is not None else default_output_folder()
+    old = deprecated(old_outdir, old="qca themes OUTDIR", new="qca themes -d OUTDIR")
+    folder = outdir or old or default_output_folder()
     _lean_allocator()
     coded = read_output(folder, columns=theme_columns(by=by, quotes=quotes > 0))
     if by is not None:
