@@ -280,3 +280,38 @@ def test_issue_18_explain_takes_code_not_c(
     old = runner.invoke(app, ["explain", "fg-coaches:t0003", "-c", "motivation"])
     assert new.exit_code == old.exit_code == 0
     assert new.stdout == old.stdout
+
+
+# --- data columns named like qca's own columns ---------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_issue_18_survey_code_column_is_prefixed(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    """A survey's own `code` column becomes `attr_code` (was: header theme,code,code,...)."""
+    import pandas as pd
+
+    monkeypatch.chdir(tmp_path)
+    frame = pd.DataFrame(
+        {"id": ["r1", "r2"], "answer": ["We wanted motivation.", "A new idea."], "code": ["A", "B"]}
+    )
+    name = "survey" + suffix
+    if suffix == ".csv":
+        frame.to_csv(name, index=False)
+    else:
+        frame.to_excel(name, index=False)
+    codebook = str(ROOT / "codebooks" / "esther.yaml")
+    result = runner.invoke(app, ["code", name, "--text-column", "answer", "-c", codebook])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        f"warning: {name}: column 'code' has the name of a qca column; it is kept as "
+        "'attr_code' (rename it in the file to choose another name)"
+    )
+    result = runner.invoke(app, ["themes", "--by", "attr_code", "-m", "mentions", "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[:3] == [
+        "theme,code,attr_code,mentions",
+        "will,,A,1",
+        "will,,B,0",
+    ]
