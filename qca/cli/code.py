@@ -30,10 +30,14 @@ if TYPE_CHECKING:
 
 
 class _Progress:
-    """A progress display on stderr that appears only when a run takes over a second."""
+    """A progress bar on stderr: percentage, files done of all, segments, elapsed and ETA.
 
-    def __init__(self) -> None:
+    It appears only on a terminal and only when a run takes over a second.
+    """
+
+    def __init__(self, total_files: int | None = None) -> None:
         self.started = time.monotonic()
+        self.total = total_files
         self.progress: Any = None
         self.task: Any = None
 
@@ -42,19 +46,31 @@ class _Progress:
             console = stderr()
             if time.monotonic() - self.started < 1.0 or not console.is_terminal:
                 return
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TaskProgressColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             self.progress = Progress(
                 TextColumn("coding"),
                 BarColumn(),
-                TextColumn("{task.fields[files]} files, {task.fields[segments]} segments"),
+                TaskProgressColumn(),
+                MofNCompleteColumn(),
+                TextColumn("files, {task.fields[segments]} segments"),
                 TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
                 console=console,
                 transient=True,
             )
-            self.task = self.progress.add_task("coding", total=None, files=0, segments=0)
+            self.task = self.progress.add_task("coding", total=self.total, segments=0)
             self.progress.start()
-        self.progress.update(self.task, files=files, segments=segments)
+        self.progress.update(self.task, completed=files, segments=segments)
 
     def stop(self) -> None:
         if self.progress is not None:
@@ -242,12 +258,12 @@ def code_cli(
             for line in up_to_date_lines(state):
                 typer.echo(line, err=True)  # not rich: its import is a tenth of this path
             raise typer.Exit(code=1 if state.skipped else 0)
-    require_transcripts(paths, options.ingest.participants)
+    total_files = require_transcripts(paths, options.ingest.participants)
     if options.overrides is not None:  # a malformed file stops the run before coding
         from qca.overrides import read_overrides
 
         read_overrides(options.overrides)
-    progress = _Progress()
+    progress = _Progress(total_files)
     try:
         result = code(paths, codebook, outdir=outdir, options=options, progress=progress)
     finally:
