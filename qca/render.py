@@ -244,7 +244,7 @@ def render_explanation(explanation: Explanation) -> Group:
     from rich.padding import Padding
     from rich.text import Text
 
-    from qca.excerpts import segment_attributes
+    from qca.excerpts import quoted, segment_attributes
     from qca.models import (
         CODE,
         DOC_ID,
@@ -269,16 +269,16 @@ def render_explanation(explanation: Explanation) -> Group:
     heading.append(f"  document {segment[DOC_ID]}")
     if attributes:
         heading.append(" (" + ", ".join(f"{k}={v}" for k, v in attributes.items()) + ")")
-    spans = [
-        (int(s), int(e))
-        for s, e in zip(explanation.hits[START], explanation.hits[END], strict=True)
-    ]
+    spans = list(explanation.spans)
     parts: list[Any] = [heading, Padding(highlight(str(segment[TEXT]), spans), (0, 0, 0, 4))]
     parts.append(Text(f"hits ({len(explanation.hits)}):", style="bold"))
     for hit in explanation.hits.to_dict("records"):
-        line = f"  {hit[THEME]} / {hit[CODE]}: {hit[MATCH]!r} at {hit[START]}-{hit[END]} by {hit[RULE_KIND]} {hit[RULE]!r}"
+        line = (
+            f"  {hit[THEME]} / {hit[CODE]}: {quoted(hit[MATCH])} at {hit[START]}-{hit[END]} "
+            f"by {hit[RULE_KIND]} {quoted(hit[RULE])}"
+        )
         if hit[NEGATED]:
-            cue = f" (cue {hit[NEGATION_CUE]!r})" if hit[NEGATION_CUE] else ""
+            cue = f" (cue {quoted(hit[NEGATION_CUE])})" if hit[NEGATION_CUE] else ""
             line += f"; negated{cue}"
         parts.append(Text(line))
     if len(explanation.codings):

@@ -358,3 +358,22 @@ def test_issue_18_progress_hidden_off_a_terminal(monkeypatch: pytest.MonkeyPatch
     progress.stop()
     assert progress.progress is None
     assert stream.getvalue() == ""
+
+
+# --- qca explain: what the stored hits say -------------------------------------
+
+
+def test_issue_18_explain_shows_regex_as_written_and_stored_offsets(
+    demo_out: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The regex as the codebook has it (was '\\\\bfired up\\\\b'), offsets as in hits.csv."""
+    monkeypatch.chdir(demo_out)
+    result = runner.invoke(app, ["explain", "fg-coaches:t0003", "--code", "motivation"])
+    assert result.exit_code == 0, result.output
+    hits = (demo_out / "qca-out" / "hits.csv").read_text(encoding="utf-8").splitlines()
+    row = next(line for line in hits if "fg-coaches:t0003" in line and "fired up" in line)
+    start, end = row.split(",")[8:10]
+    assert (
+        f"  will / motivation: 'fired up' at {start}-{end} by regex '\\bfired up\\b'"
+        in result.stdout.splitlines()
+    )
