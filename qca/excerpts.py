@@ -329,16 +329,25 @@ def load_run_codebook(output: CodedOutput) -> tuple[Codebook | None, str]:
 
 
 def _negation_cue(
-    text: str, start: int, codebook: Codebook | None, pipelines: Pipelines | None
+    text: str,
+    start: int,
+    codebook: Codebook | None,
+    pipelines: Pipelines | None,
+    language: str,
+    notes: list[str],
 ) -> str:
+    """The cue in the segment's own language, as the run coded it (#18: was the codebook's)."""
     if codebook is None or pipelines is None:
         return ""
     try:
         from qca.engine.match import negation_cue
 
-        pipeline = pipelines.get(codebook.language)
-        cue = negation_cue(text, start, codebook.language, codebook.negation, pipeline=pipeline)
-    except (ImportError, TypeError, ValueError):
+        pipeline = pipelines.get(language)
+        cue = negation_cue(text, start, language, codebook.negation, pipeline=pipeline)
+    except (ImportError, TypeError, ValueError) as exc:
+        note = f"the negation cue in {language!r} cannot be shown ({exc})"
+        if note not in notes:
+            notes.append(note)
         return ""
     return "" if cue is None else str(cue)
 
@@ -367,6 +376,7 @@ def explain_segment(
     """
     import pandas as pd
 
+    from qca.engine.hits import segment_languages
     from qca.engine.pipeline import Pipelines
 
     segments = output.segments
@@ -396,10 +406,15 @@ def explain_segment(
     spans = []
     # the blank pipeline of the codebook's language, loaded at the first negated hit
     pipelines = Pipelines(codebook.language) if codebook is not None else None
+    language = segment_languages(found, codebook.language)[0] if codebook is not None else ""
     for hit in hits.to_dict("records"):
         span = locate(text, int(segment[START]), int(hit[START]), int(hit[END]), str(hit[MATCH]))
         local = span if span is not None else (int(hit[START]), int(hit[END]))
-        cue = _negation_cue(text, local[0], codebook, pipelines) if bool(hit[NEGATED]) else ""
+        cue = (
+            _negation_cue(text, local[0], codebook, pipelines, language, notes)
+            if bool(hit[NEGATED])
+            else ""
+        )
         spans.append(local)
         # the offsets as hits.csv has them (#18: explain showed segment offsets)
         stored = (int(hit[START]), int(hit[END]))

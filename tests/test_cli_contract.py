@@ -377,3 +377,26 @@ def test_issue_18_explain_shows_regex_as_written_and_stored_offsets(
         f"  will / motivation: 'fired up' at {start}-{end} by regex '\\bfired up\\b'"
         in result.stdout.splitlines()
     )
+
+
+def test_issue_18_explain_negation_cue_in_the_segment_language(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Swedish segment under an English codebook shows its Swedish cue (was: none)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cb.yaml").write_text(
+        "name: t\nlanguage: en\nthemes:\n  will:\n    label: Will\n    codes:\n"
+        "      motivation:\n        terms: [motivated]\n        terms_sv: [motiverad]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "s.csv").write_text(
+        "id,text,language\nr1,Jag var inte motiverad alls.,sv\n", encoding="utf-8"
+    )
+    coded = runner.invoke(app, ["code", "s.csv", "-c", "cb.yaml"])
+    assert coded.exit_code == 0, coded.output
+    result = runner.invoke(app, ["explain", "r1:t0001"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "  will / motivation: 'motiverad' at 13-22 by term 'motiverad'; negated (cue 'inte')"
+        in result.stdout.splitlines()
+    )
