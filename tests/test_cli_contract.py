@@ -285,7 +285,7 @@ def test_issue_18_explain_takes_code_not_c(
 # --- data columns named like qca's own columns ---------------------------------
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".jsonl"])
 def test_issue_18_survey_code_column_is_prefixed(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
 ) -> None:
@@ -299,6 +299,8 @@ def test_issue_18_survey_code_column_is_prefixed(
     name = "survey" + suffix
     if suffix == ".csv":
         frame.to_csv(name, index=False)
+    elif suffix == ".jsonl":
+        frame.to_json(name, orient="records", lines=True)
     else:
         frame.to_excel(name, index=False)
     codebook = str(ROOT / "codebooks" / "esther.yaml")

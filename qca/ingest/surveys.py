@@ -372,6 +372,7 @@ def read_jsonl(path: Path, options: IngestOptions) -> Iterator[Chunk]:
     text_key = options.text_column or "text"
     documents: list[Document] = []
     problems: list[Problem] = []
+    warned: set[str] = set()
     total = 0
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
@@ -404,7 +405,10 @@ def read_jsonl(path: Path, options: IngestOptions) -> Iterator[Chunk]:
             doc_id = doc_id or f"{path.stem}-{number}"
             speaker = attribute_value(record.get("speaker"))
             skip = {text_key, id_key, "speaker"}
-            attributes = {k: attribute_value(v) for k, v in record.items() if k not in skip}
+            names, renamed = attribute_names([k for k in record if k not in skip], str(path))
+            problems += [p for p in renamed if p.message not in warned]  # once per file
+            warned.update(p.message for p in renamed)
+            attributes = {names[k]: attribute_value(v) for k, v in record.items() if k not in skip}
             digest = _sha256(text.encode("utf-8"))
             document = Document(
                 doc_id, str(path), "jsonl", digest, text, attributes, None, f"line {number}"
