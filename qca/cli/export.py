@@ -24,7 +24,9 @@ app.add_typer(export_app, name="export")
 @export_app.command("qdpx")
 @reports_errors
 def export_qdpx_cli(
-    old_outdir: Annotated[Path | None, typer.Argument(hidden=True, show_default=False)] = None,
+    old_outdir: Annotated[
+        Path | None, typer.Argument(hidden=True, show_default=False, metavar="OUTDIR")
+    ] = None,
     outdir: OutdirOption = None,
     output: Annotated[
         Path, typer.Option("--output", "-o", help="The .qdpx file to write.", dir_okay=False)

@@ -29,7 +29,9 @@ class Case(str, Enum):
 
 
 #: The output folder was positional before #18; now -d/--outdir as in every command.
-OldOutdirArgument = Annotated[Path | None, typer.Argument(hidden=True, show_default=False)]
+OldOutdirArgument = Annotated[
+    Path | None, typer.Argument(hidden=True, show_default=False, metavar="OUTDIR")
+]
 
 
 @app.command("themes")
