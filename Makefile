@@ -16,10 +16,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/qca code transcripts --participants transcripts/participants.csv -c codebooks/esther.yaml -o qca-out
-	$(BIN)/qca themes qca-out --format table
-	$(BIN)/qca themes qca-out --by role --measure mentions --format table
-	$(BIN)/qca report qca-out --by role -o qca-out/report.html
+	$(BIN)/qca code transcripts --participants transcripts/participants.csv -c codebooks/esther.yaml -d qca-out
+	$(BIN)/qca themes -d qca-out --format table
+	$(BIN)/qca themes -d qca-out --by role --measure mentions --format table
+	$(BIN)/qca report -d qca-out --by role -o qca-out/report.html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -113,7 +113,7 @@ def bench_shape(
     peer_paths = paths[:1]  # the folder or CSV, without qca's ingest options
 
     def code(out: str, *extra: str, book: str = codebook, corpus: list[str] = paths) -> Sample:
-        command = [args.qca, "code", *corpus, "-c", book, "-o", str(folder / out), *extra]
+        command = [args.qca, "code", *corpus, "-c", book, "-d", str(folder / out), *extra]
         return run(command, cwd=folder)
 
     def peer(script: str, out: str) -> Sample:
@@ -134,7 +134,7 @@ def bench_shape(
         if {"cold", "rss"} & steps:
             take("cold", code("out-cold", "--no-cache", "--jobs", "1"))
         if "themes" in steps:
-            themes = [args.qca, "themes", str(folder / "out-cold")]
+            themes = [args.qca, "themes", "-d", str(folder / "out-cold")]
             take("themes", run(themes, cwd=folder, stdout=notes / "themes.csv"))
         if "rss" in steps and small is not None:
             take("rss", code("out-small", "--no-cache", "--jobs", "1", corpus=inputs(small)))
@@ -177,7 +177,7 @@ def bench_perfile(meta: dict[str, object], args: argparse.Namespace) -> tuple[li
     for _ in range(args.repeat):
         for name, samples in (("many", many), ("one", one)):
             command = [args.qca, "code", str(corpus / name), "-c", str(corpus / "codebook.yaml")]
-            command += ["-o", str(folder / f"out-{name}"), "--no-cache", "--jobs", "1"]
+            command += ["-d", str(folder / f"out-{name}"), "--no-cache", "--jobs", "1"]
             samples.append(run(command, cwd=folder))
     return many, one
 

@@ -293,7 +293,7 @@ class Explanation:
     Attributes:
         segment: The segment's row (text, speaker, attributes...).
         hits: Its hits: ``theme, code, rule_kind, rule, match, start, end, negated,
-            negation_cue`` (start/end inside the segment's text).
+            negation_cue``; start/end as stored in hits.csv (offsets in the document).
         codings: Its codings rows (``source`` tells automatic from manual).
         verdicts: ``theme, code, coded (bool), reason`` for every code asked about.
         notes: What the explanation could not use (e.g. the codebook changed).
@@ -304,6 +304,8 @@ class Explanation:
     codings: pd.DataFrame
     verdicts: pd.DataFrame
     notes: tuple[str, ...] = ()
+    #: Where each hit is inside the segment's text (to highlight it), in ``hits`` order.
+    spans: tuple[tuple[int, int], ...] = ()
 
 
 def load_run_codebook(output: CodedOutput) -> tuple[Codebook | None, str]:
@@ -327,16 +329,25 @@ def load_run_codebook(output: CodedOutput) -> tuple[Codebook | None, str]:
 
 
 def _negation_cue(
-    text: str, start: int, codebook: Codebook | None, pipelines: Pipelines | None
+    text: str,
+    start: int,
+    codebook: Codebook | None,
+    pipelines: Pipelines | None,
+    language: str,
+    notes: list[str],
 ) -> str:
+    """The cue in the segment's own language, as the run coded it (#18: was the codebook's)."""
     if codebook is None or pipelines is None:
         return ""
     try:
         from qca.engine.match import negation_cue
 
-        pipeline = pipelines.get(codebook.language)
-        cue = negation_cue(text, start, codebook.language, codebook.negation, pipeline=pipeline)
-    except (ImportError, TypeError, ValueError):
+        pipeline = pipelines.get(language)
+        cue = negation_cue(text, start, language, codebook.negation, pipeline=pipeline)
+    except (ImportError, TypeError, ValueError) as exc:
+        note = f"the negation cue in {language!r} cannot be shown ({exc})"
+        if note not in notes:
+            notes.append(note)
         return ""
     return "" if cue is None else str(cue)
 
@@ -365,6 +376,7 @@ def explain_segment(
     """
     import pandas as pd
 
+    from qca.engine.hits import segment_languages
     from qca.engine.pipeline import Pipelines
 
     segments = output.segments
@@ -391,12 +403,21 @@ def explain_segment(
     text = str(segment[TEXT])
     hits = output.hits[output.hits[SEGMENT_ID] == segment_id].sort_values([START, CODE])
     rows = []
+    spans = []
     # the blank pipeline of the codebook's language, loaded at the first negated hit
     pipelines = Pipelines(codebook.language) if codebook is not None else None
+    language = segment_languages(found, codebook.language)[0] if codebook is not None else ""
     for hit in hits.to_dict("records"):
         span = locate(text, int(segment[START]), int(hit[START]), int(hit[END]), str(hit[MATCH]))
         local = span if span is not None else (int(hit[START]), int(hit[END]))
-        cue = _negation_cue(text, local[0], codebook, pipelines) if bool(hit[NEGATED]) else ""
+        cue = (
+            _negation_cue(text, local[0], codebook, pipelines, language, notes)
+            if bool(hit[NEGATED])
+            else ""
+        )
+        spans.append(local)
+        # the offsets as hits.csv has them (#18: explain showed segment offsets)
+        stored = (int(hit[START]), int(hit[END]))
         rows.append(
             [
                 hit[THEME],
@@ -404,7 +425,7 @@ def explain_segment(
                 hit[RULE_KIND],
                 hit[RULE],
                 hit[MATCH],
-                *local,
+                *stored,
                 bool(hit[NEGATED]),
                 cue,
             ]
@@ -430,7 +451,9 @@ def explain_segment(
             reason += f" [{decided[code_id]}]"
         verdicts.append([code_theme[code_id], code_id, coded, reason])
     verdict_table = pd.DataFrame(verdicts, columns=[THEME, CODE, "coded", REASON])
-    return Explanation(segment, hit_table, coding_rows, verdict_table, tuple(notes))
+    return Explanation(
+        segment, hit_table, coding_rows, verdict_table, tuple(notes), spans=tuple(spans)
+    )
 
 
 def _override_decisions(output: CodedOutput, segment_id: str) -> dict[str, str]:
@@ -478,7 +501,7 @@ def _verdict(
     own = hits[hits[CODE] == code_id]
     negated = int(own[NEGATED].sum())
     rules = ", ".join(
-        sorted({f"{k} {r!r}" for k, r in zip(own[RULE_KIND], own[RULE], strict=True)})
+        sorted({f"{k} {quoted(r)}" for k, r in zip(own[RULE_KIND], own[RULE], strict=True)})
     )
     coding = codings[codings[CODE] == code_id]
     if not codable:
@@ -523,3 +546,8 @@ def segment_attributes(segment: Mapping[str, Any]) -> dict[str, Any]:
         for k, v in segment.items()
         if k not in SEGMENT_COLUMNS and v is not None and v == v and str(v) != ""
     }
+
+
+def quoted(text: object) -> str:
+    """*text* in single quotes as written (a regex keeps one backslash: not ``repr``, #18)."""
+    return f"'{text}'"

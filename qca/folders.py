@@ -115,7 +115,7 @@ def stage_folder(outdir: Path) -> Path:
     """
     if outdir.exists() and not outdir.is_dir():
         raise OutputError(
-            f"{outdir}: the output folder is a file; remove it or choose another folder with -o"
+            f"{outdir}: the output folder is a file; remove it or choose another folder with -d"
         )
     try:
         outdir.parent.mkdir(parents=True, exist_ok=True)
@@ -125,7 +125,7 @@ def stage_folder(outdir: Path) -> Path:
     except OSError as exc:
         raise OutputError(
             f"{outdir}: cannot write the output folder ({exc.strerror or exc}); "
-            "choose a writable folder with -o"
+            "choose a writable folder with -d"
         ) from None
     fault_point("staged")
     return temp
@@ -241,7 +241,7 @@ def switch_folder(
     except OSError as exc:
         raise OutputError(
             f"{outdir}: cannot write the outputs ({exc.strerror or exc}); "
-            "choose a writable folder with -o"
+            "choose a writable folder with -d"
         ) from None
     fault_point("removing")
     shutil.rmtree(temp, ignore_errors=True)

@@ -110,20 +110,20 @@ class CodedOutput:
 
 
 def _rerun_hint(folder: Path) -> str:
-    return f"run: qca code TRANSCRIPTS -c CODEBOOK -o {folder.as_posix()}"
+    return f"run: qca code TRANSCRIPTS -c CODEBOOK -d {folder.as_posix()}"
 
 
 def default_output_folder(directory: Path | None = None) -> Path:
-    """Return the output folder that ``qca.yaml`` names, else ``qca-out``.
+    """Return the output folder ``$QCA_OUTPUT`` or ``qca.yaml`` names, else ``qca-out``.
 
     Raises:
         OutputError: When ``qca.yaml`` is invalid.
     """
-    from qca.project import find_project
+    from qca.project import resolve
 
-    project = find_project(directory)
-    if project is not None and project.output is not None:
-        return project.output
+    settings = resolve(directory=directory)
+    if settings.output != Path(DEFAULT_OUTDIR):
+        return settings.output
     return (directory or Path(".")) / DEFAULT_OUTDIR
 
 
@@ -222,7 +222,7 @@ def read_output(
                 Problem(
                     run_path.as_posix(),
                     f"output folder written by {written}; this qca reads format {RUN_FORMAT}; "
-                    f"re-run: qca code TRANSCRIPTS -c CODEBOOK -o {folder.as_posix()}",
+                    f"re-run: qca code TRANSCRIPTS -c CODEBOOK -d {folder.as_posix()}",
                     where="format",
                 )
             ]
@@ -351,7 +351,7 @@ def check_codebook(output: CodedOutput, directory: Path | None = None) -> None:
     if sha == now:
         return
     run_path = (output.folder / RUN_FILE).as_posix()
-    rerun = f"re-run: qca code TRANSCRIPTS -c {named} -o {output.folder.as_posix()}"
+    rerun = f"re-run: qca code TRANSCRIPTS -c {named} -d {output.folder.as_posix()}"
     if Path(used).name == project.codebook.name:
         message = (
             f"{named} changed since this output was coded (sha256 {sha[:12] or '?'} -> "

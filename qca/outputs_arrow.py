@@ -303,7 +303,7 @@ def finish_outputs(temp: Path, outdir: Path, manifest: dict[str, Any]) -> None:
     except OSError as exc:
         raise OutputError(
             f"{outdir}: cannot write the outputs ({exc.strerror or exc}); "
-            "choose a writable folder with -o"
+            "choose a writable folder with -d"
         ) from None
     finally:
         shutil.rmtree(temp, ignore_errors=True)

@@ -244,7 +244,7 @@ def render_explanation(explanation: Explanation) -> Group:
     from rich.padding import Padding
     from rich.text import Text
 
-    from qca.excerpts import segment_attributes
+    from qca.excerpts import quoted, segment_attributes
     from qca.models import (
         CODE,
         DOC_ID,
@@ -269,16 +269,16 @@ def render_explanation(explanation: Explanation) -> Group:
     heading.append(f"  document {segment[DOC_ID]}")
     if attributes:
         heading.append(" (" + ", ".join(f"{k}={v}" for k, v in attributes.items()) + ")")
-    spans = [
-        (int(s), int(e))
-        for s, e in zip(explanation.hits[START], explanation.hits[END], strict=True)
-    ]
+    spans = list(explanation.spans)
     parts: list[Any] = [heading, Padding(highlight(str(segment[TEXT]), spans), (0, 0, 0, 4))]
     parts.append(Text(f"hits ({len(explanation.hits)}):", style="bold"))
     for hit in explanation.hits.to_dict("records"):
-        line = f"  {hit[THEME]} / {hit[CODE]}: {hit[MATCH]!r} at {hit[START]}-{hit[END]} by {hit[RULE_KIND]} {hit[RULE]!r}"
+        line = (
+            f"  {hit[THEME]} / {hit[CODE]}: {quoted(hit[MATCH])} at {hit[START]}-{hit[END]} "
+            f"by {hit[RULE_KIND]} {quoted(hit[RULE])}"
+        )
         if hit[NEGATED]:
-            cue = f" (cue {hit[NEGATION_CUE]!r})" if hit[NEGATION_CUE] else ""
+            cue = f" (cue {quoted(hit[NEGATION_CUE])})" if hit[NEGATION_CUE] else ""
             line += f"; negated{cue}"
         parts.append(Text(line))
     if len(explanation.codings):
@@ -335,3 +335,51 @@ def render_group_stats(frame: pd.DataFrame, *, by: str, title: str = "statistics
             style="bold" if not code else None,
         )
     return table
+
+
+def _is_table(renderable: object) -> bool:
+    from rich.console import Group
+
+    if isinstance(renderable, Group):
+        return all(_is_table(r) or isinstance(r, str) for r in renderable.renderables)
+    return isinstance(renderable, Table)
+
+
+def text_width(renderables: list[Any], default: int) -> int:
+    """The width to lay *renderables* out at when the output is not a terminal (#18).
+
+    Tables get the width they need, so a pipe or a file never crops or wraps a column;
+    text wraps at *default* (the terminal's width, ``$COLUMNS`` or 80), or wider when one
+    word needs it.
+    """
+    import io
+
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    probe = Console(width=100_000, file=io.StringIO(), color_system=None)
+    width = default
+    for renderable in renderables:
+        measured = Measurement.get(probe, probe.options, renderable)
+        width = max(width, measured.maximum if _is_table(renderable) else measured.minimum)
+    return width
+
+
+def render_text(renderables: list[Any], *, width: int) -> str:
+    """The plain text (no colour or style codes) of *renderables* laid out at *width*."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(
+        width=width,
+        file=io.StringIO(),
+        color_system=None,
+        highlight=False,
+        soft_wrap=False,
+        emoji=False,
+    )
+    with console.capture() as captured:
+        for renderable in renderables:
+            console.print(renderable)
+    return captured.get()

@@ -281,7 +281,8 @@ def theme_table(
         [theme_ids.index(code_theme[c]) for c in coded.code_ids], dtype=np.int64
     )
     code_of_code = np.arange(len(coded.code_ids), dtype=np.int64)
-    words = segments[WORDS].iloc[base].reset_index(drop=True)
+    # an output folder of no segments stores WORDS as text (#18): read it as numbers
+    words = pd.to_numeric(segments[WORDS].iloc[base], errors="coerce").reset_index(drop=True)
     if by is not None:
         by_values, uniques = pd.factorize(segments[by].iloc[base], use_na_sentinel=False)
         labels = [_label(u) for u in uniques]

@@ -27,7 +27,7 @@ def test_agreement_nhs_fft_matches_sklearn(
     coded = runner.invoke(
         app,
         ["code", str(dev), "--text-column", "FFT answer", "--id-column", "Comment ID"]
-        + ["-c", str(codebook), "-o", str(out)],
+        + ["-c", str(codebook), "-d", str(out)],
     )
     assert coded.exit_code == 0, coded.stderr
     spec = yaml.safe_load(codebook.read_text(encoding="utf-8"))

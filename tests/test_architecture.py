@@ -23,6 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "qca.rerun",
         "qca.cachedir",
         "qca.project",
+        "qca.templates",
         "qca.outputs",
         "qca.overrides",
         "qca.rematch",

@@ -124,7 +124,7 @@ def test_coding_is_deterministic_with_and_without_cache_and_jobs(
         ("nocache", ["--no-cache"]),
         ("jobs2", ["--jobs", "2"]),
     ]:
-        assert run(runner, "code", "tr", "-c", "cb.yaml", "-o", name, *extra)[0] == 0
+        assert run(runner, "code", "tr", "-c", "cb.yaml", "-d", name, *extra)[0] == 0
         outputs[name] = [
             (project / name / f).read_bytes()
             for f in ("hits.csv", "codings.csv", "hits.parquet", "codings.parquet")
@@ -246,10 +246,10 @@ def test_coding_cli_bad_file_is_skipped_and_exit_1(project: Path, runner: CliRun
 
 def test_coding_cli_output_folder_is_a_file(project: Path, runner: CliRunner) -> None:
     (project / "taken").write_text("x", encoding="utf-8")
-    assert run(runner, "code", "tr", "-c", "cb.yaml", "-o", "taken") == (
+    assert run(runner, "code", "tr", "-c", "cb.yaml", "-d", "taken") == (
         1,
         "",
-        "taken: the output folder is a file; remove it or choose another folder with -o\n",
+        "taken: the output folder is a file; remove it or choose another folder with -d\n",
     )
 
 

@@ -26,7 +26,7 @@ def test_coding_golden_case(case: Path, runner: CliRunner, tmp_path: Path) -> No
     extra = shlex.split(args_file.read_text(encoding="utf-8")) if args_file.is_file() else []
     out = tmp_path / "out"
     result = runner.invoke(
-        app, ["code", *transcripts, "-c", str(case / "codebook.yaml"), "-o", str(out), *extra]
+        app, ["code", *transcripts, "-c", str(case / "codebook.yaml"), "-d", str(out), *extra]
     )
     assert result.exit_code == 0, result.stderr
     expected = (case / "expected_hits.csv").read_text(encoding="utf-8")

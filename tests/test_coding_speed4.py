@@ -62,7 +62,7 @@ def test_coding_speed4_code_cli_jobs_2_matches_jobs_1(corpus: Path, runner: CliR
     outputs = []
     for jobs in ("1", "2"):
         out = f"o{jobs}/out"
-        result = runner.invoke(app, ["code", "tr", "-c", "cb.yaml", "-o", out, "--jobs", jobs])
+        result = runner.invoke(app, ["code", "tr", "-c", "cb.yaml", "-d", out, "--jobs", jobs])
         assert result.exit_code == 1  # the survey's row b is skipped
         assert result.stdout == ""
         unattributed = (

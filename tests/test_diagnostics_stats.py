@@ -55,7 +55,7 @@ care,staff,term,ask,1,1,1,0.25,0,1,0.0,mostly false positives
 def test_codebook_stats_known_answers(
     runner: CliRunner, coded: Path, gold: str | None, expected: str
 ) -> None:
-    args = ["codebook", "stats", str(coded), "-f", "csv"]
+    args = ["codebook", "stats", "-d", str(coded), "-f", "csv"]
     if gold:
         args += ["--gold", str(DATA / gold)]
     result = runner.invoke(app, args)
@@ -68,7 +68,7 @@ def test_codebook_stats_without_codebook_warns(
     runner: CliRunner, coded: Path, tmp_path: Path
 ) -> None:
     missing = tmp_path / "gone.yaml"
-    result = runner.invoke(app, ["codebook", "stats", str(coded), "-c", str(missing), "-f", "csv"])
+    result = runner.invoke(app, ["codebook", "stats", "-d", str(coded), "-c", str(missing), "-f", "csv"])
     assert result.exit_code == 0
     assert result.stderr == (
         f"warning: {missing.as_posix()}: cannot read the codebook; rules that never fire are "
@@ -81,7 +81,7 @@ def test_codebook_stats_without_codebook_warns(
 def test_codebook_stats_gold_ids_unknown(runner: CliRunner, coded: Path, tmp_path: Path) -> None:
     gold = tmp_path / "gold.csv"
     gold.write_text("unit_id,code\nR1,food\n", encoding="utf-8")
-    result = runner.invoke(app, ["codebook", "stats", str(coded), "--gold", str(gold)])
+    result = runner.invoke(app, ["codebook", "stats", "-d", str(coded), "--gold", str(gold)])
     assert result.exit_code == 1
     assert result.stderr == (
         f"{gold.as_posix()}: no unit id (e.g. 'R1') is a segment or document id of "
@@ -90,6 +90,6 @@ def test_codebook_stats_gold_ids_unknown(runner: CliRunner, coded: Path, tmp_pat
 
 
 def test_codebook_stats_no_output(runner: CliRunner, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["codebook", "stats", str(tmp_path / "none")])
+    result = runner.invoke(app, ["codebook", "stats", "-d", str(tmp_path / "none")])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"no coded output in {(tmp_path / 'none').as_posix()}/")

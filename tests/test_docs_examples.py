@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import glob
+import os
 import re
 import shlex
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from qca.cli import app
-from tests.conftest import ROOT
+from tests.conftest import CORPORA, ROOT
 
 PAGES = ["README.md", "docs/python-api.md", "docs/pseudonymise.md"]
 
@@ -47,36 +51,6 @@ def _console_examples(page: str) -> list[tuple[str, str]]:
 
 
 INGEST_EXAMPLES = _console_examples("docs/ingest.md")
-
-
-@pytest.mark.parametrize(("command", "expected"), INGEST_EXAMPLES)
-def test_docs_ingest_console_examples_run(
-    command: str, expected: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """Each ``$ qca ...`` of docs/ingest.md runs in a copy of the checkout and prints what it shows.
-
-    The commands of one page run in order in one scratch folder, so a later one reads what an
-    earlier one wrote (``qca code`` then ``qca themes``).
-    """
-    from typer.testing import CliRunner
-
-    from qca.cli import app
-
-    if "../shared/corpora" in command and not (ROOT.parent / "shared" / "corpora").is_dir():
-        pytest.skip("../shared/corpora is absent")
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    for name in ("transcripts", "codebooks"):
-        (repo / name).symlink_to(ROOT / name)
-    (tmp_path / "shared").symlink_to(ROOT.parent / "shared")
-    monkeypatch.chdir(repo)
-    runner = CliRunner()
-    for earlier, _ in INGEST_EXAMPLES[: INGEST_EXAMPLES.index((command, expected))]:
-        if "../shared" not in earlier:
-            assert runner.invoke(app, shlex.split(earlier)[1:]).exit_code == 0, earlier
-    result = runner.invoke(app, shlex.split(command)[1:])
-    assert result.exit_code == 0, result.stderr
-    assert result.stdout == expected
 
 
 def test_docs_ingest_console_examples_exist(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -167,7 +141,7 @@ def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.chdir(folder)
     try:
         args = ["code", "transcripts", "--participants", "transcripts/participants.csv"]
-        result = CliRunner().invoke(app, [*args, "-c", "codebooks/esther.yaml", "-o", "qca-out"])
+        result = CliRunner().invoke(app, [*args, "-c", "codebooks/esther.yaml", "-d", "qca-out"])
         assert result.exit_code == 0, result.stderr
     finally:
         os.chdir(here)
@@ -278,3 +252,176 @@ def test_docs_diagnostics_workflow_runs(monkeypatch: pytest.MonkeyPatch, tmp_pat
     stats = (tmp_path / "stats.csv").read_text(encoding="utf-8").splitlines()
     assert "enablers,customer_focus,phrase,senior citizen,6,6,1,0.0556," in stats
     assert len((tmp_path / "sample.csv").read_text(encoding="utf-8").splitlines()) == 11
+
+
+# --- every shell command of the docs runs ------------------------------------
+#
+# Every ```sh and ```console block of README.md and docs/*.md runs, command by command, in
+# one scratch folder per page that sees the demo corpus (transcripts/, codebooks/, examples/).
+# A ```console block shows commands as ``$ qca ...`` lines followed by what they print; where
+# it shows output, the test compares it (a last line ``...`` means "and more lines").
+# A block that cannot run here says why in an HTML comment on the line before its fence:
+#   <!-- docs-test: skip: needs the NHS FFT data set -->
+# and a block that runs inside a project (a qca.yaml for the demo corpus) says
+#   <!-- docs-test: project -->
+
+SHELL_LANGUAGES = ("sh", "console")
+MARKER = re.compile(r"<!-- docs-test: (skip|project)(?:: (.+?))? -->")
+DOC_PAGES = ["README.md", *sorted(f"docs/{p.name}" for p in (ROOT / "docs").glob("*.md"))]
+DEMO_FOLDERS = ("transcripts", "codebooks", "examples")
+DEMO_PROJECT = """\
+transcripts: [transcripts]
+codebook: codebooks/esther.yaml
+participants: transcripts/participants.csv
+output: qca-out
+"""
+
+
+@dataclass(frozen=True)
+class ShellBlock:
+    page: str
+    line: int
+    language: str
+    body: str
+    marker: str = ""
+    reason: str = ""
+
+    def commands(self) -> list[tuple[str, str]]:
+        """(command, output shown) pairs; ``sh`` blocks show no output."""
+        if self.language == "console":
+            pairs = []
+            for chunk in re.split(r"^\$ ", self.body, flags=re.M)[1:]:
+                command, _, shown = chunk.partition("\n")
+                pairs.append((command, shown))
+            return pairs
+        joined = re.sub(r"\\\n\s*", " ", self.body)
+        return [(line, "") for line in joined.splitlines() if line.strip()]
+
+
+def shell_blocks(page: str) -> list[ShellBlock]:
+    """Every fenced shell block of *page*, with the marker on the line before it."""
+    lines = (ROOT / page).read_text(encoding="utf-8").splitlines()
+    blocks, number = [], 0
+    while number < len(lines):
+        fence = re.fullmatch(r"```(\w*)\s*", lines[number])
+        if not fence:
+            number += 1
+            continue
+        end = next(i for i in range(number + 1, len(lines)) if lines[i].startswith("```"))
+        if fence.group(1) in SHELL_LANGUAGES:
+            before = lines[number - 1].strip() if number else ""
+            marker = MARKER.fullmatch(before)
+            blocks.append(
+                ShellBlock(
+                    page,
+                    number + 1,
+                    fence.group(1),
+                    "\n".join(lines[number + 1 : end]) + "\n",
+                    marker.group(1) if marker else "",
+                    (marker.group(2) or "") if marker else "",
+                )
+            )
+        number = end + 1
+    return blocks
+
+
+ALL_BLOCKS = [block for page in DOC_PAGES for block in shell_blocks(page)]
+RUN_PAGES = sorted({block.page for block in ALL_BLOCKS if block.marker != "skip"})
+
+
+@pytest.fixture(scope="module")
+def coded_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An output folder of the demo corpus, for pages that read one without coding first."""
+    folder = tmp_path_factory.mktemp("demo")
+    for name in DEMO_FOLDERS:
+        (folder / name).symlink_to(ROOT / name)
+    old = Path.cwd()
+    os.chdir(folder)
+    try:
+        words = "code transcripts/ --participants transcripts/participants.csv"
+        words += " -c codebooks/esther.yaml -d qca-out"
+        result = CliRunner().invoke(app, words.split())
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 0, result.output
+    return folder / "qca-out"
+
+
+def _run_line(line: str, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run one shell line (``&&`` chains, ``cd``, ``> FILE``); return what it printed."""
+    words = [
+        match
+        for word in shlex.split(line, comments=True)
+        for match in (sorted(glob.glob(word)) if "*" in word else [word])
+    ]
+    printed = ""
+    while words:
+        step = words[: words.index("&&")] if "&&" in words else words
+        words = words[len(step) + 1 :]
+        if step[0] == "cd":
+            monkeypatch.chdir(step[1])
+            continue
+        assert step[0] == "qca", f"not a qca command: {line}"
+        target = None
+        if ">" in step:
+            step, target = step[: step.index(">")], step[step.index(">") + 1]
+        result = runner.invoke(app, step[1:], prog_name="qca")
+        assert result.exception is None or isinstance(result.exception, SystemExit), (
+            f"{line}\n{result.output}"
+        )
+        assert result.exit_code == 0, f"{line}\nexit {result.exit_code}\n{result.output}"
+        if target is not None:
+            Path(target).write_text(result.stdout, encoding="utf-8")
+        printed = result.stderr if target is not None else result.output
+    return printed
+
+
+def _check_shown(command: str, shown: str, printed: str) -> None:
+    expected = shown.rstrip("\n").splitlines()
+    if not expected:
+        return
+    got = printed.rstrip("\n").splitlines()
+    if expected[-1] == "...":
+        expected = expected[:-1]
+        got = got[: len(expected)]
+    assert got == expected, f"$ {command}\nprinted:\n{printed}"
+
+
+@pytest.mark.parametrize("page", RUN_PAGES)
+def test_docs_shell_commands_run(
+    page: str,
+    coded_demo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    runner: CliRunner,
+) -> None:
+    """Every command of the page's shell blocks exits 0 and prints what the page shows."""
+    blocks = [b for b in ALL_BLOCKS if b.page == page and b.marker != "skip"]
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name in DEMO_FOLDERS:
+        (repo / name).symlink_to(ROOT / name)
+    (tmp_path / "shared").symlink_to(ROOT.parent / "shared")
+    commands = [command for block in blocks for command, _ in block.commands()]
+    if not any(re.match(r"qca code\b", c) for c in commands):
+        shutil.copytree(coded_demo, repo / "qca-out")
+    monkeypatch.chdir(repo)
+    for block in blocks:
+        if block.marker == "project" and not (repo / "qca.yaml").exists():
+            (repo / "qca.yaml").write_text(DEMO_PROJECT, encoding="utf-8")
+        for command, shown in block.commands():
+            if "../shared/corpora" in command and not CORPORA.is_dir():
+                continue  # the real corpora are optional (tests/test_ingest_corpora.py)
+            printed = _run_line(command, runner, monkeypatch)
+            _check_shown(command, shown, printed)
+
+
+@pytest.mark.parametrize("block", ALL_BLOCKS, ids=lambda b: f"{b.page}:{b.line}")
+def test_docs_shell_blocks_run_or_say_why(block: ShellBlock) -> None:
+    """A block runs only qca commands, or its marker says why it is not run."""
+    if block.marker == "skip":
+        assert block.reason, f"{block.page}:{block.line}: say why the block is not run"
+        return
+    for command, _ in block.commands():
+        first = shlex.split(command, comments=True)[0]
+        assert first == "qca", f"{block.page}:{block.line}: {command}"

@@ -68,7 +68,7 @@ def test_explain_negated_hit_with_cue(with_codebook: Path, runner: CliRunner) ->
         "fg1:t0002  Dan  document fg1 (role=coach)",
         "    I would not say commitment was there for me personally.",
         "hits (1):",
-        "  will / commitment: 'commitment' at 16-26 by term 'commitment'; negated (cue 'not')",
+        "  will / commitment: 'commitment' at 166-176 by term 'commitment'; negated (cue 'not')",
         "codes:",
         "  will / motivation: not coded: no rule matched",
         "  will / commitment: coded, but every hit is negated (1 hit); --exclude-negated drops it",
@@ -129,7 +129,8 @@ def test_explain_codebook_changed(with_codebook: Path, tmp_path: Path) -> None:
         "coded: 2 hits from phrase 'want to', term 'motivate'",
         "coded: 1 hit from term 'commit'",
     ]
-    assert explanation.hits["start"].tolist() == [6, 33, 58]
+    assert explanation.hits["start"].tolist() == [64, 91, 116]  # as in hits.csv (#18)
+    assert explanation.spans == ((6, 15), (33, 40), (58, 67))
 
 
 @pytest.mark.parametrize(

@@ -95,7 +95,7 @@ def test_ingest_documents_mixed_folder_code(runner: CliRunner, tmp_path: Path) -
     folder = _mixed_folder(tmp_path / "interviews")
     out = tmp_path / "out"
     codebook = str(ROOT / "codebooks" / "esther.yaml")
-    result = runner.invoke(app, ["code", str(folder), "-c", codebook, "-o", str(out)])
+    result = runner.invoke(app, ["code", str(folder), "-c", codebook, "-d", str(out)])
     assert result.exit_code == 0
     lines = result.stderr.splitlines()
     assert lines[0] == f"warning: {folder / 'e-old.doc'}: {DOC_MESSAGE}"
@@ -107,7 +107,7 @@ def test_ingest_documents_mixed_folder_code(runner: CliRunner, tmp_path: Path) -
     manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert manifest["counts"]["skipped_files"] == 1
     assert manifest["counts"]["documents"] == 4
-    strict = runner.invoke(app, ["code", str(folder), "-c", codebook, "-o", str(out), "--strict"])
+    strict = runner.invoke(app, ["code", str(folder), "-c", codebook, "-d", str(out), "--strict"])
     assert strict.exit_code == 1
     assert strict.stderr == f"{folder / 'e-old.doc'}: {DOC_MESSAGE}\n"
 

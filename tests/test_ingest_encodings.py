@@ -150,7 +150,7 @@ def test_ingest_encodings_cli_unknown_encoding(
     path.write_text("Anna: hej\n", encoding="utf-8")
     args = [command, str(path), "--encoding", "klingon"]
     if command == "code":
-        args += ["-c", str(ROOT / "codebooks" / "esther.yaml"), "-o", str(tmp_path / "out")]
+        args += ["-c", str(ROOT / "codebooks" / "esther.yaml"), "-d", str(tmp_path / "out")]
     result = runner.invoke(app, args)
     assert result.exit_code == 1
     assert result.stderr == (

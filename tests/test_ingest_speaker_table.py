@@ -115,10 +115,6 @@ def test_speaker_table_cli_speakers_table_and_json(runner: CliRunner, interviews
             ["--format", "table"],
             "--format table is for --speakers; write segments as csv, json or jsonl\n",
         ),
-        (
-            ["--speakers", "-f", "table", "-o", "x.csv"],
-            "--format table prints to the terminal; to write x.csv use --format csv\n",
-        ),
     ],
 )
 def test_speaker_table_cli_bad_options(

@@ -207,9 +207,9 @@ def test_issue_15_code_cli_document_unit_same_mentions_as_turn(
     for unit in ("turn", "document"):
         out = tmp_path / unit
         args = ["code", str(TRANSCRIPTS), "--participants", str(PARTICIPANTS), "-c", str(ESTHER)]
-        result = runner.invoke(app, [*args, "--unit", unit, "-o", str(out), "--no-cache"])
+        result = runner.invoke(app, [*args, "--unit", unit, "-d", str(out), "--no-cache"])
         assert result.exit_code == 0, result.stderr
-        themes = runner.invoke(app, ["themes", str(out), "-m", "mentions,per_1000_words"])
+        themes = runner.invoke(app, ["themes", "-d", str(out), "-m", "mentions,per_1000_words"])
         assert themes.exit_code == 0, themes.stderr
         tables[unit] = themes.stdout
     assert tables["document"] == tables["turn"]

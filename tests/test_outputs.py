@@ -85,7 +85,7 @@ def test_outputs_no_coded_output(
     with pytest.raises(OutputError) as info:
         read_output(name)
     assert info.value.lines() == [
-        f"no coded output in {name}/; run: qca code TRANSCRIPTS -c CODEBOOK -o {name}"
+        f"no coded output in {name}/; run: qca code TRANSCRIPTS -c CODEBOOK -d {name}"
     ]
 
 
@@ -104,7 +104,7 @@ def test_outputs_old_format(coded: Path, value: int | None, said: str) -> None:
         read_output(coded)
     assert info.value.lines() == [
         f"{coded.as_posix()}/run.json: format: output folder written by {said}; this qca "
-        f"reads format 1; re-run: qca code TRANSCRIPTS -c CODEBOOK -o {coded.as_posix()}"
+        f"reads format 1; re-run: qca code TRANSCRIPTS -c CODEBOOK -d {coded.as_posix()}"
     ]
 
 
@@ -115,7 +115,7 @@ def test_outputs_missing_column(coded: Path) -> None:
         read_output(coded)
     assert info.value.lines() == [
         f"{coded.as_posix()}/hits.parquet: missing column(s) negated; the folder was written "
-        f"by another qca version; run: qca code TRANSCRIPTS -c CODEBOOK -o {coded.as_posix()}"
+        f"by another qca version; run: qca code TRANSCRIPTS -c CODEBOOK -d {coded.as_posix()}"
     ]
 
 
@@ -126,7 +126,7 @@ def test_outputs_codebook_differs_from_project(coded: Path, tmp_path: Path) -> N
         read_output("qca-out")
     assert info.value.lines() == [
         "qca-out/run.json: codebook: coded with codebook codebook.yaml, but qca.yaml names "
-        "esther.yaml; re-run: qca code TRANSCRIPTS -c esther.yaml -o qca-out"
+        "esther.yaml; re-run: qca code TRANSCRIPTS -c esther.yaml -d qca-out"
     ]
 
 
@@ -138,7 +138,7 @@ def test_outputs_codebook_changed(coded: Path, tmp_path: Path) -> None:
     assert info.value.lines() == [
         "qca-out/run.json: codebook: codebook.yaml changed since this output was coded "
         "(sha256 000000000000 -> a2a79ea37edb); re-run: qca code TRANSCRIPTS -c codebook.yaml "
-        "-o qca-out"
+        "-d qca-out"
     ]
 
 

@@ -113,7 +113,7 @@ def test_overrides_cli_no_output_folder(project: Path, runner: CliRunner) -> Non
     status, _, stderr = invoke(runner, "override", "add", "a:t0002", "motivation")
     assert status == 1
     assert (
-        stderr == "no coded output in qca-out/; run: qca code TRANSCRIPTS -c CODEBOOK -o qca-out\n"
+        stderr == "no coded output in qca-out/; run: qca code TRANSCRIPTS -c CODEBOOK -d qca-out\n"
     )
 
 

@@ -193,7 +193,7 @@ def test_refi_choose_reading_prefers_the_spec_on_a_tie() -> None:
 def test_refi_import_cli_reports_offsets(tmp_path: Path, runner: CliRunner) -> None:
     path = _qdpx(tmp_path, NVIVO_TEXT.encode("utf-8"), 35, 41)
     out = tmp_path / "out"
-    result = runner.invoke(app, ["import", str(path), "-o", str(out)])
+    result = runner.invoke(app, ["import", str(path), "-d", str(out)])
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert result.stderr == (
@@ -231,7 +231,7 @@ def test_refi_import_refuses_entries_outside_the_folder(tmp_path: Path, runner: 
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("project.qde", '<Project xmlns="urn:QDA-XML:project:1.0" name="x"/>')
         archive.writestr("../escape.txt", "x")
-    result = runner.invoke(app, ["import", str(path), "-o", str(tmp_path / "out")])
+    result = runner.invoke(app, ["import", str(path), "-d", str(tmp_path / "out")])
     assert result.exit_code == 1
     assert result.stderr == (
         f"{path.as_posix()}: archive entry '../escape.txt' points outside the archive folder; "
@@ -265,7 +265,7 @@ def test_refi_import_warns_on_schema_deviations(tmp_path: Path) -> None:
 def test_refi_import_of_a_non_project_fails(tmp_path: Path, runner: CliRunner) -> None:
     path = tmp_path / "x.qdpx"
     path.write_text("hello", encoding="utf-8")
-    result = runner.invoke(app, ["import", str(path), "-o", str(tmp_path / "out")])
+    result = runner.invoke(app, ["import", str(path), "-d", str(tmp_path / "out")])
     assert result.exit_code == 1
     assert result.stderr == (
         f"{path.as_posix()}:1:1: not valid XML (syntax error); is this a REFI-QDA project? "
@@ -286,11 +286,13 @@ def test_refi_export_qdc_cli_validates(coded: Path, tmp_path: Path, runner: CliR
 
 def test_refi_export_qdpx_cli_missing_folder(tmp_path: Path, runner: CliRunner) -> None:
     missing = tmp_path / "nope"
-    result = runner.invoke(app, ["export", "qdpx", str(missing), "-o", str(tmp_path / "p.qdpx")])
+    result = runner.invoke(
+        app, ["export", "qdpx", "-d", str(missing), "-o", str(tmp_path / "p.qdpx")]
+    )
     assert result.exit_code == 1
     assert result.stderr == (
         f"no coded output in {missing.as_posix()}/; run: qca code TRANSCRIPTS -c CODEBOOK "
-        f"-o {missing.as_posix()}\n"
+        f"-d {missing.as_posix()}\n"
     )
 
 

@@ -18,7 +18,7 @@ from tests.browser import Browser, find_browser
 from tests.conftest import ROOT
 
 DEMO = ["code", "transcripts", "--participants", "transcripts/participants.csv"]
-DEMO += ["-c", "codebooks/esther.yaml", "-o", "qca-out"]
+DEMO += ["-c", "codebooks/esther.yaml", "-d", "qca-out"]
 
 
 @pytest.fixture(scope="module")

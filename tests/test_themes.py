@@ -40,10 +40,6 @@ BASIC_CSV = (BASIC_INPUT.parent / "expected.csv").read_text(encoding="utf-8")
         ),
         (["--presence", "--by", "role"], "--presence and --by do not combine; drop one of them"),
         (["-f", "xlsx"], "xlsx is a binary format; write it to a file with -o FILE.xlsx"),
-        (
-            ["-f", "table", "-o", "t.txt"],
-            "--format table prints to the terminal; to write t.txt use --format csv",
-        ),
     ],
 )
 def test_themes_cli_errors(coded: Path, runner: CliRunner, args: list[str], message: str) -> None:
@@ -53,16 +49,16 @@ def test_themes_cli_errors(coded: Path, runner: CliRunner, args: list[str], mess
     assert result.stderr == message + "\n"
 
 
-@pytest.mark.parametrize("outdir", [[], ["elsewhere"]])
+@pytest.mark.parametrize("outdir", [[], ["-d", "elsewhere"]])
 def test_themes_cli_no_coded_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner, outdir: list[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["themes", *outdir])
-    name = outdir[0] if outdir else "qca-out"
+    name = outdir[1] if outdir else "qca-out"
     assert result.exit_code == 1
     assert result.stderr == (
-        f"no coded output in {name}/; run: qca code TRANSCRIPTS -c CODEBOOK -o {name}\n"
+        f"no coded output in {name}/; run: qca code TRANSCRIPTS -c CODEBOOK -d {name}\n"
     )
 
 

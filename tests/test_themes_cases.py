@@ -24,7 +24,7 @@ def test_themes_golden_case(
     monkeypatch.chdir(tmp_path)
     folder = write_output(case / "input", tmp_path / "qca-out")
     args = shlex.split((case / "args.txt").read_text(encoding="utf-8"))
-    result = runner.invoke(app, ["themes", str(folder), *args])
+    result = runner.invoke(app, ["themes", "-d", str(folder), *args])
     assert result.stderr == ""
     assert result.exit_code == 0
     assert result.stdout == (case / "expected.csv").read_text(encoding="utf-8")

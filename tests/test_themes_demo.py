@@ -43,7 +43,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
             str(ROOT / "transcripts" / "participants.csv"),
             "-c",
             str(ROOT / "codebooks" / "esther.yaml"),
-            "-o",
+            "-d",
             str(folder),
         ],
     )
@@ -55,7 +55,7 @@ def test_themes_demo_by_role_matches_pandas(
     demo: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(demo.parent)
-    result = runner.invoke(app, ["themes", str(demo), "--by", ROLE, "--format", "csv"])
+    result = runner.invoke(app, ["themes", "-d", str(demo), "--by", ROLE, "--format", "csv"])
     assert result.exit_code == 0, result.stderr
     table = pd.read_csv(io.StringIO(result.stdout), keep_default_na=False)
     run = json.loads((demo / RUN_FILE).read_text(encoding="utf-8"))

@@ -5,14 +5,14 @@ from __future__ import annotations
 import sys
 from enum import Enum, StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from qca.ingest.base import IngestOptions
+T = TypeVar("T")
 
 
 class TableFormat(str, Enum):
@@ -41,6 +41,31 @@ OutputOption = Annotated[
         "--output", "-o", help="Write the table to FILE instead of stdout.", dir_okay=False
     ),
 ]
+OutdirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--outdir",
+        "-d",
+        help="The output folder that qca code writes and the other commands read. "
+        "Default: $QCA_OUTPUT, else qca.yaml's output, else qca-out.",
+        metavar="DIR",
+    ),
+]
+CodeOption = Annotated[
+    str | None,
+    typer.Option("--code", help="Only this code (or this theme's codes)."),
+]
+
+
+def deprecated(value: T, *, old: str, new: str) -> T:
+    """Return *value*; when an old spelling gave it, say so on stderr (kept for one release)."""
+    if value is not None and value is not False:
+        typer.echo(
+            f"warning: {old} is deprecated and goes in the next release; use {new}", err=True
+        )
+    return value
+
+
 StrictOption = Annotated[
     bool, typer.Option("--strict", help="Stop at the first problem instead of skipping the file.")
 ]
@@ -60,14 +85,42 @@ def resolve_format(fmt: TableFormat | None, output: Path | None = None) -> str:
     return "table" if sys.stdout.isatty() else "csv"
 
 
+def print_rendered(renderables: list[Any], output: Path | None = None) -> None:
+    """The one way a command prints a rich table (or text): on stdout, or into *output*.
+
+    On a terminal the renderables fit the terminal. Anywhere else (a pipe, a file, ``-o
+    FILE``) they are written as plain text, tables at the width they need (never cropped to
+    80 columns), without colour codes. ``-f table -o FILE`` means this everywhere.
+    """
+    from rich.console import Console
+
+    if output is None and sys.stdout.isatty():
+        console = Console(soft_wrap=False, highlight=False)
+        for renderable in renderables:
+            console.print(renderable)
+        return
+    from qca.io import atomic_write_text
+    from qca.render import render_text, text_width
+
+    default = Console(file=sys.stdout).width
+    text = render_text(renderables, width=text_width(renderables, default))
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        atomic_write_text(output, text)
+    except OSError as exc:
+        from qca.errors import OutputError
+
+        raise OutputError(f"{output}: cannot write ({exc.strerror}); check the path") from None
+
+
 def emit_table(frame: pd.DataFrame, fmt: str, output: Path | None, *, title: str = "") -> None:
     """Write *frame* to *output* or stdout in *fmt*; ``table`` renders with rich."""
     if fmt == "table":
-        from rich.console import Console
-
         from qca.render import render_frame
 
-        Console(soft_wrap=False).print(render_frame(frame, title=title))
+        print_rendered([render_frame(frame, title=title)], output)
         return
     from qca.export import write_table
 
@@ -84,14 +137,6 @@ class Unit(StrEnum):
     document = "document"
 
 
-UnitOption = Annotated[
-    Unit,
-    typer.Option(
-        "--unit",
-        help="Coding unit: one segment per speaker turn, sentence, paragraph or whole document.",
-        case_sensitive=False,
-    ),
-]
 SpeakerPatternOption = Annotated[
     str | None,
     typer.Option(
@@ -146,33 +191,3 @@ EncodingOption = Annotated[
         help="Encoding of text files, e.g. cp1251 (default: detect BOM, UTF-8/16/32, legacy code pages).",
     ),
 ]
-
-
-def ingest_options(
-    *,
-    unit: Unit | str = "turn",
-    speaker_pattern: str | None = None,
-    text_column: str | None = None,
-    id_column: str | None = None,
-    participants: Path | None = None,
-    interviewer_label: list[str] | None = None,
-    default_interviewer_labels: bool = True,
-    encoding: str | None = None,
-    strict: bool = False,
-) -> IngestOptions:
-    """Build :class:`qca.ingest.base.IngestOptions` from the shared CLI options."""
-    from qca.ingest.base import DEFAULT_INTERVIEWER_LABELS, IngestOptions
-
-    given = tuple(label.strip().lower() for label in interviewer_label or ())
-    defaults = DEFAULT_INTERVIEWER_LABELS if default_interviewer_labels else ()
-    labels = tuple(dict.fromkeys(defaults + given))
-    return IngestOptions(
-        unit=unit.value if isinstance(unit, Unit) else unit,
-        speaker_pattern=speaker_pattern,
-        text_column=text_column,
-        id_column=id_column,
-        participants=participants,
-        interviewer_labels=labels,
-        encoding=encoding,
-        strict=strict,
-    )

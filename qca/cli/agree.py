@@ -10,7 +10,13 @@ import typer
 
 from qca.cli import app
 from qca.cli._errors import fail, print_problems, reports_errors
-from qca.cli._options import FormatOption, OutputOption, emit_table, resolve_format
+from qca.cli._options import (
+    FormatOption,
+    OutputOption,
+    emit_table,
+    print_rendered,
+    resolve_format,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -85,10 +91,9 @@ def _terminal_view(frame: pd.DataFrame) -> pd.DataFrame:
     return view
 
 
-def _print_table(frame: pd.DataFrame, title: str) -> None:
+def _print_table(frame: pd.DataFrame, title: str, output: Path | None) -> None:
     """Print *frame* as a rich table: three decimals, numbers right-aligned, blank = undefined."""
     import pandas as pd
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
@@ -118,7 +123,7 @@ def _print_table(frame: pd.DataFrame, title: str) -> None:
             else:
                 cells.append(escape(str(value)))
         table.add_row(*cells)
-    Console(soft_wrap=False).print(table)
+    print_rendered([table], output)
 
 
 @app.command("agree")
@@ -291,7 +296,7 @@ def agree_cli(
     print_problems(agreement_warnings(codings))
     if show_disagreements is None:
         print_problems(bootstrap_warnings(table, bootstrap))
-    if chosen == "table" and output is None:
-        _print_table(table, title)
+    if chosen == "table":
+        _print_table(table, title, output)
     else:
         emit_table(_rounded(table), chosen, output, title=title)

@@ -10,7 +10,7 @@ import typer
 
 from qca.cli import app
 from qca.cli._errors import fail, reports_errors, stderr
-from qca.cli._options import FormatOption, OutputOption, resolve_format
+from qca.cli._options import FormatOption, OutputOption, print_rendered, resolve_format
 
 cache_app = typer.Typer(
     name="cache",
@@ -79,14 +79,10 @@ def cache_info_cli(
     folder = _cache_dir(cache_dir)
     table = cache_info(folder)
     chosen = resolve_format(fmt, output)
-    if chosen == "table" and output is not None:
-        raise fail(f"--format table prints to the terminal; to write {output} use --format csv")
     if chosen == "table":
-        from rich.console import Console
-
         from qca.render import render_frame
 
-        Console(soft_wrap=False).print(render_frame(table, title=folder.as_posix()))
+        print_rendered([render_frame(table, title=folder.as_posix())], output)
     else:
         write_table(table, output if output is not None else sys.stdout, chosen)
     entries, size = int(table[ENTRIES].sum()), int(table[BYTES].sum())

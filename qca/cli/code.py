@@ -15,25 +15,29 @@ from qca.cli._options import (
     IdColumnOption,
     InterviewerLabelOption,
     NoDefaultInterviewerLabelsOption,
+    OutdirOption,
     ParticipantsOption,
     SpeakerPatternOption,
     StrictOption,
     TextColumnOption,
     Unit,
-    ingest_options,
+    deprecated,
 )
 
 if TYPE_CHECKING:
     from qca.coding import CodeResult
-    from qca.project import Project
     from qca.rerun import OutputState
 
 
 class _Progress:
-    """A progress display on stderr that appears only when a run takes over a second."""
+    """A progress bar on stderr: percentage, files done of all, segments, elapsed and ETA.
 
-    def __init__(self) -> None:
+    It appears only on a terminal and only when a run takes over a second.
+    """
+
+    def __init__(self, total_files: int | None = None) -> None:
         self.started = time.monotonic()
+        self.total = total_files
         self.progress: Any = None
         self.task: Any = None
 
@@ -42,19 +46,31 @@ class _Progress:
             console = stderr()
             if time.monotonic() - self.started < 1.0 or not console.is_terminal:
                 return
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TaskProgressColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             self.progress = Progress(
                 TextColumn("coding"),
                 BarColumn(),
-                TextColumn("{task.fields[files]} files, {task.fields[segments]} segments"),
+                TaskProgressColumn(),
+                MofNCompleteColumn(),
+                TextColumn("files, {task.fields[segments]} segments"),
                 TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
                 console=console,
                 transient=True,
             )
-            self.task = self.progress.add_task("coding", total=None, files=0, segments=0)
+            self.task = self.progress.add_task("coding", total=self.total, segments=0)
             self.progress.start()
-        self.progress.update(self.task, files=files, segments=segments)
+        self.progress.update(self.task, completed=files, segments=segments)
 
     def stop(self) -> None:
         if self.progress is not None:
@@ -97,13 +113,13 @@ def summary_of(
     return lines
 
 
-def _overrides_file(given: Path | None, project: Project | None) -> Path | None:
+def _overrides_file(given: Path | None, setting: Path | None) -> Path | None:
     """Return the overrides file to apply, if any (read_overrides checks it)."""
     from qca.models import OVERRIDES_FILE
 
     if given is not None and not given.is_file():
         raise fail(f"{given}: no such overrides file; check the path, or drop --overrides")
-    path = given or (project.overrides if project else None) or Path(OVERRIDES_FILE)
+    path = given or setting or Path(OVERRIDES_FILE)
     return path if path.is_file() else None
 
 
@@ -154,12 +170,8 @@ def code_cli(
             "--codebook", "-c", help="The YAML codebook. Default: the one qca.yaml names."
         ),
     ] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", help="Output folder. Default: qca.yaml's output, else qca-out."
-        ),
-    ] = None,
+    outdir: OutdirOption = None,
+    old_output: Annotated[Path | None, typer.Option("--output", "-o", hidden=True)] = None,
     unit: Annotated[
         Unit | None,
         typer.Option(
@@ -229,45 +241,45 @@ def code_cli(
     When the inputs, codebook, options and outputs are as run.json recorded them,
     nothing is done (one line says so); --force codes again.
 
-    Example: qca code transcripts --participants transcripts/participants.csv -c codebooks/esther.yaml
+    Example: qca code transcripts --participants transcripts/participants.csv -c codebooks/esther.yaml -d qca-out
     """
-    from qca.models import DEFAULT_OUTDIR
     from qca.options import CodeOptions
-    from qca.project import find_project, project_paths
+    from qca.project import require_transcripts, resolve
 
-    project = find_project()
-    if not paths:
-        if project is None:
-            raise fail(
-                "no transcripts given: name files or folders (qca code PATH... -c CODEBOOK), "
-                "or run qca init to write a qca.yaml"
-            )
-        paths = list(project_paths(project))
-    codebook = codebook or (project.codebook if project else None)
-    if codebook is None:
-        raise fail("no codebook given: add -c CODEBOOK.yaml, or name one in qca.yaml")
-    outdir = output or (project.output if project and project.output else Path(DEFAULT_OUTDIR))
-    setting = project or None
-    ingest = ingest_options(
-        unit="turn",
-        speaker_pattern=speaker_pattern or (setting.speaker_pattern if setting else None),
-        text_column=text_column or (setting.text_column if setting else None),
-        id_column=id_column or (setting.id_column if setting else None),
-        participants=participants or (setting.participants if setting else None),
-        interviewer_label=interviewer_label
-        or (list(setting.interviewer_labels or []) if setting else None),
-        default_interviewer_labels=not no_default_interviewer_labels,
-        encoding=encoding or (setting.encoding if setting else None),
-        strict=strict,
+    settings = resolve(
+        {
+            "transcripts": paths,
+            "codebook": codebook,
+            "output": outdir
+            or deprecated(old_output, old="qca code -o/--output FOLDER", new="-d/--outdir FOLDER"),
+            "unit": unit.value if unit else None,
+            "participants": participants,
+            "speaker_pattern": speaker_pattern,
+            "text_column": text_column,
+            "id_column": id_column,
+            "interviewer_labels": interviewer_label,
+            "encoding": encoding,
+        }
     )
+    if not settings.transcripts:
+        raise fail(
+            "no transcripts given: name files or folders (qca code PATH... -c CODEBOOK), "
+            "or run qca init to write a qca.yaml"
+        )
+    if settings.codebook is None:
+        raise fail("no codebook given: add -c CODEBOOK.yaml, or name one in qca.yaml")
+    paths, codebook, outdir = list(settings.transcripts), settings.codebook, settings.output
     options = CodeOptions(
-        ingest=ingest,
-        unit=unit.value if unit else (setting.unit if setting else None),
+        # the unit stays None unless given, so the codebook's unit applies
+        ingest=settings.ingest_options(
+            unit="turn", default_interviewer_labels=not no_default_interviewer_labels, strict=strict
+        ),
+        unit=settings.unit,
         include_interviewer=include_interviewer,
         model=model,
         jobs=jobs,
         cache=not no_cache,
-        overrides=_overrides_file(overrides, project),
+        overrides=_overrides_file(overrides, settings.overrides),
     )
     if not (force or no_cache):
         from qca.rerun import check_outputs
@@ -279,13 +291,14 @@ def code_cli(
             raise typer.Exit(code=1 if state.skipped else 0)
         if state.codebook_only:
             _rematch(codebook, state, options)  # exits when it re-coded the edit
+    total_files = require_transcripts(paths, options.ingest.participants)
     if options.overrides is not None:  # a malformed file stops the run before coding
         from qca.overrides import read_overrides
 
         read_overrides(options.overrides)
     from qca.coding import code  # not before: an edited re-run may not need it
 
-    progress = _Progress()
+    progress = _Progress(total_files)
     try:
         result = code(paths, codebook, outdir=outdir, options=options, progress=progress)
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,7 +14,7 @@ from qca.cli._gold import (
     GoldOption,
     load_gold,
 )
-from qca.cli._options import FormatOption, OutputOption, emit_table, resolve_format
+from qca.cli._options import FormatOption, OutdirOption, OutputOption, emit_table, resolve_format
 from qca.cli.codebook import codebook_app
 from qca.models import CODE
 
@@ -23,7 +22,7 @@ from qca.models import CODE
 @codebook_app.command("stats")
 @reports_errors
 def codebook_stats_cli(
-    outdir: Annotated[Path, typer.Argument(help="Output folder of qca code.", file_okay=False)],
+    outdir: OutdirOption = None,
     codebook: CodebookOption = None,
     gold: GoldOption = None,
     id_column: GoldIdColumnOption = None,
@@ -42,10 +41,12 @@ def codebook_stats_cli(
     --gold, true and false positives per rule; flag names rules that never fire
     and rules whose hits are mostly false positives.
 
-    Example: qca codebook stats qca-out --gold labels.csv
+    Example: qca codebook stats -d qca-out --gold labels.csv
     """
     from qca.diagnostics import codebook_rules, read_units, rule_stats
+    from qca.outputs import default_output_folder
 
+    outdir = outdir or default_output_folder()
     units = read_units(outdir)
     rules, problems = codebook_rules(units, codebook)
     labels = load_gold(gold, units, id_column, code_columns)

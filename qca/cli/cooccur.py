@@ -82,7 +82,7 @@ def cooccur_cli(
     (a + b - both) (ATLAS.ti's c-coefficient) and overlap = both / min(a, b).
     See docs/cooccur.md for the definitions.
 
-    Example: qca cooccur qca-out --unit document --by role --format csv -o cooccur.csv
+    Example: qca cooccur -d qca-out --unit document --by role --format csv -o cooccur.csv
     """
     from qca.cooccur import cooccur_columns, cooccurrence
     from qca.outputs import read_output

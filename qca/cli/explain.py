@@ -8,7 +8,7 @@ import typer
 
 from qca.cli import app
 from qca.cli._errors import reports_errors
-from qca.cli.show import OutdirOption
+from qca.cli._options import CodeOption, OutdirOption, deprecated
 
 
 @app.command("explain")
@@ -17,10 +17,8 @@ def explain_cli(
     segment_id: Annotated[
         str, typer.Argument(help="The segment, e.g. fg-coaches:t0042.", show_default=False)
     ],
-    code: Annotated[
-        str | None,
-        typer.Option("--code", "-c", help="Only this code (or this theme's codes): why (not)?"),
-    ] = None,
+    code: CodeOption = None,
+    old_code: Annotated[str | None, typer.Option("-c", hidden=True)] = None,
     outdir: OutdirOption = None,
 ) -> None:
     """Explain one segment: its text, every hit with its rule, negation and source.
@@ -36,6 +34,7 @@ def explain_cli(
     from qca.outputs import default_output_folder, read_output
     from qca.render import render_explanation
 
+    code = code or deprecated(old_code, old="qca explain -c CODE", new="--code CODE")
     coded = read_output(outdir if outdir is not None else default_output_folder())
     explanation = explain_segment(coded, segment_id, code=code)
     Console(highlight=False).print(render_explanation(explanation))

@@ -9,6 +9,7 @@ import typer
 
 from qca.cli import app
 from qca.cli._errors import print_problems, reports_errors, stderr
+from qca.cli._options import OutdirOption, deprecated
 
 export_app = typer.Typer(
     name="export",
@@ -23,10 +24,10 @@ app.add_typer(export_app, name="export")
 @export_app.command("qdpx")
 @reports_errors
 def export_qdpx_cli(
-    outdir: Annotated[
-        Path | None,
-        typer.Argument(help="Output folder of qca code. Default: from qca.yaml, else qca-out."),
+    old_outdir: Annotated[
+        Path | None, typer.Argument(hidden=True, show_default=False, metavar="OUTDIR")
     ] = None,
+    outdir: OutdirOption = None,
     output: Annotated[
         Path, typer.Option("--output", "-o", help="The .qdpx file to write.", dir_okay=False)
     ] = Path("project.qdpx"),
@@ -45,12 +46,13 @@ def export_qdpx_cli(
     selection per coded segment. Run it where qca code ran: the transcripts are
     re-read to write the document texts.
 
-    Example: qca export qdpx qca-out -o study.qdpx
+    Example: qca export qdpx -d qca-out -o study.qdpx
     """
     from qca.export.qdpx import export_qdpx
     from qca.outputs import default_output_folder
 
-    folder = outdir if outdir is not None else default_output_folder()
+    old = deprecated(old_outdir, old="qca export qdpx OUTDIR", new="qca export qdpx -d OUTDIR")
+    folder = outdir or old or default_output_folder()
     written = export_qdpx(folder, output, coder=coder)
     print_problems(written.problems)
     stderr().print(

@@ -9,15 +9,17 @@ import typer
 
 from qca.cli import app
 from qca.cli._errors import print_problems, reports_errors, stderr
+from qca.cli._options import OutdirOption, deprecated
 
 
 @app.command("import")
 @reports_errors
 def import_cli(
     file: Annotated[Path, typer.Argument(help="The REFI-QDA project (.qdpx, or .qde).")],
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="The output folder to write.", file_okay=False)
-    ] = Path("qca-out"),
+    outdir: OutdirOption = None,
+    old_output: Annotated[
+        Path | None, typer.Option("--output", "-o", hidden=True, file_okay=False)
+    ] = None,
     strict: Annotated[
         bool,
         typer.Option(
@@ -34,11 +36,16 @@ def import_cli(
     offset reading used for each source (code points, or UTF-16 with CRLF as NVivo
     writes) is reported on stderr.
 
-    Example: qca import study.qdpx -o study-out && qca agree study-out#alice study-out#bob
+    Example: qca import study.qdpx -d study-out && qca agree study-out#alice study-out#bob
     """
-    from qca.models import DOC_ID
+    from qca.models import DEFAULT_OUTDIR, DOC_ID
     from qca.refi import import_qdpx
 
+    output = (
+        outdir
+        or deprecated(old_output, old="qca import -o/--output FOLDER", new="-d/--outdir FOLDER")
+        or Path(DEFAULT_OUTDIR)
+    )
     project = import_qdpx(file, output, strict=strict)
     print_problems(project.problems)
     console = stderr()

@@ -23,9 +23,7 @@ from qca.cli._options import (
     TableFormat,
     TextColumnOption,
     Unit,
-    UnitOption,
     emit_table,
-    ingest_options,
     resolve_format,
 )
 
@@ -44,10 +42,22 @@ class SegmentFormat(StrEnum):
 @reports_errors
 def ingest_cli(
     paths: Annotated[
-        list[Path],
-        typer.Argument(help="Transcript files or folders (read recursively).", show_default=False),
-    ],
-    unit: UnitOption = Unit.turn,
+        list[Path] | None,
+        typer.Argument(
+            help="Transcript files or folders (read recursively). "
+            "Default: the transcripts qca.yaml names.",
+            show_default=False,
+        ),
+    ] = None,
+    unit: Annotated[
+        Unit | None,
+        typer.Option(
+            "--unit",
+            help="Coding unit: one segment per speaker turn, sentence, paragraph or whole "
+            "document. Default: qca.yaml's unit, else turn.",
+            case_sensitive=False,
+        ),
+    ] = None,
     speaker_pattern: SpeakerPatternOption = None,
     text_column: TextColumnOption = None,
     id_column: IdColumnOption = None,
@@ -81,7 +91,9 @@ def ingest_cli(
     Prints a summary per document (speakers, turns, words, warnings) on stderr, then
     every problem. With --format or -o, writes the segments table. With --speakers,
     prints the speaker labels found per document instead of the summary, to check
-    what segmentation will do before coding. Exits 1 if any file was skipped.
+    what segmentation will do before coding. With a qca.yaml in the working folder,
+    paths and options default to its settings, as for qca code. Exits 1 if any file
+    was skipped.
 
     Example: qca ingest transcripts/ --participants participants.csv -f csv -o segments.csv
     """
@@ -89,24 +101,36 @@ def ingest_cli(
 
     from qca.export import write_table
     from qca.ingest import collect, iter_corpus, summarize_corpus
+    from qca.project import resolve
     from qca.render import render_frame
 
-    if speakers and unit is not Unit.turn:
+    if speakers and unit not in (None, Unit.turn):
         raise fail("--speakers counts speaker turns; leave out --unit")
     if not speakers and fmt is SegmentFormat.table:
         raise fail("--format table is for --speakers; write segments as csv, json or jsonl")
-    options = ingest_options(
-        unit=unit,
-        speaker_pattern=speaker_pattern,
-        text_column=text_column,
-        id_column=id_column,
-        participants=participants,
-        interviewer_label=interviewer_label,
+    settings = resolve(
+        {
+            "transcripts": paths,
+            "unit": unit.value if unit else None,
+            "participants": participants,
+            "speaker_pattern": speaker_pattern,
+            "text_column": text_column,
+            "id_column": id_column,
+            "interviewer_labels": interviewer_label,
+            "encoding": encoding,
+        }
+    )
+    if not settings.transcripts:
+        raise fail(
+            "no transcripts given: name files or folders (qca ingest PATH...), "
+            "or run qca init to write a qca.yaml"
+        )
+    options = settings.ingest_options(
+        unit="turn" if speakers else None,
         default_interviewer_labels=not no_default_interviewer_labels,
-        encoding=encoding,
         strict=strict,
     )
-    corpus, turns = collect(iter_corpus(paths, options))
+    corpus, turns = collect(iter_corpus(list(settings.transcripts), options))
     if speakers:
         _speakers(corpus, fmt, output)
         return
@@ -132,8 +156,6 @@ def _speakers(corpus: Corpus, fmt: SegmentFormat | None, output: Path | None) ->
     table = speaker_table(corpus)
     print_problems(corpus.problems)
     chosen = resolve_format(TableFormat(fmt.value) if fmt is not None else None, output)
-    if chosen == "table" and output is not None:
-        raise fail(f"--format table prints to the terminal; to write {output} use --format csv")
     emit_table(table, chosen, output)
     if any(problem.is_error for problem in corpus.problems):
         raise typer.Exit(code=1)

@@ -9,8 +9,14 @@ import typer
 
 from qca.cli import app
 from qca.cli._errors import print_problems, reports_errors, stderr
-from qca.cli._options import FormatOption, OutputOption, emit_table, resolve_format
-from qca.cli.show import OutdirOption
+from qca.cli._options import (
+    FormatOption,
+    OutdirOption,
+    OutputOption,
+    deprecated,
+    emit_table,
+    resolve_format,
+)
 
 if TYPE_CHECKING:
     from qca.outputs import CodedOutput
@@ -36,7 +42,9 @@ SegmentArgument = Annotated[
     str, typer.Argument(help="The segment, e.g. fg-coaches:t0042.", show_default=False)
 ]
 CodeArgument = Annotated[str, typer.Argument(help="The code id.", show_default=False)]
-NoteOption = Annotated[str, typer.Option("--note", "-n", help="Why: kept with the decision.")]
+NoteOption = Annotated[str, typer.Option("--note", help="Why: kept with the decision.")]
+#: -n was --note here and --limit in qca show; it means --limit only now (#18).
+OldNoteOption = Annotated[str | None, typer.Option("-n", hidden=True)]
 CoderOption = Annotated[
     str | None,
     typer.Option("--coder", help="Who decides. Default: $QCA_CODER, else your user name."),
@@ -87,6 +95,7 @@ def override_add_cli(
     segment_id: SegmentArgument,
     code: CodeArgument,
     note: NoteOption = "",
+    old_note: OldNoteOption = None,
     coder: CoderOption = None,
     outdir: OutdirOption = None,
     overrides: OverridesOption = None,
@@ -98,6 +107,7 @@ def override_add_cli(
 
     Example: qca override add fg-coaches:t0042 motivation --note "implicit drive"
     """
+    note = note or deprecated(old_note, old="-n NOTE", new="--note NOTE") or ""
     _decide("add", segment_id, code, note, coder, outdir, overrides)
 
 
@@ -107,6 +117,7 @@ def override_remove_cli(
     segment_id: SegmentArgument,
     code: CodeArgument,
     note: NoteOption = "",
+    old_note: OldNoteOption = None,
     coder: CoderOption = None,
     outdir: OutdirOption = None,
     overrides: OverridesOption = None,
@@ -116,8 +127,9 @@ def override_remove_cli(
     The hits stay in hits.parquet (they are the rules' record); the codings and
     every table built from them lose this coding.
 
-    Example: qca override remove fg-seniors:t0007 execution --note "talks about the word"
+    Example: qca override remove fg-seniors:t0029 implementation --note "talks about the word"
     """
+    note = note or deprecated(old_note, old="-n NOTE", new="--note NOTE") or ""
     _decide("remove", segment_id, code, note, coder, outdir, overrides)
 
 
@@ -125,8 +137,9 @@ def override_remove_cli(
 @reports_errors
 def override_list_cli(
     code: Annotated[
-        str | None, typer.Option("--code", "-c", help="Only the decisions on this code.")
+        str | None, typer.Option("--code", help="Only the decisions on this code.")
     ] = None,
+    old_code: Annotated[str | None, typer.Option("-c", hidden=True)] = None,
     overrides: OverridesOption = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
@@ -137,6 +150,7 @@ def override_list_cli(
     """
     from qca.overrides import overrides_table, read_overrides
 
+    code = code or deprecated(old_code, old="qca override list -c CODE", new="--code CODE")
     table = overrides_table(read_overrides(_path(overrides)), code=code)
     emit_table(table, resolve_format(fmt, output), output, title="overrides")
 

@@ -71,7 +71,7 @@ def report_cli(
     their numbers beside each. The same output folder and options give the same bytes.
     --figures DIR also writes every chart as SVG, PNG and PDF for a paper.
 
-    Example: qca report qca-out --by role -o report.html
+    Example: qca report -d qca-out --by role -o report.html
     """
     from qca.report import ReportOptions, write_report
 

@@ -10,8 +10,8 @@ import typer
 
 from qca.cli import app
 from qca.cli._errors import reports_errors
+from qca.cli._options import OutdirOption
 from qca.cli.override import CoderOption, OverridesOption
-from qca.cli.show import OutdirOption
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from enum import Enum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from qca.cli import app
 from qca.cli._errors import reports_errors, stderr
-from qca.cli._options import FormatOption, OutputOption, emit_table, resolve_format
+from qca.cli._options import FormatOption, OutdirOption, OutputOption, emit_table, resolve_format
 
 
 class Stratify(str, Enum):
@@ -21,7 +20,7 @@ class Stratify(str, Enum):
 @app.command("sample")
 @reports_errors
 def sample_cli(
-    outdir: Annotated[Path, typer.Argument(help="Output folder of qca code.", file_okay=False)],
+    outdir: OutdirOption = None,
     n: Annotated[int, typer.Option("-n", "--size", min=1, help="Segments to sample.")] = 200,
     stratify: Annotated[
         Stratify,
@@ -42,11 +41,13 @@ def sample_cli(
     leave it blank, then estimate corpus-wide precision, recall and prevalence with
     qca agree --estimate (it recomputes the strata from the folder).
 
-    Example: qca sample qca-out -n 200 --stratify code --seed 1 -o sample.csv
+    Example: qca sample -d qca-out -n 200 --stratify code --seed 1 -o sample.csv
     """
     from qca.diagnostics import read_units
     from qca.diagnostics.sampling import draw_sample
+    from qca.outputs import default_output_folder
 
+    outdir = outdir or default_output_folder()
     units = read_units(outdir)
     sample = draw_sample(units, n, seed=seed, stratify=stratify.value)
     emit_table(sample, resolve_format(fmt, output), output, title="Sample")

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from qca.cli import app
 from qca.cli._errors import fail, reports_errors
-from qca.cli._options import FormatOption, OutputOption, resolve_format
-
-OutdirOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--outdir",
-        "-d",
-        help="The output folder of qca code. Default: the one qca.yaml names, else qca-out.",
-        file_okay=False,
-    ),
-]
+from qca.cli._options import (
+    FormatOption,
+    OutdirOption,
+    OutputOption,
+    print_rendered,
+    resolve_format,
+)
 
 
 @app.command("show")
@@ -67,8 +62,6 @@ def show_cli(
     from qca.outputs import default_output_folder, read_output
 
     chosen = resolve_format(fmt, output)
-    if chosen == "table" and output is not None:
-        raise fail(f"--format table prints to the terminal; to write {output} use --format csv")
     if kwic and by is not None:
         raise fail("--kwic and --by do not combine; drop one of them")
     coded = read_output(outdir if outdir is not None else default_output_folder())
@@ -85,11 +78,9 @@ def show_cli(
             include_interviewer=interviewer,
         )
         if chosen == "table":
-            from rich.console import Console
-
             from qca.render import render_kwic
 
-            Console(soft_wrap=False).print(render_kwic(table))
+            print_rendered([render_kwic(table)], output)
             return
     else:
         excerpts = show_segments(
@@ -102,11 +93,9 @@ def show_cli(
             include_interviewer=interviewer,
         )
         if chosen == "table":
-            from rich.console import Console
-
             from qca.render import render_excerpts
 
-            Console(soft_wrap=False).print(render_excerpts(excerpts))
+            print_rendered([render_excerpts(excerpts)], output)
             return
         table = excerpts.table
     write_table(table, output if output is not None else sys.stdout, chosen)

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from qca.cli import app
 from qca.cli._errors import fail, reports_errors
-from qca.cli._options import FormatOption, OutputOption, resolve_format
+from qca.cli._options import (
+    FormatOption,
+    OutdirOption,
+    OutputOption,
+    deprecated,
+    print_rendered,
+    resolve_format,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,19 +28,17 @@ class Case(str, Enum):
     speaker = "speaker"
 
 
-OutdirArgument = Annotated[
-    Path | None,
-    typer.Argument(
-        help="The output folder of qca code. Default: the one qca.yaml names, else qca-out.",
-        show_default=False,
-    ),
+#: The output folder was positional before #18; now -d/--outdir as in every command.
+OldOutdirArgument = Annotated[
+    Path | None, typer.Argument(hidden=True, show_default=False, metavar="OUTDIR")
 ]
 
 
 @app.command("themes")
 @reports_errors
 def themes_cli(
-    outdir: OutdirArgument = None,
+    old_outdir: OldOutdirArgument = None,
+    outdir: OutdirOption = None,
     measure: Annotated[
         list[str] | None,
         typer.Option(
@@ -86,7 +91,7 @@ def themes_cli(
     Use --by for a cross-tab by participant group, --presence for a 0/1 matrix per
     document or speaker, --quotes for exemplar quotes.
 
-    Example: qca themes qca-out --by role --format csv -o themes.csv
+    Example: qca themes -d qca-out --by role --format csv -o themes.csv
     """
     from qca.exemplars import quotes as pick_quotes
     from qca.models import MEASURES
@@ -99,10 +104,9 @@ def themes_cli(
     if stats and by is None:
         raise fail("--stats compares groups; add --by ATTR (e.g. --by role)")
     chosen = resolve_format(fmt, output)
-    if chosen == "table" and output is not None:
-        raise fail(f"--format table prints to the terminal; to write {output} use --format csv")
     measures = check_measures(measure or MEASURES)
-    folder = outdir if outdir is not None else default_output_folder()
+    old = deprecated(old_outdir, old="qca themes OUTDIR", new="qca themes -d OUTDIR")
+    folder = outdir or old or default_output_folder()
     _lean_allocator()
     coded = read_output(folder, columns=theme_columns(by=by, quotes=quotes > 0))
     if by is not None:
@@ -147,7 +151,7 @@ def themes_cli(
             *frames, n=quotes, exclude_negated=negated, include_interviewer=interviewer
         )
     if chosen == "table":
-        _render(table, quote_table, by=None if presence else by, presence=presence)
+        _render(table, quote_table, by=None if presence else by, presence=presence, output=output)
         return
     import sys
 
@@ -179,21 +183,25 @@ def _lean_allocator() -> None:
 
 
 def _render(
-    table: pd.DataFrame, quote_table: pd.DataFrame | None, *, by: str | None, presence: bool
+    table: pd.DataFrame,
+    quote_table: pd.DataFrame | None,
+    *,
+    by: str | None,
+    presence: bool,
+    output: Path | None,
 ) -> None:
-    from rich.console import Console
-
     from qca.models import STATS_COLUMNS
     from qca.render import render_frame, render_group_stats, render_quotes, render_theme_table
 
-    console = Console(soft_wrap=False)
+    shown: list[Any] = []
     if presence:
-        console.print(render_frame(table, title="presence"))
+        shown.append(render_frame(table, title="presence"))
     elif by is not None and STATS_COLUMNS[0] in table.columns:
         counts = table.drop(columns=list(STATS_COLUMNS))
-        console.print(render_theme_table(counts, by=by, title="themes"))
-        console.print(render_group_stats(table, by=by))
+        shown.append(render_theme_table(counts, by=by, title="themes"))
+        shown.append(render_group_stats(table, by=by))
     else:
-        console.print(render_theme_table(table, by=by, title="themes"))
+        shown.append(render_theme_table(table, by=by, title="themes"))
     if quote_table is not None:
-        console.print(render_quotes(quote_table))
+        shown.append(render_quotes(quote_table))
+    print_rendered(shown, output)

@@ -102,7 +102,7 @@ def _document_texts(output: CodedOutput) -> dict[str, str]:
                         Problem(
                             run,
                             f"input {path.as_posix()} changed since it was coded; "
-                            f"re-run qca code -o {output.folder.as_posix()}",
+                            f"re-run qca code -d {output.folder.as_posix()}",
                             where="inputs",
                         )
                     )

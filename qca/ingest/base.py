@@ -147,3 +147,43 @@ class Corpus:
     documents: pd.DataFrame
     segments: pd.DataFrame
     problems: tuple[Problem, ...] = ()
+
+
+#: A data column named like a column of qca's own tables (hits, codings, theme tables)
+#: is kept as ``attr_<name>`` (#18: a survey's ``code`` column gave ``qca themes --by code``
+#: the header ``theme,code,code,documents``).
+ATTRIBUTE_PREFIX = "attr_"
+
+
+def attribute_names(names: Iterable[str], path: str) -> tuple[dict[str, str], list[Problem]]:
+    """Map each attribute column to the name it gets, and warn once per renamed column."""
+    from qca.models import (
+        CODING_COLUMNS,
+        DOCUMENT_COLUMNS,
+        END_SECONDS,
+        HIT_COLUMNS,
+        MEASURES,
+        SEGMENT_COLUMNS,
+        START_SECONDS,
+    )
+
+    own = {*HIT_COLUMNS, *CODING_COLUMNS, *MEASURES} - {
+        *DOCUMENT_COLUMNS,
+        *SEGMENT_COLUMNS,
+        START_SECONDS,
+        END_SECONDS,
+    }
+    mapping: dict[str, str] = {}
+    problems: list[Problem] = []
+    for name in names:
+        mapping[name] = ATTRIBUTE_PREFIX + name if name in own else name
+        if name in own:
+            problems.append(
+                Problem(
+                    path,
+                    f"column {name!r} has the name of a qca column; it is kept as "
+                    f"{mapping[name]!r} (rename it in the file to choose another name)",
+                    severity="warning",
+                )
+            )
+    return mapping, problems

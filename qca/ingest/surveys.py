@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from qca.errors import Problem
-from qca.ingest.base import IngestOptions
+from qca.ingest.base import IngestOptions, attribute_names
 from qca.ingest.encodings import detect_encoding
 from qca.ingest.readers import Document, check_zip
 from qca.ingest.speakers import Turn
@@ -119,7 +119,10 @@ def _survey_documents(
 ) -> Iterator[Chunk]:
     """Build one :class:`Document` per row with text (the general path)."""
     text_index, id_index = _text_and_id_columns(path, header, options)
-    others = [(i, name) for i, name in enumerate(header) if i not in (text_index, id_index)]
+    names, renamed = attribute_names(
+        [name for i, name in enumerate(header) if i not in (text_index, id_index)], str(path)
+    )
+    others = [(i, names[name]) for i, name in enumerate(header) if i not in (text_index, id_index)]
     documents: list[Document] = []
     empty = 0
     for number, row in rows:
@@ -141,9 +144,9 @@ def _survey_documents(
             Document(doc_id, str(path), fmt, digest, text, attributes, turns, f"row {number}")
         )
         if len(documents) >= CHUNK_ROWS:
-            yield documents, []
-            documents = []
-    problems = []
+            yield documents, renamed
+            documents, renamed = [], []
+    problems = renamed
     if empty:
         problems.append(
             Problem(
@@ -184,8 +187,11 @@ def _survey_rows(
 ) -> Iterator[Chunk]:
     """Column-wise :func:`_survey_documents`: the same rows, chunks and problems."""
     text_index, id_index = _text_and_id_columns(path, header, options)
+    names, renamed = attribute_names(
+        [name for i, name in enumerate(header) if i not in (text_index, id_index)], str(path)
+    )
     # A repeated column name keeps the last column's values, as a dict of the row would.
-    others = {name: i for i, name in enumerate(header) if i not in (text_index, id_index)}
+    others = {names[name]: i for i, name in enumerate(header) if i not in (text_index, id_index)}
     stem = path.stem
     numbers: list[int] = []
     ids: list[str] = []
@@ -229,8 +235,9 @@ def _survey_rows(
             column = columns[index]
             attributes[name].extend(_cell_value(column[i]) for i in keep)
         while len(numbers) >= CHUNK_ROWS:
-            yield chunk(CHUNK_ROWS), []
-    problems = []
+            yield chunk(CHUNK_ROWS), renamed
+            renamed = []
+    problems = renamed
     if empty:
         problems.append(
             Problem(
@@ -365,6 +372,7 @@ def read_jsonl(path: Path, options: IngestOptions) -> Iterator[Chunk]:
     text_key = options.text_column or "text"
     documents: list[Document] = []
     problems: list[Problem] = []
+    warned: set[str] = set()
     total = 0
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
@@ -397,7 +405,10 @@ def read_jsonl(path: Path, options: IngestOptions) -> Iterator[Chunk]:
             doc_id = doc_id or f"{path.stem}-{number}"
             speaker = attribute_value(record.get("speaker"))
             skip = {text_key, id_key, "speaker"}
-            attributes = {k: attribute_value(v) for k, v in record.items() if k not in skip}
+            names, renamed = attribute_names([k for k in record if k not in skip], str(path))
+            problems += [p for p in renamed if p.message not in warned]  # once per file
+            warned.update(p.message for p in renamed)
+            attributes = {names[k]: attribute_value(v) for k, v in record.items() if k not in skip}
             digest = _sha256(text.encode("utf-8"))
             document = Document(
                 doc_id, str(path), "jsonl", digest, text, attributes, None, f"line {number}"
