@@ -169,14 +169,14 @@ def test_pseudonymise_key_file_is_private(corpus: Path, tmp_path: Path) -> None:
 def test_pseudonymise_cli_messages(runner: CliRunner, corpus: Path, tmp_path: Path) -> None:
     key = (tmp_path / "study.key").as_posix()
     out = (tmp_path / "out").as_posix()
-    result = runner.invoke(app, ["pseudonymise", str(corpus), "--key", key, "-o", out])
+    result = runner.invoke(app, ["pseudonymise", str(corpus), "--key", key, "-d", out])
     assert result.exit_code == 0, result.stderr
     assert result.stderr == (
         f"pseudonymised 7 files into {out}: 77 replacements (7 e-mail addresses, "
         f"7 NHS numbers, 56 names, 7 phone numbers); key: {key} (keep it private)\n"
     )
     back = (tmp_path / "back").as_posix()
-    result = runner.invoke(app, ["pseudonymise", out, "--key", key, "-o", back, "--reverse"])
+    result = runner.invoke(app, ["pseudonymise", out, "--key", key, "-d", back, "--reverse"])
     assert (result.exit_code, result.stderr) == (0, f"restored 7 files into {back}\n")
 
 
@@ -185,26 +185,26 @@ def test_pseudonymise_cli_messages(runner: CliRunner, corpus: Path, tmp_path: Pa
     [
         (["--key", "k.key"], "give the folder for the copies with -o FOLDER, or use --dry-run\n"),
         (
-            ["--key", "out/k.key", "-o", "out"],
+            ["--key", "out/k.key", "-d", "out"],
             "out/k.key: --key: the key must not go into the output folder (it holds the "
             "originals); keep it elsewhere, e.g. --key ../study.key\n",
         ),
         (
-            ["--key", "k.key", "-o", "in"],
+            ["--key", "k.key", "-d", "in"],
             "in/a.txt: -o: would be overwritten by its pseudonymised copy; "
-            "choose another -o folder\n",
+            "choose another -d folder\n",
         ),
         (
-            ["--key", "k.key", "-o", "out", "--names", "missing.txt"],
+            ["--key", "k.key", "-d", "out", "--names", "missing.txt"],
             "missing.txt: --names: no such file; check the --names path\n",
         ),
         (
-            ["--key", "k.key", "-o", "out", "--model", "no_such_pipeline"],
+            ["--key", "k.key", "-d", "out", "--model", "no_such_pipeline"],
             "--model: cannot load spaCy pipeline 'no_such_pipeline'; give an installed "
             "pipeline package or its folder (qca downloads no models)\n",
         ),
         (
-            ["--key", "missing.key", "-o", "back", "--reverse"],
+            ["--key", "missing.key", "-d", "back", "--reverse"],
             "missing.key: --key: no such key file; give the --key used to pseudonymise "
             "these files\n",
         ),
@@ -213,7 +213,7 @@ def test_pseudonymise_cli_messages(runner: CliRunner, corpus: Path, tmp_path: Pa
             "--dry-run prints the review on stdout; use --format csv and redirect it\n",
         ),
         (
-            ["--key", "k.key", "--dry-run", "--reverse", "-o", "x"],
+            ["--key", "k.key", "--dry-run", "--reverse", "-d", "x"],
             "--dry-run lists replacements; leave it out with --reverse\n",
         ),
     ],
@@ -237,7 +237,7 @@ def test_pseudonymise_cli_bad_file_reported_others_written(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (corpus / "h.rtf").write_text(r"{\rtf1\ansi Anna Berg: Hello.}", encoding="ascii")
-    result = runner.invoke(app, ["pseudonymise", "in", "--key", "k.key", "-o", "out"])
+    result = runner.invoke(app, ["pseudonymise", "in", "--key", "k.key", "-d", "out"])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
         "in/h.rtf: cannot write .rtf files; convert it to .docx or .txt and run again"
@@ -249,11 +249,11 @@ def test_pseudonymise_reverse_changed_copy_reported(
     runner: CliRunner, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    runner.invoke(app, ["pseudonymise", "in", "--key", "k.key", "-o", "out"])
+    runner.invoke(app, ["pseudonymise", "in", "--key", "k.key", "-d", "out"])
     with (tmp_path / "out" / "a.txt").open("a", encoding="utf-8") as handle:
         handle.write("An edit.\n")
     result = runner.invoke(
-        app, ["pseudonymise", "out", "--key", "k.key", "-o", "back", "--reverse"]
+        app, ["pseudonymise", "out", "--key", "k.key", "-d", "back", "--reverse"]
     )
     assert result.exit_code == 1
     assert result.stderr == (
@@ -314,14 +314,14 @@ def test_pseudonymise_demo_corpus_themes_unchanged(
     monkeypatch.chdir(tmp_path)
     transcripts = ROOT / "transcripts"
     codebook = str(ROOT / "codebooks" / "esther.yaml")
-    made = runner.invoke(app, ["pseudonymise", str(transcripts), "--key", "k.key", "-o", "pseu"])
+    made = runner.invoke(app, ["pseudonymise", str(transcripts), "--key", "k.key", "-d", "pseu"])
     assert made.exit_code == 0, made.stderr
     assert "Anna" not in Path("pseu/fg-coaches.vtt").read_text(encoding="utf-8")
     tables = []
     for folder, out in ((transcripts, "a"), (Path("pseu"), "b")):
         participants = str(folder / "participants.csv")
         coded = runner.invoke(
-            app, ["code", str(folder), "--participants", participants, "-c", codebook, "-o", out]
+            app, ["code", str(folder), "--participants", participants, "-c", codebook, "-d", out]
         )
         assert coded.exit_code == 0, coded.stderr
         themes = runner.invoke(app, ["themes", out, "--format", "csv"])
@@ -382,7 +382,7 @@ def test_pseudonymise_model_entities(runner: CliRunner, tmp_path: Path) -> None:
     key = str(tmp_path / "k.key")
     result = runner.invoke(
         app,
-        ["pseudonymise", str(folder), "--key", key, "-o", str(tmp_path / "out"), "--model", model],
+        ["pseudonymise", str(folder), "--key", key, "-d", str(tmp_path / "out"), "--model", model],
     )
     assert result.exit_code == 0, result.stderr
     text = (tmp_path / "out" / "a.txt").read_text(encoding="utf-8")
@@ -416,7 +416,7 @@ def test_pseudonymise_codebook_clash_stops_before_writing(
     Path("in/a.txt").write_text("I: Who helped?\n\nR: Olle did.\n", encoding="utf-8")
     Path("names.txt").write_text("Olle [motivation]\n", encoding="utf-8")
     codebook = str(ROOT / "codebooks" / "esther.yaml")
-    args = ["pseudonymise", "in", "--key", "k.key", "-o", "out", "--names", "names.txt"]
+    args = ["pseudonymise", "in", "--key", "k.key", "-d", "out", "--names", "names.txt"]
     result = runner.invoke(app, [*args, "--codebook", codebook])
     assert result.exit_code == 1
     assert re.fullmatch(

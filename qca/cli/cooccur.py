@@ -10,22 +10,13 @@ import typer
 
 from qca.cli import app
 from qca.cli._errors import fail, reports_errors
-from qca.cli._options import FormatOption, OutputOption, emit_table, resolve_format
+from qca.cli._options import FormatOption, OutdirOption, OutputOption, emit_table, resolve_format
 
 OutdirArgument = Annotated[
     Path | None,
     typer.Argument(
         help="The output folder of qca code. Default: the one qca.yaml names, else qca-out.",
         show_default=False,
-    ),
-]
-OutdirOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--outdir",
-        "-d",
-        help="The output folder of qca code (the same as the OUTDIR argument).",
-        file_okay=False,
     ),
 ]
 
@@ -49,7 +40,7 @@ def pick_outdir(argument: Path | None, option: Path | None) -> Path:
 @app.command("cooccur")
 @reports_errors
 def cooccur_cli(
-    outdir: OutdirArgument = None,
+    outdir_argument: OutdirArgument = None,
     unit: Annotated[
         CooccurUnit,
         typer.Option(
@@ -72,7 +63,7 @@ def cooccur_cli(
     exclude_negated: Annotated[
         bool, typer.Option("--exclude-negated", help="Do not count negated hits.")
     ] = False,
-    outdir_option: OutdirOption = None,
+    outdir: OutdirOption = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
 ) -> None:
@@ -91,7 +82,7 @@ def cooccur_cli(
     chosen = resolve_format(fmt, output)
     if chosen == "table" and output is not None:
         raise fail(f"--format table prints to the terminal; to write {output} use --format csv")
-    folder = pick_outdir(outdir, outdir_option)
+    folder = pick_outdir(outdir_argument, outdir)
     coded = read_output(folder, columns=cooccur_columns(by=by))
     if by is not None:
         check_attribute(coded.segment_columns, by)

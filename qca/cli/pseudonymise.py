@@ -46,14 +46,18 @@ def pseudonymise_cli(
             dir_okay=False,
         ),
     ],
-    output: Annotated[
+    outdir: Annotated[
         Path | None,
         typer.Option(
-            "--output",
-            "-o",
+            "--outdir",
+            "-d",
             help="The folder for the copies (required unless --dry-run).",
             file_okay=False,
+            metavar="DIR",
         ),
+    ] = None,
+    old_output: Annotated[  # issue #21's spelling; -o names a file everywhere else (#18)
+        Path | None, typer.Option("--output", "-o", hidden=True, file_okay=False)
     ] = None,
     names: Annotated[
         Path | None,
@@ -120,8 +124,9 @@ def pseudonymise_cli(
     gives the same pseudonyms in every file and run. Formats: txt, md, vtt, srt,
     csv, jsonl, docx, xlsx. --reverse restores the original bytes from the copies.
 
-    Example: qca pseudonymise transcripts --key ../study.key -o shared
+    Example: qca pseudonymise transcripts --key ../study.key -d shared
     """
+    output = outdir or old_output
     from qca.pseudonymise import PseudonymiseOptions, pseudonymise_files, reverse_files
 
     if dry_run and fmt is not None and fmt.value == "xlsx":

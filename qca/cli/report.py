@@ -9,13 +9,14 @@ import typer
 
 from qca.cli import app
 from qca.cli._errors import reports_errors, stderr
-from qca.cli.cooccur import OutdirArgument, OutdirOption, pick_outdir
+from qca.cli._options import OutdirOption
+from qca.cli.cooccur import OutdirArgument, pick_outdir
 
 
 @app.command("report")
 @reports_errors
 def report_cli(
-    outdir: OutdirArgument = None,
+    outdir_argument: OutdirArgument = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -63,7 +64,7 @@ def report_cli(
     exclude_negated: Annotated[
         bool, typer.Option("--exclude-negated", help="Do not count negated hits.")
     ] = False,
-    outdir_option: OutdirOption = None,
+    outdir: OutdirOption = None,
 ) -> None:
     """Write one self-contained HTML report: run, frequencies, groups, co-occurrence, quotes.
 
@@ -75,7 +76,7 @@ def report_cli(
     """
     from qca.report import ReportOptions, write_report
 
-    folder = pick_outdir(outdir, outdir_option)
+    folder = pick_outdir(outdir_argument, outdir)
     destination = output if output is not None else folder / "report.html"
     options = ReportOptions(
         by=by,

@@ -21,7 +21,9 @@ class Stratify(str, Enum):
 @reports_errors
 def sample_cli(
     outdir: OutdirOption = None,
-    n: Annotated[int, typer.Option("-n", "--size", min=1, help="Segments to sample.")] = 200,
+    limit: Annotated[
+        int, typer.Option("--size", "-n", min=1, help="At most N segments: the sample's size.")
+    ] = 200,
     stratify: Annotated[
         Stratify,
         typer.Option(
@@ -49,7 +51,7 @@ def sample_cli(
 
     outdir = outdir or default_output_folder()
     units = read_units(outdir)
-    sample = draw_sample(units, n, seed=seed, stratify=stratify.value)
+    sample = draw_sample(units, limit, seed=seed, stratify=stratify.value)
     emit_table(sample, resolve_format(fmt, output), output, title="Sample")
     if output is not None:
         stderr().print(

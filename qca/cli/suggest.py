@@ -17,7 +17,7 @@ from qca.cli._gold import (
     GoldOption,
     load_gold,
 )
-from qca.cli._options import TableFormat, emit_table, resolve_format
+from qca.cli._options import OutdirOption, TableFormat, emit_table, resolve_format
 from qca.diagnostics.keyness import G2_P001
 
 
@@ -33,9 +33,7 @@ class SuggestFormat(str, Enum):
 @reports_errors
 def suggest_cli(
     code: Annotated[str, typer.Argument(help="Code id or label (with --gold, any gold category).")],
-    outdir: Annotated[
-        Path, typer.Option("--outdir", "-d", help="Output folder of qca code.", file_okay=False)
-    ] = Path("qca-out"),
+    outdir: OutdirOption = None,
     codebook: CodebookOption = None,
     gold: GoldOption = None,
     id_column: GoldIdColumnOption = None,
@@ -74,6 +72,9 @@ def suggest_cli(
 
     Example: qca suggest staff_manner -d qca-out --gold labels.csv -f yaml
     """
+    from qca.outputs import default_output_folder
+
+    outdir = outdir or default_output_folder()
     from qca.diagnostics import codebook_rules, read_units
     from qca.diagnostics.keyness import SuggestOptions, terms_yaml
     from qca.diagnostics.suggest import suggest_for_code

@@ -322,7 +322,7 @@ def _collision(path: Path, first: Path) -> Problem:
     return Problem(
         path.as_posix(),
         f"has the same name as {first.as_posix()} in the output folder; "
-        "pseudonymise the two in separate runs with different -o folders",
+        "pseudonymise the two in separate runs with different -d folders",
     )
 
 
@@ -345,7 +345,7 @@ def _check_places(listed: list[tuple[Path, str]], output: Path, key_path: Path) 
                 problems=[
                     Problem(
                         path.as_posix(),
-                        "would be overwritten by its pseudonymised copy; choose another -o folder",
+                        "would be overwritten by its pseudonymised copy; choose another -d folder",
                         where="-o",
                     )
                 ]
