@@ -80,7 +80,7 @@ def test_cooccur_cli_no_output(tmp_path: Path, runner: CliRunner) -> None:
     assert result.exit_code == 1
     assert result.stderr == (
         f"no coded output in {(tmp_path / 'none').as_posix()}/; run: qca code TRANSCRIPTS "
-        f"-c CODEBOOK -o {(tmp_path / 'none').as_posix()}\n"
+        f"-c CODEBOOK -d {(tmp_path / 'none').as_posix()}\n"
     )
 
 

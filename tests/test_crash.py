@@ -34,7 +34,7 @@ def test_crash_bug_prints_one_line_and_a_report(
     crash_dir: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("qca.outputs.read_output", _raise(ValueError("boom")))
-    result = runner.invoke(app, ["themes", "out"])
+    result = runner.invoke(app, ["themes", "-d", "out"])
     reports = list(crash_dir.iterdir())
     assert len(reports) == 1
     assert result.exit_code == 1
@@ -52,7 +52,7 @@ def test_crash_debug_shows_the_stack(
 ) -> None:
     monkeypatch.setenv("QCA_DEBUG", "1")
     monkeypatch.setattr("qca.outputs.read_output", _raise(ValueError("boom")))
-    result = runner.invoke(app, ["themes", "out"])
+    result = runner.invoke(app, ["themes", "-d", "out"])
     assert isinstance(result.exception, ValueError)
     assert not crash_dir.exists()
 
@@ -89,7 +89,7 @@ def test_crash_known_failures_are_one_line(
     line: str,
 ) -> None:
     monkeypatch.setattr("qca.outputs.read_output", _raise(exc))
-    result = runner.invoke(app, ["themes", "out"])
+    result = runner.invoke(app, ["themes", "-d", "out"])
     assert (result.exit_code, result.output) == (1, line + "\n")
     assert not crash_dir.exists()
 
@@ -106,7 +106,7 @@ def coded(crash_dir: Path, runner: CliRunner) -> Path:
         "        definition: d\n        terms: [motivate]\n",
         encoding="utf-8",
     )
-    result = runner.invoke(app, ["code", "tr", "-c", "cb.yaml", "-o", "out"])
+    result = runner.invoke(app, ["code", "tr", "-c", "cb.yaml", "-d", "out"])
     assert result.exit_code == 0, result.output
     return crash_dir.parent / "out"
 
@@ -116,11 +116,11 @@ def test_crash_damaged_run_json_types(coded: Path, runner: CliRunner, key: str, 
     manifest = json.loads((coded / RUN_FILE).read_text(encoding="utf-8"))
     manifest[key] = 5
     (coded / RUN_FILE).write_text(json.dumps(manifest), encoding="utf-8")
-    result = runner.invoke(app, ["themes", "out"])
+    result = runner.invoke(app, ["themes", "-d", "out"])
     assert (result.exit_code, result.output) == (
         1,
         f"out/run.json: {key}: should be {said}; the file was damaged; run: qca code "
-        "TRANSCRIPTS -c CODEBOOK -o out\n",
+        "TRANSCRIPTS -c CODEBOOK -d out\n",
     )
 
 
@@ -131,9 +131,9 @@ def test_crash_hits_naming_an_unknown_code(coded: Path, runner: CliRunner) -> No
     manifest = json.loads((coded / RUN_FILE).read_text(encoding="utf-8"))
     del manifest["outputs"]  # a folder written by hand: read without hashes
     (coded / RUN_FILE).write_text(json.dumps(manifest), encoding="utf-8")
-    result = runner.invoke(app, ["themes", "out"])
+    result = runner.invoke(app, ["themes", "-d", "out"])
     assert (result.exit_code, result.output) == (
         1,
         "out/hits.parquet: names code(s) not in run.json: ghost; the folder was damaged; "
-        "run: qca code TRANSCRIPTS -c CODEBOOK -o out\n",
+        "run: qca code TRANSCRIPTS -c CODEBOOK -d out\n",
     )

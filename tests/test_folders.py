@@ -125,17 +125,17 @@ def two_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner)
     monkeypatch.chdir(tmp_path)
     _corpus(tmp_path, 2)
     for version in ("a", "b"):
-        result = runner.invoke(app, ["code", "tr", "-c", f"cb-{version}.yaml", "-o", version])
+        result = runner.invoke(app, ["code", "tr", "-c", f"cb-{version}.yaml", "-d", version])
         assert result.exit_code == 0, result.output
     return tmp_path
 
 
 READERS = [
-    ["themes", "a"],
+    ["themes", "-d", "a"],
     ["show", "motivation", "-d", "a"],
     ["explain", "t000:t0002", "-d", "a"],
     ["agree", "a", "b"],
-    ["export", "qdpx", "a", "-o", "a.qdpx"],
+    ["export", "qdpx", "-d", "a", "-o", "a.qdpx"],
 ]
 
 
@@ -148,7 +148,7 @@ def test_folders_readers_refuse_a_mixed_folder(
     assert result.exit_code == 1
     assert result.output == (
         "a/hits.parquet: has another size than recorded in run.json: the folder mixes two "
-        "runs or was damaged; run: qca code TRANSCRIPTS -c CODEBOOK -o a\n"
+        "runs or was damaged; run: qca code TRANSCRIPTS -c CODEBOOK -d a\n"
     )
 
 
@@ -157,11 +157,11 @@ def test_folders_readers_refuse_a_damaged_file(two_runs: Path, runner: CliRunner
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF  # same size, other content, new modification time
     path.write_bytes(bytes(data))
-    result = runner.invoke(app, ["themes", "a"])
+    result = runner.invoke(app, ["themes", "-d", "a"])
     assert result.exit_code == 1
     assert result.output == (
         "a/codings.parquet: has other content than recorded in run.json: the folder mixes "
-        "two runs or was damaged; run: qca code TRANSCRIPTS -c CODEBOOK -o a\n"
+        "two runs or was damaged; run: qca code TRANSCRIPTS -c CODEBOOK -d a\n"
     )
 
 
@@ -179,8 +179,8 @@ def test_folders_next_run_removes_stale_staging(two_runs: Path, runner: CliRunne
         (folder / "segments.parquet").write_bytes(b"left by a killed run")
     os.utime(stale[1], (0, 0))  # an older qca's staging folder, untouched for long
     (two_runs / "a" / "notes.txt").write_text("mine\n", encoding="utf-8")
-    result = runner.invoke(app, ["code", "tr", "-c", "cb-b.yaml", "-o", "a"])
+    result = runner.invoke(app, ["code", "tr", "-c", "cb-b.yaml", "-d", "a"])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in two_runs.glob(".a.*.tmp")) == [live.name]
     assert (two_runs / "a" / "notes.txt").read_text(encoding="utf-8") == "mine\n"
-    assert runner.invoke(app, ["themes", "a"]).exit_code == 0
+    assert runner.invoke(app, ["themes", "-d", "a"]).exit_code == 0

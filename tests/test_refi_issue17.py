@@ -191,7 +191,7 @@ def test_refi_issue_17_round_trip_keeps_codings_per_coder(project: Path, tmp_pat
 
 
 def test_refi_issue_17_export_cli_names_users_and_warns(project: Path, runner: CliRunner) -> None:
-    result = runner.invoke(app, ["export", "qdpx", "out", "-o", "cli.qdpx"])
+    result = runner.invoke(app, ["export", "qdpx", "-d", "out", "-o", "cli.qdpx"])
     assert result.exit_code == 0, result.output
     assert result.stderr == (
         "warning: out: speaker 'Anna' is in 2 documents; exported as 2 cases named "
@@ -313,7 +313,7 @@ def _media(tmp_path: Path) -> Path:
 def test_refi_issue_17_import_reports_what_it_drops(tmp_path: Path, runner: CliRunner) -> None:
     path = _media(tmp_path)
     out = tmp_path / "out"
-    result = runner.invoke(app, ["import", str(path), "-o", str(out)])
+    result = runner.invoke(app, ["import", str(path), "-d", str(out)])
     assert result.exit_code == 0, result.output
     shown = path.as_posix()
     assert result.stderr == LOSSES.format(p=shown) + (
@@ -326,7 +326,7 @@ def test_refi_issue_17_import_reports_what_it_drops(tmp_path: Path, runner: CliR
 def test_refi_issue_17_import_strict_fails(tmp_path: Path, runner: CliRunner) -> None:
     path = _media(tmp_path)
     out = tmp_path / "out"
-    result = runner.invoke(app, ["import", str(path), "-o", str(out), "--strict"])
+    result = runner.invoke(app, ["import", str(path), "-d", str(out), "--strict"])
     assert result.exit_code == 1
     assert result.stderr == LOSSES.format(p=path.as_posix()).replace("warning: ", "")
     assert not out.exists()
