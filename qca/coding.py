@@ -298,7 +298,7 @@ def code(
     """
     from qca.codebook import Codebook, read_codebook
     from qca.ingest import find_sources
-    from qca.ingest.groups import iter_groups
+    from qca.ingest.groups import GROUP_CHARS, iter_groups
     from qca.ingest.store import SourceCache
 
     if not isinstance(codebook, Codebook):
@@ -314,7 +314,7 @@ def code(
     if options.jobs > 1:  # workers read the files too
         sources = find_sources(files, ingest)
         return _code((), sources, codebook, target, options, progress, batch_chars)
-    # Small files are read in groups of about batch_chars bytes; through the cache, one by one.
+    # Small files are read in groups of about 1 MB; through the cache, one by one.
     read = SourceCache(run_cache_dir(options, target)).batches if options.cache else None
-    batches = iter_groups(files, ingest, limit=batch_chars, read=read)
+    batches = iter_groups(files, ingest, limit=min(batch_chars, GROUP_CHARS), read=read)
     return _code(batches, None, codebook, target, options, progress, batch_chars)

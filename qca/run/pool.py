@@ -156,7 +156,10 @@ def _code_file(index: int, path: Path) -> list[Coded]:
 
 
 def run_size(sources: Sources, jobs: int) -> int:
-    """Return the bytes of files per run: about four runs per worker, at most ``GROUP_CHARS``."""
+    """Return the bytes of files per run: about four runs per worker, at most ``GROUP_CHARS``.
+
+    Each run is one coding batch in a worker.
+    """
     total = sum(file_size(path) for path in sources.files)
     return max(64_000, min(GROUP_CHARS, total // (4 * jobs) + 1))
 
