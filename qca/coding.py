@@ -177,7 +177,7 @@ def _code(
         pairs: Iterable[Coded] = (
             ((batch, None, None) for batch in batches)
             if sources is None or pool is None
-            else coded_runs(pool, sources, options)
+            else coded_runs(pool, sources, options, cache_dir)
         )
         failed = True
         try:
