@@ -115,6 +115,7 @@ def code_batches(
     """Code ingested *batches* with *codebook*; write the outputs to *outdir* if given.
 
     This is :func:`code` after ingest; tests and other front ends can feed batches directly.
+    The batches are coded in this process (``options.jobs`` is not used).
 
     Raises:
         CodingError: When the pipeline cannot be loaded.
