@@ -116,6 +116,7 @@ def code_batches(
     """Code ingested *batches* with *codebook*; write the outputs to *outdir* if given.
 
     This is :func:`code` after ingest; tests and other front ends can feed batches directly.
+    The batches are coded in this process (``options.jobs`` is not used).
 
     Raises:
         CodingError: When the pipeline cannot be loaded.
@@ -179,7 +180,7 @@ def _code(
         pairs: Iterable[Coded] = (
             ((batch, None, None) for batch in batches)
             if sources is None or pool is None
-            else coded_runs(pool, sources, options)
+            else coded_runs(pool, sources, options, cache_dir)
         )
         failed = True
         try:
@@ -301,7 +302,7 @@ def code(
     """
     from qca.codebook import Codebook, read_codebook
     from qca.ingest import find_sources
-    from qca.ingest.groups import iter_groups
+    from qca.ingest.groups import GROUP_CHARS, iter_groups
     from qca.ingest.store import SourceCache
 
     if not isinstance(codebook, Codebook):
@@ -317,7 +318,7 @@ def code(
     if options.jobs > 1:  # workers read the files too
         sources = find_sources(files, ingest)
         return _code((), sources, codebook, target, options, progress, batch_chars)
-    # Small files are read in groups of about batch_chars bytes; through the cache, one by one.
+    # Small files are read in groups of about 1 MB; through the cache, one by one.
     read = SourceCache(run_cache_dir(options, target)).batches if options.cache else None
-    batches = iter_groups(files, ingest, limit=batch_chars, read=read)
+    batches = iter_groups(files, ingest, limit=min(batch_chars, GROUP_CHARS), read=read)
     return _code(batches, None, codebook, target, options, progress, batch_chars)

@@ -192,6 +192,31 @@ def test_outputs_speed_files_do_not_depend_on_batches_or_jobs(
     assert [meta.row_group(n).num_rows for n in range(meta.num_row_groups)] == [2, 3, 3]
 
 
+def test_outputs_speed_jobs_2_survey_first_gives_the_same_segments(
+    mixed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The parent writes the survey's parts (one per row here), the workers the transcripts'
+    # runs: in one folder, under names that never meet.
+    monkeypatch.setattr("qca.ingest.surveys.CHUNK_ROWS", 1)
+    paths = ["s1.csv", "tr", "s2.csv"]
+    outputs = []
+    for jobs in (1, 2):
+        out = mixed / f"out{jobs}"
+        code(paths, "cb.yaml", outdir=out, options=CodeOptions(jobs=jobs, cache=False))
+        outputs.append((out / SEGMENTS_FILE).read_bytes())
+    assert outputs[0] == outputs[1]
+    assert pq.read_table(mixed / "out2" / SEGMENTS_FILE).column("doc_id").to_pylist() == [
+        "s1",
+        "s2",
+        "a",
+        "a",
+        "b",
+        "b",
+        "t1",
+        "t2",
+    ]
+
+
 def test_outputs_speed_overrides_read_the_parts(mixed: Path) -> None:
     overrides = mixed / "overrides.yaml"
     add_decisions(

@@ -47,7 +47,7 @@ class SegmentParts:
         if self.folder is None:
             self.frames.append(segments)
             return
-        part = self.folder / f"part-{len(self.parts):06d}.arrow"
+        part = self.folder / f"parent-{len(self.parts):06d}.arrow"  # workers write part-*
         self.register(part, write_part(part, segments))
 
     def register(self, part: Path, schema: pa.Schema) -> None:

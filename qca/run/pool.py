@@ -16,6 +16,7 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,6 +91,8 @@ def _init_worker(
 
 
 def _code_segments(segments: pd.DataFrame, files: list[list[str]]) -> pd.DataFrame:
+    """Code *segments* of one file, or of several (*files*: each one's doc_ids)."""
+    files = files or [segments[DOC_ID].tolist()]
     files_of = {doc_id: n for n, ids in enumerate(files) for doc_id in ids}
     hits = match_batch(slim(segments), _WORKER["engine"], _WORKER["options"], _WORKER["store"])
     return speakers_as_per_file(hits, files_of)
@@ -156,29 +159,41 @@ def _code_file(index: int, path: Path) -> list[Coded]:
 
 
 def run_size(sources: Sources, jobs: int) -> int:
-    """Return the bytes of files per run: about four runs per worker, at most ``GROUP_CHARS``."""
+    """Return the bytes of files per run: about eight runs per worker, at most ``GROUP_CHARS``.
+
+    Each run is one coding batch in a worker.
+    """
     total = sum(file_size(path) for path in sources.files)
-    return max(64_000, min(GROUP_CHARS, total // (4 * jobs) + 1))
+    return max(64_000, min(GROUP_CHARS, total // (8 * jobs) + 1))
 
 
-def coded_runs(pool: Any, sources: Sources, options: CodeOptions) -> Iterator[Coded]:
+def coded_runs(
+    pool: Any, sources: Sources, options: CodeOptions, cache_dir: Path | None
+) -> Iterator[Coded]:
     """Yield each file's batches (or each run's group) with their hits, in input order.
 
-    The largest runs are started first, so that one big survey file does not run
-    alone at the end; doc_ids are claimed here, in input order, as
+    The largest runs are started first; a survey is read here, in the parent, and
+    its chunks coded by the workers, so that one big survey file is coded by all
+    of them. Doc_ids are claimed here, in input order, as
     :func:`qca.ingest.iter_corpus` claims them. A run or batch whose doc_ids are
     not all new is read again here, file by file, and left for the caller to code.
     """
     from qca.ingest.corpus import problem_batches
+    from qca.ingest.store import SourceCache
 
     for batch in problem_batches(sources, options.ingest.strict):
         yield batch, None, None
-    claims = Claims(sources, options.ingest)
+    reader = SourceCache(cache_dir).batches if options.cache else None
+    claims = Claims(sources, options.ingest, reader)
     runs = plan_groups(sources.files, 0 if options.cache else run_size(sources, options.jobs))
+    surveys = {n for n, run in enumerate(runs) if not groupable(run[0])}
     sizes = [sum(file_size(path) for path in run) for run in runs]
     order = sorted(range(len(runs)), key=lambda n: -sizes[n])
-    futures = {n: pool.submit(_code_run, n, tuple(runs[n])) for n in order}
+    futures = {n: pool.submit(_code_run, n, tuple(runs[n])) for n in order if n not in surveys}
     for n in range(len(runs)):
+        if n in surveys:
+            yield from _survey(pool, claims, runs[n][0], options.jobs)
+            continue
         for number, (read, hits, written) in enumerate(futures.pop(n).result()):
             if isinstance(read, Group):
                 for item in claims.group(read):
@@ -191,6 +206,24 @@ def coded_runs(pool: Any, sources: Sources, options: CodeOptions) -> Iterator[Co
             # Documents dropped for a used doc_id: code what is left again (rare).
             same = len(batch.segments) == len(read.segments)
             yield batch, hits if same else None, written if same else None
+
+
+def _survey(pool: Any, claims: Claims, path: Path, jobs: int) -> Iterator[Coded]:
+    """Read a survey here and have the workers code its chunks; yield them in order."""
+    pending: deque[tuple[Batch, Any]] = deque()
+
+    def done() -> Coded:
+        batch, future = pending.popleft()
+        return batch, (future.result() if future is not None else None), None
+
+    for batch in claims.alone(path):
+        segments = batch.segments
+        future = None if segments.empty else pool.submit(_code_segments, slim(segments), [])
+        pending.append((batch, future))
+        while len(pending) > 2 * jobs:
+            yield done()
+    while pending:
+        yield done()
 
 
 def _claims_all(batch: Batch, claims: Claims) -> bool:
