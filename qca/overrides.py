@@ -221,6 +221,16 @@ def _load(path: Path) -> tuple[str, Any, Overrides]:
         )
     try:
         tree = _yaml().load(text) if text.strip() else None
+    except (AttributeError, TypeError, ValueError) as exc:  # ruamel on odd tags: `!!set x`
+        raise OverrideError(
+            problems=[
+                Problem(
+                    shown,
+                    f"not valid YAML (cannot build a value: {type(exc).__name__}); remove "
+                    "the tags (!!...) and fix the file by hand (nothing was changed)",
+                )
+            ]
+        ) from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         what = str(getattr(exc, "problem", "") or "syntax error").strip()
@@ -258,7 +268,8 @@ def _check_tree(path: Path, tree: Any) -> list[Decision]:
     if tree is None:
         return []
     if not isinstance(tree, CommentedSeq):
-        line = tree.lc.line + 1 if hasattr(tree, "lc") else 1
+        found = getattr(getattr(tree, "lc", None), "line", None)  # None on a tagged scalar
+        line = found + 1 if isinstance(found, int) else 1
         raise OverrideError(
             problems=[
                 Problem(

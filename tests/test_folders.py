@@ -184,3 +184,12 @@ def test_folders_next_run_removes_stale_staging(two_runs: Path, runner: CliRunne
     assert sorted(p.name for p in two_runs.glob(".a.*.tmp")) == [live.name]
     assert (two_runs / "a" / "notes.txt").read_text(encoding="utf-8") == "mine\n"
     assert runner.invoke(app, ["themes", "a"]).exit_code == 0
+
+
+def test_folders_symlinked_output_folder_stays_a_link(two_runs: Path, runner: CliRunner) -> None:
+    (two_runs / "link").symlink_to(two_runs / "a", target_is_directory=True)
+    result = runner.invoke(app, ["code", "tr", "-c", "cb-b.yaml", "-o", "link"])
+    assert result.exit_code == 0, result.output
+    assert (two_runs / "link").is_symlink()
+    assert list(two_runs.glob(".*.tmp")) == []
+    assert runner.invoke(app, ["themes", "a"]).exit_code == 0
