@@ -269,14 +269,13 @@ def _check_tree(path: Path, tree: Any) -> list[Decision]:
         return []
     if not isinstance(tree, CommentedSeq):
         found = getattr(getattr(tree, "lc", None), "line", None)  # None on a tagged scalar
-        line = found + 1 if isinstance(found, int) else 1
         raise OverrideError(
             problems=[
                 Problem(
                     shown,
                     "expected a list of decisions (- segment: ID, code: CODE, action: add); "
                     "put a '- ' before each entry",
-                    line=line,
+                    line=found + 1 if isinstance(found, int) else 1,
                     col=1,
                 )
             ]
