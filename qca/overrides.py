@@ -17,6 +17,7 @@ comments and layout of a hand-edited file.
 from __future__ import annotations
 
 import difflib
+import errno
 import io
 import os
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -457,9 +458,11 @@ def add_decisions(path: str | Path, decisions: Iterable[Decision]) -> Overrides:
     except OutputError as exc:
         raise OverrideError(exc.message, exc.problems) from None
     except OSError as exc:
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        fix = "free some space" if full else "check the folder's permissions"
         raise OverrideError(
-            f"{path.as_posix()}: cannot write the overrides file ({exc.strerror}); "
-            "check the folder's permissions"
+            f"{path.as_posix()}: cannot write the overrides file ({exc.strerror}); {fix} "
+            "(nothing was changed)"
         ) from None
     return read_overrides(path)
 

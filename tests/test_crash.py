@@ -137,3 +137,21 @@ def test_crash_hits_naming_an_unknown_code(coded: Path, runner: CliRunner) -> No
         "out/hits.parquet: names code(s) not in run.json: ghost; the folder was damaged; "
         "run: qca code TRANSCRIPTS -c CODEBOOK -o out\n",
     )
+
+
+def test_crash_full_disk_in_override_add_says_so(
+    crash_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qca.errors import OverrideError
+    from qca.overrides import Decision, add_decisions
+
+    monkeypatch.setattr(
+        "qca.overrides.atomic_write_text",
+        _raise(OSError(errno.ENOSPC, "No space left on device")),
+    )
+    with pytest.raises(OverrideError) as caught:
+        add_decisions("overrides.yaml", [Decision("a:t0001", "motivation", "add")])
+    assert caught.value.lines() == [
+        "overrides.yaml: cannot write the overrides file (No space left on device); free "
+        "some space (nothing was changed)"
+    ]
