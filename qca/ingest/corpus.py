@@ -19,7 +19,7 @@ from qca.ingest.base import Batch, IngestOptions, SourceBatch
 from qca.ingest.docids import DocIds
 from qca.ingest.documents import read_odt, read_pdf, read_rtf
 from qca.ingest.encodings import check_encoding
-from qca.ingest.files import find_files
+from qca.ingest.files import check_size, find_files
 from qca.ingest.frames import (
     CAPTION_FORMATS,
     RESERVED,
@@ -61,6 +61,7 @@ def _read_file(path: Path, options: IngestOptions, columnar: bool) -> Iterator[C
     elif suffix == ".jsonl":
         yield from read_jsonl(path, options)
     else:
+        check_size(path)
         try:
             data = path.read_bytes()
         except OSError as exc:
