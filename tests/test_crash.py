@@ -155,3 +155,14 @@ def test_crash_full_disk_in_override_add_says_so(
         "overrides.yaml: cannot write the overrides file (No space left on device); free "
         "some space (nothing was changed)"
     ]
+
+
+def test_crash_qdc_with_entities_is_refused(crash_dir: Path, runner: CliRunner) -> None:
+    case = Path(__file__).parent / "cases" / "fuzz-qdc-entities" / "input.d.qdc"
+    (crash_dir.parent / "x.qdc").write_bytes(case.read_bytes())
+    result = runner.invoke(app, ["codebook", "convert", "x.qdc", "-o", "x.yaml"])
+    assert (result.exit_code, result.output) == (
+        1,
+        "x.qdc:1:1: refusing unsafe XML (EntitiesForbidden: entities or a DTD); export the "
+        "codebook again without them\n",
+    )
