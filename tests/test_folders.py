@@ -104,10 +104,10 @@ def _check(report: dict[str, Any], named: int) -> None:
 
 
 def test_folders_kills_leave_the_old_or_the_new_run(tmp_path: Path) -> None:
-    """6 named points with the atomic exchange, 5 in the file-by-file fallback, 34 timed kills."""
+    """6 named points with the atomic exchange, 5 in the file-by-file fallback, 39 timed kills."""
     _corpus(tmp_path, 6)
-    report = _kill_runs(tmp_path, "code", 34)
-    assert len(report["results"]) == 45
+    report = _kill_runs(tmp_path, "code", 39)
+    assert len(report["results"]) == 50
     _check(report, 11)
 
 
