@@ -20,6 +20,7 @@ import difflib
 import errno
 import io
 import os
+import warnings
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -221,7 +222,9 @@ def _load(path: Path) -> tuple[str, Any, Overrides]:
             ]
         )
     try:
-        tree = _yaml().load(text) if text.strip() else None
+        with warnings.catch_warnings():  # a reused anchor is valid YAML: the last one wins
+            warnings.simplefilter("ignore")
+            tree = _yaml().load(text) if text.strip() else None
     except (AttributeError, TypeError, ValueError) as exc:  # ruamel on odd tags: `!!set x`
         raise OverrideError(
             problems=[
