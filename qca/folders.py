@@ -107,6 +107,11 @@ def remove_stale(outdir: Path) -> list[Path]:
     return removed
 
 
+def _real(outdir: Path) -> Path:
+    """*outdir*, or the folder it links to: the swap replaces the folder, not the link."""
+    return outdir.resolve() if outdir.is_symlink() else outdir
+
+
 def stage_folder(outdir: Path) -> Path:
     """Remove stale staging folders, then create and return a new one beside *outdir*.
 
@@ -117,6 +122,7 @@ def stage_folder(outdir: Path) -> Path:
         raise OutputError(
             f"{outdir}: the output folder is a file; remove it or choose another folder with -d"
         )
+    outdir = _real(outdir)
     try:
         outdir.parent.mkdir(parents=True, exist_ok=True)
         remove_stale(outdir)
@@ -213,6 +219,7 @@ def switch_folder(
     Raises:
         OutputError: When the output folder cannot be written.
     """
+    outdir = _real(outdir)
     try:
         if keep is not None:
             kept = set(keep) | {manifest}

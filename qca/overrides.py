@@ -18,8 +18,10 @@ comments and layout of a hand-edited file.
 from __future__ import annotations
 
 import difflib
+import errno
 import io
 import os
+import warnings
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -229,7 +231,19 @@ def _load(path: Path) -> tuple[str, Any, Overrides]:
             ]
         )
     try:
-        tree = _yaml().load(text) if text.strip() else None
+        with warnings.catch_warnings():  # a reused anchor is valid YAML: the last one wins
+            warnings.simplefilter("ignore")
+            tree = _yaml().load(text) if text.strip() else None
+    except (AttributeError, TypeError, ValueError) as exc:  # ruamel on odd tags: `!!set x`
+        raise OverrideError(
+            problems=[
+                Problem(
+                    shown,
+                    f"not valid YAML (cannot build a value: {type(exc).__name__}); remove "
+                    "the tags (!!...) and fix the file by hand (nothing was changed)",
+                )
+            ]
+        ) from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         what = str(getattr(exc, "problem", "") or "syntax error").strip()
@@ -267,14 +281,14 @@ def _check_tree(path: Path, tree: Any) -> list[Decision]:
     if tree is None:
         return []
     if not isinstance(tree, CommentedSeq):
-        line = tree.lc.line + 1 if hasattr(tree, "lc") else 1
+        found = getattr(getattr(tree, "lc", None), "line", None)  # None on a tagged scalar
         raise OverrideError(
             problems=[
                 Problem(
                     shown,
                     "expected a list of decisions (- segment: ID, code: CODE, action: add); "
                     "put a '- ' before each entry",
-                    line=line,
+                    line=found + 1 if isinstance(found, int) else 1,
                     col=1,
                 )
             ]
@@ -456,9 +470,11 @@ def add_decisions(path: str | Path, decisions: Iterable[Decision]) -> Overrides:
     except OutputError as exc:
         raise OverrideError(exc.message, exc.problems) from None
     except OSError as exc:
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        fix = "free some space" if full else "check the folder's permissions"
         raise OverrideError(
-            f"{path.as_posix()}: cannot write the overrides file ({exc.strerror}); "
-            "check the folder's permissions"
+            f"{path.as_posix()}: cannot write the overrides file ({exc.strerror}); {fix} "
+            "(nothing was changed)"
         ) from None
     return read_overrides(path)
 

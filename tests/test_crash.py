@@ -137,3 +137,32 @@ def test_crash_hits_naming_an_unknown_code(coded: Path, runner: CliRunner) -> No
         "out/hits.parquet: names code(s) not in run.json: ghost; the folder was damaged; "
         "run: qca code TRANSCRIPTS -c CODEBOOK -d out\n",
     )
+
+
+def test_crash_full_disk_in_override_add_says_so(
+    crash_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qca.errors import OverrideError
+    from qca.overrides import Decision, add_decisions
+
+    monkeypatch.setattr(
+        "qca.overrides.atomic_write_text",
+        _raise(OSError(errno.ENOSPC, "No space left on device")),
+    )
+    with pytest.raises(OverrideError) as caught:
+        add_decisions("overrides.yaml", [Decision("a:t0001", "motivation", "add")])
+    assert caught.value.lines() == [
+        "overrides.yaml: cannot write the overrides file (No space left on device); free "
+        "some space (nothing was changed)"
+    ]
+
+
+def test_crash_qdc_with_entities_is_refused(crash_dir: Path, runner: CliRunner) -> None:
+    case = Path(__file__).parent / "cases" / "fuzz-qdc-entities" / "input.d.qdc"
+    (crash_dir.parent / "x.qdc").write_bytes(case.read_bytes())
+    result = runner.invoke(app, ["codebook", "convert", "x.qdc", "-o", "x.yaml"])
+    assert (result.exit_code, result.output) == (
+        1,
+        "x.qdc:1:1: refusing unsafe XML (EntitiesForbidden: entities or a DTD); export the "
+        "codebook again without them\n",
+    )

@@ -104,10 +104,10 @@ def _check(report: dict[str, Any], named: int) -> None:
 
 
 def test_folders_kills_leave_the_old_or_the_new_run(tmp_path: Path) -> None:
-    """6 named points with the atomic exchange, 5 in the file-by-file fallback, 34 timed kills."""
+    """6 named points with the atomic exchange, 5 in the file-by-file fallback, 39 timed kills."""
     _corpus(tmp_path, 6)
-    report = _kill_runs(tmp_path, "code", 34)
-    assert len(report["results"]) == 45
+    report = _kill_runs(tmp_path, "code", 39)
+    assert len(report["results"]) == 50
     _check(report, 11)
 
 
@@ -183,4 +183,13 @@ def test_folders_next_run_removes_stale_staging(two_runs: Path, runner: CliRunne
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in two_runs.glob(".a.*.tmp")) == [live.name]
     assert (two_runs / "a" / "notes.txt").read_text(encoding="utf-8") == "mine\n"
+    assert runner.invoke(app, ["themes", "-d", "a"]).exit_code == 0
+
+
+def test_folders_symlinked_output_folder_stays_a_link(two_runs: Path, runner: CliRunner) -> None:
+    (two_runs / "link").symlink_to(two_runs / "a", target_is_directory=True)
+    result = runner.invoke(app, ["code", "tr", "-c", "cb-b.yaml", "-d", "link"])
+    assert result.exit_code == 0, result.output
+    assert (two_runs / "link").is_symlink()
+    assert list(two_runs.glob(".*.tmp")) == []
     assert runner.invoke(app, ["themes", "-d", "a"]).exit_code == 0

@@ -19,7 +19,7 @@ from qca.ingest.base import Batch, IngestOptions, SourceBatch
 from qca.ingest.docids import DocIds
 from qca.ingest.documents import read_odt, read_pdf, read_rtf
 from qca.ingest.encodings import check_encoding
-from qca.ingest.files import find_files
+from qca.ingest.files import check_size, find_files
 from qca.ingest.frames import (
     CAPTION_FORMATS,
     RESERVED,
@@ -69,8 +69,9 @@ def read_document(path: Path, options: IngestOptions) -> tuple[Document, list[Pr
     """Read a one-document file (not a survey) and return it with the reader's problems.
 
     Raises:
-        SkipFile: When the file cannot be read.
+        SkipFile: When the file cannot be read or is over the size limit.
     """
+    check_size(path)
     try:
         data = path.read_bytes()
     except OSError as exc:

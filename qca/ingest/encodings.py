@@ -114,6 +114,22 @@ def utf16_or_32(sample: bytes) -> str | None:
     return None
 
 
+def _utf16_by_parity(sample: bytes) -> str | None:
+    """UTF-16 text with few ASCII characters (Chinese, say): NULs mostly on one parity.
+
+    Examples:
+        >>> _utf16_by_parity("中文: 你好。\n".encode("utf-16-le"))
+        'utf-16-le'
+    """
+    sample = sample[: len(sample) - len(sample) % 2]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd > 2 * even:  # ASCII punctuation and line ends; a CJK character may end in 00
+        return "utf-16-le"
+    if even > 2 * odd:
+        return "utf-16-be"
+    return None
+
+
 def _legacy(data: bytes) -> tuple[str, float] | None:
     """Return the legacy code page that reads *data* best, and charset-normalizer's confidence."""
     import charset_normalizer
@@ -207,7 +223,7 @@ def detect_encoding(
         return bom, []
     head = data[:SNIFF_BYTES]
     if b"\x00" in head:
-        wide = utf16_or_32(head)
+        wide = utf16_or_32(head) or _utf16_by_parity(head)
         if wide is not None and _reads_as(data, wide, complete):
             return wide, []
         raise SkipFile(Problem(path, binary))

@@ -138,3 +138,33 @@ def find_files(
         else:
             problems.append(Problem(str(path), "no such file or folder; check the path"))
     return files, problems, unread
+
+
+#: Largest one-document file read (text, Word, PDF, captions), in MB; ``QCA_MAX_FILE_MB``
+#: raises it. A transcript is rarely over 5 MB; a bigger file is more likely a mistake,
+#: and reading it costs many times its size in memory.
+MAX_FILE_MB = 100
+
+
+def check_size(path: Path) -> None:
+    """Skip *path* when it is larger than the limit (``QCA_MAX_FILE_MB``, default 100).
+
+    Raises:
+        SkipFile: With one line saying the size, the limit and how to raise it.
+    """
+    from qca.ingest.text import SkipFile
+
+    setting = os.environ.get("QCA_MAX_FILE_MB", "")
+    limit = int(setting) if setting.isdigit() else MAX_FILE_MB
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # reading it reports the problem
+    if size > limit * 1_000_000:
+        raise SkipFile(
+            Problem(
+                str(path),
+                f"is {size / 1_000_000:,.0f} MB, more than qca reads in one document "
+                f"({limit:,} MB); split it, or raise the limit with QCA_MAX_FILE_MB={size // 1_000_000 + 1}",
+            )
+        )

@@ -177,7 +177,29 @@ def read_docx(path: Path, data: bytes, options: IngestOptions) -> tuple[Document
         raise SkipFile(Problem(str(path), "has no text; add the transcript or remove the file"))
     document = Document(path.stem, str(path), "docx", _sha256(data), text)
     document.known_speakers = tuple(sorted(known))
-    return document, []
+    return document, _entity_warnings(path, data)
+
+
+def _entity_warnings(path: Path, data: bytes) -> list[Problem]:
+    """Warn when the document XML declares a DTD: entities are not expanded (XXE), and
+    the text next to an entity reference is not read."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            head = archive.open("word/document.xml").read(1 << 16)
+    except (KeyError, OSError, zipfile.BadZipFile, RuntimeError):
+        return []
+    if b"<!DOCTYPE" not in head and b"<!ENTITY" not in head:
+        return []
+    return [
+        Problem(
+            str(path),
+            "declares XML entities (a DTD), which qca does not expand for safety; text next "
+            "to an entity may be missing; re-save the document in Word",
+            severity="warning",
+        )
+    ]
 
 
 # --- .vtt / .srt -------------------------------------------------------------------
