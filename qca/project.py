@@ -30,6 +30,7 @@ PROJECT_KEYS: tuple[str, ...] = (
     "id_column",
     "interviewer_labels",
     "encoding",
+    "scheduler",
 )
 
 STARTER_CODEBOOK_FILE = "codebooks/starter.yaml"
@@ -111,6 +112,7 @@ class Project:
     id_column: str | None = None
     interviewer_labels: tuple[str, ...] | None = None
     encoding: str | None = None
+    scheduler: str | None = None
 
 
 def _problem(path: Path, message: str, node: Any = None, where: str = "") -> Problem:

@@ -210,6 +210,16 @@ def code_cli(
         ),
     ] = False,
     strict: StrictOption = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Code on a Dask cluster: local:N (N worker processes here) or tcp://HOST:PORT "
+            "(a running dask scheduler; shared filesystem). Default: $QCA_SCHEDULER, else "
+            "qca.yaml's scheduler. Needs pip install 'qca[dask]'.",
+        ),
+    ] = None,
     overrides: Annotated[
         Path | None,
         typer.Option(
@@ -234,6 +244,7 @@ def code_cli(
     from qca.models import DEFAULT_OUTDIR
     from qca.options import CodeOptions
     from qca.project import find_project, project_paths
+    from qca.run.scheduler import scheduler_from
 
     project = find_project()
     if not paths:
@@ -268,6 +279,7 @@ def code_cli(
         jobs=jobs,
         cache=not no_cache,
         overrides=_overrides_file(overrides, project),
+        scheduler=scheduler_from(scheduler, setting.scheduler if setting else None),
     )
     if not (force or no_cache):
         from qca.rerun import check_outputs
