@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 #: The name the plugin is registered under on every worker.
 PLUGIN = "qca-coder"
 
+#: How long to try to reach a running scheduler.
+CONNECT_TIMEOUT = "10s"
+
 
 class CoderPlugin(WorkerPlugin):
     """One loaded engine per worker, set up once, before the worker's first task."""
@@ -140,7 +143,7 @@ def start_cluster(
             )
             client = Client(cluster, set_as_default=False)
         else:
-            client = Client(address, timeout="10s", set_as_default=False)
+            client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError) as exc:
         if cluster is not None:
             cluster.close()

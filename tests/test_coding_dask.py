@@ -1,0 +1,210 @@
+"""`qca code --scheduler`: a Dask cluster codes the corpus with the same outputs as `--jobs 1` (#23)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from qca.cli import app
+from qca.coding import code
+from qca.errors import CodingError
+from qca.options import CodeOptions
+from qca.run.scheduler import INSTALL_HINT, check_scheduler, scheduler_from
+from tests.conftest import ROOT
+from tests.test_coding_cases import CODE_CASES, NOT_TRANSCRIPTS
+
+distributed = pytest.importorskip("distributed")
+
+OUTPUTS = ("hits.csv", "codings.csv", "segments.parquet", "hits.parquet", "codings.parquet")
+DEMO = [
+    str(ROOT / "transcripts"),
+    "--participants",
+    str(ROOT / "transcripts" / "participants.csv"),
+    "-c",
+    str(ROOT / "codebooks" / "esther.yaml"),
+]
+CODEBOOK = """\
+name: Tiny
+language: en
+themes:
+  will:
+    label: Will
+    codes:
+      motivation:
+        terms: [motivate, idea]
+"""
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> Iterator[str]:
+    """The address of a cluster of two small worker processes on localhost."""
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        host="127.0.0.1",
+    )
+    yield cluster.scheduler_address
+    cluster.close()
+
+
+def _code(runner: CliRunner, out: Path, *args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["code", *args, "-o", str(out), "--no-cache"])
+    return result.exit_code, result.stderr
+
+
+def _same_outputs(one: Path, other: Path) -> None:
+    for name in OUTPUTS:
+        assert (one / name).read_bytes() == (other / name).read_bytes(), name
+    first, second = (json.loads((p / "run.json").read_text(encoding="utf-8")) for p in (one, other))
+    assert first["counts"] == second["counts"]
+    assert first["inputs"] == second["inputs"]
+    assert first["problems"] == second["problems"]
+
+
+def test_dask_local_cluster_demo_same_as_one_job(runner: CliRunner, tmp_path: Path) -> None:
+    assert _code(runner, tmp_path / "one", *DEMO)[0] == 0
+    assert _code(runner, tmp_path / "dask", *DEMO, "--scheduler", "local:2")[0] == 0
+    _same_outputs(tmp_path / "one", tmp_path / "dask")
+    run = json.loads((tmp_path / "dask" / "run.json").read_text(encoding="utf-8"))
+    assert run["options"]["scheduler"] == "local:2"
+    assert run["counts"]["hits"] > 0
+
+
+@pytest.mark.parametrize("case", CODE_CASES, ids=[p.name for p in CODE_CASES])
+def test_dask_golden_case(case: Path, runner: CliRunner, tmp_path: Path, scheduler: str) -> None:
+    transcripts = sorted(str(p) for p in case.iterdir() if p.name not in NOT_TRANSCRIPTS)
+    args_file = case / "args.txt"
+    extra = shlex.split(args_file.read_text(encoding="utf-8")) if args_file.is_file() else []
+    args = [*transcripts, "-c", str(case / "codebook.yaml"), *extra]
+    assert _code(runner, tmp_path / "dask", *args, "--scheduler", scheduler)[0] == 0
+    expected = (case / "expected_hits.csv").read_text(encoding="utf-8")
+    assert (tmp_path / "dask" / "hits.csv").read_text(encoding="utf-8") == expected
+    assert _code(runner, tmp_path / "one", *args)[0] == 0
+    _same_outputs(tmp_path / "one", tmp_path / "dask")
+
+
+def _corpus(folder: Path) -> list[str]:
+    folder.mkdir()
+    for n in range(40):
+        text = (
+            f"P{n}: I was motivated by an idea {n}.\n\nInterviewer: And?\n\nP{n}: Another idea.\n"
+        )
+        (folder / f"f{n:02d}.txt").write_text(text, encoding="utf-8")
+    (folder / "f20.docx").write_bytes(b"not a zip file")  # fails to read, in a worker
+    (folder.parent / "cb.yaml").write_text(CODEBOOK, encoding="utf-8")
+    return [str(folder), "-c", str(folder.parent / "cb.yaml")]
+
+
+def test_dask_unreadable_file_same_problem(
+    runner: CliRunner, tmp_path: Path, scheduler: str
+) -> None:
+    args = _corpus(tmp_path / "tr")
+    one = _code(runner, tmp_path / "one", *args)
+    dask = _code(runner, tmp_path / "dask", *args, "--scheduler", scheduler)
+    assert one[0] == dask[0] == 1  # a file was skipped
+    problem = [line for line in one[1].splitlines() if "f20.docx" in line]
+    assert len(problem) == 1
+    assert problem == [line for line in dask[1].splitlines() if "f20.docx" in line]
+    _same_outputs(tmp_path / "one", tmp_path / "dask")
+    run = json.loads((tmp_path / "dask" / "run.json").read_text(encoding="utf-8"))
+    assert run["counts"]["hits"] == 120  # the other 40 files were coded
+
+
+def test_dask_interrupt_leaves_previous_outputs(tmp_path: Path, scheduler: str) -> None:
+    args = _corpus(tmp_path / "tr")
+    options = CodeOptions(scheduler=scheduler, cache=False)
+    out = tmp_path / "out"
+    code([args[0]], args[2], outdir=out, options=options)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def interrupt(files: int, segments: int, hits: int) -> None:
+        raise KeyboardInterrupt
+
+    (tmp_path / "tr" / "f00.txt").write_text("Anna: an idea\n\nBo: another idea\n", "utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        code([args[0]], args[2], outdir=out, options=options, progress=interrupt)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cb.yaml", "out", "tr"]
+    with distributed.Client(scheduler, set_as_default=False) as client:
+        assert client.processing() == {w: () for w in client.processing()}  # nothing left
+
+
+def test_dask_not_installed(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    assert _code(runner, tmp_path / "out", *DEMO, "--scheduler", "local:2") == (
+        1,
+        INSTALL_HINT + "\n",
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_dask_bad_address(runner: CliRunner, tmp_path: Path) -> None:
+    assert _code(runner, tmp_path / "out", *DEMO, "--scheduler", "local:0") == (
+        1,
+        "--scheduler local:0: a local cluster needs 1 worker or more\n",
+    )
+
+
+def test_dask_unreachable_scheduler(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("qca.run.cluster.CONNECT_TIMEOUT", "1s")
+    code_, err = _code(runner, tmp_path / "out", *DEMO, "--scheduler", "tcp://127.0.0.1:9")
+    assert code_ == 1
+    assert err.startswith("--scheduler tcp://127.0.0.1:9: cannot reach the Dask scheduler (")
+    assert err.endswith("start one with `dask scheduler` and workers with `dask worker ADDRESS`\n")
+    assert err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_scheduler_from_option_env_then_project(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("QCA_SCHEDULER", raising=False)
+    assert scheduler_from(None, None) is None
+    assert scheduler_from(None, "tcp://h:1") == "tcp://h:1"
+    monkeypatch.setenv("QCA_SCHEDULER", " local:3 ")
+    assert scheduler_from(None, "tcp://h:1") == "local:3"
+    assert scheduler_from("local:1", "tcp://h:1") == "local:1"
+    monkeypatch.setenv("QCA_SCHEDULER", "nope")
+    with pytest.raises(CodingError) as info:
+        scheduler_from(None, None)
+    assert info.value.lines() == [
+        "--scheduler 'nope': not a scheduler address; "
+        "give local:N (N workers here) or tcp://HOST:PORT (a running dask scheduler)"
+    ]
+
+
+def test_scheduler_from_qca_yaml(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("QCA_SCHEDULER", raising=False)
+    monkeypatch.chdir(tmp_path)
+    args = _corpus(tmp_path / "tr")
+    (tmp_path / "qca.yaml").write_text("scheduler: local:0\n", encoding="utf-8")
+    assert _code(runner, tmp_path / "out", *args) == (
+        1,
+        "--scheduler local:0: a local cluster needs 1 worker or more\n",
+    )
+
+
+@given(st.text(max_size=40))
+def test_check_scheduler_any_text(text: str) -> None:
+    try:
+        address = check_scheduler(text)
+    except CodingError as exc:
+        assert len(exc.lines()) == 1
+        assert exc.lines()[0].startswith("--scheduler ")
+    else:
+        assert address == text.strip()
+        assert address.startswith("local:") or "://" in address
