@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import sys
 from collections.abc import Iterator
@@ -50,7 +51,7 @@ def scheduler() -> Iterator[str]:
         n_workers=2,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: 8787 may be taken
         host="127.0.0.1",
     )
     yield cluster.scheduler_address
@@ -196,6 +197,26 @@ def test_scheduler_from_qca_yaml(
         1,
         "--scheduler local:0: a local cluster needs 1 worker or more\n",
     )
+
+
+def test_dask_docs_console_examples_run(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scheduler: str
+) -> None:
+    """Each ``$ qca code`` of docs/scale-out.md runs (tcp://scheduler-host: the test cluster)."""
+    text = (ROOT / "docs" / "scale-out.md").read_text(encoding="utf-8")
+    commands = re.findall(r"^\$ qca (.*)$", text, flags=re.M)
+    assert len(commands) == 2
+    for name in ("transcripts", "codebooks"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    monkeypatch.chdir(tmp_path)
+    for number, command in enumerate(commands):
+        args = shlex.split(command.replace("tcp://scheduler-host:8786", scheduler))
+        result = runner.invoke(app, [*args, "-o", f"out{number}", "--no-cache"])
+        assert result.exit_code == 0, result.stderr
+    serial = shlex.split(commands[0].replace(" --scheduler local:2", ""))
+    assert runner.invoke(app, [*serial, "-o", "one", "--no-cache"]).exit_code == 0
+    _same_outputs(tmp_path / "one", tmp_path / "out0")
+    _same_outputs(tmp_path / "one", tmp_path / "out1")
 
 
 @given(st.text(max_size=40))
