@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -229,3 +231,32 @@ def test_check_scheduler_any_text(text: str) -> None:
     else:
         assert address == text.strip()
         assert address.startswith("local:") or "://" in address
+
+
+def test_dask_generated_corpus_worker_killed_mid_run(
+    runner: CliRunner, tmp_path: Path, scheduler: str
+) -> None:
+    """2,000 generated files; one worker is killed after the first run comes back."""
+    from benchmarks.gen import generate
+
+    generate(tmp_path / "gen", "A", 60_000, files=2000)
+    transcripts, codebook = tmp_path / "gen" / "transcripts", tmp_path / "gen" / "codebook.yaml"
+    assert _code(runner, tmp_path / "one", str(transcripts), "-c", str(codebook))[0] == 0
+    with distributed.Client(scheduler, set_as_default=False) as client:
+        pids = client.run(os.getpid)
+    assert len(pids) == 2
+    killed: list[int] = []
+
+    def kill_one(files: int, segments: int, hits: int) -> None:
+        if not killed:
+            killed.append(next(iter(pids.values())))
+            os.kill(killed[0], signal.SIGKILL)
+
+    options = CodeOptions(scheduler=scheduler, cache=False)
+    code([transcripts], codebook, outdir=tmp_path / "dask", options=options, progress=kill_one)
+    assert killed
+    with distributed.Client(scheduler, set_as_default=False) as client:
+        assert killed[0] not in client.run(os.getpid).values()  # it did die
+    _same_outputs(tmp_path / "one", tmp_path / "dask")
+    run = json.loads((tmp_path / "dask" / "run.json").read_text(encoding="utf-8"))
+    assert len(run["inputs"]) == 2000
