@@ -7,6 +7,7 @@ import os
 import re
 import shlex
 import signal
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -219,6 +220,21 @@ def test_dask_docs_console_examples_run(
     assert runner.invoke(app, [*serial, "-o", "one", "--no-cache"]).exit_code == 0
     _same_outputs(tmp_path / "one", tmp_path / "out0")
     _same_outputs(tmp_path / "one", tmp_path / "out1")
+
+
+def test_dask_benchmark_row(tmp_path: Path) -> None:
+    """benchmarks/run.py --scheduler local:2 prints row 5b (no timings asserted)."""
+    command = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--words", "3000"]
+    command += ["--repeat", "1", "--shapes", "A", "--only", "cold", "--files", "10"]
+    command += ["--work", str(tmp_path), "--scheduler", "local:2"]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert re.search(
+        r" 5b qca code cold --no-cache --scheduler \(Dask\) +[\d.]+ +[\d.]+", done.stdout
+    )
+    runs = tmp_path / "runs" / "A"
+    for name in OUTPUTS:
+        assert (runs / "out-dask" / name).read_bytes() == (runs / "out-cold" / name).read_bytes()
 
 
 @given(st.text(max_size=40))
