@@ -13,8 +13,10 @@ Only imported when Dask is installed (see :func:`qca.run.scheduler.require_dask`
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import signal
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +27,7 @@ from qca.errors import CodingError
 from qca.run.scheduler import local_workers
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from qca.engine.hits import Engine
     from qca.ingest import Sources
@@ -113,6 +115,23 @@ class ClusterPool:
                 self.cluster.close()
 
 
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Start worker processes with Ctrl-C ignored (inherited): this process stops them.
+
+    A terminal sends Ctrl-C to every process of the group; the workers would
+    each print a traceback. Only from the main thread (signals cannot be set elsewhere).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 def start_cluster(
     address: str,
     engine: Engine,
@@ -134,13 +153,14 @@ def start_cluster(
     cluster = None
     try:
         if workers is not None:
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",  # any free port: 8787 may be taken
-                silence_logs=logging.ERROR,
-            )
+            with _workers_ignore_ctrl_c():
+                cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",  # any free port: 8787 may be taken
+                    silence_logs=logging.CRITICAL,  # no worker log lines on the terminal
+                )
             client = Client(cluster, set_as_default=False)
         else:
             client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
