@@ -276,3 +276,42 @@ def test_dask_generated_corpus_worker_killed_mid_run(
     _same_outputs(tmp_path / "one", tmp_path / "dask")
     run = json.loads((tmp_path / "dask" / "run.json").read_text(encoding="utf-8"))
     assert len(run["inputs"]) == 2000
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups as on Linux")
+def test_dask_ctrl_c_to_the_process_group(tmp_path: Path) -> None:
+    """Ctrl-C in a terminal reaches the client and every worker: one line, old outputs kept."""
+    import time
+
+    args = _corpus(tmp_path / "tr")
+    for n in range(40, 1500):  # enough runs that the interrupt comes mid-run
+        (tmp_path / "tr" / f"f{n}.txt").write_text(f"P{n}: an idea. " * 60, encoding="utf-8")
+    command = [sys.executable, "-m", "qca", "code", *args, "-o", "out", "--no-cache"]
+    assert subprocess.run(command, cwd=tmp_path, capture_output=True).returncode == 1
+    before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    process = subprocess.Popen(
+        [*command, "--scheduler", "local:2"],
+        cwd=tmp_path,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while process.poll() is None and time.monotonic() < deadline:
+        if list(tmp_path.glob(".out.*/*.arrow")):  # a worker has written a part
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the run ended before it was interrupted"
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert err.decode() == "interrupted; earlier outputs are left as they were\n"
+    assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == before
+    assert not list(tmp_path.glob(".out.*"))
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        alive = subprocess.run(["pgrep", "-a", "-g", str(process.pid)], capture_output=True)
+        if not alive.stdout:
+            break
+        time.sleep(0.2)
+    assert alive.stdout.decode() == ""  # no worker left behind
