@@ -17,6 +17,7 @@ ROWS = [
     ("same", "3", "qca code again, nothing changed (cache)"),
     ("edit", "4", "qca code after a terms-only edit (warm cache)"),
     ("jobs2", "5", "qca code cold --no-cache --jobs 2"),
+    ("dask", "5b", "qca code cold --no-cache --scheduler (Dask)"),
     ("phrasematcher", "6", "PhraseMatcher script (lookup lemmas, LEMMA)"),
     ("pandas", "7", "pandas script (str.count, compiled regex per term)"),
 ]

@@ -19,6 +19,7 @@ whole process:
    9 rss: peak RSS of qca code cold --jobs 1 at --words and at a tenth of it
   10 cache: size of the cache folder after step 3 vs the size of the corpus text
   11 themes: qca themes on step 2's output (the target is for shape C)
+  5b with --scheduler ADDRESS: qca code --no-cache --scheduler ADDRESS (a Dask cluster, #23)
 
 Measured here, not with an outside tool (benchmarks/measure.py): every command runs in a fresh
 process reaped with os.wait4; CPU = user + system seconds of the child and of every process it
@@ -145,6 +146,8 @@ def bench_shape(
             take("edit", code("out-edit", "--jobs", "1", book=book))
         if "jobs2" in steps:
             take("jobs2", code("out-jobs2", "--no-cache", "--jobs", "2"))
+        if args.scheduler:
+            take("dask", code("out-dask", "--no-cache", "--scheduler", args.scheduler))
         if "phrasematcher" in steps:
             take("phrasematcher", peer("phrasematcher.py", "phrasematcher.json"))
         if "pandas" in steps:
@@ -193,6 +196,9 @@ def options() -> argparse.Namespace:
     parser.add_argument("--files", type=int, default=2000, help="files of shape A and step 8")
     parser.add_argument("--comments", type=int, default=0, help="comments of C (words / 13)")
     parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument(
+        "--scheduler", default=None, help="also time qca code --scheduler ADDRESS (row 5b)"
+    )
     args = parser.parse_args()
     chosen = [s.strip() for s in args.only.split(",") if s.strip()] or STEPS
     try:

@@ -174,13 +174,20 @@ def _code(
 
         store = token_store(cache_dir)
         record_corpus(store, options)  # one token file for edited re-runs (qca.rematch)
-        pool = None
-        if options.jobs > 1 and sources is not None:
+        pool: Any = None
+        planned = options
+        if options.scheduler and sources is not None:  # a Dask cluster (#23)
+            from qca.run.cluster import start_cluster
+
+            pool, planned = start_cluster(
+                options.scheduler, engine, options, sources, cache_dir, temp, codebook.language
+            )
+        elif options.jobs > 1 and sources is not None:
             pool = start_pool(engine, options, sources, cache_dir, temp, codebook.language)
         pairs: Iterable[Coded] = (
             ((batch, None, None) for batch in batches)
             if sources is None or pool is None
-            else coded_runs(pool, sources, options, cache_dir)
+            else coded_runs(pool, sources, planned, cache_dir)
         )
         failed = True
         try:
@@ -315,7 +322,11 @@ def code(
     options = dataclasses.replace(options, ingest=ingest, unit=ingest.unit)
     files = [Path(p) for p in paths]
     target = Path(outdir) if outdir is not None else None
-    if options.jobs > 1:  # workers read the files too
+    if options.scheduler:  # before anything is read: without Dask, say how to install it
+        from qca.run.scheduler import require_dask
+
+        require_dask()
+    if options.jobs > 1 or options.scheduler:  # workers read the files too
         sources = find_sources(files, ingest)
         return _code((), sources, codebook, target, options, progress, batch_chars)
     # Small files are read in groups of about 1 MB; through the cache, one by one.

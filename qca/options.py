@@ -27,6 +27,8 @@ class CodeOptions:
             (in the working folder when nothing is written).
         overrides: The overrides file whose manual decisions to apply (``qca override``);
             None applies none.
+        scheduler: Code on a Dask cluster: ``local:N`` (N worker processes here) or
+            ``tcp://HOST:PORT`` (a running ``dask scheduler``); None: ``jobs`` decides.
     """
 
     ingest: IngestOptions = field(default_factory=IngestOptions)
@@ -37,6 +39,7 @@ class CodeOptions:
     cache: bool = True
     cache_dir: Path | None = None
     overrides: Path | None = None
+    scheduler: str | None = None
 
 
 def options_manifest(options: CodeOptions) -> dict[str, Any]:

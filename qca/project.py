@@ -40,6 +40,7 @@ PROJECT_KEYS: tuple[str, ...] = (
     "id_column",
     "interviewer_labels",
     "encoding",
+    "scheduler",
 )
 
 
@@ -59,6 +60,7 @@ class Project:
     id_column: str | None = None
     interviewer_labels: tuple[str, ...] | None = None
     encoding: str | None = None
+    scheduler: str | None = None
 
 
 def _problem(path: Path, message: str, node: Any = None, where: str = "") -> Problem:
@@ -259,6 +261,7 @@ class Settings:
     id_column: str | None = None
     interviewer_labels: tuple[str, ...] | None = None
     encoding: str | None = None
+    scheduler: str | None = None  # qca code --scheduler (#23)
 
     def ingest_options(
         self,

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from qca.options import CodeOptions
 
 #: Options that change how a run works, never what it writes.
-_RUN_ONLY_OPTIONS = frozenset({"jobs", "cache", "cache_dir"})
+_RUN_ONLY_OPTIONS = frozenset({"jobs", "cache", "cache_dir", "scheduler"})
 _CHANGED = {
     "participants_sha256": "the participants sheet changed",
     "overrides_sha256": "the overrides file changed",

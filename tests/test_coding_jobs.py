@@ -67,7 +67,7 @@ def started(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], set[int]]
         text = "".join(f"P{n}: {turn} {m}\n\nInterviewer: And?\n\n" for m in range(60))
         (folder / f"f{n:03d}.txt").write_text(text, encoding="utf-8")
     (tmp_path / "cb.yaml").write_text(CODEBOOK, encoding="utf-8")
-    command = [sys.executable, "-m", "qca", "code", "tr", "-c", "cb.yaml", "-o", "out"]
+    command = [sys.executable, "-m", "qca", "code", "tr", "-c", "cb.yaml", "-d", "out"]
     process = subprocess.Popen(
         [*command, "--jobs", "2", "--no-cache"],
         cwd=tmp_path,

@@ -16,7 +16,7 @@ DATA = ROOT / "tests" / "diagnostics_data"
 def code_ward(out: Path) -> Path:
     """Code the six-turn ward transcript with the two-code test codebook into *out*."""
     result = CliRunner().invoke(
-        app, ["code", str(DATA / "ward.txt"), "-c", str(DATA / "codebook.yaml"), "-o", str(out)]
+        app, ["code", str(DATA / "ward.txt"), "-c", str(DATA / "codebook.yaml"), "-d", str(out)]
     )
     assert result.exit_code == 0, result.stderr
     return out

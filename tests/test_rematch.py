@@ -51,7 +51,7 @@ def assert_same_outputs(edited: Path, cold: Path) -> None:
 def _code(
     runner: CliRunner, paths: list[str], book: Path, out: Path, *extra: str
 ) -> tuple[int, str]:
-    result = runner.invoke(app, ["code", *paths, "-c", str(book), "-o", str(out), *extra])
+    result = runner.invoke(app, ["code", *paths, "-c", str(book), "-d", str(out), *extra])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.stderr
     return result.exit_code, result.stderr
 
@@ -145,7 +145,7 @@ FULL_RUN_CASES = frozenset(
 
 def test_rematch_imports_neither_spacy_nor_pandas(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "qca", "code", *DEMO, "-o", str(tmp_path / "out")]
+    command = [sys.executable, "-m", "qca", "code", *DEMO, "-d", str(tmp_path / "out")]
     first = subprocess.run(
         [*command, "-c", str(ROOT / "codebooks" / "esther.yaml")],
         capture_output=True,

@@ -222,6 +222,16 @@ def code_cli(
         ),
     ] = False,
     strict: StrictOption = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Code on a Dask cluster: local:N (N worker processes here) or tcp://HOST:PORT "
+            "(a running dask scheduler; shared filesystem). Default: $QCA_SCHEDULER, else "
+            "qca.yaml's scheduler. Needs pip install 'qca[dask]'.",
+        ),
+    ] = None,
     overrides: Annotated[
         Path | None,
         typer.Option(
@@ -245,6 +255,7 @@ def code_cli(
     """
     from qca.options import CodeOptions
     from qca.project import require_transcripts, resolve
+    from qca.run.scheduler import scheduler_from
 
     settings = resolve(
         {
@@ -280,6 +291,7 @@ def code_cli(
         jobs=jobs,
         cache=not no_cache,
         overrides=_overrides_file(overrides, settings.overrides),
+        scheduler=scheduler_from(scheduler, settings.scheduler),
     )
     if not (force or no_cache):
         from qca.rerun import check_outputs
