@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/qca report -d qca-out --by role -o qca-out/report.html
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check qca tests

@@ -59,7 +59,19 @@ ward:t0001,The food was good and the nurse was kind.,,
 
 def test_sample_cli_blind_and_stratified(runner: CliRunner, coded: Path, tmp_path: Path) -> None:
     out = tmp_path / "sample.csv"
-    args = ["sample", "-d", str(coded), "-n", "4", "--stratify", "code", "--seed", "1", "-o", str(out)]
+    args = [
+        "sample",
+        "-d",
+        str(coded),
+        "-n",
+        "4",
+        "--stratify",
+        "code",
+        "--seed",
+        "1",
+        "-o",
+        str(out),
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.stderr
     assert out.read_text(encoding="utf-8") == SAMPLE

@@ -68,7 +68,9 @@ def test_codebook_stats_without_codebook_warns(
     runner: CliRunner, coded: Path, tmp_path: Path
 ) -> None:
     missing = tmp_path / "gone.yaml"
-    result = runner.invoke(app, ["codebook", "stats", "-d", str(coded), "-c", str(missing), "-f", "csv"])
+    result = runner.invoke(
+        app, ["codebook", "stats", "-d", str(coded), "-c", str(missing), "-f", "csv"]
+    )
     assert result.exit_code == 0
     assert result.stderr == (
         f"warning: {missing.as_posix()}: cannot read the codebook; rules that never fire are "

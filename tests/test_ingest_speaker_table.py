@@ -177,7 +177,7 @@ def test_speaker_table_edit_distance_properties(a: str, b: str, c: str) -> None:
 
 
 @pytest.mark.corpus
-def test_issue_15_pdpilot_p5_particpant_typo_is_reported(runner: CliRunner, corpora: Path) -> None:
+def test_ingest_pdpilot_p5_particpant_typo_is_reported(runner: CliRunner, corpora: Path) -> None:
     folder = corpora / "maxqda-coded-interviews-pdpilot" / "pdftotext"
     paths = [str(p) for p in sorted(folder.glob("P*.txt"))]
     assert len(paths) == 7

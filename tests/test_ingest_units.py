@@ -169,7 +169,7 @@ def _mentions(hits: pd.DataFrame) -> dict[str, int]:
     return {str(k): int(v) for k, v in hits.groupby(CODE).size().items()}
 
 
-def test_issue_15_demo_document_unit_codes_no_interviewer_words(tmp_path: Path) -> None:
+def test_ingest_demo_document_unit_codes_no_interviewer_words(tmp_path: Path) -> None:
     turn = _demo("turn", tmp_path)
     document = _demo("document", tmp_path)
     assert _mentions(document.hits) == _mentions(turn.hits)
@@ -193,14 +193,14 @@ def test_issue_15_demo_document_unit_codes_no_interviewer_words(tmp_path: Path) 
     assert int(document.segments[WORDS].sum()) == int(coded[WORDS].sum()) == 6114
 
 
-def test_issue_15_demo_document_unit_include_interviewer(tmp_path: Path) -> None:
+def test_ingest_demo_document_unit_include_interviewer(tmp_path: Path) -> None:
     turn = _demo("turn", tmp_path, include_interviewer=True)
     document = _demo("document", tmp_path, include_interviewer=True)
     assert _mentions(document.hits) == _mentions(turn.hits)
     assert sum(_mentions(document.hits).values()) == 220
 
 
-def test_issue_15_code_cli_document_unit_same_mentions_as_turn(
+def test_ingest_code_cli_document_unit_same_mentions_as_turn(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     tables = {}
@@ -216,7 +216,7 @@ def test_issue_15_code_cli_document_unit_same_mentions_as_turn(
     assert tables["turn"].startswith("theme,code,mentions,per_1000_words\nwill,,23,3.76\n")
 
 
-def test_issue_15_source_cache_keys_the_exclusions(tmp_path: Path, focus_group: Path) -> None:
+def test_ingest_source_cache_keys_the_exclusions(tmp_path: Path, focus_group: Path) -> None:
     """A cached document-unit read is not reused when the codebook's exclusions change."""
     codebook = tmp_path / "cb.yaml"
     found = {}
@@ -259,7 +259,7 @@ NO_CUE_LABELS = (
         ("labelled.txt", "Anna: We had an idea.\nBo: It worked.\n", ""),
     ],
 )
-def test_issue_15_ingest_cli_warns_when_no_speaker_labels(
+def test_ingest_ingest_cli_warns_when_no_speaker_labels(
     runner: CliRunner, tmp_path: Path, name: str, content: str, expected: str
 ) -> None:
     path = tmp_path / name
@@ -270,7 +270,7 @@ def test_issue_15_ingest_cli_warns_when_no_speaker_labels(
     assert problems == expected.format(path=path)
 
 
-def test_issue_15_speaker_pattern_that_matches_nothing(runner: CliRunner, tmp_path: Path) -> None:
+def test_ingest_speaker_pattern_that_matches_nothing(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "plain.txt"
     path.write_text("ANNA - We had an idea.\nBO - It worked.\n", encoding="utf-8")
     result = runner.invoke(app, ["ingest", str(path), "--speaker-pattern", "^(?P<speaker>\\w+):"])
@@ -286,7 +286,7 @@ def test_issue_15_speaker_pattern_that_matches_nothing(runner: CliRunner, tmp_pa
     assert [line.split(",")[3] for line in result.stdout.splitlines()[1:]] == ["ANNA", "BO"]
 
 
-def test_issue_15_speaker_pattern_that_matches_no_cue(runner: CliRunner, tmp_path: Path) -> None:
+def test_ingest_speaker_pattern_that_matches_no_cue(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "whisper.srt"
     path.write_text(SRT, encoding="utf-8")
     result = runner.invoke(app, ["ingest", str(path), "--speaker-pattern", "^(?P<speaker>\\w+):"])
@@ -297,9 +297,7 @@ def test_issue_15_speaker_pattern_that_matches_no_cue(runner: CliRunner, tmp_pat
     )
 
 
-def test_issue_15_speaker_pattern_applies_to_caption_cues(
-    runner: CliRunner, tmp_path: Path
-) -> None:
+def test_ingest_speaker_pattern_applies_to_caption_cues(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "dash.srt"
     path.write_text(SRT.replace("We had", "ANNA - We had").replace("It", "BO - It"), "utf-8")
     args = ["ingest", str(path), "--speaker-pattern", "^(?P<speaker>[A-Z]+) - ", "-f", "csv"]

@@ -12,7 +12,7 @@ import qca.ingest
 from qca.ingest import IngestOptions, SourceBatch, find_sources, read_source
 from qca.ingest.store import SourceCache
 from qca.models import UNITS
-from tests.test_ingest_speed import _write_inputs
+from tests.test_ingest_fast_paths import _write_inputs
 
 _FIELDS = (
     "source",

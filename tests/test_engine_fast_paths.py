@@ -98,14 +98,14 @@ def _regex_spans(texts: list[str], *, chunks: bool, screen: bool = True) -> list
         return _spans(match_tokens(rules, pipeline, "en", texts, tokens))
 
 
-def test_matching_speed4_regex_token_screen_equals_chunk_screen_and_full_scan() -> None:
+def test_engine_fast_path_regex_token_screen_equals_chunk_screen_and_full_scan() -> None:
     by_tokens = _regex_spans(SCREEN_TEXTS, chunks=False)
     assert by_tokens == _regex_spans(SCREEN_TEXTS, chunks=True)
     assert by_tokens == _regex_spans(SCREEN_TEXTS, chunks=False, screen=False)
     assert len({(segment, code) for segment, code, *_ in by_tokens}) >= 7
 
 
-def test_matching_speed4_regex_token_screen_keeps_literals_across_tokens() -> None:
+def test_engine_fast_path_regex_token_screen_keeps_literals_across_tokens() -> None:
     pipeline = _pipeline()
     texts = ["I can't", "gonna", "can not"]
     tokens = dataclasses.replace(tokenize(pipeline, texts), chunks=None)
@@ -129,7 +129,7 @@ WORDS = ["can't", "CAN'T", "ca", "n't", "gonna", "gon", "na", "nettle", "NETTLES
         max_size=6,
     )
 )
-def test_matching_speed4_regex_token_screen_on_random_texts(
+def test_engine_fast_path_regex_token_screen_on_random_texts(
     parts: list[list[tuple[str, str]]],
 ) -> None:
     texts = ["".join(word + gap for word, gap in text) for text in parts]
@@ -139,7 +139,7 @@ def test_matching_speed4_regex_token_screen_on_random_texts(
 # --- categorical columns built from codes ------------------------------------------------
 
 
-def test_matching_speed4_compact_equals_categorical_of_strings() -> None:
+def test_engine_fast_path_compact_equals_categorical_of_strings() -> None:
     rules = _rules(
         _code("b", theme="y", terms=("x",), regex=("zz+",)),
         _code("a", theme="x", terms=("x y",)),
@@ -168,13 +168,13 @@ def test_matching_speed4_compact_equals_categorical_of_strings() -> None:
     assert types.compact(["b", "a"], other).tolist() == ["b", "a"]
 
 
-def test_matching_speed4_normalise_equals_translate() -> None:
+def test_engine_fast_path_normalise_equals_translate() -> None:
     words = ["Don\u2019t", "DON\u02bcT", "İstanbul", "ſ", "Straße", "\u212a", "O'Neil", ""]
     table = str.maketrans({"\u2019": "'", "\u02bc": "'"})
     assert [normalise(w) for w in words] == [w.lower().translate(table) for w in words]
 
 
-def test_matching_speed4_required_literal_is_in_every_match() -> None:
+def test_engine_fast_path_required_literal_is_in_every_match() -> None:
     for regex in SCREENED:
         literal = required_literal(regex)
         assert literal is not None, regex
@@ -275,13 +275,13 @@ def _same_as_reference(rules: Any, texts: list[str], target: Any, name: str, ref
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(VOCABULARY), max_size=14), min_size=1, max_size=5))
-def test_matching_speed4_finish_equals_loop_per_hit(words: list[list[str]]) -> None:
+def test_engine_fast_path_finish_equals_loop_per_hit(words: list[list[str]]) -> None:
     texts = [" ".join(text) for text in words]
     rules = _finish_rules()
     _same_as_reference(rules, texts, Matcher, "finish", _finish_method)
 
 
-def test_matching_speed4_finish_on_a_known_text() -> None:
+def test_engine_fast_path_finish_on_a_known_text() -> None:
     texts = ["We were not really keen. Care home, not care! never motivated", "", "care"]
     rules = _finish_rules()
     fast = _same_as_reference(rules, texts, Matcher, "finish", _finish_method)
@@ -321,12 +321,12 @@ PATTERN_WORDS += ["home", "homes", "motivated", "felt", ","]
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(PATTERN_WORDS), max_size=12), min_size=1, max_size=5))
-def test_matching_speed4_planned_patterns_equal_spacy_matcher(words: list[list[str]]) -> None:
+def test_engine_fast_path_planned_patterns_equal_spacy_matcher(words: list[list[str]]) -> None:
     texts = [" ".join(text) for text in words]
     assert _pattern_spans(texts, planned=True) == _pattern_spans(texts, planned=False)
 
 
-def test_matching_speed4_planned_patterns_on_a_known_text() -> None:
+def test_engine_fast_path_planned_patterns_on_a_known_text() -> None:
     texts = ["We felt really keen. Care home home, we really really keen", "not keen", "we."]
     planned = _pattern_spans(texts, planned=True)
     assert planned == _pattern_spans(texts, planned=False)
@@ -388,13 +388,13 @@ def _term_rules() -> Rules:
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(TERM_WORDS), max_size=12), min_size=1, max_size=5))
-def test_matching_speed4_terms_equal_visiting_every_token(words: list[list[str]]) -> None:
+def test_engine_fast_path_terms_equal_visiting_every_token(words: list[list[str]]) -> None:
     texts = [" ".join(text) for text in words]
     rules = _term_rules()
     _same_as_reference(rules, texts, engine_match, "find_terms", _find_terms_reference)
 
 
-def test_matching_speed4_terms_at_the_end_of_a_batch() -> None:
+def test_engine_fast_path_terms_at_the_end_of_a_batch() -> None:
     texts = ["We feel really", "keen care", "we feel really keen", "care home", "care homeless"]
     rules = _term_rules()
     pipeline = _pipeline()
@@ -412,7 +412,7 @@ def test_matching_speed4_terms_at_the_end_of_a_batch() -> None:
 # --- the lexicon: chunk ids looked up once per chunk, new chunks added in order ---------------
 
 
-def test_matching_speed4_lexicon_chunk_ids_name_each_chunk() -> None:
+def test_engine_fast_path_lexicon_chunk_ids_name_each_chunk() -> None:
     pipeline = _pipeline()
     lexicon = pipeline.lexicon
     rng = random.Random(7)
@@ -456,7 +456,7 @@ SPEAKERS = [
 
 @pytest.mark.parametrize("dtype", ["str", object])
 @pytest.mark.parametrize("exclude", [frozenset({"interviewer", "moderator"}), frozenset({""})])
-def test_matching_speed4_selected_segments_equal_string_methods_per_row(
+def test_engine_fast_path_selected_segments_equal_string_methods_per_row(
     dtype: Any, exclude: frozenset[str]
 ) -> None:
     from qca.models import IS_INTERVIEWER, SPEAKER
@@ -485,7 +485,7 @@ def test_matching_speed4_selected_segments_equal_string_methods_per_row(
 
 
 @pytest.mark.parametrize("dtype", ["str", object])
-def test_matching_speed4_hit_rows_name_their_segments(dtype: Any) -> None:
+def test_engine_fast_path_hit_rows_name_their_segments(dtype: Any) -> None:
     from qca.engine.hits import code_segments
     from qca.models import DOC_ID, END, MATCH, SEGMENT_COLUMNS, SEGMENT_ID, SPEAKER, START, TEXT
 

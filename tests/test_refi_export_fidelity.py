@@ -109,7 +109,7 @@ def _qde(path: Path) -> ElementTree.Element:
         return ElementTree.fromstring(archive.read("project.qde"))
 
 
-def test_refi_issue_17_export_validates_with_labels_users_cases(project: Path) -> None:
+def test_refi_export_export_validates_with_labels_users_cases(project: Path) -> None:
     import xmlschema
 
     schema = xmlschema.XMLSchema(str(_xsd()))
@@ -164,7 +164,7 @@ def test_refi_issue_17_export_validates_with_labels_users_cases(project: Path) -
     )
 
 
-def test_refi_issue_17_round_trip_keeps_codings_per_coder(project: Path, tmp_path: Path) -> None:
+def test_refi_export_round_trip_keeps_codings_per_coder(project: Path, tmp_path: Path) -> None:
     export_qdpx("out", tmp_path / "p.qdpx")
     imported = import_qdpx(tmp_path / "p.qdpx", tmp_path / "back")
     before = read_output("out", check_project=False)
@@ -190,7 +190,7 @@ def test_refi_issue_17_round_trip_keeps_codings_per_coder(project: Path, tmp_pat
     }
 
 
-def test_refi_issue_17_export_cli_names_users_and_warns(project: Path, runner: CliRunner) -> None:
+def test_refi_export_export_cli_names_users_and_warns(project: Path, runner: CliRunner) -> None:
     result = runner.invoke(app, ["export", "qdpx", "-d", "out", "-o", "cli.qdpx"])
     assert result.exit_code == 0, result.output
     assert result.stderr == (
@@ -201,7 +201,7 @@ def test_refi_issue_17_export_cli_names_users_and_warns(project: Path, runner: C
     )
 
 
-def test_refi_issue_17_demo_export_validates_with_labels(tmp_path: Path) -> None:
+def test_refi_export_demo_export_validates_with_labels(tmp_path: Path) -> None:
     import xmlschema
 
     import qca
@@ -310,7 +310,7 @@ def _media(tmp_path: Path) -> Path:
     return path
 
 
-def test_refi_issue_17_import_reports_what_it_drops(tmp_path: Path, runner: CliRunner) -> None:
+def test_refi_export_import_reports_what_it_drops(tmp_path: Path, runner: CliRunner) -> None:
     path = _media(tmp_path)
     out = tmp_path / "out"
     result = runner.invoke(app, ["import", str(path), "-d", str(out)])
@@ -323,7 +323,7 @@ def test_refi_issue_17_import_reports_what_it_drops(tmp_path: Path, runner: CliR
     )
 
 
-def test_refi_issue_17_import_strict_fails(tmp_path: Path, runner: CliRunner) -> None:
+def test_refi_export_import_strict_fails(tmp_path: Path, runner: CliRunner) -> None:
     path = _media(tmp_path)
     out = tmp_path / "out"
     result = runner.invoke(app, ["import", str(path), "-d", str(out), "--strict"])
@@ -332,7 +332,7 @@ def test_refi_issue_17_import_strict_fails(tmp_path: Path, runner: CliRunner) ->
     assert not out.exists()
 
 
-def test_refi_issue_17_atlas8_names_the_non_text_codings(corpora: Path) -> None:
+def test_refi_export_atlas8_names_the_non_text_codings(corpora: Path) -> None:
     from qca.refi import read_qdpx
 
     path = corpora / "refi-qda-samples" / "atlasti8_standard_project_TestProject.qdpx"
@@ -349,7 +349,7 @@ def test_refi_issue_17_atlas8_names_the_non_text_codings(corpora: Path) -> None:
     st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
     st.from_regex(r"[a-z_]{1,8}(\.[a-z_]{1,8}){0,2}", fullmatch=True),
 )
-def test_refi_issue_17_description_marker_round_trip(definition: str, code_id: str) -> None:
+def test_refi_export_description_marker_round_trip(definition: str, code_id: str) -> None:
     node = CodeNode("code", code_id, "Label")
     text, kind, found = read_marker(describe(node, CodeText(definition)))
     assert (text, kind, found) == (definition.strip(), "id", code_id)
@@ -381,7 +381,7 @@ TWO_CODERS = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
-def test_refi_issue_17_second_coder_same_code_survives(tmp_path: Path) -> None:
+def test_refi_export_second_coder_same_code_survives(tmp_path: Path) -> None:
     # Two coders, one segment, one code: one selection each, so neither is a duplicate.
     source = tmp_path / "two.qdpx"
     with zipfile.ZipFile(source, "w") as archive:
@@ -401,7 +401,7 @@ def test_refi_issue_17_second_coder_same_code_survives(tmp_path: Path) -> None:
     ("keys", "expected"),
     [(None, ["role"]), (("doc_id", "speaker"), ["role", "site"]), (("doc_id",), [])],
 )
-def test_refi_issue_17_only_participant_attributes(
+def test_refi_export_only_participant_attributes(
     keys: tuple[str, ...] | None, expected: list[str]
 ) -> None:
     import pandas as pd
@@ -421,7 +421,7 @@ def test_refi_issue_17_only_participant_attributes(
     assert participant_attributes(segments, sheet) == expected
 
 
-def test_refi_issue_17_qdc_names_codes_by_label(
+def test_refi_export_qdc_names_codes_by_label(
     project: Path, tmp_path: Path, runner: CliRunner
 ) -> None:
     import xmlschema
@@ -456,3 +456,17 @@ def test_refi_issue_17_qdc_names_codes_by_label(
         "Improvement",
         "strong (Improvement)",
     ]
+
+
+def test_refi_export_exported_qdpx_gets_the_umask_mode(project: Path, runner: CliRunner) -> None:
+    """`stat -c %a` of an exported .qdpx under umask 022 is 644 (the atomic writer made 600)."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        result = runner.invoke(app, ["export", "qdpx", "-d", "out", "-o", "mode.qdpx"])
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(Path("mode.qdpx").stat().st_mode) == 0o644

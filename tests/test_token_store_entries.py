@@ -82,7 +82,7 @@ def _entries(folder: Path) -> tuple[Path, Path]:
     return tokens, hits
 
 
-def test_cache_speed4_stored_hits_equal_fresh_hits(tmp_path: Path, pipeline: Pipeline) -> None:
+def test_token_store_stored_hits_equal_fresh_hits(tmp_path: Path, pipeline: Pipeline) -> None:
     rules = _rules(tmp_path)
     fresh = match_tokens(rules, pipeline, "en", TEXTS, tokenize(pipeline, TEXTS))
     cold = _hits_for(TokenStore(tmp_path / "cache"), rules, pipeline)
@@ -94,7 +94,7 @@ def test_cache_speed4_stored_hits_equal_fresh_hits(tmp_path: Path, pipeline: Pip
     assert [type(v) for v in _rows(warm)[0]] == [int, int, int, str, str, int, int, int, bool]
 
 
-def test_cache_speed4_edit_matches_only_the_edited_code(
+def test_token_store_edit_matches_only_the_edited_code(
     tmp_path: Path, pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _hits_for(TokenStore(tmp_path / "cache"), _rules(tmp_path), pipeline)
@@ -134,7 +134,7 @@ def _old_npz(path: Path, stamp: str) -> None:
     path.write_bytes(buffer.getvalue())
 
 
-def test_cache_speed4_old_format_entries_are_misses(tmp_path: Path, pipeline: Pipeline) -> None:
+def test_token_store_old_format_entries_are_misses(tmp_path: Path, pipeline: Pipeline) -> None:
     rules = _rules(tmp_path)
     cache = TokenStore(tmp_path / "cache")
     expected = _rows(_hits_for(cache, rules, pipeline))
@@ -202,7 +202,7 @@ def _token_ids_past_strings(tokens: Path, hits: Path) -> None:
         (_truncated_hits, 0),
     ],
 )
-def test_cache_speed4_damaged_entries_are_rebuilt(
+def test_token_store_damaged_entries_are_rebuilt(
     tmp_path: Path, pipeline: Pipeline, damage: object, token_misses: int
 ) -> None:
     rules = _rules(tmp_path)
@@ -230,13 +230,13 @@ def test_cache_speed4_damaged_entries_are_rebuilt(
         (["\u00e9"], ["e\u0301"]),
     ],
 )
-def test_cache_speed4_texts_key_tells_texts_apart(first: list[str], second: list[str]) -> None:
+def test_token_store_texts_key_tells_texts_apart(first: list[str], second: list[str]) -> None:
     assert texts_key("fp", first) != texts_key("fp", second)
     assert texts_key("fp", first) == texts_key("fp", list(first))
     assert texts_key("fp", first) != texts_key("other", first)
 
 
-def test_cache_speed4_unwritable_folder_still_codes(tmp_path: Path, pipeline: Pipeline) -> None:
+def test_token_store_unwritable_folder_still_codes(tmp_path: Path, pipeline: Pipeline) -> None:
     rules = _rules(tmp_path)
     blocked = tmp_path / "cache"
     blocked.write_text("a file where the cache folder would be", encoding="utf-8")

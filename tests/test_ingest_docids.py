@@ -9,10 +9,10 @@ import pytest
 
 from qca.ingest import DocIds, IngestOptions, claim_doc_ids, find_sources, read_source
 from qca.ingest import docids as docids_module
-from tests.test_ingest_speed import _assert_batches_equal, _write_inputs
+from tests.test_ingest_fast_paths import _assert_batches_equal, _write_inputs
 
 
-def test_ingest_speed4_doc_ids_claims_and_answers_like_a_dict() -> None:
+def test_ingest_docids_doc_ids_claims_and_answers_like_a_dict() -> None:
     ids = DocIds()
     assert ids.isdisjoint(["a"]) and len(ids) == 0
     ids.claim(["a", "b", "Café", "\ud800x"], "one.csv")
@@ -27,7 +27,7 @@ def test_ingest_speed4_doc_ids_claims_and_answers_like_a_dict() -> None:
     assert ids.isdisjoint(["e", "f"]) and not ids.isdisjoint(["e", "c"])
 
 
-def test_ingest_speed4_doc_ids_tell_apart_ids_with_one_hash(
+def test_ingest_docids_doc_ids_tell_apart_ids_with_one_hash(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(docids_module, "hash", len, raising=False)  # every 1-char id collides
@@ -46,7 +46,7 @@ def test_ingest_speed4_doc_ids_tell_apart_ids_with_one_hash(
     assert not ids.isdisjoint(["g", "f"])
 
 
-def test_ingest_speed4_claiming_with_doc_ids_or_a_dict_gives_the_same_batches(
+def test_ingest_docids_claiming_with_doc_ids_or_a_dict_gives_the_same_batches(
     tmp_path: Path,
 ) -> None:
     paths = _write_inputs(tmp_path)
