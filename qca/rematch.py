@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 from qca.models import SEGMENTS_FILE
 
 if TYPE_CHECKING:
-    from qca.codebook.model import Codebook
     from qca.engine.batch import HitColumns
     from qca.engine.corpus_tokens import CorpusTokens
     from qca.engine.rules import Rules
@@ -62,23 +61,6 @@ class Rematched:
     per_code: dict[str, int]
     per_theme: dict[str, int]
     matched: int
-
-
-def codebook_manifest(codebook: Codebook) -> tuple[dict[str, Any], list[Any], list[Any]]:
-    """Return run.json's ``codebook``, ``themes`` and ``codes`` entries of *codebook*."""
-    info = {
-        "path": str(codebook.path) if codebook.path else None,
-        "sha256": codebook.sha256,
-        "name": codebook.name,
-        "version": codebook.version,
-        "language": codebook.language,
-    }
-    themes = [{"theme": t.id, "label": t.label} for t in codebook.themes]
-    codes = [
-        {"theme": c.theme, "code": c.id, "label": c.label, "parent": c.parent}
-        for c in codebook.codes()
-    ]
-    return info, themes, codes
 
 
 def _cache_dir(options: CodeOptions, outdir: Path) -> Path:
@@ -146,6 +128,8 @@ def rematch(codebook_path: str | Path, state: OutputState, options: CodeOptions)
     if isinstance(written, str):
         return written
     hits_count, coded, per_code, per_theme, temp = written
+    from qca.run.write import codebook_manifest
+
     info, themes, codes = codebook_manifest(codebook)
     manifest.update(codebook=info, themes=themes, codes=codes)
     manifest["counts"].update(hits=hits_count, coded_segments=coded)

@@ -57,32 +57,21 @@ class CoderPlugin(WorkerPlugin):
         self.lock: threading.Lock | None = None
 
     def setup(self, worker: Any) -> None:
-        from qca.ingest.store import SourceCache
-        from qca.run.batches import token_store
+        from qca.run.pool import worker_state
 
-        engine, options, sources, cache_dir, temp, language = self.args
         self.lock = threading.Lock()  # a worker with several threads codes one run at a time
-        self.state = {
-            "engine": engine,
-            "options": options,
-            "sources": sources,
-            "store": token_store(cache_dir),
-            "source_cache": SourceCache(cache_dir if options.cache else None),
-            "temp": temp,
-            "language": language,
-        }
+        self.state = worker_state(*self.args)
 
 
 def _in_worker(function: Callable[..., Any], *args: Any) -> Any:
     """Run *function* (a :mod:`qca.run.pool` worker function) with this worker's engine."""
-    from qca.run import pool
+    from qca.run.pool import use_worker_state
 
     plugin = get_worker().plugins[PLUGIN]
     assert isinstance(plugin, CoderPlugin)
     assert plugin.lock is not None
     with plugin.lock:
-        pool._WORKER.clear()
-        pool._WORKER.update(plugin.state)
+        use_worker_state(plugin.state)
         return function(*args)
 
 

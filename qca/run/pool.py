@@ -75,19 +75,37 @@ def _init_worker(
     language: str,
     parent: int,
 ) -> None:
-    from qca.ingest.store import SourceCache
-
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops the workers
-    _WORKER.update(
-        engine=engine,
-        options=options,
-        sources=sources,
-        store=token_store(cache_dir),
-        source_cache=SourceCache(cache_dir if options.cache else None),
-        temp=temp,
-        language=language,
-    )
+    use_worker_state(worker_state(engine, options, sources, cache_dir, temp, language))
+
+
+def worker_state(
+    engine: Engine,
+    options: CodeOptions,
+    sources: Sources,
+    cache_dir: Path | None,
+    temp: Path | None,
+    language: str,
+) -> dict[str, Any]:
+    """What a worker process holds for its runs: the engine, stores, options, parts folder."""
+    from qca.ingest.store import SourceCache
+
+    return {
+        "engine": engine,
+        "options": options,
+        "sources": sources,
+        "store": token_store(cache_dir),
+        "source_cache": SourceCache(cache_dir if options.cache else None),
+        "temp": temp,
+        "language": language,
+    }
+
+
+def use_worker_state(state: dict[str, Any]) -> None:
+    """Make *state* (from :func:`worker_state`) the one this process's worker functions use."""
+    _WORKER.clear()
+    _WORKER.update(state)
 
 
 def _code_segments(segments: pd.DataFrame, files: list[list[str]]) -> pd.DataFrame:
