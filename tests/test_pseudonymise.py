@@ -183,7 +183,7 @@ def test_pseudonymise_cli_messages(runner: CliRunner, corpus: Path, tmp_path: Pa
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--key", "k.key"], "give the folder for the copies with -o FOLDER, or use --dry-run\n"),
+        (["--key", "k.key"], "give the folder for the copies with -d FOLDER, or use --dry-run\n"),
         (
             ["--key", "out/k.key", "-d", "out"],
             "out/k.key: --key: the key must not go into the output folder (it holds the "
@@ -471,3 +471,15 @@ def test_pseudonymise_docx_from_another_zip_tool_restores_parts(
         for p in read_parts((tmp_path / "back" / "word.docx").read_bytes())
     }
     assert back == {info.filename: content for info, _, content in members}
+
+
+def test_pseudonymise_nothing_to_read_makes_no_key(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["pseudonymise", "missing", "--key", "k.key", "-d", "out"])
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "missing: no such file or folder; check the path\n",
+    )
+    assert not (tmp_path / "k.key").exists() and not (tmp_path / "out").exists()

@@ -132,7 +132,7 @@ def pseudonymise_cli(
     if dry_run and fmt is not None and fmt.value == "xlsx":
         raise fail("--dry-run prints the review on stdout; use --format csv and redirect it")
     if output is None and not dry_run:
-        raise fail("give the folder for the copies with -o FOLDER, or use --dry-run")
+        raise fail("give the folder for the copies with -d FOLDER, or use --dry-run")
     if reverse:
         if dry_run:
             raise fail("--dry-run lists replacements; leave it out with --reverse")

@@ -238,6 +238,9 @@ def pseudonymise_files(
     from qca.pseudonymise.review import context, review_table, unlisted_words
 
     listed, problems = list_sources(paths)
+    if not listed:  # nothing to read: make no key and no folder
+        problems = problems or [Problem("", "no files to pseudonymise; name files or folders")]
+        raise PseudonymiseError(problems=problems)
     if not dry_run:
         _check_places(listed, output, key_path)
     key, warnings = read_key(key_path, create=True)
