@@ -146,7 +146,7 @@ def test_crash_full_disk_in_override_add_says_so(
     from qca.overrides import Decision, add_decisions
 
     monkeypatch.setattr(
-        "qca.overrides.atomic_write_text",
+        "qca.overrides.yamlfile.atomic_write_text",
         _raise(OSError(errno.ENOSPC, "No space left on device")),
     )
     with pytest.raises(OverrideError) as caught:
