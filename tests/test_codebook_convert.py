@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from qca.codebook import read_dictionary, write_dictionary
-from qca.codebook.dictionaries import Category, codebook_to_categories, load_dictionary
+from qca.codebook.categories import Category, codebook_to_categories
+from qca.codebook.dictionaries import load_dictionary
 from qca.errors import CodebookError
 
 REFI = Path(__file__).resolve().parent.parent.parent / "shared" / "refi-qda" / "Codebook.xsd"

@@ -18,7 +18,7 @@ from xml.sax.saxutils import quoteattr
 
 import yaml
 
-from qca.codebook.dictionaries import Category, codebook_to_categories
+from qca.codebook.categories import Category, codebook_to_categories
 from qca.codebook.model import DEFAULT_NEGATION_CUES, DEFAULT_NEGATION_WINDOW, Code, Codebook
 from qca.errors import CodebookError, Problem
 from qca.io import atomic_write_text

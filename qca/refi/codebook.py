@@ -85,7 +85,7 @@ def build_codebook(
     tops: list[RefiNode], coded: set[str], name: str
 ) -> tuple[Codebook, dict[str, tuple[str, str]]]:
     """Return the codebook and code GUID -> (theme, code id)."""
-    from qca.codebook.dictionaries import Category, categories_to_codebook
+    from qca.codebook.categories import Category, categories_to_codebook
 
     seen: dict[str, int] = {}
     for top in tops:
