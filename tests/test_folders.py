@@ -112,10 +112,11 @@ def test_folders_kills_leave_the_old_or_the_new_run(tmp_path: Path) -> None:
 
 
 def test_folders_kills_during_import(tmp_path: Path) -> None:
+    """5 named points of the exchange and 45 timed kills."""
     _qdpx(tmp_path / "p-a.qdpx", "hello there, first text", "joy")
     _qdpx(tmp_path / "p-b.qdpx", "other words in a second text", "anger")
-    report = _kill_runs(tmp_path, "import", 20)
-    assert len(report["results"]) == 25
+    report = _kill_runs(tmp_path, "import", 45)
+    assert len(report["results"]) == 50
     _check(report, 5)
 
 
