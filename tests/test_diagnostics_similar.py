@@ -209,22 +209,32 @@ def test_suggest_segments_errors(
     assert result.stdout == ""
 
 
-def test_suggest_segments_too_few_out_of_the_code(
-    runner: CliRunner, parking: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    ("positives", "message"),
+    [
+        (
+            6,
+            "parking: 1 unit is out of this code in the gold labels; the model needs at least 5 "
+            "units out of it to learn from\n",
+        ),
+        (
+            2,
+            "parking: 2 units are in this code in the gold labels; the model needs at least 5 "
+            "to learn from; label more units in the gold file\n",
+        ),
+    ],
+)
+def test_suggest_segments_too_few_gold_units(
+    runner: CliRunner, parking: Path, tmp_path: Path, positives: int, message: str
 ) -> None:
     gold = tmp_path / "gold.csv"
-    units = [f"parking:t{i:04d}" for i in range(1, 10)]
-    gold.write_text(
-        "unit_id,code\n" + "".join(f"{u},parking\n" for u in units[:6]) + units[6] + ",\n",
-        encoding="utf-8",
-    )
+    units = [f"parking:t{i:04d}" for i in range(1, 8)]
+    rows = [f"{u},{'parking' if i < positives else ''}\n" for i, u in enumerate(units)]
+    gold.write_text("unit_id,code\n" + "".join(rows), encoding="utf-8")
     args = ["suggest", "--segments", "parking", "-d", str(parking), "--gold", str(gold)]
     result = runner.invoke(app, args)
     assert result.exit_code == 1
-    assert result.stderr == (
-        "parking: 1 units are out of this code in the gold labels; the model needs at least 5 "
-        "units out of it to learn from\n"
-    )
+    assert result.stderr == message
 
 
 @pytest.mark.parametrize(
@@ -256,3 +266,27 @@ def test_review_queue_errors(
     assert result.exit_code == 1
     assert result.stderr == message.format(q=queue.as_posix(), out=parking.as_posix())
     assert not overrides.exists()
+
+
+def test_suggest_segments_document_gold(runner: CliRunner, tmp_path: Path) -> None:
+    """Gold ids that are document ids (a survey, one comment per row): the model learns
+    documents and scores their segments; a one-hot gold file names the code by its label."""
+    turns = (DATA / "parking.txt").read_text(encoding="utf-8").splitlines()
+    comments = [turn.partition(": ")[2] for turn in turns]
+    survey = tmp_path / "survey.csv"
+    with survey.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "comment", "Parking", "Staff"])
+        for i, comment in enumerate(comments, start=1):
+            writer.writerow([f"R{i:02d}", comment, int(i <= 8 or i in (10, 13)), 0])
+    out = tmp_path / "out"
+    code = ["code", str(survey), "--text-column", "comment", "--id-column", "id"]
+    coded = runner.invoke(app, [*code, "-c", str(DATA / "parking.yaml"), "-d", str(out)])
+    assert coded.exit_code == 0, coded.stderr
+    args = ["--segments", "parking", "-d", str(out), "--gold", str(survey)]
+    args += ["--id-column", "id", "--code-columns", "Parking..Staff", "-f", "csv", "-n", "3"]
+    queue, err = _suggest(runner, *args)
+    assert err.startswith("parking: the model learnt from 24 documents of the gold labels, 10 ")
+    # R10 and R13: coded by no rule, gold positives (scored out-of-fold); R17: the third.
+    first = pd.read_csv(io.StringIO(queue))
+    assert first["segment_id"].tolist() == ["R10:t0001", "R13:t0001", "R17:t0001"]

@@ -122,18 +122,23 @@ def _source(gold: Gold | None) -> str:
     return "the gold labels" if gold is not None else "the run's codings"
 
 
+def _units(n: int) -> str:
+    return "1 unit is" if n == 1 else f"{n} units are"
+
+
 def _check_counts(code: str, labels: list[int], gold: Gold | None) -> None:
     where = _source(gold)
     positives = sum(labels)
     negatives = len(labels) - positives
+    more = "label more units in the gold file" if gold else "code more units, or pass --gold LABELS"
     if positives < MIN_POSITIVES:
         raise DiagnosticsError(
-            f"{code}: {positives} units are in this code in {where}; the model needs at least "
-            f"{MIN_POSITIVES} to learn from; code more units, or pass --gold LABELS"
+            f"{code}: {_units(positives)} in this code in {where}; the model needs at least "
+            f"{MIN_POSITIVES} to learn from; {more}"
         )
     if negatives < MIN_POSITIVES:
         raise DiagnosticsError(
-            f"{code}: {negatives} units are out of this code in {where}; the model needs at "
+            f"{code}: {_units(negatives)} out of this code in {where}; the model needs at "
             f"least {MIN_POSITIVES} units out of it to learn from"
         )
 
