@@ -290,3 +290,17 @@ def test_suggest_segments_document_gold(runner: CliRunner, tmp_path: Path) -> No
     # R10 and R13: coded by no rule, gold positives (scored out-of-fold); R17: the third.
     first = pd.read_csv(io.StringIO(queue))
     assert first["segment_id"].tolist() == ["R10:t0001", "R13:t0001", "R17:t0001"]
+    # The model as a coder beside the rules and the one-hot gold: --id-column is the gold
+    # file's, the model's unit_id,code table keeps its own ids, --unit document pairs them
+    # up, and the output folder's labels match the gold's Parking column to the code parking.
+    model = tmp_path / "model.csv"
+    _suggest(runner, *args[:-4], "--as-coder", "model", "-o", str(model))
+    agree = ["agree", f"rules={out}", f"model={model}", f"human={survey}", "--id-column", "id"]
+    agree += ["--code-columns", "Parking", "--gold", "human", "--unit", "document", "-f", "csv"]
+    result = runner.invoke(app, agree)
+    assert result.exit_code == 0, result.stderr
+    table = pd.read_csv(io.StringIO(result.stdout))
+    rows = table[table[CODE] == "parking"].set_index(CODER)
+    assert rows.loc["rules", [PRECISION, RECALL]].tolist() == [1.0, 0.8]
+    # the model's out-of-fold coding: what stderr reported (precision 0.90, recall 0.90)
+    assert rows.loc["model", [PRECISION, RECALL]].tolist() == [0.9, 0.9]
