@@ -159,6 +159,8 @@ def read_queue(path: str | Path) -> list[tuple[str, str, str]]:
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         message = f"cannot read this review queue ({type(exc).__name__}); write it with qca suggest --segments"
         raise OutputError(problems=[Problem(shown, message)]) from exc
+    if frame.empty and not len(frame.columns):
+        return []  # an empty JSON queue: []
     missing = [c for c in (CODE, SEGMENT_ID) if c not in frame.columns]
     if missing:
         message = f"no {missing[0]} column; a review queue is what qca suggest --segments writes"

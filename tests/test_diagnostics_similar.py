@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from qca.cli import app
@@ -304,3 +306,29 @@ def test_suggest_segments_document_gold(runner: CliRunner, tmp_path: Path) -> No
     assert rows.loc["rules", [PRECISION, RECALL]].tolist() == [1.0, 0.8]
     # the model's out-of-fold coding: what stderr reported (precision 0.90, recall 0.90)
     assert rows.loc["model", [PRECISION, RECALL]].tolist() == [0.9, 0.9]
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12),
+            st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20),
+            st.one_of(st.just(""), st.floats(0, 1).map(lambda f: f"{f:.4f}")),
+        ),
+        max_size=8,
+    ),
+    suffix=st.sampled_from([".csv", ".json"]),
+)
+def test_review_read_queue_round_trip(
+    rows: list[tuple[str, str, str]], suffix: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Whatever codes, ids and scores a queue holds, written as qca writes a queue (csv or
+    json), read_queue gives them back."""
+    from qca.export import write_table
+    from qca.review import read_queue
+
+    frame = pd.DataFrame(rows, columns=[CODE, "segment_id", SCORE], dtype=str)
+    path = tmp_path_factory.mktemp("queue") / f"queue{suffix}"
+    write_table(frame, path, suffix.lstrip("."))
+    assert read_queue(path) == [(c, s, x) for c, s, x in rows]
