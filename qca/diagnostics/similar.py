@@ -181,7 +181,15 @@ def score_segments(
     folds = max(2, min(options.folds, int(y.sum()), int(len(y) - y.sum())))
     split = StratifiedKFold(n_splits=folds, shuffle=True, random_state=options.seed)
     model = _pipeline(options.seed)
-    held_out = cross_val_predict(model, texts, y, cv=split, method="predict_proba")[:, 1]
+    try:
+        held_out = cross_val_predict(model, texts, y, cv=split, method="predict_proba")[:, 1]
+    except ValueError as exc:
+        if "empty vocabulary" not in str(exc):
+            raise
+        raise DiagnosticsError(
+            f"{code}: the units' texts hold no word of two or more letters to learn from; "
+            "check that the segments (or the gold units) have text"
+        ) from exc
     predicted = held_out >= options.threshold
     tp = int((predicted & (y == 1)).sum())
     precision, recall = _ratio(tp, int(predicted.sum())), _ratio(tp, int(y.sum()))
@@ -191,17 +199,20 @@ def score_segments(
     segments = units.segments
     segment_ids = segments[SEGMENT_ID].astype(str).tolist()
     segment_texts = segments[TEXT].astype(str).tolist()
-    fitted = clone(model).fit(texts, y)
-    scores = fitted.predict_proba(segment_texts)[:, 1]
-    # A segment that is a training unit (its text the unit's) keeps its out-of-fold score.
-    own = dict(zip(ids, zip(texts, held_out.tolist(), strict=True), strict=True))
     doc_ids = segments[DOC_ID].astype(str).tolist()
-    final = []
-    for segment, doc, text, score in zip(
-        segment_ids, doc_ids, segment_texts, scores.tolist(), strict=True
-    ):
+    # A segment that is a training unit (its text the unit's) keeps its out-of-fold score;
+    # the model fitted on every training unit scores the others.
+    own = dict(zip(ids, zip(texts, held_out.tolist(), strict=True), strict=True))
+    final: list[float | None] = []
+    for segment, doc, text in zip(segment_ids, doc_ids, segment_texts, strict=True):
         trained = own.get(segment if level == SEGMENT_LEVEL else doc)
-        final.append(trained[1] if trained is not None and trained[0] == text else score)
+        final.append(trained[1] if trained is not None and trained[0] == text else None)
+    unseen = [i for i, score in enumerate(final) if score is None]
+    if unseen:
+        fitted = clone(model).fit(texts, y)
+        scores = fitted.predict_proba([segment_texts[i] for i in unseen])[:, 1]
+        for i, score in zip(unseen, scores.tolist(), strict=True):
+            final[i] = float(score)
     coded = set(units.codings.loc[units.codings[CODE] == code, SEGMENT_ID])
     frame = pd.DataFrame(
         {
