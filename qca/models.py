@@ -383,6 +383,13 @@ G2 = "g2"
 LOG_RATIO = "log_ratio"
 EXAMPLES = "examples"
 SUGGEST_COLUMNS: tuple[str, ...] = (TERM, TARGET, REST, PRECISION, G2, LOG_RATIO, EXAMPLES)
+#: ``qca suggest --segments``: the model's score of a segment, and whether the run codes it.
+SCORE = "score"
+CODED = "coded"
+#: The review queue ``qca review CODE --queue FILE`` reads: segments not coded, most alike first.
+QUEUE_COLUMNS: tuple[str, ...] = (CODE, SEGMENT_ID, DOC_ID, SCORE, TEXT)
+#: ``qca suggest --segments CODE --as-coder NAME``: the model as a coder (a long coding).
+MODEL_CODING_COLUMNS: tuple[str, ...] = (UNIT_ID, CODE, CODER, SCORE)
 #: ``qca sample``: the blind sample (code columns left blank for the coder follow).
 SAMPLE_COLUMNS: tuple[str, ...] = (UNIT_ID, TEXT)
 #: ``qca agree --estimate``: corpus-wide estimates per code, each with ``_low``/``_high``.

@@ -10,12 +10,24 @@ loses nothing and the next one resumes at the first segment without a decision.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qca.errors import OutputError, Problem
-from qca.models import CODE, DOC_ID, END, MATCH, RULE, RULE_KIND, SEGMENT_ID, SPEAKER, START, TEXT
+from qca.models import (
+    CODE,
+    DOC_ID,
+    END,
+    MATCH,
+    RULE,
+    RULE_KIND,
+    SCORE,
+    SEGMENT_ID,
+    SPEAKER,
+    START,
+    TEXT,
+)
 from qca.overrides import (
     Decision,
     Overrides,
@@ -51,6 +63,7 @@ class ReviewItem:
         rules: ``rule_kind 'rule'`` of every rule that fired, sorted.
         before: The turn before it in the same document (``speaker``, ``text``), if any.
         after: The turn after it, if any.
+        suggested: Why a model queued it (``qca suggest --segments``), when it did.
     """
 
     segment: Mapping[str, Any]
@@ -58,6 +71,7 @@ class ReviewItem:
     rules: tuple[str, ...]
     before: Mapping[str, Any] | None = None
     after: Mapping[str, Any] | None = None
+    suggested: str = ""
 
     @property
     def segment_id(self) -> str:
@@ -74,6 +88,10 @@ def review_items(output: CodedOutput, code: str) -> list[ReviewItem]:
     Examples:
         >>> items = review_items(read_output("qca-out"), "motivation")  # doctest: +SKIP
     """
+    return _all_items(output, code, hits_only=True)
+
+
+def _all_items(output: CodedOutput, code: str, *, hits_only: bool) -> list[ReviewItem]:
     from qca.errors import suggest
     from qca.excerpts import locate
 
@@ -102,23 +120,79 @@ def review_items(output: CodedOutput, code: str) -> list[ReviewItem]:
     for index, row in enumerate(rows):
         segment_id = str(row[SEGMENT_ID])
         own = hit_groups.get(segment_id)
-        if own is None:
+        if own is None and hits_only:
             continue
         text = str(row[TEXT])
         spans = set()
-        for start, end, match in zip(own[START], own[END], own[MATCH], strict=True):
-            span = locate(text, int(row[START]), int(start), int(end), str(match))
-            if span is not None:
-                spans.add(span)
-        rules = tuple(
-            sorted({f"{k} {r!r}" for k, r in zip(own[RULE_KIND], own[RULE], strict=True)})
-        )
+        rules: tuple[str, ...] = ()
+        if own is not None:
+            for start, end, match in zip(own[START], own[END], own[MATCH], strict=True):
+                span = locate(text, int(row[START]), int(start), int(end), str(match))
+                if span is not None:
+                    spans.add(span)
+            rules = tuple(
+                sorted({f"{k} {r!r}" for k, r in zip(own[RULE_KIND], own[RULE], strict=True)})
+            )
         siblings = by_doc[str(row[DOC_ID])]
         at = siblings.index(index)
         before = _context(rows[siblings[at - 1]]) if at > 0 else None
         after = _context(rows[siblings[at + 1]]) if at + 1 < len(siblings) else None
         segment = {k: v for k, v in row.items() if k != "_pos"}
         items.append(ReviewItem(segment, tuple(sorted(spans)), rules, before, after))
+    return items
+
+
+def read_queue(path: str | Path) -> list[tuple[str, str, str]]:
+    """Read a review queue (``qca suggest --segments``): (code, segment id, score) rows in order.
+
+    Raises:
+        OutputError: When the file cannot be read or has no ``code``/``segment_id`` column.
+    """
+    import pandas as pd
+
+    shown = Path(path).as_posix()
+    try:
+        if Path(path).suffix.lower() == ".json":
+            frame = pd.read_json(path, orient="records", dtype=False)
+        else:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        message = f"cannot read this review queue ({type(exc).__name__}); write it with qca suggest --segments"
+        raise OutputError(problems=[Problem(shown, message)]) from exc
+    if frame.empty and not len(frame.columns):
+        return []  # an empty JSON queue: []
+    missing = [c for c in (CODE, SEGMENT_ID) if c not in frame.columns]
+    if missing:
+        message = f"no {missing[0]} column; a review queue is what qca suggest --segments writes"
+        raise OutputError(problems=[Problem(shown, message)])
+    score = frame[SCORE].astype(str) if SCORE in frame.columns else [""] * len(frame)
+    return list(zip(frame[CODE].astype(str), frame[SEGMENT_ID].astype(str), score, strict=True))
+
+
+def queue_items(
+    output: CodedOutput, code: str, queue: Sequence[tuple[str, str, str]], *, shown: str = "queue"
+) -> list[ReviewItem]:
+    """Return the queued segments of *code* as review items, in queue order (no matches: a model
+    suggested them, no rule found them).
+
+    Raises:
+        OutputError: When *code* is unknown, or the queue names another code or a segment
+            the folder does not have.
+    """
+    by_id = {
+        str(item.segment[SEGMENT_ID]): item for item in _all_items(output, code, hits_only=False)
+    }
+    items: list[ReviewItem] = []
+    for line, (queued_code, segment, score) in enumerate(queue, start=2):
+        if queued_code != code:
+            message = f"this queue is for {queued_code!r}, not {code!r}; review it as qca review {queued_code}"
+            raise OutputError(problems=[Problem(shown, message, line=line)])
+        item = by_id.get(segment)
+        if item is None:
+            message = f"segment {segment!r} is not in {output.folder.as_posix()}; write the queue again from this folder"
+            raise OutputError(problems=[Problem(shown, message, line=line)])
+        why = f"by the model, score {score}" if score else "by the model"
+        items.append(replace(item, spans=(), rules=(), suggested=why))
     return items
 
 
@@ -153,6 +227,7 @@ class ReviewSession:
     pending_note: str = ""
     finished: bool = False
     clock: Callable[[], str] | None = None
+    accept_action: str = "accept"
 
     @classmethod
     def start(
@@ -165,12 +240,15 @@ class ReviewSession:
         segments: Any = None,
         only_unreviewed: bool = False,
         clock: Callable[[], str] | None = None,
+        accept_action: str = "accept",
     ) -> ReviewSession:
         """Open a session that resumes at the first segment without a decision.
 
         Args:
             segments: The run's segments (``doc_id, segment_id, text``), to re-anchor
                 earlier decisions on moved text; default: the items' segments.
+            accept_action: What ``a`` writes: ``accept`` (a rule's coding is right) or
+                ``add`` (code a suggested segment no rule coded).
 
         Raises:
             OverrideError: When the overrides file is malformed.
@@ -188,7 +266,7 @@ class ReviewSession:
         chosen = list(items)
         if only_unreviewed:
             chosen = [i for i in chosen if i.segment_id not in decided]
-        session = cls(path, code, chosen, coder, decided, clock=clock)
+        session = cls(path, code, chosen, coder, decided, clock=clock, accept_action=accept_action)
         session.position = session.first_open()
         return session
 
@@ -218,7 +296,7 @@ class ReviewSession:
     def press(self, key: str, note: str | None = None) -> Decision | None:
         """Handle one key; return the decision written, if any.
 
-        ``a`` accepts the rule's coding, ``r`` rejects it (a ``remove`` decision), ``s``
+        ``a`` accepts the rule's coding (or adds the suggested one), ``r`` rejects it (a ``remove`` decision), ``s``
         skips, ``n`` attaches *note* to this segment's decision (written now when it
         already has one, else with the next ``a``/``r``), ``b`` goes back, ``q`` quits.
 
@@ -246,7 +324,7 @@ class ReviewSession:
             if earlier is None or not self.pending_note:
                 return None
             return self._write(item, earlier.action, advance=False)
-        return self._write(item, "accept" if key == "a" else "remove", advance=True)
+        return self._write(item, self.accept_action if key == "a" else "remove", advance=True)
 
     def _write(self, item: ReviewItem, action: str, *, advance: bool) -> Decision:
         decision = new_decision(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -285,6 +285,10 @@ def read_onehot(frame: pd.DataFrame, path: Path, *, name: str, options: ReadOpti
 def read_long(frame: pd.DataFrame, path: Path, *, name: str, options: ReadOptions) -> Coding:
     """Read a long coding: ``unit_id,code`` rows; a blank code marks a unit seen but not coded."""
     shown = path.as_posix()
+    if options.id_column not in (None, *frame.columns) and UNIT_ID in frame.columns:
+        # --id-column names a one-hot file's ids; a long unit_id,code file (e.g. a model's
+        # coding from qca suggest --segments beside a one-hot gold file) keeps its own (#22).
+        options = replace(options, id_column=None)
     id_column = _id_column(frame, shown, options)
     ids = frame[id_column].astype(str).str.strip()
     codes = frame[CODE].astype(str).str.strip()

@@ -71,7 +71,10 @@ def _show(console: Console, session: ReviewSession, item: ReviewItem) -> None:
             style="dim",
             markup=False,
         )
-    console.print(f"  rules: {'; '.join(item.rules)}", markup=False)
+    if item.suggested:
+        console.print(f"  suggested {item.suggested}", markup=False)
+    else:
+        console.print(f"  rules: {'; '.join(item.rules)}", markup=False)
     if session.pending_note:
         console.print(f"  note (kept with your decision): {session.pending_note}", markup=False)
     earlier = session.decision(item)
@@ -92,13 +95,23 @@ def review_cli(
     ] = False,
     outdir: OutdirOption = None,
     overrides: OverridesOption = None,
+    queue: Annotated[
+        Path | None,
+        typer.Option(
+            "--queue",
+            metavar="FILE",
+            help="Review the segments of a queue qca suggest --segments wrote; a adds the code.",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Review a code's rule hits one by one: accept (a), reject (r), skip (s), note (n), back (b), quit (q).
 
     Shows each segment the code's rules found, matches highlighted, with the turns
     around it and the rules that fired. Each decision is written to the overrides
     file at once; the next session resumes at the first segment without one.
-    Re-run qca code to update the tables.
+    Re-run qca code to update the tables. With --queue, step through the segments a
+    model suggested instead (qca suggest --segments): a adds the code, r rejects it.
 
     Example: qca review motivation --coder anna
     """
@@ -106,13 +119,16 @@ def review_cli(
 
     from qca.outputs import default_output_folder, read_output
     from qca.overrides import default_coder, default_overrides_path
-    from qca.review import KEY_HELP, KEYS, ReviewSession, review_items
+    from qca.review import KEY_HELP, KEYS, ReviewSession, queue_items, read_queue, review_items
 
     coded = read_output(
         outdir if outdir is not None else default_output_folder(), check_project=False
     )
     path = overrides if overrides is not None else default_overrides_path()
-    items = review_items(coded, code)
+    if queue is None:
+        items = review_items(coded, code)
+    else:
+        items = queue_items(coded, code, read_queue(queue), shown=queue.as_posix())
     session = ReviewSession.start(
         path,
         code,
@@ -120,6 +136,7 @@ def review_cli(
         coder=coder or default_coder(),
         segments=coded.segments,
         only_unreviewed=only_unreviewed,
+        accept_action="accept" if queue is None else "add",
     )
     console = Console(highlight=False, soft_wrap=True)
     tty = sys.stdin.isatty()

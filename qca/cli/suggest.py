@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from qca.cli import app
-from qca.cli._errors import print_problems, reports_errors
+from qca.cli._errors import fail, print_problems, reports_errors
 from qca.cli._gold import (
     CodebookOption,
     GoldCodeColumnsOption,
@@ -19,6 +19,9 @@ from qca.cli._gold import (
 )
 from qca.cli._options import OutdirOption, TableFormat, emit_table, resolve_format
 from qca.diagnostics.keyness import G2_P001
+
+if TYPE_CHECKING:
+    from qca.diagnostics import Gold, Units
 
 
 class SuggestFormat(str, Enum):
@@ -32,7 +35,46 @@ class SuggestFormat(str, Enum):
 @app.command("suggest")
 @reports_errors
 def suggest_cli(
-    code: Annotated[str, typer.Argument(help="Code id or label (with --gold, any gold category).")],
+    code: Annotated[
+        str | None,
+        typer.Argument(
+            help="Code id or label (with --gold, any gold category).", show_default=False
+        ),
+    ] = None,
+    segments: Annotated[
+        str | None,
+        typer.Option(
+            "--segments",
+            metavar="CODE",
+            help="Rank the segments not coded CODE by how much they resemble those that are "
+            "(a review queue for qca review CODE --queue); never codes by itself.",
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", "-n", min=1, help="With --segments: queue at most N segments."),
+    ] = None,
+    as_coder: Annotated[
+        str | None,
+        typer.Option(
+            "--as-coder",
+            metavar="NAME",
+            help="With --segments: write the model as coder NAME (score >= --threshold), "
+            "a unit_id,code table for qca agree, instead of the queue.",
+        ),
+    ] = None,
+    threshold: Annotated[
+        float,
+        typer.Option(
+            "--threshold",
+            min=0.0,
+            max=1.0,
+            help="With --segments: the score at which the model codes a segment.",
+        ),
+    ] = 0.5,
+    seed: Annotated[
+        int, typer.Option("--seed", help="With --segments: random seed of the folds and solver.")
+    ] = 0,
     outdir: OutdirOption = None,
     codebook: CodebookOption = None,
     gold: GoldOption = None,
@@ -70,6 +112,12 @@ def suggest_cli(
     effect size; stop words and the code's own terms are left out. Each term comes
     with its counts and two example contexts. Read the examples before adding a term.
 
+    With --segments CODE: a logistic regression on TF-IDF features learns from the
+    coded segments (or the --gold positives) and ranks the segments not coded CODE,
+    most alike first: a review queue for qca review CODE --queue FILE, where only a
+    person's accept codes them. --as-coder NAME writes the model's own coding for
+    qca agree instead. Cross-validated precision and recall go to stderr.
+
     Example: qca suggest staff_manner -d qca-out --gold labels.csv -f yaml
     """
     from qca.outputs import default_output_folder
@@ -79,7 +127,20 @@ def suggest_cli(
     from qca.diagnostics.keyness import SuggestOptions, terms_yaml
     from qca.diagnostics.suggest import suggest_for_code
 
+    if (code is None) == (segments is None):
+        raise fail(
+            "name a code: qca suggest CODE (terms) or qca suggest --segments CODE (segments)"
+        )
+    if segments is None and (limit is not None or as_coder is not None):
+        raise fail("-n and --as-coder go with --segments CODE; add it, or leave them out")
     units = read_units(outdir)
+    if segments is not None:
+        if fmt in (SuggestFormat.yaml, SuggestFormat.markdown):
+            raise fail(f"--segments writes csv, json or table, not {fmt.value}; choose -f csv")
+        labels = load_gold(gold, units, id_column, code_columns)
+        _suggest_segments(units, segments, labels, limit, as_coder, threshold, seed, fmt, output)
+        return
+    assert code is not None
     rules, problems = codebook_rules(units, codebook)
     labels = load_gold(gold, units, id_column, code_columns)
     print_problems(problems)
@@ -98,3 +159,36 @@ def suggest_cli(
     chosen = resolve_format(None if fmt is None else TableFormat(fmt.value), output)
     title = f"Terms for {found.code} ({found.target} units in, {found.rest} out)"
     emit_table(found.table.round(4), chosen, output, title=title)
+
+
+def _suggest_segments(
+    units: Units,
+    code: str,
+    labels: Gold | None,
+    limit: int | None,
+    as_coder: str | None,
+    threshold: float,
+    seed: int,
+    fmt: SuggestFormat | None,
+    output: Path | None,
+) -> None:
+    from qca.diagnostics.similar import (
+        SimilarOptions,
+        model_coding,
+        review_queue,
+        score_segments,
+        trust_line,
+    )
+
+    found = score_segments(
+        units, code, gold=labels, options=SimilarOptions(threshold=threshold, seed=seed)
+    )
+    typer.echo(trust_line(found), err=True)
+    chosen = resolve_format(None if fmt is None else TableFormat(fmt.value), output)
+    if as_coder is not None:
+        table = model_coding(found, coder=as_coder)
+        title = f"{as_coder}: {found.code} where the score is >= {threshold:g}"
+    else:
+        table = review_queue(found, top=limit)
+        title = f"Segments not coded {found.code}, most alike first"
+    emit_table(table, chosen, output, title=title)
