@@ -315,3 +315,48 @@ def test_survey_questions_participants_clash_is_prefixed_once(
     result = runner.invoke(app, ["code", "t", "--participants", "p.csv", "-c", codebook])
     assert result.exit_code == 0
     assert "is up to date" in result.stderr
+
+
+COLUMN_NAMES = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.one_of(COLUMN_NAMES, st.lists(COLUMN_NAMES, min_size=1, max_size=4)))
+def test_survey_questions_qca_yaml_text_column_any_names(
+    tmp_path_factory: pytest.TempPathFactory, value: str | list[str]
+) -> None:
+    """qca.yaml's text_column: a string stays a string, a list becomes a tuple, as written."""
+    import yaml
+
+    folder = tmp_path_factory.mktemp("project")
+    path = folder / "qca.yaml"
+    path.write_text(yaml.safe_dump({"text_column": value}, allow_unicode=True), encoding="utf-8")
+    expected = value if isinstance(value, str) else tuple(value)
+    assert read_project(path).text_column == expected
+
+
+OWN_OR_NOT = st.sampled_from(["code", "theme", "hits", "mentions", "rule", "role", "site", "x"])
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(OWN_OR_NOT, min_size=1, max_size=5, unique=True))
+def test_survey_questions_participants_columns_any_clash(
+    tmp_path_factory: pytest.TempPathFactory, names: list[str]
+) -> None:
+    """Each participants column named like a qca column gets attr_, one warning each."""
+    from qca.ingest.frames import RESERVED
+    from qca.ingest.participants import read_participants
+
+    path = tmp_path_factory.mktemp("people") / "p.csv"
+    path.write_text("doc_id," + ",".join(names) + "\nd1" + ",v" * len(names) + "\n")
+    read = read_participants(path, RESERVED, rename=())
+    own = {"code", "theme", "hits", "mentions", "rule"}
+    assert read.attributes == sorted(f"attr_{n}" if n in own else n for n in names)
+    assert [p.message.split("'")[1] for p in read.problems] == [n for n in names if n in own]
+    assert read_participants(path, RESERVED).attributes == sorted(names)  # rename=None
