@@ -90,9 +90,10 @@ def test_progress_format_seconds(seconds: float | None, shown: str) -> None:
 
 def test_progress_chunk_bytes_counts_a_survey_chunk_and_not_a_transcript(tmp_path: Path) -> None:
     survey = tmp_path / "s.csv"
-    survey.write_text("id,text,site\nr1,Hello there.,north\nr2,Hi.,\n", encoding="utf-8")
+    survey.write_text("id,text,site\nr1,Hello café.,north\nr2,Hi.,\n", encoding="utf-8")
     (batch,) = iter_corpus([survey], IngestOptions())
-    # r1 + "Hello there." + north, r2 + "Hi."; one delimiter per cell (3 columns x 2 rows)
+    # r1 + "Hello café." (11 characters, 12 bytes) + north, r2 + "Hi."; one delimiter per
+    # cell (3 columns x 2 rows)
     assert chunk_bytes(batch) == (2 + 12 + 5) + (2 + 3) + 6
     transcript = tmp_path / "t.txt"
     transcript.write_text("Anna: Hello.\n", encoding="utf-8")
