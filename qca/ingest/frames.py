@@ -256,7 +256,7 @@ class Builder:
         self.document_keys = keys
         self.wheres = wheres
         names = frozenset(attributes)
-        self.attribute_names = [names | {QUESTION} if rows.parts else names] * total
+        self.attribute_names = [names | {QUESTION} if rows.parts is not None else names] * total
         self.turn_counts = (
             dict.fromkeys(ids, 1)
             if rows.parts is None
