@@ -32,6 +32,7 @@ from qca.models import (
 )
 from qca.options import CodeOptions as CodeOptions  # the run's options (qca.rerun reads them too)
 from qca.options import options_manifest
+from qca.progress import ByteProgress, ProgressState, chunk_bytes
 from qca.rematch import record_corpus, save_corpus
 from qca.run.batches import BATCH_CHARS as BATCH_CHARS
 from qca.run.batches import Chunk, match_batch, speakers_as_per_file, token_store
@@ -55,8 +56,8 @@ if TYPE_CHECKING:
     from qca.ingest.groups import Group
     from qca.run.pool import Coded
 
-#: Called after each source file: (files done, segments so far, hits so far).
-Progress = Callable[[int, int, int], None]
+#: Called after each batch read and coded with how far the run is (see :mod:`qca.progress`).
+Progress = Callable[[ProgressState], None]
 
 
 @dataclass
@@ -122,7 +123,10 @@ def code_batches(
         CodingError: When the pipeline cannot be loaded.
         OutputError: When *outdir* is a file or cannot be written.
     """
-    return _code(batches, None, codebook, outdir, options or CodeOptions(), progress, batch_chars)
+    tracker = ByteProgress({}) if progress is not None else None
+    return _code(
+        batches, None, codebook, outdir, options or CodeOptions(), progress, batch_chars, tracker
+    )
 
 
 def _code(
@@ -133,6 +137,7 @@ def _code(
     options: CodeOptions,
     progress: Progress | None,
     batch_chars: int = BATCH_CHARS,
+    tracker: ByteProgress | None = None,
 ) -> CodeResult:
     """Code *batches*, or with *sources* let the worker processes read and code the files."""
     import pandas as pd
@@ -154,13 +159,16 @@ def _code(
         counts = totals.counts
         found_hits = 0
 
+        def report() -> None:
+            if progress is not None and tracker is not None:
+                progress(tracker.state(segments=counts["segments"], hits=found_hits))
+
         def collect(hits: pd.DataFrame) -> None:
             nonlocal found_hits
             if not hits.empty:
                 hit_frames.append(hits)
             found_hits += len(hits)
-            if progress is not None:
-                progress(len(totals.inputs), counts["segments"], found_hits)
+            report()
 
         chunk = Chunk(batch_chars)
 
@@ -199,6 +207,8 @@ def _code(
                     files = item.doc_ids()
                 else:
                     totals.batch(item, written.segments if written else len(segments))
+                if tracker is not None:
+                    _track(tracker, item)
                 if written is not None:  # a worker wrote the segments
                     totals.written(written.segments, written.words, written.languages)
                     parts.register(written.part, written.schema)
@@ -213,9 +223,12 @@ def _code(
                     collect(coded)
                 elif chunk.add(segments, files):
                     flush()
-                elif progress is not None:
-                    progress(len(totals.inputs), counts["segments"], found_hits)
+                else:
+                    report()
             flush()
+            if tracker is not None:
+                tracker.finish()
+                report()
             failed = False
         finally:
             if pool is not None:
@@ -291,7 +304,8 @@ def code(
         outdir: Write ``segments.parquet``, ``hits.parquet``, ``codings.parquet``,
             ``hits.csv``, ``codings.csv`` and ``run.json`` there (atomically); None writes nothing.
         options: See :class:`CodeOptions`.
-        progress: Called after each source file.
+        progress: Called after each batch with a :class:`~qca.progress.ProgressState`:
+            bytes of input read of the total, files done, segments, hits and time.
         batch_chars: Code consecutive files together in batches of about this many
             characters of text (the outputs do not depend on it).
 
@@ -326,10 +340,36 @@ def code(
         from qca.run.scheduler import require_dask
 
         require_dask()
+    tracker = _tracker(files, ingest.participants) if progress is not None else None
     if options.jobs > 1 or options.scheduler:  # workers read the files too
         sources = find_sources(files, ingest)
-        return _code((), sources, codebook, target, options, progress, batch_chars)
+        return _code((), sources, codebook, target, options, progress, batch_chars, tracker)
     # Small files are read in groups of about 1 MB; through the cache, one by one.
     read = SourceCache(run_cache_dir(options, target)).batches if options.cache else None
     batches = iter_groups(files, ingest, limit=min(batch_chars, GROUP_CHARS), read=read)
-    return _code(batches, None, codebook, target, options, progress, batch_chars)
+    return _code(batches, None, codebook, target, options, progress, batch_chars, tracker)
+
+
+def _tracker(files: list[Path], participants: Path | None) -> ByteProgress:
+    """A :class:`ByteProgress` over the sizes of the files the run will read."""
+    from qca.ingest.files import find_files
+
+    found, _, _ = find_files(files, participants)
+    sizes: dict[str, int] = {}
+    for path in found:
+        try:
+            sizes[str(path)] = path.stat().st_size
+        except OSError:  # gone since: the reader reports it
+            sizes[str(path)] = 0
+    return ByteProgress(sizes)
+
+
+def _track(tracker: ByteProgress, item: Batch | Group) -> None:
+    """Count what *item* read: each file of a group in full, a survey by its chunk."""
+    from qca.ingest.groups import Group
+
+    if isinstance(item, Group):
+        for file in item.files:
+            tracker.read(str(file.source))
+    elif item.input:
+        tracker.read(str(item.source), chunk_bytes(item))

@@ -28,6 +28,8 @@ SPEAKER = "speaker"
 IS_INTERVIEWER = "is_interviewer"
 START = "start"
 END = "end"
+#: The survey column a segment answers, when ``--text-column`` names several (#18).
+QUESTION = "question"
 #: Cue times of a caption turn, in seconds (NaN where the source has none).
 START_SECONDS = "start_seconds"
 END_SECONDS = "end_seconds"

@@ -56,7 +56,7 @@ class Project:
     overrides: Path | None = None
     unit: str | None = None
     speaker_pattern: str | None = None
-    text_column: str | None = None
+    text_column: str | tuple[str, ...] | None = None
     id_column: str | None = None
     interviewer_labels: tuple[str, ...] | None = None
     encoding: str | None = None
@@ -138,15 +138,18 @@ def read_project(path: str | Path) -> Project:
             continue
         if value is None:
             continue
-        if name in ("transcripts", "interviewer_labels"):
+        if name in ("transcripts", "interviewer_labels", "text_column"):
             items = [value] if isinstance(value, str) else value
             if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+                what = "a column name" if name == "text_column" else "a path"
                 problems.append(
-                    _problem(path, "expected a path or a list of them", nodes.get(name), name)
+                    _problem(path, f"expected {what} or a list of them", nodes.get(name), name)
                 )
                 continue
             if name == "transcripts":
                 values[name] = tuple(folder / v for v in items)
+            elif name == "text_column":  # several: one segment per column (#18)
+                values[name] = value if isinstance(value, str) else tuple(items)
             else:
                 values[name] = tuple(v.strip().lower() for v in items)
             continue
@@ -257,7 +260,7 @@ class Settings:
     overrides: Path | None = None
     unit: str | None = None
     speaker_pattern: str | None = None
-    text_column: str | None = None
+    text_column: str | tuple[str, ...] | None = None
     id_column: str | None = None
     interviewer_labels: tuple[str, ...] | None = None
     encoding: str | None = None
@@ -350,6 +353,8 @@ def resolve(
             value = tuple(Path(p) for p in value)
         elif key == "interviewer_labels":
             value = tuple(str(v).strip().lower() for v in value)
+        elif key == "text_column" and not isinstance(value, str):
+            value = tuple(value)
         elif key in _PATH_KEYS:
             value = Path(value)
         merged[key] = value

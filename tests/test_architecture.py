@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "qca.overrides",
         "qca.rematch",
         "qca.outputs_arrow",
+        "qca.progress",
     ),
     ("qca.themes", "qca.tally", "qca.presence", "qca.exemplars", "qca.excerpts", "qca.review")
     + ("qca.cooccur", "qca.stats")

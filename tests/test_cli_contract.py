@@ -323,26 +323,27 @@ def test_issue_18_survey_code_column_is_prefixed(
 
 
 def test_issue_18_progress_shows_percentage_files_and_eta(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The bar says how far (percent, files done of all) and how long still (ETA)."""
+    """The bar says how far (percent of the bytes, files done of all) and how long still (ETA)."""
     import io
 
     from rich.console import Console
 
     import qca.cli.code as code_module
+    from qca.progress import ProgressState
     from qca.render import render_text
 
     stream = io.StringIO()
     console = Console(file=stream, force_terminal=True, width=120, color_system=None)
     monkeypatch.setattr(code_module, "stderr", lambda: console)
-    progress = code_module._Progress(4)
+    progress = code_module._Progress()
     progress.started -= 5  # as if the run had taken five seconds so far
-    progress(1, 10, 2)
-    progress(2, 20, 4)
+    progress(ProgressState(100, 1000, 1, 4, 10, 2, 2.0))
+    progress(ProgressState(250, 1000, 3, 4, 20, 4, 5.0))
     shown = render_text([progress.progress.get_renderable()], width=120)
     progress.stop()
-    assert "50%" in shown
-    assert "2/4 files, 20 segments" in shown
-    assert "ETA" in shown
+    assert " 25% " in shown  # of the bytes: 3 of the 4 files are the small ones
+    assert "3/4 files, 20 segments" in shown
+    assert "ETA 0:00:15" in shown
 
 
 def test_issue_18_progress_hidden_off_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -351,12 +352,13 @@ def test_issue_18_progress_hidden_off_a_terminal(monkeypatch: pytest.MonkeyPatch
     from rich.console import Console
 
     import qca.cli.code as code_module
+    from qca.progress import ProgressState
 
     stream = io.StringIO()
     monkeypatch.setattr(code_module, "stderr", lambda: Console(file=stream, width=120))
-    progress = code_module._Progress(4)
+    progress = code_module._Progress()
     progress.started -= 5
-    progress(1, 10, 2)
+    progress(ProgressState(100, 1000, 1, 4, 10, 2, 5.0))
     progress.stop()
     assert progress.progress is None
     assert stream.getvalue() == ""

@@ -266,7 +266,7 @@ def test_coding_interrupt_leaves_previous_outputs(project: Path) -> None:
     code(["tr"], "cb.yaml", outdir="out")
     before = {p.name: p.read_bytes() for p in (project / "out").iterdir()}
 
-    def interrupt(files: int, segments: int, hits: int) -> None:
+    def interrupt(state: object) -> None:
         raise KeyboardInterrupt
 
     (project / "tr" / "a.txt").write_text("Anna: an idea\n\nBo: another idea\n", encoding="utf-8")

@@ -131,7 +131,7 @@ def test_dask_interrupt_leaves_previous_outputs(tmp_path: Path, scheduler: str) 
     code([args[0]], args[2], outdir=out, options=options)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
-    def interrupt(files: int, segments: int, hits: int) -> None:
+    def interrupt(state: object) -> None:
         raise KeyboardInterrupt
 
     (tmp_path / "tr" / "f00.txt").write_text("Anna: an idea\n\nBo: another idea\n", "utf-8")
@@ -263,7 +263,7 @@ def test_dask_generated_corpus_worker_killed_mid_run(
     assert len(pids) == 2
     killed: list[int] = []
 
-    def kill_one(files: int, segments: int, hits: int) -> None:
+    def kill_one(state: object) -> None:
         if not killed:
             killed.append(next(iter(pids.values())))
             os.kill(killed[0], signal.SIGKILL)

@@ -147,9 +147,12 @@ SpeakerPatternOption = Annotated[
     ),
 ]
 TextColumnOption = Annotated[
-    str | None,
+    list[str] | None,
     typer.Option(
-        "--text-column", help="Survey (.csv/.xlsx/.jsonl) column holding the response text."
+        "--text-column",
+        metavar="COLUMN",
+        help="Survey (.csv/.xlsx/.jsonl) column holding the response text. Repeat it for "
+        "several questions: each answer is its own segment, named in a 'question' column.",
     ),
 ]
 IdColumnOption = Annotated[

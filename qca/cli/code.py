@@ -26,51 +26,54 @@ from qca.cli._options import (
 
 if TYPE_CHECKING:
     from qca.coding import CodeResult
+    from qca.progress import ProgressState
     from qca.rerun import OutputState
 
 
 class _Progress:
-    """A progress bar on stderr: percentage, files done of all, segments, elapsed and ETA.
+    """A progress bar on stderr: percentage of the input bytes, files done of all, segments,
+    elapsed time and ETA (see :mod:`qca.progress`).
 
     It appears only on a terminal and only when a run takes over a second.
     """
 
-    def __init__(self, total_files: int | None = None) -> None:
+    def __init__(self) -> None:
         self.started = time.monotonic()
-        self.total = total_files
         self.progress: Any = None
         self.task: Any = None
 
-    def __call__(self, files: int, segments: int, hits: int) -> None:
-        if self.progress is None:
-            console = stderr()
-            if time.monotonic() - self.started < 1.0 or not console.is_terminal:
-                return
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TaskProgressColumn,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
+    def __call__(self, state: ProgressState) -> None:
+        from qca.progress import format_seconds
 
-            self.progress = Progress(
-                TextColumn("coding"),
-                BarColumn(),
-                TaskProgressColumn(),
-                MofNCompleteColumn(),
-                TextColumn("files, {task.fields[segments]} segments"),
-                TimeElapsedColumn(),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
-                console=console,
-                transient=True,
-            )
-            self.task = self.progress.add_task("coding", total=self.total, segments=0)
-            self.progress.start()
-        self.progress.update(self.task, completed=files, segments=segments)
+        fraction = state.fraction
+        fields = {
+            "total": 1000 if fraction is not None else None,
+            "completed": round((fraction or 0) * 1000),
+            "percent": f"{fraction:4.0%}" if fraction is not None else "",
+            "files": f"{state.files_done}/{state.total_files}",
+            "segments": state.segments,
+            "elapsed": format_seconds(state.elapsed),
+            "eta": format_seconds(state.eta),
+        }
+        if self.progress is not None:
+            self.progress.update(self.task, **fields)
+            return
+        console = stderr()
+        if time.monotonic() - self.started < 1.0 or not console.is_terminal:
+            return
+        from rich.progress import BarColumn, Progress, TextColumn
+
+        self.progress = Progress(
+            TextColumn("coding"),
+            BarColumn(),
+            TextColumn("{task.fields[percent]}"),
+            TextColumn("{task.fields[files]} files, {task.fields[segments]} segments"),
+            TextColumn("{task.fields[elapsed]} ETA {task.fields[eta]}"),
+            console=console,
+            transient=True,
+        )
+        self.task = self.progress.add_task("coding", **fields)
+        self.progress.start()
 
     def stop(self) -> None:
         if self.progress is not None:
@@ -303,14 +306,14 @@ def code_cli(
             raise typer.Exit(code=1 if state.skipped else 0)
         if state.codebook_only:
             _rematch(codebook, state, options)  # exits when it re-coded the edit
-    total_files = require_transcripts(paths, options.ingest.participants)
+    require_transcripts(paths, options.ingest.participants)
     if options.overrides is not None:  # a malformed file stops the run before coding
         from qca.overrides import read_overrides
 
         read_overrides(options.overrides)
     from qca.coding import code  # not before: an edited re-run may not need it
 
-    progress = _Progress(total_files)
+    progress = _Progress()
     try:
         result = code(paths, codebook, outdir=outdir, options=options, progress=progress)
     finally:

@@ -145,7 +145,7 @@ def read_transcripts(
     *,
     unit: str = "turn",
     speaker_pattern: str | None = None,
-    text_column: str | None = None,
+    text_column: str | Sequence[str] | None = None,
     id_column: str | None = None,
     participants: str | os.PathLike[str] | None = None,
     interviewer_labels: Sequence[str] = DEFAULT_INTERVIEWER_LABELS,
@@ -161,7 +161,8 @@ def read_transcripts(
         paths: Files and folders (folders are read recursively).
         unit: ``turn`` (default), ``sentence``, ``paragraph`` or ``document``.
         speaker_pattern: A regex for speaker labels at line starts (group ``speaker``).
-        text_column: The survey column with the response text.
+        text_column: The survey column with the response text; several give one
+            segment per answer, with a ``question`` column.
         id_column: The survey column with the respondent id.
         participants: A CSV of attributes keyed by ``doc_id`` and/or ``speaker``.
         interviewer_labels: Speaker labels marked ``is_interviewer``.
@@ -180,7 +181,9 @@ def read_transcripts(
     options = IngestOptions(
         unit=unit,
         speaker_pattern=speaker_pattern,
-        text_column=text_column,
+        text_column=text_column
+        if text_column is None or isinstance(text_column, str)
+        else tuple(text_column),
         id_column=id_column,
         participants=Path(participants) if participants is not None else None,
         interviewer_labels=tuple(label.lower() for label in interviewer_labels),

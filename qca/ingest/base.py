@@ -53,7 +53,8 @@ class IngestOptions:
 
     unit: str = "turn"
     speaker_pattern: str | None = None
-    text_column: str | None = None
+    #: The survey column(s) with the response text: several give one segment each (#18).
+    text_column: str | tuple[str, ...] | None = None
     id_column: str | None = None
     participants: Path | None = None
     interviewer_labels: tuple[str, ...] = DEFAULT_INTERVIEWER_LABELS
@@ -70,7 +71,29 @@ class IngestOptions:
         if self.participants is not None and not isinstance(self.participants, Path):
             object.__setattr__(self, "participants", Path(self.participants))
         object.__setattr__(self, "interviewer_labels", tuple(self.interviewer_labels))
+        if self.text_column is not None and not isinstance(self.text_column, str):
+            # One column stays a string, so its run.json and cache keys stay as they were.
+            columns = tuple(self.text_column)
+            object.__setattr__(
+                self,
+                "text_column",
+                None if not columns else columns[0] if len(columns) == 1 else columns,
+            )
         object.__setattr__(self, "exclude_speakers", tuple(self.exclude_speakers))
+
+    @property
+    def text_columns(self) -> tuple[str, ...]:
+        """The survey text columns given, in order (empty: detect one by its name).
+
+        Examples:
+            >>> IngestOptions(text_column=["q1", "q2"]).text_columns
+            ('q1', 'q2')
+        """
+        if self.text_column is None:
+            return ()
+        if isinstance(self.text_column, str):
+            return (self.text_column,)
+        return self.text_column
 
     def excluding(
         self, exclude_speakers: Iterable[str], *, include_interviewer: bool
@@ -110,6 +133,8 @@ class Batch:
     turn_counts: Mapping[str, int] = field(default_factory=dict)
     #: A file found in a folder and not read (its problem is a warning).
     unread: bool = False
+    #: False for the batch that carries the ``--participants`` sheet's warnings.
+    input: bool = True
 
     @property
     def skipped(self) -> bool:
@@ -155,8 +180,14 @@ class Corpus:
 ATTRIBUTE_PREFIX = "attr_"
 
 
-def attribute_names(names: Iterable[str], path: str) -> tuple[dict[str, str], list[Problem]]:
-    """Map each attribute column to the name it gets, and warn once per renamed column."""
+def attribute_names(
+    names: Iterable[str], path: str, reserved: Iterable[str] = ()
+) -> tuple[dict[str, str], list[Problem]]:
+    """Map each attribute column to the name it gets, and warn once per renamed column.
+
+    A column named like a column of qca's tables, or one of *reserved* (``question``
+    when a survey has several text columns), gets the prefix :data:`ATTRIBUTE_PREFIX`.
+    """
     from qca.models import (
         CODING_COLUMNS,
         DOCUMENT_COLUMNS,
@@ -173,6 +204,7 @@ def attribute_names(names: Iterable[str], path: str) -> tuple[dict[str, str], li
         START_SECONDS,
         END_SECONDS,
     }
+    own |= set(reserved)
     mapping: dict[str, str] = {}
     problems: list[Problem] = []
     for name in names:

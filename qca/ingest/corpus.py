@@ -36,6 +36,7 @@ from qca.models import (
     DOCUMENT_COLUMNS,
     END_SECONDS,
     FORMAT,
+    QUESTION,
     SEGMENT_COLUMNS,
     START_SECONDS,
     UNITS,
@@ -126,6 +127,18 @@ class Sources:
 def _check_options(options: IngestOptions) -> None:
     if options.encoding is not None:
         check_encoding(options.encoding)
+    columns = options.text_columns
+    repeated = next((c for i, c in enumerate(columns) if c in columns[:i]), None)
+    if repeated is not None:
+        raise IngestError(
+            problems=[
+                Problem(
+                    "",
+                    f"column {repeated!r} is given twice; give each text column once",
+                    where="--text-column",
+                )
+            ]
+        )
     if options.unit not in UNITS:
         raise IngestError(
             problems=[
@@ -163,9 +176,11 @@ def find_sources(
         paths = [paths]
     _check_options(options)
     pattern = compile_speaker_pattern(options.speaker_pattern) if options.speaker_pattern else None
-    participants = (
-        read_participants(options.participants, RESERVED) if options.participants else None
-    )
+    participants = None
+    if options.participants:
+        several = len(options.text_columns) > 1
+        rename = (QUESTION,) if several else ()
+        participants = read_participants(options.participants, RESERVED, rename=rename)
     files, problems, unread = find_files(paths, options.participants)
     if options.strict:  # a file left unread is an error then
         problems = [replace(p, severity="error") if p.path in unread else p for p in problems]
@@ -343,6 +358,11 @@ def problem_batches(sources: Sources, strict: bool = False) -> Iterator[Batch]:
         documents, segments = empty_frames()
         unread = problem.path in sources.unread
         yield Batch(Path(problem.path), documents, segments, (problem,), unread=unread)
+    if sources.participants is not None and sources.participants.problems:
+        # The sheet's warnings (renamed columns), once; the sheet is no input file.
+        documents, segments = empty_frames()
+        participants = sources.participants
+        yield Batch(participants.path, documents, segments, participants.problems, input=False)
 
 
 def iter_corpus(

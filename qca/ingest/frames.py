@@ -16,8 +16,9 @@ from qca.ingest.base import IngestOptions, SourceBatch
 from qca.ingest.docids import DocIds
 from qca.ingest.files import SURVEY_SUFFIXES
 from qca.ingest.participants import Participants, join_participants
+from qca.ingest.questions import row_segments, span_questions
 from qca.ingest.readers import Document
-from qca.ingest.speakers import Turn, role_key
+from qca.ingest.speakers import role_key
 from qca.ingest.surveys import SurveyRows
 from qca.ingest.turns import document_turns
 from qca.ingest.units import coded_text, unit_spans
@@ -30,6 +31,7 @@ from qca.models import (
     FORMAT,
     IS_INTERVIEWER,
     PATH,
+    QUESTION,
     SEGMENT_COLUMNS,
     SEGMENT_ID,
     SHA256,
@@ -73,6 +75,9 @@ class Builder:
         #: Attribute columns built column-wise (survey rows), instead of the dicts above.
         self.columns: tuple[dict[str, list[str | None]], dict[str, list[str | None]]] | None = None
         self.has_seconds = False
+        #: Each segment's question (surveys with several text columns), if any has one.
+        self.questions: list[str | None] = []
+        self.has_questions = False
         self.turn_counts: dict[str, int] = {}
         self.problems: list[Problem] = []
         self.problem_keys: list[int] = []
@@ -143,7 +148,8 @@ class Builder:
         self.problem_keys.extend([key] * len(problems))
         self.document_keys.append(key)
         self.wheres.append(document.where)
-        self.attribute_names.append(frozenset(document.attributes))
+        names = frozenset(document.attributes)
+        self.attribute_names.append(names | {QUESTION} if document.parts is not None else names)
         if document.format in CAPTION_FORMATS or any(
             t.start_seconds is not None or t.end_seconds is not None for t in turns
         ):
@@ -176,6 +182,11 @@ class Builder:
         spans = unit_spans(source, turns, self.options.unit)
         if not spans:
             return
+        if document.parts is not None:
+            self.has_questions = True
+            self.questions.extend(span_questions(spans, document.parts, self.options.unit))
+        else:
+            self.questions.extend([None] * len(spans))
         doc_id = document.doc_id
         prefix = f"{doc_id}:{self.letter}"
         pieces = [source[span.start : span.end] for span in spans]
@@ -244,8 +255,13 @@ class Builder:
         total = len(ids)
         self.document_keys = keys
         self.wheres = wheres
-        self.attribute_names = [frozenset(attributes)] * total
-        self.turn_counts = dict.fromkeys(ids, 1)
+        names = frozenset(attributes)
+        self.attribute_names = [names | {QUESTION} if rows.parts is not None else names] * total
+        self.turn_counts = (
+            dict.fromkeys(ids, 1)
+            if rows.parts is None
+            else {doc_id: len(parts) for doc_id, parts in zip(ids, pick(rows.parts), strict=True)}
+        )
         words = [len(text.split()) for text in texts]
         self.documents = {
             DOC_ID: ids,
@@ -257,7 +273,7 @@ class Builder:
             TEXT: texts,
         }
         unit = self.options.unit
-        if unit in ("turn", "document"):
+        if unit in ("turn", "document") and rows.parts is None:
             # One unit per row: the whole text, trimmed; words do not change.
             pieces = [text.strip() for text in texts]
             if all(piece is text for piece, text in zip(pieces, texts, strict=True)):
@@ -281,24 +297,12 @@ class Builder:
                 TEXT: pieces,
             }
         else:
-            segments: dict[str, list[Any]] = {c: [] for c in SEGMENT_COLUMNS}
-            owners: list[int] = []
-            for row, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
-                spans = unit_spans(text, [Turn(doc_id, 0, 0, len(text))], unit)
-                interviewer = self._is_interviewer(doc_id, {})
-                for index, span in enumerate(spans, start=1):
-                    piece = text[span.start : span.end]
-                    segments[DOC_ID].append(doc_id)
-                    segments[SEGMENT_ID].append(f"{doc_id}:{self.letter}{index:04d}")
-                    segments[UNIT].append(unit)
-                    segments[SPEAKER].append(span.speaker)
-                    segments[IS_INTERVIEWER].append(interviewer)
-                    segments[START].append(span.start)
-                    segments[END].append(span.end)
-                    segments[WORDS].append(len(piece.split()))
-                    segments[TEXT].append(piece)
-                    owners.append(row)
-            self.segments = segments
+            parts = None if rows.parts is None else pick(rows.parts)
+            interviewer = self._is_interviewer
+            self.segments, owners, self.questions = row_segments(
+                ids, texts, parts, unit, self.letter, lambda speaker: interviewer(speaker, {})
+            )
+            self.has_questions = parts is not None
             segment_attributes = {
                 name: [values[row] for row in owners] for name, values in attributes.items()
             }
@@ -344,6 +348,9 @@ class Builder:
             segments[name] = column(name, segment_attributes[name])
         document_frame = pd.DataFrame(documents)
         segment_frame = pd.DataFrame(segments)
+        if self.has_questions:  # a segment column only: the row is the document
+            segment_frame[QUESTION] = column(QUESTION, self.questions)
+            segment_frame = order_columns(segment_frame, SEGMENT_COLUMNS)
         if participants is not None:
             document_frame = join_participants(document_frame, participants, segments=False)
             segment_frame = join_participants(segment_frame, participants, segments=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,18 +21,25 @@ class Participants:
     path: Path
     keys: tuple[str, ...]
     table: pd.DataFrame
+    #: Warnings about the sheet: attribute columns renamed (``attr_code``).
+    problems: tuple[Problem, ...] = ()
 
     @property
     def attributes(self) -> list[str]:
         return [c for c in self.table.columns if c not in self.keys]
 
 
-def read_participants(path: Path, reserved: frozenset[str]) -> Participants:
+def read_participants(
+    path: Path, reserved: frozenset[str], *, rename: Iterable[str] | None = None
+) -> Participants:
     """Read and check a participants CSV (columns ``doc_id`` and/or ``speaker``, attributes).
 
     Args:
         path: The CSV file.
         reserved: Column names an attribute may not take (the fixed table columns).
+        rename: Give an attribute column named like a column of qca's tables, or one
+            of these, the ``attr_`` prefix, with one warning each (as survey columns
+            get, #18); None keeps every name.
 
     Raises:
         IngestError: When the file is missing, unreadable, has no key column,
@@ -71,10 +79,18 @@ def read_participants(path: Path, reserved: frozenset[str]) -> Participants:
         row = int(duplicated.to_numpy().nonzero()[0][0])
         label = ", ".join(f"{k}={table.iloc[row][k]}" for k in keys)
         raise fail(f"duplicate row for {label}; keep one row per key", row + 2)
+    problems: list[Problem] = []
+    if rename is not None:
+        from qca.ingest.base import attribute_names
+
+        names, problems = attribute_names(
+            [c for c in table.columns if c not in keys], name, tuple(rename)
+        )
+        table = table.rename(columns=names)
     attributes = [c for c in table.columns if c not in keys]
     for column in attributes:
         table[column] = table[column].where(table[column] != "").astype("str")
-    return Participants(path, keys, table[[*keys, *sorted(attributes)]])
+    return Participants(path, keys, table[[*keys, *sorted(attributes)]], tuple(problems))
 
 
 def join_participants(

@@ -45,6 +45,8 @@ class Document:
     speaker: str | None = None
     expect_speakers: bool = True
     known_speakers: tuple[str, ...] = ()
+    #: A survey row's answers, one per text column (see :mod:`qca.ingest.questions`).
+    parts: tuple[tuple[int, int, str], ...] | None = None
 
 
 def _sha256(data: bytes) -> str:

@@ -58,6 +58,9 @@ class Totals:
 
     def batch(self, batch: Batch, segments: int) -> None:
         """Count a file's batch that gave *segments* segments."""
+        if not batch.input:  # the participants sheet's warnings: no input file
+            self.problems.extend(batch.problems)
+            return
         documents = batch.documents
         found = None
         if FORMAT in documents.columns:
