@@ -14,6 +14,7 @@ from benchmarks.gen import Vocabulary, Writer
 from qca.codebook import read_codebook
 from qca.engine.hits import code_segments
 from qca.engine.pieces import piece_starts
+from qca.ingest.text import count_words
 from tests.test_matching import make_segments
 
 
@@ -81,3 +82,11 @@ def test_engine_pieces_cover_the_text_at_whitespace(text: str, size: int) -> Non
         if b - a > size:  # only when no whitespace after a non-space fits in the piece
             window = range(a + 1, min(a + size, len(text) - 1) + 1)
             assert not any(text[p].isspace() and not text[p - 1].isspace() for p in window)
+
+
+@given(
+    st.text(alphabet=st.sampled_from("ab \n\t\u00a0\u2003\x1c\u3000é"), max_size=300),
+    st.integers(min_value=1, max_value=50),
+)
+def test_ingest_count_words_in_slices_equals_split(text: str, step: int) -> None:
+    assert count_words(text, step) == len(text.split())
