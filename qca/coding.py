@@ -216,6 +216,7 @@ def _code(
                 elif progress is not None:
                     progress(len(totals.inputs), counts["segments"], found_hits)
             flush()
+            item = segments = None  # type: ignore[assignment]  # free the last file's frames
             failed = False
         finally:
             if pool is not None:
