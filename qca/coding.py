@@ -226,6 +226,7 @@ def _code(
                 else:
                     report()
             flush()
+            item = segments = None  # type: ignore[assignment]  # free the last file's frames
             if tracker is not None:
                 tracker.finish()
                 report()

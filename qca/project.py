@@ -41,6 +41,7 @@ PROJECT_KEYS: tuple[str, ...] = (
     "interviewer_labels",
     "encoding",
     "scheduler",
+    "max_file_mb",
 )
 
 
@@ -61,6 +62,7 @@ class Project:
     interviewer_labels: tuple[str, ...] | None = None
     encoding: str | None = None
     scheduler: str | None = None
+    max_file_mb: int | None = None
 
 
 def _problem(path: Path, message: str, node: Any = None, where: str = "") -> Problem:
@@ -87,6 +89,7 @@ def read_project(path: str | Path) -> Project:
     """
     import yaml
 
+    from qca.ingest.files import NOT_MEGABYTES, megabytes
     from qca.yamlbounds import check_yaml
 
     path = Path(path)
@@ -152,6 +155,11 @@ def read_project(path: str | Path) -> Project:
                 values[name] = value if isinstance(value, str) else tuple(items)
             else:
                 values[name] = tuple(v.strip().lower() for v in items)
+            continue
+        if name == "max_file_mb":
+            values[name] = megabytes(value)
+            if values[name] is None:
+                problems.append(_problem(path, NOT_MEGABYTES, nodes.get(name), name))
             continue
         if not isinstance(value, str):
             problems.append(
@@ -265,6 +273,7 @@ class Settings:
     interviewer_labels: tuple[str, ...] | None = None
     encoding: str | None = None
     scheduler: str | None = None  # qca code --scheduler (#23)
+    max_file_mb: int | None = None  # largest one-document file read (#19)
 
     def ingest_options(
         self,
@@ -293,10 +302,13 @@ class Settings:
             interviewer_labels=tuple(dict.fromkeys(defaults + given)),
             encoding=self.encoding,
             strict=strict,
+            max_file_mb=self.max_file_mb,
         )
 
 
 def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    from qca.ingest.files import NOT_MEGABYTES, megabytes
+
     values: dict[str, Any] = {}
     for key in PROJECT_KEYS:
         raw = environ.get(ENV_PREFIX + key.upper(), "").strip()
@@ -306,6 +318,10 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             values[key] = tuple(Path(p) for p in raw.split(os.pathsep) if p)
         elif key == "interviewer_labels":
             values[key] = tuple(v.strip().lower() for v in raw.split(",") if v.strip())
+        elif key == "max_file_mb":
+            values[key] = megabytes(raw)
+            if values[key] is None:
+                raise OutputError(f"{ENV_PREFIX}MAX_FILE_MB={raw}: {NOT_MEGABYTES}")
         else:
             values[key] = Path(raw) if key in _PATH_KEYS else raw
     return values

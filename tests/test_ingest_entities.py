@@ -40,19 +40,3 @@ def test_ingest_docx_entities_warn(
         "warning: e.docx: declares XML entities (a DTD), which qca does not expand for "
         "safety; text next to an entity may be missing; re-save the document in Word"
     ) in result.stderr.splitlines()
-
-
-def test_ingest_file_over_the_size_limit_is_skipped(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("QCA_MAX_FILE_MB", "1")
-    (tmp_path / "big.txt").write_text("Anna: " + "word " * 400_000, encoding="utf-8")
-    result = runner.invoke(app, ["ingest", "big.txt", "-o", "s.csv"])
-    assert result.exit_code == 1
-    assert (
-        "big.txt: is 2 MB, more than qca reads in one document (1 MB); split it, or raise "
-        "the limit with QCA_MAX_FILE_MB=3"
-    ) in result.stderr.splitlines()
-    monkeypatch.setenv("QCA_MAX_FILE_MB", "3")
-    assert runner.invoke(app, ["ingest", "big.txt", "-o", "s.csv"]).exit_code == 0

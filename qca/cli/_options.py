@@ -187,6 +187,16 @@ NoDefaultInterviewerLabelsOption = Annotated[
         help="Mark only the --interviewer-label labels as the interviewer, not the defaults.",
     ),
 ]
+MaxFileMbOption = Annotated[
+    int | None,
+    typer.Option(
+        "--max-file-mb",
+        min=1,
+        metavar="MB",
+        help="Skip a one-document file (text, Word, PDF, captions) larger than MB megabytes. "
+        "Default: $QCA_MAX_FILE_MB, else qca.yaml's max_file_mb, else 100.",
+    ),
+]
 EncodingOption = Annotated[
     str | None,
     typer.Option(

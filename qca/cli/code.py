@@ -14,6 +14,7 @@ from qca.cli._options import (
     EncodingOption,
     IdColumnOption,
     InterviewerLabelOption,
+    MaxFileMbOption,
     NoDefaultInterviewerLabelsOption,
     OutdirOption,
     ParticipantsOption,
@@ -190,6 +191,7 @@ def code_cli(
     interviewer_label: InterviewerLabelOption = None,
     no_default_interviewer_labels: NoDefaultInterviewerLabelsOption = False,
     encoding: EncodingOption = None,
+    max_file_mb: MaxFileMbOption = None,
     include_interviewer: Annotated[
         bool,
         typer.Option(
@@ -273,6 +275,7 @@ def code_cli(
             "id_column": id_column,
             "interviewer_labels": interviewer_label,
             "encoding": encoding,
+            "max_file_mb": max_file_mb,
         }
     )
     if not settings.transcripts:

@@ -15,6 +15,7 @@ from qca.cli._options import (
     EncodingOption,
     IdColumnOption,
     InterviewerLabelOption,
+    MaxFileMbOption,
     NoDefaultInterviewerLabelsOption,
     OutputOption,
     ParticipantsOption,
@@ -65,6 +66,7 @@ def ingest_cli(
     interviewer_label: InterviewerLabelOption = None,
     no_default_interviewer_labels: NoDefaultInterviewerLabelsOption = False,
     encoding: EncodingOption = None,
+    max_file_mb: MaxFileMbOption = None,
     strict: StrictOption = False,
     speakers: Annotated[
         bool,
@@ -118,6 +120,7 @@ def ingest_cli(
             "id_column": id_column,
             "interviewer_labels": interviewer_label,
             "encoding": encoding,
+            "max_file_mb": max_file_mb,
         }
     )
     if not settings.transcripts:

@@ -9,12 +9,14 @@ it with an :class:`Engine`, which holds everything one run derives from its rule
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import partial
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from qca.codebook.model import Codebook
 from qca.engine.batch import HitColumns
 from qca.engine.match import Matcher
+from qca.engine.pieces import match_pieces
 from qca.engine.pipeline import Pipelines, tokenize
 from qca.engine.rules import Rules, compile_rules
 from qca.engine.store import HIT_FIELDS, TokenStore, text_lengths, texts_key
@@ -305,7 +307,13 @@ def code_batch(
     for language in sorted(groups):
         positions = groups[language]
         texts = [texts_all[n] for n in positions]
-        hits = match_texts(engine, language, texts, store, positions)
+        hits = match_pieces(
+            partial(match_texts, engine, language, store=store),
+            texts,
+            positions,
+            engine.pipelines.get(language),
+            store,
+        )
         if not hits.segment:
             continue
         types = engine.types

@@ -65,6 +65,8 @@ class IngestOptions:
     exclude_speakers: tuple[str, ...] = ()
     #: At ``unit="document"``: keep interviewer turns in the coded text (``--include-interviewer``).
     include_interviewer: bool = False
+    #: Largest one-document file read, in MB (``--max-file-mb``; None: 100).
+    max_file_mb: int | None = None
 
     def __post_init__(self) -> None:
         # Scripts often pass a plain string; the readers need a Path.

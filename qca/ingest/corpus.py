@@ -72,7 +72,7 @@ def read_document(path: Path, options: IngestOptions) -> tuple[Document, list[Pr
     Raises:
         SkipFile: When the file cannot be read or is over the size limit.
     """
-    check_size(path)
+    check_size(path, options.max_file_mb)
     try:
         data = path.read_bytes()
     except OSError as exc:

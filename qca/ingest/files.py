@@ -140,22 +140,35 @@ def find_files(
     return files, problems, unread
 
 
-#: Largest one-document file read (text, Word, PDF, captions), in MB; ``QCA_MAX_FILE_MB``
-#: raises it. A transcript is rarely over 5 MB; a bigger file is more likely a mistake,
-#: and reading it costs many times its size in memory.
+#: Largest one-document file read (text, Word, PDF, captions), in MB, unless
+#: ``--max-file-mb`` (``max_file_mb`` in qca.yaml, ``QCA_MAX_FILE_MB``) says otherwise.
+#: A transcript is rarely over 5 MB; a bigger file is more likely a mistake.
 MAX_FILE_MB = 100
+#: What a bad ``max_file_mb`` setting is told.
+NOT_MEGABYTES = "expected a whole number of megabytes above 0, e.g. 200"
 
 
-def check_size(path: Path) -> None:
-    """Skip *path* when it is larger than the limit (``QCA_MAX_FILE_MB``, default 100).
+def megabytes(value: object) -> int | None:
+    """Return a ``max_file_mb`` setting (an int, or a string of digits) as an int above 0, else None.
+
+    Examples:
+        >>> megabytes(" 200 "), megabytes(0), megabytes("2e3"), megabytes(True)
+        (200, None, None, None)
+    """
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    return value if type(value) is int and value > 0 else None
+
+
+def check_size(path: Path, limit: int | None = None) -> None:
+    """Skip *path* when it is larger than *limit* MB (default :data:`MAX_FILE_MB`).
 
     Raises:
         SkipFile: With one line saying the size, the limit and how to raise it.
     """
     from qca.ingest.text import SkipFile
 
-    setting = os.environ.get("QCA_MAX_FILE_MB", "")
-    limit = int(setting) if setting.isdigit() else MAX_FILE_MB
+    limit = MAX_FILE_MB if limit is None else limit
     try:
         size = path.stat().st_size
     except OSError:
@@ -165,6 +178,7 @@ def check_size(path: Path) -> None:
             Problem(
                 str(path),
                 f"is {size / 1_000_000:,.0f} MB, more than qca reads in one document "
-                f"({limit:,} MB); split it, or raise the limit with QCA_MAX_FILE_MB={size // 1_000_000 + 1}",
+                f"({limit:,} MB); split it, or raise the limit with --max-file-mb "
+                f"{size // 1_000_000 + 1} (max_file_mb in qca.yaml)",
             )
         )

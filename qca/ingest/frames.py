@@ -20,6 +20,7 @@ from qca.ingest.questions import row_segments, span_questions
 from qca.ingest.readers import Document
 from qca.ingest.speakers import role_key
 from qca.ingest.surveys import SurveyRows
+from qca.ingest.text import count_words
 from qca.ingest.turns import document_turns
 from qca.ingest.units import coded_text, unit_spans
 from qca.models import (
@@ -161,7 +162,7 @@ class Builder:
             document.format,
             document.sha256,
             len(text),
-            len(text.split()),
+            count_words(text),
             text,
         )
         for column, value in zip(DOCUMENT_COLUMNS, values, strict=True):
@@ -199,7 +200,7 @@ class Builder:
         columns[IS_INTERVIEWER].extend(self._is_interviewer(s, cache) for s in speakers)
         columns[START].extend(span.start for span in spans)
         columns[END].extend(span.end for span in spans)
-        columns[WORDS].extend(len(piece.split()) for piece in pieces)
+        columns[WORDS].extend(count_words(piece) for piece in pieces)
         columns[TEXT].extend(pieces)
         self.seconds[START_SECONDS].extend(span.start_seconds for span in spans)
         self.seconds[END_SECONDS].extend(span.end_seconds for span in spans)

@@ -109,3 +109,27 @@ def attribute_value(value: Any) -> str | None:
     if isinstance(value, float) and value != value:
         return None
     return str(value)
+
+
+_WHITESPACE = re.compile(r"\s")
+
+
+def count_words(text: str, step: int = 1 << 20) -> int:
+    """Return ``len(text.split())`` without a list of every word of a long text.
+
+    A text longer than *step* characters is split in slices cut at whitespace, so
+    a 50 MB one-line transcript does not hold millions of words at once (#19).
+
+    Examples:
+        >>> count_words("one two  three\\nfour", step=5)
+        4
+    """
+    if len(text) <= step:
+        return len(text.split())
+    count = start = 0
+    while start < len(text):
+        found = _WHITESPACE.search(text, start + step) if start + step < len(text) else None
+        end = found.start() if found is not None else len(text)
+        count += len(text[start:end].split())
+        start = end
+    return count
