@@ -41,7 +41,10 @@ PROJECT_KEYS: tuple[str, ...] = (
     "interviewer_labels",
     "encoding",
     "scheduler",
+    "count_nested",
 )
+#: Keys whose value is true or false (the others are strings or lists of them).
+_FLAG_KEYS = frozenset({"count_nested"})
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class Project:
     interviewer_labels: tuple[str, ...] | None = None
     encoding: str | None = None
     scheduler: str | None = None
+    count_nested: bool | None = None
 
 
 def _problem(path: Path, message: str, node: Any = None, where: str = "") -> Problem:
@@ -149,6 +153,12 @@ def read_project(path: str | Path) -> Project:
                 values[name] = tuple(folder / v for v in items)
             else:
                 values[name] = tuple(v.strip().lower() for v in items)
+            continue
+        if name in _FLAG_KEYS:
+            if isinstance(value, bool):
+                values[name] = value
+            else:
+                problems.append(_problem(path, "expected true or false", nodes.get(name), name))
             continue
         if not isinstance(value, str):
             problems.append(
@@ -262,6 +272,7 @@ class Settings:
     interviewer_labels: tuple[str, ...] | None = None
     encoding: str | None = None
     scheduler: str | None = None  # qca code --scheduler (#23)
+    count_nested: bool = False  # qca code --count-nested (#18)
 
     def ingest_options(
         self,
@@ -303,6 +314,10 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             values[key] = tuple(Path(p) for p in raw.split(os.pathsep) if p)
         elif key == "interviewer_labels":
             values[key] = tuple(v.strip().lower() for v in raw.split(",") if v.strip())
+        elif key in _FLAG_KEYS:
+            if raw.lower() not in ("1", "true", "yes", "0", "false", "no"):
+                raise OutputError(f"{ENV_PREFIX}{key.upper()}={raw}: expected true or false")
+            values[key] = raw.lower() in ("1", "true", "yes")
         else:
             values[key] = Path(raw) if key in _PATH_KEYS else raw
     return values

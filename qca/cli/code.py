@@ -232,6 +232,16 @@ def code_cli(
             "qca.yaml's scheduler. Needs pip install 'qca[dask]'.",
         ),
     ] = None,
+    count_nested: Annotated[
+        bool | None,
+        typer.Option(
+            "--count-nested/--no-count-nested",
+            help="Count every overlapping match of one code in a segment ('ICE' inside "
+            "'ICE plots': 2 hits); by default they count once, the longest. Default: qca.yaml's "
+            "count_nested, else off.",
+            show_default=False,
+        ),
+    ] = None,
     overrides: Annotated[
         Path | None,
         typer.Option(
@@ -270,6 +280,7 @@ def code_cli(
             "id_column": id_column,
             "interviewer_labels": interviewer_label,
             "encoding": encoding,
+            "count_nested": count_nested,
         }
     )
     if not settings.transcripts:
@@ -292,6 +303,7 @@ def code_cli(
         cache=not no_cache,
         overrides=_overrides_file(overrides, settings.overrides),
         scheduler=scheduler_from(scheduler, settings.scheduler),
+        count_nested=settings.count_nested,
     )
     if not (force or no_cache):
         from qca.rerun import check_outputs
