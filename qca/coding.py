@@ -149,7 +149,7 @@ def _code(
     from qca.run.pool import coded_runs, start_pool, stop_pool
 
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    engine = Engine.from_codebook(codebook, model=options.model)
+    engine = Engine.from_codebook(codebook, model=options.model, count_nested=options.count_nested)
     cache_dir = run_cache_dir(options, outdir)
     temp = prepare_outdir(outdir) if outdir is not None else None
     try:

@@ -47,7 +47,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from qca.codebook.model import Codebook
-    from qca.engine.pipeline import Pipelines
     from qca.outputs import CodedOutput
 
 #: A character span inside a segment's text.
@@ -315,7 +314,7 @@ def load_run_codebook(output: CodedOutput) -> tuple[Codebook | None, str]:
     recorded = output.manifest.get("codebook", {}) or {}
     path = Path(str(recorded.get("path", "") or ""))
     if not str(recorded.get("path", "") or "") or not path.is_file():
-        return None, f"codebook {path.as_posix()} not found; negation cues and vetoes are not shown"
+        return None, f"codebook {path.as_posix()} not found; vetoes are not shown"
     if file_sha256(path) != recorded.get("sha256"):
         return None, (
             f"codebook {path.as_posix()} changed since the run; re-run qca code for exact reasons"
@@ -326,30 +325,6 @@ def load_run_codebook(output: CodedOutput) -> tuple[Codebook | None, str]:
         return read_codebook(path), ""
     except Exception as exc:  # an invalid codebook must not stop the explanation
         return None, f"codebook {path.as_posix()} cannot be read ({type(exc).__name__})"
-
-
-def _negation_cue(
-    text: str,
-    start: int,
-    codebook: Codebook | None,
-    pipelines: Pipelines | None,
-    language: str,
-    notes: list[str],
-) -> str:
-    """The cue in the segment's own language, as the run coded it (#18: was the codebook's)."""
-    if codebook is None or pipelines is None:
-        return ""
-    try:
-        from qca.engine.match import negation_cue
-
-        pipeline = pipelines.get(language)
-        cue = negation_cue(text, start, language, codebook.negation, pipeline=pipeline)
-    except (ImportError, TypeError, ValueError) as exc:
-        note = f"the negation cue in {language!r} cannot be shown ({exc})"
-        if note not in notes:
-            notes.append(note)
-        return ""
-    return "" if cue is None else str(cue)
 
 
 def explain_segment(
@@ -365,7 +340,7 @@ def explain_segment(
         output: The coded output (see :func:`qca.outputs.read_output`).
         segment_id: The segment, e.g. ``fg-coaches:t0042``.
         code: Only explain this code (or this theme's codes).
-        codebook: The run's codebook, for negation cues and vetoes (default: re-read it
+        codebook: The run's codebook, for vetoes (default: re-read it
             when it exists unchanged).
 
     Raises:
@@ -375,9 +350,6 @@ def explain_segment(
         >>> explain_segment(read_output("qca-out"), "fg-coaches:t0042")  # doctest: +SKIP
     """
     import pandas as pd
-
-    from qca.engine.hits import segment_languages
-    from qca.engine.pipeline import Pipelines
 
     segments = output.segments
     found = segments[segments[SEGMENT_ID] == segment_id]
@@ -404,17 +376,15 @@ def explain_segment(
     hits = output.hits[output.hits[SEGMENT_ID] == segment_id].sort_values([START, CODE])
     rows = []
     spans = []
-    # the blank pipeline of the codebook's language, loaded at the first negated hit
-    pipelines = Pipelines(codebook.language) if codebook is not None else None
-    language = segment_languages(found, codebook.language)[0] if codebook is not None else ""
+    # the cue as the run stored it (#18: explain recomputed it, in the codebook's language)
+    recorded = NEGATION_CUE in hits.columns
+    if not recorded and bool(hits[NEGATED].any()):
+        notes.append("negation cues are not recorded in this output folder; re-run qca code")
     for hit in hits.to_dict("records"):
         span = locate(text, int(segment[START]), int(hit[START]), int(hit[END]), str(hit[MATCH]))
         local = span if span is not None else (int(hit[START]), int(hit[END]))
-        cue = (
-            _negation_cue(text, local[0], codebook, pipelines, language, notes)
-            if bool(hit[NEGATED])
-            else ""
-        )
+        stored_cue = hit[NEGATION_CUE] if recorded and bool(hit[NEGATED]) else ""
+        cue = stored_cue if isinstance(stored_cue, str) else ""
         spans.append(local)
         # the offsets as hits.csv has them (#18: explain showed segment offsets)
         stored = (int(hit[START]), int(hit[END]))

@@ -61,6 +61,7 @@ RULE_KIND = "rule_kind"
 RULE = "rule"
 MATCH = "match"
 NEGATED = "negated"
+NEGATION_CUE = "negation_cue"  # the cue before a negated hit as written; "" if not negated
 
 RULE_KINDS: tuple[str, ...] = ("term", "phrase", "pattern", "regex")
 
@@ -76,6 +77,7 @@ HIT_COLUMNS: tuple[str, ...] = (
     START,
     END,
     NEGATED,
+    NEGATION_CUE,  # older output folders lack it (qca explain then says so)
 )
 
 # --- codings: one row per (segment, code) after overrides -------------------
@@ -164,7 +166,6 @@ CODES = "codes"
 MATCHES = "matches"
 LEFT = "left"
 RIGHT = "right"
-NEGATION_CUE = "negation_cue"
 REASON = "reason"
 #: The run-manifest sheet of an xlsx export: one row per (dotted) key.
 KEY = "key"
@@ -308,7 +309,6 @@ CACHE_INFO_COLUMNS: tuple[str, ...] = (
     DOCUMENTS,
     WORDS,
 )
-
 
 # --- co-occurrence and group statistics (qca.cooccur, qca.stats; #20) ----------
 #: ``qca cooccur --unit``: what counts as one unit of co-occurrence.

@@ -29,6 +29,8 @@ class CodeOptions:
             None applies none.
         scheduler: Code on a Dask cluster: ``local:N`` (N worker processes here) or
             ``tcp://HOST:PORT`` (a running ``dask scheduler``); None: ``jobs`` decides.
+        count_nested: Count every overlapping match of one code in a segment (``ICE`` inside
+            ``ICE plots``); by default they count once, the longest (docs/codebook.md).
     """
 
     ingest: IngestOptions = field(default_factory=IngestOptions)
@@ -40,6 +42,7 @@ class CodeOptions:
     cache_dir: Path | None = None
     overrides: Path | None = None
     scheduler: str | None = None
+    count_nested: bool = False
 
 
 def options_manifest(options: CodeOptions) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from qca.models import (
     DEFAULT_OUTDIR,
     HIT_COLUMNS,
     HITS_FILE,
+    NEGATION_CUE,
     PROJECT_FILE,
     RUN_FILE,
     RUN_FORMAT,
@@ -245,7 +246,9 @@ def read_output(
     segments, names = _read_parquet(
         folder / SEGMENTS_FILE, SEGMENT_COLUMNS, folder, chosen.segments, kinds
     )
-    hits, _ = _read_parquet(folder / HITS_FILE, HIT_COLUMNS, folder, chosen.hits, kinds)
+    # negation_cue is optional: folders coded before it existed are read as they are
+    needed = [c for c in HIT_COLUMNS if c != NEGATION_CUE]
+    hits, _ = _read_parquet(folder / HITS_FILE, needed, folder, chosen.hits, kinds)
     codings_path = folder / CODINGS_FILE
     codings = (
         _read_parquet(codings_path, CODING_COLUMNS, folder, chosen.codings, kinds)[0]

@@ -42,6 +42,7 @@ from qca.models import (
     HITS_FILE,
     MATCH,
     NEGATED,
+    NEGATION_CUE,
     RULE,
     RULE_KIND,
     RUN_FILE,
@@ -68,6 +69,7 @@ class NewHits:
     start: list[int]
     end: list[int]
     negated: list[bool]
+    cue: list[str]
 
 
 _REWRITTEN = (HITS_FILE, CODINGS_FILE, HITS_CSV, CODINGS_CSV)
@@ -140,6 +142,7 @@ def _new_table(segments: pa.Table, new: NewHits, schema: pa.Schema) -> pa.Table 
         START: [b + s for b, s in zip(base, new.start, strict=True)],
         END: [b + e for b, e in zip(base, new.end, strict=True)],
         NEGATED: new.negated,
+        NEGATION_CUE: new.cue,
     }
     arrays = [_array(data[field.name], field.type) for field in schema]
     return pa.Table.from_arrays(arrays, schema=schema)

@@ -42,7 +42,10 @@ PROJECT_KEYS: tuple[str, ...] = (
     "encoding",
     "scheduler",
     "max_file_mb",
+    "count_nested",
 )
+#: Keys whose value is true or false (the others are strings or lists of them).
+_FLAG_KEYS = frozenset({"count_nested"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class Project:
     encoding: str | None = None
     scheduler: str | None = None
     max_file_mb: int | None = None
+    count_nested: bool | None = None
 
 
 def _problem(path: Path, message: str, node: Any = None, where: str = "") -> Problem:
@@ -160,6 +164,12 @@ def read_project(path: str | Path) -> Project:
             values[name] = megabytes(value)
             if values[name] is None:
                 problems.append(_problem(path, NOT_MEGABYTES, nodes.get(name), name))
+            continue
+        if name in _FLAG_KEYS:
+            if isinstance(value, bool):
+                values[name] = value
+            else:
+                problems.append(_problem(path, "expected true or false", nodes.get(name), name))
             continue
         if not isinstance(value, str):
             problems.append(
@@ -274,6 +284,7 @@ class Settings:
     encoding: str | None = None
     scheduler: str | None = None  # qca code --scheduler (#23)
     max_file_mb: int | None = None  # largest one-document file read (#19)
+    count_nested: bool = False  # qca code --count-nested (#18)
 
     def ingest_options(
         self,
@@ -322,6 +333,10 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             values[key] = megabytes(raw)
             if values[key] is None:
                 raise OutputError(f"{ENV_PREFIX}MAX_FILE_MB={raw}: {NOT_MEGABYTES}")
+        elif key in _FLAG_KEYS:
+            if raw.lower() not in ("1", "true", "yes", "0", "false", "no"):
+                raise OutputError(f"{ENV_PREFIX}{key.upper()}={raw}: expected true or false")
+            values[key] = raw.lower() in ("1", "true", "yes")
         else:
             values[key] = Path(raw) if key in _PATH_KEYS else raw
     return values

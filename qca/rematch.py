@@ -107,7 +107,7 @@ def rematch(codebook_path: str | Path, state: OutputState, options: CodeOptions)
         return corpus
     from qca.outputs_arrow import NewHits
 
-    new = NewHits([], [], [], [], [], [], [], [])
+    new = NewHits([], [], [], [], [], [], [], [], [])
     segments = None
     if changed:
         from qca.engine.corpus_rules import NeedsSpacy, compile_without_spacy
@@ -115,7 +115,9 @@ def rematch(codebook_path: str | Path, state: OutputState, options: CodeOptions)
 
         numbers = [n for n, code in enumerate(codebook.codes()) if code.id in changed]
         try:
-            rules = compile_without_spacy(codebook, corpus.header).only(numbers)
+            nested = options.count_nested
+            rules = compile_without_spacy(codebook, corpus.header, count_nested=nested)
+            rules = rules.only(numbers)
             segments = _segments(outdir)
             texts = _texts(segments, corpus) if rules.regexes else []
             found = match_corpus(corpus, rules, texts)
@@ -190,4 +192,5 @@ def _new_hits(corpus: CorpusTokens, fresh: HitColumns, rules: Rules) -> NewHits:
         start=list(fresh.start),
         end=list(fresh.end),
         negated=list(fresh.negated),
+        cue=list(fresh.cue),
     )

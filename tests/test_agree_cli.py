@@ -183,8 +183,21 @@ def _output_folder(folder: Path) -> Path:
     )
     hits = pd.DataFrame(
         [
-            ["d1", "d1:t0001", "Ann", "will", "motivation", "term", "want", "wanted", 3, 9, False],
-            ["d1", "d1:t0002", "Ann", "ideas", "ideas", "term", "idea", "ideas", 25, 30, False],
+            [
+                "d1",
+                "d1:t0001",
+                "Ann",
+                "will",
+                "motivation",
+                "term",
+                "want",
+                "wanted",
+                3,
+                9,
+                False,
+                "",
+            ],
+            ["d1", "d1:t0002", "Ann", "ideas", "ideas", "term", "idea", "ideas", 25, 30, False, ""],
         ],
         columns=list(HIT_COLUMNS),
     )

@@ -205,9 +205,21 @@ def _finish_reference(
         best = keep.get(key)
         if best is None or hits.order[n] < hits.order[best]:
             keep[key] = n
+    kept = list(keep.values())
+    if not rules.count_nested:  # of overlapping hits of one code, the longest, then earliest
+        groups: dict[tuple[int, int], list[int]] = {}
+        for n in kept:
+            groups.setdefault((hits.segment[n], hits.code[n]), []).append(n)
+        kept = []
+        for members in groups.values():
+            taken: list[int] = []
+            for n in sorted(members, key=lambda n: (hits.start[n] - hits.end[n], hits.start[n])):
+                if all(hits.end[m] <= hits.start[n] or hits.end[n] <= hits.start[m] for m in taken):
+                    taken.append(n)
+            kept += taken
     names = [code for _, code in rules.codes]
     chosen = sorted(
-        keep.values(),
+        kept,
         key=lambda n: (hits.segment[n], hits.start[n], names[hits.code[n]], hits.end[n]),
     )
     cues = rules.cues.get(language, frozenset())
@@ -229,6 +241,7 @@ def _finish_reference(
             else None
         )
         out.negated.append(cue is not None)
+        out.cue.append("" if cue is None else tokens.strings[int(tokens.orths[cue])])
     return out
 
 
@@ -274,19 +287,33 @@ def _same_as_reference(rules: Any, texts: list[str], target: Any, name: str, ref
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(VOCABULARY), max_size=14), min_size=1, max_size=5))
-def test_engine_fast_path_finish_equals_loop_per_hit(words: list[list[str]]) -> None:
+@given(
+    st.lists(st.lists(st.sampled_from(VOCABULARY), max_size=14), min_size=1, max_size=5),
+    st.booleans(),
+)
+def test_engine_fast_path_finish_equals_loop_per_hit(words: list[list[str]], nested: bool) -> None:
     texts = [" ".join(text) for text in words]
-    rules = _finish_rules()
+    rules = dataclasses.replace(_finish_rules(), count_nested=nested)
     _same_as_reference(rules, texts, Matcher, "finish", _finish_method)
 
 
-def test_engine_fast_path_finish_on_a_known_text() -> None:
-    texts = ["We were not really keen. Care home, not care! never motivated", "", "care"]
-    rules = _finish_rules()
+@pytest.mark.parametrize(("nested", "count"), [(False, 9), (True, 10)])
+def test_engine_fast_path_finish_on_a_known_text(nested: bool, count: int) -> None:
+    """'really keen' (a pattern) holds 'keen' (a term of the same code): one hit unless nested."""
+    texts = [
+        "We were not really keen. Care home, not care! never motivated",
+        "",
+        "care",
+        "So really keen",
+    ]
+    rules = dataclasses.replace(_finish_rules(), count_nested=nested)
     fast = _same_as_reference(rules, texts, Matcher, "finish", _finish_method)
     assert True in fast.negated and False in fast.negated
-    assert len(fast.segment) >= 8
+    assert {cue for cue, negated in zip(fast.cue, fast.negated, strict=True) if negated} == {
+        "not",
+        "never",
+    }
+    assert len(fast.segment) == count
 
 
 # --- token patterns: plans screened per string, tables read where asked ---------------------

@@ -95,13 +95,13 @@ def test_explain_codings_sources(
         "  will / commitment: not coded: no rule matched",
         "  ideas / idea_sharing: not coded: no rule matched",
         "  sustain / routines: coded: source manual (a manual decision)",
-        "note: codebook codebook.yaml not found; negation cues and vetoes are not shown",
+        "note: codebook codebook.yaml not found; vetoes are not shown",
     ]
     removed = runner.invoke(app, ["explain", "fg1:t0003", "--code", "ideas"])
     assert _lines(removed.stdout)[-2:] == [
         "  ideas / idea_sharing: not coded: 1 hit from term 'share', but no coding (removed by "
         "an override or dropped)",
-        "note: codebook codebook.yaml not found; negation cues and vetoes are not shown",
+        "note: codebook codebook.yaml not found; vetoes are not shown",
     ]
 
 
@@ -159,3 +159,36 @@ def test_explain_no_codings_file_is_fine(coded: Path) -> None:
     assert not (coded / CODINGS_FILE).exists()
     explanation = explain_segment(read_output(coded), "int1:t0003")
     assert explanation.codings.empty
+
+
+def test_explain_old_output_without_negation_cues(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+) -> None:
+    """A folder coded before hits kept the cue: one line says so, no traceback (#18)."""
+    monkeypatch.chdir(tmp_path)
+    write_output(CASES / "themes-codings" / "input", tmp_path / "qca-out")  # no negation_cue
+    result = runner.invoke(app, ["explain", "fg1:t0002"])
+    assert result.exit_code == 0, result.stderr
+    lines = _lines(result.stdout)
+    assert "  will / commitment: 'commitment' at 166-176 by term 'commitment'; negated" in lines
+    assert lines[-2:] == [
+        "note: codebook codebook.yaml not found; vetoes are not shown",
+        "note: negation cues are not recorded in this output folder; re-run qca code",
+    ]
+
+
+def test_explain_cue_comes_from_the_hits_not_the_codebook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+) -> None:
+    """The cue is read from hits.parquet: shown with the codebook gone, and as written."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cb.yaml").write_text(CODEBOOK, encoding="utf-8")
+    (tmp_path / "a.txt").write_text("Anna: We were NOT motivated.\n", encoding="utf-8")
+    coded = runner.invoke(app, ["code", "a.txt", "-c", "cb.yaml"])
+    assert coded.exit_code == 0, coded.stderr
+    (tmp_path / "cb.yaml").unlink()
+    result = runner.invoke(app, ["explain", "a:t0001", "--code", "motivation"])
+    assert result.exit_code == 0, result.stderr
+    assert _lines(result.stdout)[3] == (
+        "  will / motivation: 'motivated' at 18-27 by term 'motivate'; negated (cue 'NOT')"
+    )

@@ -11,10 +11,9 @@ import pytest
 
 from qca.codebook.model import Code, Codebook, Negation, Theme
 from qca.engine.hits import code_segments
-from qca.engine.match import negation_cue
 from qca.engine.pipeline import load_pipeline, tokenize
 from qca.errors import CodingError
-from qca.models import CODE, MATCH, NEGATED, RULE, RULE_KIND, SEGMENT_COLUMNS
+from qca.models import CODE, MATCH, NEGATED, NEGATION_CUE, RULE, RULE_KIND, SEGMENT_COLUMNS
 
 
 def make_codebook(*codes: Code, language: str = "en", exclude: Sequence[str] = ()) -> Codebook:
@@ -215,20 +214,21 @@ def test_matching_uses_the_segment_language() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "start", "cue"),
+    ("text", "language", "cue"),
     [
-        ("We were not motivated.", 12, "not"),
-        ("We didn't feel motivated.", 15, "n't"),
-        ("Not now. We were motivated.", 17, None),
-        ("Jag har inte motivation.", 13, None),
+        ("We were not motivated.", "en", "not"),
+        ("We didn't feel motivated.", "en", "n't"),
+        ("We were NOT motivated.", "en", "NOT"),  # the cue as written
+        ("Not now. We were motivated.", "en", ""),
+        ("Jag har inte motiverad.", "en", ""),  # not a cue of English
+        ("Jag har inte motiverad.", "sv", "inte"),  # the segment's language decides
     ],
 )
-def test_matching_negation_cue(text: str, start: int, cue: str | None) -> None:
-    assert negation_cue(text, start, "en", Negation()) == cue
-
-
-def test_matching_negation_cue_swedish() -> None:
-    assert negation_cue("Jag har inte motivation.", 13, "sv", Negation()) == "inte"
+def test_matching_negation_cue_is_stored(text: str, language: str, cue: str) -> None:
+    """Each hit keeps the cue that negated it, as written (#18: explain recomputed it)."""
+    code = make_code("motivation", ["motivated", "motiverad"], sv=["motiverad"])
+    hits = code_segments(make_segments(text, language=[language]), make_codebook(code))
+    assert hits[[NEGATED, NEGATION_CUE]].values.tolist() == [[bool(cue), cue]]
 
 
 def test_matching_unknown_model_is_one_clear_line() -> None:

@@ -39,7 +39,7 @@ def test_memory_joined_batches_sort_to_the_sorted_table() -> None:
     pd.testing.assert_frame_equal(result, expected)
     assert list(result.columns) == list(HIT_COLUMNS)
     assert result.dtypes.astype(str).tolist() == [
-        "str", "str", "str", "str", "str", "str", "str", "str", "int64", "int64", "bool"
+        "str", "str", "str", "str", "str", "str", "str", "str", "int64", "int64", "bool", "str"
     ]  # fmt: skip
     assert result[CODE].tolist() == ["drive", "drive", "tired", "tired", "tired", "drive"]
 

@@ -43,7 +43,8 @@ def test_project_find_returns_none_without_a_file(tmp_path: Path) -> None:
             [
                 "{path}:2:1: codebok: unknown setting; use one of: transcripts, codebook, "
                 "output, participants, overrides, unit, speaker_pattern, text_column, "
-                "id_column, interviewer_labels, encoding, scheduler, max_file_mb"
+                "id_column, interviewer_labels, encoding, scheduler, max_file_mb, "
+                "count_nested"
             ],
         ),
         ("codebook: [a, b]\n", ["{path}:1:11: codebook: expected a string (put it in quotes)"]),

@@ -298,6 +298,7 @@ def test_report_large_survey_stays_small(tmp_path: Path, monkeypatch: pytest.Mon
             "start": 15,
             "end": 19,
             "negated": False,
+            "negation_cue": "",
         }
     ).sort_values(["segment_id", "code"])
     assert list(hits.columns) == list(HIT_COLUMNS)

@@ -66,6 +66,7 @@ def _rows(hits: HitColumns) -> list[tuple[Any, ...]]:
             hits.end,
             hits.token,
             hits.negated,
+            hits.cue,
             strict=True,
         )
     )
@@ -91,7 +92,7 @@ def test_token_store_stored_hits_equal_fresh_hits(tmp_path: Path, pipeline: Pipe
     assert (warm_cache.hits, warm_cache.misses) == (0, 0)  # every code's hits were stored
     assert len(_rows(fresh)) == 7 and any(fresh.negated)
     assert sorted(_rows(cold)) == sorted(_rows(warm)) == sorted(_rows(fresh))
-    assert [type(v) for v in _rows(warm)[0]] == [int, int, int, str, str, int, int, int, bool]
+    assert [type(v) for v in _rows(warm)[0]] == [int, int, int, str, str, int, int, int, bool, str]
 
 
 def test_token_store_edit_matches_only_the_edited_code(
@@ -150,7 +151,7 @@ def test_token_store_old_format_entries_are_misses(tmp_path: Path, pipeline: Pip
     again = TokenStore(tmp_path / "cache")
     assert _rows(_hits_for(again, rules, pipeline)) == expected
     assert (again.hits, again.misses) == (0, 1)
-    assert json.loads(hits.read_text(encoding="utf-8"))["stamp"] == f"2/{key}"
+    assert json.loads(hits.read_text(encoding="utf-8"))["stamp"] == f"3/{key}"
     with np.load(tokens) as archive:
         assert archive.files == ["entry"]
         assert archive["entry"].dtype == np.uint8

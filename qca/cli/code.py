@@ -237,6 +237,16 @@ def code_cli(
             "qca.yaml's scheduler. Needs pip install 'qca[dask]'.",
         ),
     ] = None,
+    count_nested: Annotated[
+        bool | None,
+        typer.Option(
+            "--count-nested/--no-count-nested",
+            help="Count every overlapping match of one code in a segment ('ICE' inside "
+            "'ICE plots': 2 hits); by default they count once, the longest. Default: qca.yaml's "
+            "count_nested, else off.",
+            show_default=False,
+        ),
+    ] = None,
     overrides: Annotated[
         Path | None,
         typer.Option(
@@ -276,6 +286,7 @@ def code_cli(
             "interviewer_labels": interviewer_label,
             "encoding": encoding,
             "max_file_mb": max_file_mb,
+            "count_nested": count_nested,
         }
     )
     if not settings.transcripts:
@@ -298,6 +309,7 @@ def code_cli(
         cache=not no_cache,
         overrides=_overrides_file(overrides, settings.overrides),
         scheduler=scheduler_from(scheduler, settings.scheduler),
+        count_nested=settings.count_nested,
     )
     if not (force or no_cache):
         from qca.rerun import check_outputs

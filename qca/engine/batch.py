@@ -18,7 +18,8 @@ class HitColumns:
     """Hits of one batch as columns (no Python object per hit).
 
     ``segment`` indexes the batch's texts; ``start``/``end`` are offsets into
-    that segment's text; ``token`` is the hit's first token.
+    that segment's text; ``token`` is the hit's first token; ``cue`` is the
+    negation cue as written ("" when the hit is not negated).
     """
 
     segment: list[int] = field(default_factory=list)
@@ -30,6 +31,7 @@ class HitColumns:
     end: list[int] = field(default_factory=list)
     token: list[int] = field(default_factory=list)
     negated: list[bool] = field(default_factory=list)
+    cue: list[str] = field(default_factory=list)
 
     def add(
         self, segment: int, rule: tuple[int, int, str, str], span: tuple[int, int, int]

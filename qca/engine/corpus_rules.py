@@ -118,11 +118,14 @@ class _Pipelines:
         return _Tokenizer(known, self.header["tokenizer"] if same else None)
 
 
-def compile_without_spacy(codebook: Codebook, header: dict[str, Any]) -> Rules:
+def compile_without_spacy(
+    codebook: Codebook, header: dict[str, Any], *, count_nested: bool = False
+) -> Rules:
     """Compile *codebook* as :func:`~qca.engine.rules.compile_rules` would, without spaCy.
 
     *header* is a corpus token file's (:mod:`qca.engine.corpus_tokens`): its
-    tokenizer rules and how the run that saved it tokenised each term.
+    tokenizer rules and how the run that saved it tokenised each term;
+    *count_nested* the run's overlap policy.
 
     Raises:
         NeedsSpacy: When a term needs spaCy's tokenizer.
@@ -130,7 +133,8 @@ def compile_without_spacy(codebook: Codebook, header: dict[str, Any]) -> Rules:
     """
     from qca.engine.rules import compile_rules
 
-    return compile_rules(codebook, pipelines=cast(Any, _Pipelines(header)))
+    pipelines = cast(Any, _Pipelines(header))
+    return compile_rules(codebook, pipelines=pipelines, count_nested=count_nested)
 
 
 def term_words(rules: Rules) -> dict[str, dict[str, list[str]]]:

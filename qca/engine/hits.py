@@ -29,6 +29,7 @@ from qca.models import (
     LANGUAGE,
     MATCH,
     NEGATED,
+    NEGATION_CUE,
     RULE,
     RULE_KIND,
     SEGMENT_ID,
@@ -125,11 +126,17 @@ class Engine:
 
     @classmethod
     def from_codebook(
-        cls, codebook: Codebook, languages: Iterable[str] = (), *, model: str | None = None
+        cls,
+        codebook: Codebook,
+        languages: Iterable[str] = (),
+        *,
+        model: str | None = None,
+        count_nested: bool = False,
     ) -> Engine:
         """Compile *codebook* (see :func:`~qca.engine.rules.compile_rules`) into an engine."""
         pipelines = Pipelines(codebook.language, model)
-        return cls(compile_rules(codebook, languages, pipelines=pipelines), pipelines)
+        rules = compile_rules(codebook, languages, pipelines=pipelines, count_nested=count_nested)
+        return cls(rules, pipelines)
 
     def matcher(self, language: str, codes: Sequence[int] | None = None) -> Matcher:
         """Return the matcher of *language*, of only *codes* when given (each built once)."""
@@ -256,7 +263,7 @@ def match_texts(
     # One column at a time, code after code (as the codes were matched).
     parts = [stored[k] for k in keys]
     joined = [list(chain.from_iterable(p[f] for p in parts)) for f in range(len(HIT_FIELDS))]
-    segment, order, kind, rule, start, end, token, negated = joined
+    segment, order, kind, rule, start, end, token, negated, cue = joined
     return HitColumns(
         segment=segment,
         code=list(chain.from_iterable([n] * len(p[0]) for n, p in enumerate(parts))),
@@ -267,6 +274,7 @@ def match_texts(
         end=end,
         token=token,
         negated=negated,
+        cue=cue,
     )
 
 
@@ -340,6 +348,7 @@ def code_batch(
                     START: _offsets(offsets + np.asarray(hits.start, dtype=np.int64)),
                     END: _offsets(offsets + np.asarray(hits.end, dtype=np.int64)),
                     NEGATED: np.asarray(hits.negated, dtype=np.bool_),
+                    NEGATION_CUE: hits.cue,
                 }
             )
         )
@@ -379,13 +388,17 @@ def code_segments(
     *,
     include_interviewer: bool = False,
     model: str | None = None,
+    count_nested: bool = False,
 ) -> pd.DataFrame:
     """Code a segments table with *codebook*; return one row per hit (``HIT_COLUMNS``).
+
+    Overlapping hits of one code in one segment count once (the longest) unless
+    *count_nested* (see docs/codebook.md, "Overlapping matches").
 
     Examples:
         >>> hits = code_segments(segments, codebook)  # doctest: +SKIP
         >>> hits[["segment_id", "code", "match"]].head()  # doctest: +SKIP
     """
     languages = sorted(set(segment_languages(segments, codebook.language)))
-    engine = Engine.from_codebook(codebook, languages, model=model)
+    engine = Engine.from_codebook(codebook, languages, model=model, count_nested=count_nested)
     return code_batch(segments, engine, include_interviewer=include_interviewer)

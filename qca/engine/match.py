@@ -1,9 +1,11 @@
 """One batch of token arrays -> :class:`~qca.engine.batch.HitColumns`: vetoes, negation.
 
 A ``not`` phrase vetoes every hit of the same code that it contains or overlaps;
-one span counts once per code (the first rule in codebook order wins); each hit
-carries ``negated`` when a negation cue stands within the window before it in the
-same sentence. See ``docs/coding.md``.
+one span counts once per code (the first rule in codebook order wins); of hits of
+one code that overlap in one segment the longest stays, the earliest on a tie
+(unless ``Rules.count_nested``); each hit carries ``negated`` and the cue when a
+negation cue stands within the window before it in the same sentence. See
+``docs/coding.md`` and ``docs/codebook.md`` ("Overlapping matches").
 """
 
 from __future__ import annotations
@@ -11,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from qca.codebook.model import Negation
 from qca.engine.batch import Batch, HitColumns
 from qca.engine.patterns import Patterns
-from qca.engine.pipeline import Pipeline, Tokens, load_pipeline, normalise, tokenize
+from qca.engine.pipeline import Pipeline, Tokens
 from qca.engine.regexes import Regexes
 from qca.engine.rules import Rules
 from qca.engine.terms import TermIndex, find_terms
@@ -87,9 +88,11 @@ class Matcher:
         batch: Batch,
         veto_spans: dict[tuple[int, int], list[tuple[int, int]]],
     ) -> HitColumns:
-        """Drop vetoed and duplicate hits, mark negation, sort by segment, start, code, end.
+        """Drop vetoed, duplicate and nested hits, mark negation, sort by segment, start, code, end.
 
-        Of the hits of one code on one span, the first rule in codebook order stays.
+        Of the hits of one code on one span, the first rule in codebook order stays;
+        then, unless ``rules.count_nested``, of hits of one code that overlap in one
+        segment the longest stays (the earliest start on a tie: :func:`drop_overlaps`).
         """
         import numpy as np
 
@@ -117,6 +120,8 @@ class Matcher:
             s, c, a, b = segment[ordered], code[ordered], start[ordered], end[ordered]
             same[1:] = (s[1:] == s[:-1]) & (c[1:] == c[:-1]) & (a[1:] == a[:-1]) & (b[1:] == b[:-1])
             ordered = ordered[~same]
+            if not self.rules.count_nested:
+                ordered = drop_overlaps(ordered, segment, code, start, end)
         chosen = ordered.tolist()
         out = HitColumns(
             segment=[hits.segment[n] for n in chosen],
@@ -130,6 +135,7 @@ class Matcher:
         )
         if not self.cues or not chosen:
             out.negated = [False] * len(chosen)
+            out.cue = [""] * len(chosen)
             return out
         tokens = batch.tokens
         token = np.asarray(out.token, dtype=np.int64)
@@ -138,12 +144,18 @@ class Matcher:
         # sentence starts among tokens 0..i-1 (a step back from token i needs it not to start one)
         starts_before = np.zeros(len(tokens.orths) + 1, dtype=np.int64)
         np.cumsum(tokens.sentence_starts, out=starts_before[1:])
-        negated = np.zeros(len(chosen), dtype=np.bool_)
+        cue_at = np.full(len(chosen), -1, dtype=np.int64)  # the nearest cue's token
         for d in range(1, self.rules.window + 1):
             j = token - d
             reach = (j >= first) & (starts_before[token + 1] == starts_before[np.maximum(j, 0) + 1])
-            negated |= reach & is_cue[np.maximum(j, 0)]
+            found = reach & is_cue[np.maximum(j, 0)] & (cue_at < 0)
+            cue_at[found] = j[found]
+        negated = cue_at >= 0
         out.negated = negated.tolist()
+        # the cue as written: a token's string is its exact text (#18: explain recomputed it)
+        strings = tokens.strings
+        orths = tokens.orths[np.maximum(cue_at, 0)].tolist()
+        out.cue = [strings[o] if n else "" for o, n in zip(orths, out.negated, strict=True)]
         return out
 
     def cue_flags(self, lexicon: Lexicon) -> npt.NDArray[np.bool_]:
@@ -159,6 +171,50 @@ class Matcher:
             cues = self.cues
             flags.extend([lower in cues for lower in lexicon.lowers[flags.size :]])
         return flags.view
+
+
+def drop_overlaps(
+    ordered: npt.NDArray[np.intp],
+    segment: npt.NDArray[np.int64],
+    code: npt.NDArray[np.int64],
+    start: npt.NDArray[np.int64],
+    end: npt.NDArray[np.int64],
+) -> npt.NDArray[np.intp]:
+    """Return *ordered* (hit numbers) without the hits an overlapping longer hit of its code holds.
+
+    Of hits of one code in one segment that overlap, the longest stays and the
+    earliest start wins a tie; a hit overlapping one that stayed is dropped (as
+    spaCy's ``filter_spans``, per code). Hits of different codes never drop each
+    other. The order of *ordered* is kept.
+
+    Examples:
+        >>> import numpy as np
+        >>> z = np.zeros(2, dtype=np.int64)
+        >>> drop_overlaps(np.arange(2), z, z, np.array([0, 0]), np.array([3, 9])).tolist()
+        [1]
+    """
+    import numpy as np
+
+    by_start = ordered[np.lexsort((end[ordered], start[ordered], code[ordered], segment[ordered]))]
+    s, c, a, b = segment[by_start], code[by_start], start[by_start], end[by_start]
+    # sorted by start, a group holds an overlap only if two neighbours overlap
+    clash = (s[1:] == s[:-1]) & (c[1:] == c[:-1]) & (a[1:] < b[:-1])
+    if not clash.any():
+        return ordered
+    new_group = np.ones(len(by_start), dtype=np.bool_)
+    new_group[1:] = (s[1:] != s[:-1]) | (c[1:] != c[:-1])
+    group = np.cumsum(new_group) - 1
+    bounds = np.flatnonzero(np.append(new_group, True)).tolist()
+    dropped: list[int] = []
+    for g in np.unique(group[1:][clash]).tolist():
+        members = by_start[bounds[g] : bounds[g + 1]].tolist()
+        kept: list[tuple[int, int]] = []
+        for n in sorted(members, key=lambda n: (start[n] - end[n], start[n])):
+            if any(x < end[n] and start[n] < y for x, y in kept):
+                dropped.append(n)
+            else:
+                kept.append((int(start[n]), int(end[n])))
+    return ordered[~np.isin(ordered, dropped)]
 
 
 def match_tokens(
@@ -205,37 +261,3 @@ def cue_before(
         if lowers[j] in cues:
             return j
     return None
-
-
-def negation_cue(
-    text: str,
-    start: int,
-    language: str,
-    negation: Negation,
-    *,
-    pipeline: Pipeline | None = None,
-) -> str | None:
-    """Return the negation cue before offset *start* of *text* in the same sentence, if any.
-
-    The rule is the engine's: a cue of *language* among the ``negation.window``
-    tokens before the token at *start*, not crossing a sentence boundary. Pass the
-    blank *pipeline* of *language* to reuse it across calls.
-
-    Examples:
-        >>> negation_cue("We were not motivated.", 12, "en", Negation())
-        'not'
-    """
-    import numpy as np
-
-    cues = frozenset(normalise(c) for c in negation.cues.get(language, ()))
-    if not cues:
-        return None
-    tokens = tokenize(pipeline or load_pipeline(language, None), [text])
-    token = int(np.searchsorted(tokens.ends, start, side="right"))
-    if token >= len(tokens.starts):
-        return None
-    lowers = Lowers(tokens.lowers(), tokens.orths.tolist())
-    found = cue_before(lowers, tokens.sentence_starts.tolist(), token, 0, cues, negation.window)
-    if found is None:
-        return None
-    return text[int(tokens.starts[found]) : int(tokens.ends[found])]

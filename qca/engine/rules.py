@@ -15,7 +15,8 @@ from qca.engine.pipeline import Pipeline, Pipelines, normalise
 from qca.errors import CodingError, Problem
 
 #: Bump when the matching rules change meaning (it is part of each code's key).
-HITS_FORMAT = 1
+#: 2: overlapping hits of one code count once (#18) and hits keep their negation cue.
+HITS_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class Rules:
     exclude_speakers: frozenset[str]
     cues: Mapping[str, frozenset[str]]
     window: int
+    #: Keep every overlapping hit of one code (``qca code --count-nested``); by default
+    #: the longest of them stays (docs/codebook.md, "Overlapping matches").
+    count_nested: bool = False
 
     def only(self, codes: Iterable[int]) -> Rules:
         """Return these rules with the rules of other codes left out (code numbers kept)."""
@@ -62,8 +66,9 @@ class Rules:
     def code_keys(self, language: str, fingerprint: str) -> list[str]:
         """Return, per code, a key of everything that decides its hits on tokenised text.
 
-        A code's hits depend on its own rules, the negation settings and the
-        pipeline only (vetoes and duplicates are per code), so hits stored under
+        A code's hits depend on its own rules, the negation settings, the overlap
+        policy and the pipeline only (vetoes, duplicates and overlaps are per code),
+        so hits stored under
         a key can be reused after an edit of *other* codes.
         """
         rules: list[dict[str, list[Any]]] = [
@@ -83,6 +88,7 @@ class Rules:
             "language": language,
             "cues": sorted(self.cues.get(language, ())),
             "window": self.window,
+            "count_nested": self.count_nested,
         }
         return [
             hashlib.sha256(
@@ -119,11 +125,13 @@ def compile_rules(
     *,
     model: str | None = None,
     pipelines: Pipelines | None = None,
+    count_nested: bool = False,
 ) -> Rules:
     """Compile *codebook* for the codebook's language and every one of *languages*.
 
     Terms are tokenised by the pipelines of *pipelines* (made here, with *model*
-    for the codebook's language, when not given).
+    for the codebook's language, when not given). *count_nested* keeps every
+    overlapping hit of one code (:attr:`Rules.count_nested`).
 
     Raises:
         CodingError: When a pipeline cannot be loaded or a regex does not compile.
@@ -182,4 +190,5 @@ def compile_rules(
         exclude_speakers=frozenset(s.strip().lower() for s in codebook.exclude_speakers),
         cues={lang: frozenset(normalise(c) for c in cues) for lang, cues in negation.cues.items()},
         window=negation.window,
+        count_nested=count_nested,
     )

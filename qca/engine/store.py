@@ -55,9 +55,9 @@ _SEPARATOR = "\x00"
 #: Bump when the layout of a token entry (``.npz``) changes; older entries are misses.
 TOKENS_ENTRY_FORMAT = 3
 #: Bump when the layout of a hits entry (``.hits.json``) changes; older entries are misses.
-HITS_ENTRY_FORMAT = 2
+HITS_ENTRY_FORMAT = 3
 #: The columns of :class:`qca.engine.batch.HitColumns` kept per code, in this order.
-HIT_FIELDS = ("segment", "order", "kind", "rule", "start", "end", "token", "negated")
+HIT_FIELDS = ("segment", "order", "kind", "rule", "start", "end", "token", "negated", "cue")
 
 #: One code's stored hits: a list per column of :data:`HIT_FIELDS`.
 CodeHits = list[list[Any]]

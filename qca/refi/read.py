@@ -21,6 +21,7 @@ from qca.models import (
     IS_INTERVIEWER,
     MATCH,
     NEGATED,
+    NEGATION_CUE,
     RULE,
     RULE_KIND,
     SEGMENT_COLUMNS,
@@ -335,6 +336,7 @@ def read_qdpx(path: str | Path) -> RefiProject:
                 START: s,
                 END: e,
                 NEGATED: False,
+                NEGATION_CUE: "",
             }
         )
     for code_guid in sorted(unknown):
