@@ -138,6 +138,7 @@ def _code(
     progress: Progress | None,
     batch_chars: int = BATCH_CHARS,
     tracker: ByteProgress | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> CodeResult:
     """Code *batches*, or with *sources* let the worker processes read and code the files."""
     import pandas as pd
@@ -190,6 +191,8 @@ def _code(
             pool, planned = start_cluster(
                 options.scheduler, engine, options, sources, cache_dir, temp, codebook.language
             )
+            if notify is not None and pool.dashboard is not None:
+                notify(f"Dask dashboard: {pool.dashboard}")
         elif options.jobs > 1 and sources is not None:
             pool = start_pool(engine, options, sources, cache_dir, temp, codebook.language)
         pairs: Iterable[Coded] = (
@@ -296,6 +299,7 @@ def code(
     options: CodeOptions | None = None,
     progress: Progress | None = None,
     batch_chars: int = BATCH_CHARS,
+    notify: Callable[[str], None] | None = None,
 ) -> CodeResult:
     """Code transcripts with a codebook; return segments, hits and codings.
 
@@ -309,6 +313,8 @@ def code(
             bytes of input read of the total, files done, segments, hits and time.
         batch_chars: Code consecutive files together in batches of about this many
             characters of text (the outputs do not depend on it).
+        notify: Called with a line for the user while the run goes on: with
+            ``options.scheduler``, the link to the Dask dashboard when it has one.
 
     Returns:
         A :class:`CodeResult`; files that could not be read are in its ``problems``.
@@ -344,7 +350,7 @@ def code(
     tracker = _tracker(files, ingest.participants) if progress is not None else None
     if options.jobs > 1 or options.scheduler:  # workers read the files too
         sources = find_sources(files, ingest)
-        return _code((), sources, codebook, target, options, progress, batch_chars, tracker)
+        return _code((), sources, codebook, target, options, progress, batch_chars, tracker, notify)
     # Small files are read in groups of about 1 MB; through the cache, one by one.
     read = SourceCache(run_cache_dir(options, target)).batches if options.cache else None
     batches = iter_groups(files, ingest, limit=min(batch_chars, GROUP_CHARS), read=read)

@@ -303,28 +303,37 @@ def _check_references(output: CodedOutput) -> None:
     """Refuse hits or codings naming a segment or code the folder does not have."""
     codes = set(output.code_ids)
     segments = output.segments
-    for name, frame in ((HITS_FILE, output.hits), (CODINGS_FILE, output.codings)):
-        if frame is None or frame.empty:
-            continue
-        problem = ""
+    checked = [
+        (name, frame)
+        for name, frame in ((HITS_FILE, output.hits), (CODINGS_FILE, output.codings))
+        if frame is not None and not frame.empty
+    ]
+    for name, frame in checked:
         if codes and CODE in frame.columns:
             unknown = sorted(set(frame[CODE].astype(str).unique()) - codes)
             if unknown:
-                problem = f"names code(s) not in run.json: {', '.join(unknown[:5])}"
-        if not problem and SEGMENT_ID in frame.columns and SEGMENT_ID in segments.columns:
-            missing = ~frame[SEGMENT_ID].isin(segments[SEGMENT_ID])
-            if missing.any():
-                first = str(frame[SEGMENT_ID][missing].iloc[0])
-                problem = f"names segment(s) not in {SEGMENTS_FILE}, e.g. {first}"
-        if problem:
-            raise OutputError(
-                problems=[
-                    Problem(
-                        (output.folder / name).as_posix(),
-                        f"{problem}; the folder was damaged; {_rerun_hint(output.folder)}",
-                    )
-                ]
+                _damaged(output, name, f"names code(s) not in run.json: {', '.join(unknown[:5])}")
+    checked = [(n, f) for n, f in checked if SEGMENT_ID in f.columns]
+    if checked and SEGMENT_ID in segments.columns:
+        # One lookup for both files: building the set of a million segment ids is the cost.
+        from qca.outputs_arrow import first_missing
+
+        found = first_missing([f[SEGMENT_ID] for _, f in checked], segments[SEGMENT_ID])
+        if found is not None:
+            number, first = found
+            problem = f"names segment(s) not in {SEGMENTS_FILE}, e.g. {first}"
+            _damaged(output, checked[number][0], problem)
+
+
+def _damaged(output: CodedOutput, name: str, problem: str) -> None:
+    raise OutputError(
+        problems=[
+            Problem(
+                (output.folder / name).as_posix(),
+                f"{problem}; the folder was damaged; {_rerun_hint(output.folder)}",
             )
+        ]
+    )
 
 
 def file_sha256(path: Path) -> str:

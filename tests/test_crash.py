@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from qca.cli import app
-from qca.models import CODE, HITS_FILE, RUN_FILE
+from qca.models import CODE, CODINGS_FILE, HITS_FILE, RUN_FILE, SEGMENT_ID
 
 
 def _raise(exc: BaseException) -> Any:
@@ -136,6 +136,22 @@ def test_crash_hits_naming_an_unknown_code(coded: Path, runner: CliRunner) -> No
         1,
         "out/hits.parquet: names code(s) not in run.json: ghost; the folder was damaged; "
         "run: qca code TRANSCRIPTS -c CODEBOOK -d out\n",
+    )
+
+
+@pytest.mark.parametrize("name", [HITS_FILE, CODINGS_FILE])
+def test_crash_table_naming_an_unknown_segment(coded: Path, runner: CliRunner, name: str) -> None:
+    table = pd.read_parquet(coded / name)
+    table[SEGMENT_ID] = table[SEGMENT_ID].where(table.index < len(table) - 1, "a#ghost")
+    table.to_parquet(coded / name, index=False)
+    manifest = json.loads((coded / RUN_FILE).read_text(encoding="utf-8"))
+    del manifest["outputs"]  # a folder written by hand: read without hashes
+    (coded / RUN_FILE).write_text(json.dumps(manifest), encoding="utf-8")
+    result = runner.invoke(app, ["themes", "-d", "out"])
+    assert (result.exit_code, result.output) == (
+        1,
+        f"out/{name}: names segment(s) not in segments.parquet, e.g. a#ghost; the folder was "
+        "damaged; run: qca code TRANSCRIPTS -c CODEBOOK -d out\n",
     )
 
 

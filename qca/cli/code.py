@@ -16,8 +16,6 @@ from qca.cli._options import (
     InterviewerLabelOption,
     MaxFileMbOption,
     NoDefaultInterviewerLabelsOption,
-    OutdirOption,
-    ParticipantsOption,
     SpeakerPatternOption,
     StrictOption,
     TextColumnOption,
@@ -81,7 +79,12 @@ class _Progress:
             self.progress.stop()
 
 
-def summary_lines(result: CodeResult, outdir: Path) -> list[str]:
+def _notify(line: str) -> None:
+    """Print a line from the run (the Dask dashboard link) on stderr, before the progress bar."""
+    typer.echo(line, err=True)
+
+
+def summary_lines(result: CodeResult, outdir: Path | str) -> list[str]:
     """Return the run summary: totals, then hits per theme and per code in codebook order."""
     from qca.models import CODE, THEME
 
@@ -94,7 +97,10 @@ def summary_lines(result: CodeResult, outdir: Path) -> list[str]:
 
 
 def summary_of(
-    manifest: dict[str, Any], per_theme: dict[str, int], per_code: dict[str, int], outdir: Path
+    manifest: dict[str, Any],
+    per_theme: dict[str, int],
+    per_code: dict[str, int],
+    outdir: Path | str,
 ) -> list[str]:
     """Return the run summary of run.json's *manifest* and the hits per theme and code."""
     counts = manifest["counts"]
@@ -108,7 +114,7 @@ def summary_of(
     lines = [
         f"coded {counts['documents']} documents, {counts['segments']} segments, "
         f"{counts['words']} words: {counts['hits']} hits in {counts['coded_segments']} "
-        f"segments -> {outdir.as_posix()}",
+        f"segments -> {outdir if isinstance(outdir, str) else outdir.as_posix()}",
         f"{'theme / code':<{width}}  hits",
     ]
     lines += [f"{name:<{width}}  {number:>4}" for name, number in rows]
@@ -162,9 +168,10 @@ def up_to_date_lines(state: OutputState) -> list[str]:
 @reports_errors
 def code_cli(
     paths: Annotated[
-        list[Path] | None,
+        list[str] | None,
         typer.Argument(
-            help="Transcript files or folders. Default: the transcripts qca.yaml names.",
+            help="Transcript files or folders, or fsspec URLs of them (s3://...). "
+            "Default: the transcripts qca.yaml names.",
             show_default=False,
         ),
     ] = None,
@@ -174,7 +181,16 @@ def code_cli(
             "--codebook", "-c", help="The YAML codebook. Default: the one qca.yaml names."
         ),
     ] = None,
-    outdir: OutdirOption = None,
+    outdir: Annotated[
+        str | None,
+        typer.Option(
+            "--outdir",
+            "-d",
+            help="The output folder, or an fsspec URL (written locally, then uploaded with "
+            "run.json last). Default: $QCA_OUTPUT, else qca.yaml's output, else qca-out.",
+            metavar="DIR",
+        ),
+    ] = None,
     old_output: Annotated[Path | None, typer.Option("--output", "-o", hidden=True)] = None,
     unit: Annotated[
         Unit | None,
@@ -184,7 +200,15 @@ def code_cli(
             case_sensitive=False,
         ),
     ] = None,
-    participants: ParticipantsOption = None,
+    participants: Annotated[
+        str | None,
+        typer.Option(
+            "--participants",
+            metavar="FILE.csv",
+            help="CSV of attributes keyed by doc_id and/or speaker (e.g. doc_id,speaker,role,site), "
+            "or its URL.",
+        ),
+    ] = None,
     speaker_pattern: SpeakerPatternOption = None,
     text_column: TextColumnOption = None,
     id_column: IdColumnOption = None,
@@ -227,6 +251,15 @@ def code_cli(
         ),
     ] = False,
     strict: StrictOption = False,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache-dir",
+            help="The cache folder (a content-addressed token store: workers of a cluster "
+            "can share it). Default: .qca-cache beside the output folder.",
+            file_okay=False,
+        ),
+    ] = None,
     scheduler: Annotated[
         str | None,
         typer.Option(
@@ -271,71 +304,83 @@ def code_cli(
     from qca.options import CodeOptions
     from qca.project import require_transcripts, resolve
     from qca.run.scheduler import scheduler_from
+    from qca.run.urls import local_run
 
-    settings = resolve(
-        {
-            "transcripts": paths,
-            "codebook": codebook,
-            "output": outdir
-            or deprecated(old_output, old="qca code -o/--output FOLDER", new="-d/--outdir FOLDER"),
-            "unit": unit.value if unit else None,
-            "participants": participants,
-            "speaker_pattern": speaker_pattern,
-            "text_column": text_column,
-            "id_column": id_column,
-            "interviewer_labels": interviewer_label,
-            "encoding": encoding,
-            "max_file_mb": max_file_mb,
-            "count_nested": count_nested,
-        }
-    )
-    if not settings.transcripts:
-        raise fail(
-            "no transcripts given: name files or folders (qca code PATH... -c CODEBOOK), "
-            "or run qca init to write a qca.yaml"
+    with local_run(
+        paths or [], outdir, participants
+    ) as local:  # URLs: local copies, uploaded after
+        settings = resolve(
+            {
+                "transcripts": local.paths,
+                "codebook": codebook,
+                "output": local.outdir
+                or deprecated(
+                    old_output, old="qca code -o/--output FOLDER", new="-d/--outdir FOLDER"
+                ),
+                "unit": unit.value if unit else None,
+                "participants": local.participants,
+                "speaker_pattern": speaker_pattern,
+                "text_column": text_column,
+                "id_column": id_column,
+                "interviewer_labels": interviewer_label,
+                "encoding": encoding,
+                "max_file_mb": max_file_mb,
+                "count_nested": count_nested,
+            }
         )
-    if settings.codebook is None:
-        raise fail("no codebook given: add -c CODEBOOK.yaml, or name one in qca.yaml")
-    paths, codebook, outdir = list(settings.transcripts), settings.codebook, settings.output
-    options = CodeOptions(
-        # the unit stays None unless given, so the codebook's unit applies
-        ingest=settings.ingest_options(
-            unit="turn", default_interviewer_labels=not no_default_interviewer_labels, strict=strict
-        ),
-        unit=settings.unit,
-        include_interviewer=include_interviewer,
-        model=model,
-        jobs=jobs,
-        cache=not no_cache,
-        overrides=_overrides_file(overrides, settings.overrides),
-        scheduler=scheduler_from(scheduler, settings.scheduler),
-        count_nested=settings.count_nested,
-    )
-    if not (force or no_cache):
-        from qca.rerun import check_outputs
+        if not settings.transcripts:
+            raise fail(
+                "no transcripts given: name files or folders (qca code PATH... -c CODEBOOK), "
+                "or run qca init to write a qca.yaml"
+            )
+        if settings.codebook is None:
+            raise fail("no codebook given: add -c CODEBOOK.yaml, or name one in qca.yaml")
+        files, codebook, target = list(settings.transcripts), settings.codebook, settings.output
+        options = CodeOptions(
+            # the unit stays None unless given, so the codebook's unit applies
+            ingest=settings.ingest_options(
+                unit="turn",
+                default_interviewer_labels=not no_default_interviewer_labels,
+                strict=strict,
+            ),
+            unit=settings.unit,
+            include_interviewer=include_interviewer,
+            model=model,
+            jobs=jobs,
+            cache=not no_cache,
+            cache_dir=cache_dir or (Path(".qca-cache") if local.url else None),
+            overrides=_overrides_file(overrides, settings.overrides),
+            scheduler=scheduler_from(scheduler, settings.scheduler),
+            count_nested=settings.count_nested,
+        )
+        if not (force or no_cache):
+            from qca.rerun import check_outputs
 
-        state = check_outputs(paths, codebook, outdir, options=options)
-        if state.up_to_date:
-            for line in up_to_date_lines(state):
-                typer.echo(line, err=True)  # not rich: its import is a tenth of this path
-            raise typer.Exit(code=1 if state.skipped else 0)
-        if state.codebook_only:
-            _rematch(codebook, state, options)  # exits when it re-coded the edit
-    require_transcripts(paths, options.ingest.participants)
-    if options.overrides is not None:  # a malformed file stops the run before coding
-        from qca.overrides import read_overrides
+            state = check_outputs(files, codebook, target, options=options)
+            if state.up_to_date:
+                for line in up_to_date_lines(state):
+                    typer.echo(line, err=True)  # not rich: its import is a tenth of this path
+                raise typer.Exit(code=1 if state.skipped else 0)
+            if state.codebook_only:
+                _rematch(codebook, state, options)  # exits when it re-coded the edit
+        require_transcripts(files, options.ingest.participants)
+        if options.overrides is not None:  # a malformed file stops the run before coding
+            from qca.overrides import read_overrides
 
-        read_overrides(options.overrides)
-    from qca.coding import code  # not before: an edited re-run may not need it
+            read_overrides(options.overrides)
+        from qca.coding import code  # not before: an edited re-run may not need it
 
-    progress = _Progress()
-    try:
-        result = code(paths, codebook, outdir=outdir, options=options, progress=progress)
-    finally:
-        progress.stop()
-    print_problems(result.problems)
-    console = stderr()
-    for line in summary_lines(result, outdir):
-        console.print(line, markup=False)
-    if result.skipped:
-        raise typer.Exit(code=1)
+        progress = _Progress()
+        try:
+            result = code(
+                files, codebook, outdir=target, options=options, progress=progress, notify=_notify
+            )
+        finally:
+            progress.stop()
+        local.publish(target)
+        print_problems(local.name(p) for p in result.problems)
+        console = stderr()
+        for line in summary_lines(result, local.url or target):
+            console.print(line, markup=False)
+        if result.skipped:
+            raise typer.Exit(code=1)

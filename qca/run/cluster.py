@@ -75,6 +75,24 @@ def _in_worker(function: Callable[..., Any], *args: Any) -> Any:
         return function(*args)
 
 
+def dashboard_link(client: Any) -> str | None:
+    """Return the link to the Dask dashboard of *client*'s scheduler, None when it has none.
+
+    A scheduler serves the dashboard only where bokeh is installed; without it, its
+    dashboard port serves one page saying to install bokeh (no link is given then).
+    """
+    try:
+        link = client.dashboard_link
+    except (KeyError, AttributeError):  # no dashboard service at all
+        return None
+    if not link:
+        return None
+    versions = client.get_versions(packages=["bokeh"])
+    if versions["scheduler"]["packages"].get("bokeh") is None:
+        return None
+    return str(link)
+
+
 class ClusterPool:
     """The part of ``concurrent.futures.Executor`` that :func:`qca.run.pool.coded_runs` uses."""
 
@@ -82,6 +100,8 @@ class ClusterPool:
         self.client = client
         self.cluster = cluster
         self.futures: list[Future[Any]] = []
+        #: The link to the scheduler's dashboard; None without one (no bokeh there).
+        self.dashboard = dashboard_link(client)
 
     def submit(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
         future = self.client.submit(_in_worker, function, *args, pure=False)
