@@ -11,7 +11,7 @@ import json
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 import pandas as pd
 
@@ -88,6 +88,17 @@ def _xlsx(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
+def _has_carriage_return(frame: pd.DataFrame) -> bool:
+    names = [str(c) for c in frame.columns]
+    if any("\r" in n for n in names):
+        return True
+    for column in frame.columns:
+        if frame[column].dtype.kind in "OSU" or isinstance(frame[column].dtype, pd.StringDtype):
+            if frame[column].astype(str).str.contains("\r", regex=False).any():
+                return True
+    return False
+
+
 def format_table(frame: pd.DataFrame, fmt: str) -> str:
     """Return *frame* as text in a text format (every format but ``xlsx``).
 
@@ -95,10 +106,14 @@ def format_table(frame: pd.DataFrame, fmt: str) -> str:
         >>> format_table(pd.DataFrame({"code": ["motivation"], "mentions": [3]}), "csv")
         'code,mentions\\nmotivation,3\\n'
     """
-    if fmt == "csv":
-        return frame.to_csv(index=False, lineterminator="\n")
-    if fmt == "tsv":
-        return frame.to_csv(index=False, sep="\t", lineterminator="\n")
+    if fmt in ("csv", "tsv"):
+        # The csv module quotes a field holding "\n" but not a lone "\r", which readers
+        # take for a line break: a table with one is written with every field quoted.
+        quoting: Literal[0, 1] = 1 if _has_carriage_return(frame) else 0  # csv.QUOTE_ALL, _MINIMAL
+        buffer = io.StringIO()
+        sep = "," if fmt == "csv" else "\t"
+        frame.to_csv(buffer, index=False, sep=sep, lineterminator="\n", quoting=quoting)
+        return buffer.getvalue()
     if fmt == "json":
         return json.dumps(_records(frame), ensure_ascii=False, indent=2) + "\n"
     if fmt == "jsonl":
