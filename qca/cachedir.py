@@ -4,7 +4,7 @@
 :mod:`qca.ingest.store`), under the pipeline's fingerprint (its first 16 hex digits)
 or ``sources``::
 
-    <fingerprint[:16]>/<key[:2]>/<key>.npz        tokens of a batch of texts
+    <fingerprint[:16]>/<key[:2]>/<key>.tok        tokens of a batch of texts (.npz before)
     <fingerprint[:16]>/<key[:2]>/<key>.hits.json  hits of each code on those texts
     <fingerprint[:16]>/corpus/<key>.tokens        the tokens of one output folder's segments
                                                   (key: sha256 of its segments.parquet)
@@ -54,7 +54,7 @@ CACHE_KINDS: tuple[str, ...] = ("tokens", "hits", "corpus", "sources", "temporar
 _HEX16 = "[0-9a-f]{16}"
 _KEY = "[0-9a-f]{2}/(?P<key>[0-9a-f]{64})"
 _PATTERNS = (
-    ("tokens", re.compile(rf"(?P<pipeline>{_HEX16})/{_KEY}\.npz")),
+    ("tokens", re.compile(rf"(?P<pipeline>{_HEX16})/{_KEY}\.(?:tok|npz)")),  # npz: before #16
     ("hits", re.compile(rf"(?P<pipeline>{_HEX16})/{_KEY}\.hits\.json")),
     ("corpus", re.compile(rf"(?P<pipeline>{_HEX16})/corpus/(?P<key>[0-9a-f]{{64}})\.tokens")),
     ("sources", re.compile(rf"sources/{_KEY}\.(?:done|\d+)")),
