@@ -5,7 +5,7 @@
 or ``sources``::
 
     <fingerprint[:16]>/<key[:2]>/<key>.tok        tokens of a batch of texts (.npz before)
-    <fingerprint[:16]>/<key[:2]>/<key>.hits.json  hits of each code on those texts
+    <fingerprint[:16]>/<key[:2]>/<key>.hits       hits of each code on those texts (.hits.json before)
     <fingerprint[:16]>/corpus/<key>.tokens        the tokens of one output folder's segments
                                                   (key: sha256 of its segments.parquet)
     sources/<key[:2]>/<key>.<n>, <key>.done       a file as ingest read it
@@ -55,7 +55,7 @@ _HEX16 = "[0-9a-f]{16}"
 _KEY = "[0-9a-f]{2}/(?P<key>[0-9a-f]{64})"
 _PATTERNS = (
     ("tokens", re.compile(rf"(?P<pipeline>{_HEX16})/{_KEY}\.(?:tok|npz)")),  # npz: before #16
-    ("hits", re.compile(rf"(?P<pipeline>{_HEX16})/{_KEY}\.hits\.json")),
+    ("hits", re.compile(rf"(?P<pipeline>{_HEX16})/{_KEY}\.hits(?:\.json)?")),
     ("corpus", re.compile(rf"(?P<pipeline>{_HEX16})/corpus/(?P<key>[0-9a-f]{{64}})\.tokens")),
     ("sources", re.compile(rf"sources/{_KEY}\.(?:done|\d+)")),
     ("temporary", re.compile(rf"(?:{_HEX16}|sources)/(?:[0-9a-f]{{2}}|corpus)/\.[^/]+\.tmp")),

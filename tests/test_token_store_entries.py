@@ -79,8 +79,16 @@ def pipeline() -> Pipeline:
 
 def _entries(folder: Path) -> tuple[Path, Path]:
     (tokens,) = folder.rglob("*.tok")
-    (hits,) = folder.rglob("*.hits.json")
+    (hits,) = folder.rglob("*.hits")
     return tokens, hits
+
+
+def _read_hits(hits: Path) -> Any:
+    return json.loads(bytes(unpack(hits.read_bytes())["json"]))
+
+
+def _write_hits(hits: Path, data: Any) -> None:
+    hits.write_bytes(pack({"json": json.dumps(data).encode()}))
 
 
 def test_token_store_stored_hits_equal_fresh_hits(tmp_path: Path, pipeline: Pipeline) -> None:
@@ -132,16 +140,16 @@ def test_token_store_old_format_entries_are_misses(tmp_path: Path, pipeline: Pip
     tokens, hits = _entries(tmp_path / "cache")
     key = texts_key(pipeline.fingerprint, TEXTS)
     _old_entry(tokens, f"3/{pipeline.fingerprint}/{key}")
-    stored = json.loads(hits.read_text(encoding="utf-8"))
+    stored = _read_hits(hits)
     old_rows = {
         k: [list(row) for row in zip(*columns, strict=True)]
         for k, columns in stored["codes"].items()
     }
-    hits.write_text(json.dumps({"stamp": key, "codes": old_rows}), encoding="utf-8")
+    _write_hits(hits, {"stamp": f"2/{key}", "codes": old_rows})
     again = TokenStore(tmp_path / "cache")
     assert _rows(_hits_for(again, rules, pipeline)) == expected
     assert (again.hits, again.misses) == (0, 1)
-    assert json.loads(hits.read_text(encoding="utf-8"))["stamp"] == f"2/{key}"
+    assert _read_hits(hits)["stamp"] == f"3/{key}"
     arrays = unpack(tokens.read_bytes())
     assert arrays["stamp"] == f"4/{pipeline.fingerprint}/{key}".encode()
 
@@ -174,16 +182,16 @@ def _flip_token_byte(tokens: Path, hits: Path) -> None:
 
 
 def _hit_past_text(tokens: Path, hits: Path) -> None:
-    stored = json.loads(hits.read_text(encoding="utf-8"))
+    stored = _read_hits(hits)
     columns = next(c for c in stored["codes"].values() if c[0])
     columns[5][0] = 10_000  # end far past the segment's text
-    hits.write_text(json.dumps(stored), encoding="utf-8")
+    _write_hits(hits, stored)
 
 
 def _ragged_columns(tokens: Path, hits: Path) -> None:
-    stored = json.loads(hits.read_text(encoding="utf-8"))
+    stored = _read_hits(hits)
     next(c for c in stored["codes"].values() if c[0])[6].append(0)
-    hits.write_text(json.dumps(stored), encoding="utf-8")
+    _write_hits(hits, stored)
 
 
 def _truncated_hits(tokens: Path, hits: Path) -> None:

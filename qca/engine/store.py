@@ -19,10 +19,11 @@ as a model may give), and the entry's strings NUL-joined. A token's end is its
 start plus its string's length. Only strings new to the lexicon go through
 ``Lexicon.intern`` when it is loaded.
 
-Beside each entry, ``<key>.hits.json`` keeps the hits of each code on those
-texts under the code's key (:meth:`qca.engine.rules.Rules.code_keys`), one list
-per column of :data:`HIT_FIELDS`, so that re-coding after an edit matches only
-the codes whose rules changed and joins the others' columns whole (#9).
+Beside each entry, ``<key>.hits`` keeps the hits of each code on those texts
+under the code's key (:meth:`qca.engine.rules.Rules.code_keys`), one list per
+column of :data:`HIT_FIELDS`, as JSON in a packed (zstd) blob, so that
+re-coding after an edit matches only the codes whose rules changed and joins
+the others' columns whole (#9).
 
 Entries are written atomically (a temporary file renamed). An entry that is
 corrupt, truncated, foreign (another key, pipeline or format inside) or
@@ -58,8 +59,8 @@ _SEPARATOR = "\x00"
 
 #: Bump when the layout of a token entry (``.tok``) changes; older entries are misses.
 TOKENS_ENTRY_FORMAT = 4
-#: Bump when the layout of a hits entry (``.hits.json``) changes; older entries are misses.
-HITS_ENTRY_FORMAT = 2
+#: Bump when the layout of a hits entry (``.hits``) changes; older entries are misses.
+HITS_ENTRY_FORMAT = 3
 #: The columns of :class:`qca.engine.batch.HitColumns` kept per code, in this order.
 HIT_FIELDS = ("segment", "order", "kind", "rule", "start", "end", "token", "negated")
 
@@ -110,7 +111,7 @@ class TokenStore:
         self, fingerprint: str, key: str, code_keys: Sequence[str], lengths: npt.NDArray[np.int64]
     ) -> tuple[dict[str, CodeHits], list[int]]:
         """Return the stored hits of each of *code_keys* found, and the numbers of those missing."""
-        entry = self.path(fingerprint, key).with_suffix(".hits.json")
+        entry = self.path(fingerprint, key).with_suffix(".hits")
         stored = _load_hits(entry, key, lengths)
         if stored:
             touch(entry)
@@ -124,8 +125,10 @@ class TokenStore:
             ensure_ascii=False,
             separators=(",", ":"),
         )
-        entry = self.path(fingerprint, key).with_suffix(".hits.json")
-        _write_entry(entry, text.encode("utf-8"))
+        from qca.packed import pack
+
+        entry = self.path(fingerprint, key).with_suffix(".hits")
+        _write_entry(entry, pack({"json": text.encode("utf-8")}))
 
     def get_tokens(
         self, pipeline: Pipeline, key: str, lengths: npt.NDArray[np.int64]
@@ -182,8 +185,10 @@ def _load_hits(entry: Path, key: str, lengths: npt.NDArray[np.int64]) -> dict[st
     """Return the stored columns of each code key, or {} when the entry is unusable."""
     import numpy as np
 
+    from qca.packed import unpack
+
     try:
-        data = json.loads(entry.read_bytes())
+        data = json.loads(bytes(unpack(entry.read_bytes())["json"]))
         if data["stamp"] != f"{HITS_ENTRY_FORMAT}/{key}":
             return {}
         codes: dict[str, CodeHits] = data["codes"]
@@ -295,7 +300,7 @@ def _write_entry(entry: Path, data: bytes) -> bool:
     """Write a token or hits entry atomically; return False when the folder cannot be written.
 
     A temporary file renamed over the entry, without ``fsync``: both kinds check
-    themselves when read (a ``.tok`` blob has a CRC-32, a ``.hits.json`` must
+    themselves when read (a packed blob has a CRC-32, a hits entry's JSON must
     parse and carry its stamp), so one torn by a power cut is rebuilt, and the
     warm re-code of issue #9 rewrites every hits entry (an fsync costs ~4 ms each).
     The store only saves time: a folder we cannot write is not an error.
