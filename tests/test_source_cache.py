@@ -109,7 +109,7 @@ def test_source_cache_reads_again_past_a_damaged_entry(
     if damage == "truncate":
         parts[0].write_bytes(parts[0].read_bytes()[:-9])
     elif damage == "garbage":
-        parts[0].write_bytes(b"QCASRC1\n" + b"\xff" * 40)
+        parts[0].write_bytes(parts[0].read_bytes()[:8] + b"\xff" * 40)  # the magic, then noise
     elif damage == "remove":
         parts[0].unlink()
     else:
