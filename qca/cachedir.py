@@ -4,8 +4,8 @@
 :mod:`qca.ingest.store`), under the pipeline's fingerprint (its first 16 hex digits)
 or ``sources``::
 
-    <fingerprint[:16]>/<key[:2]>/<key>.npz        tokens of a batch of texts
-    <fingerprint[:16]>/<key[:2]>/<key>.hits.json  hits of each code on those texts
+    <fingerprint[:16]>/<key[:2]>/<key>.tok        tokens of a batch of texts (.npz before)
+    <fingerprint[:16]>/<key[:2]>/<key>.hits       hits of each code on those texts (.hits.json before)
     <fingerprint[:16]>/corpus/<key>.tokens        the tokens of one output folder's segments
                                                   (key: sha256 of its segments.parquet)
     sources/<key[:2]>/<key>.<n>, <key>.done       a file as ingest read it
@@ -54,8 +54,8 @@ CACHE_KINDS: tuple[str, ...] = ("tokens", "hits", "corpus", "sources", "temporar
 _HEX16 = "[0-9a-f]{16}"
 _KEY = "[0-9a-f]{2}/(?P<key>[0-9a-f]{64})"
 _PATTERNS = (
-    ("tokens", re.compile(rf"(?P<pipeline>{_HEX16})/{_KEY}\.npz")),
-    ("hits", re.compile(rf"(?P<pipeline>{_HEX16})/{_KEY}\.hits\.json")),
+    ("tokens", re.compile(rf"(?P<pipeline>{_HEX16})/{_KEY}\.(?:tok|npz)")),  # npz: before #16
+    ("hits", re.compile(rf"(?P<pipeline>{_HEX16})/{_KEY}\.hits(?:\.json)?")),
     ("corpus", re.compile(rf"(?P<pipeline>{_HEX16})/corpus/(?P<key>[0-9a-f]{{64}})\.tokens")),
     ("sources", re.compile(rf"sources/{_KEY}\.(?:done|\d+)")),
     ("temporary", re.compile(rf"(?:{_HEX16}|sources)/(?:[0-9a-f]{{2}}|corpus)/\.[^/]+\.tmp")),

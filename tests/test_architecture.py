@@ -12,7 +12,8 @@ from tests.conftest import ROOT
 
 #: Layers from the bottom up: a module may import its own layer and those below it.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("qca", "qca.errors", "qca.models", "qca.io", "qca.folders", "qca.yamlbounds", "qca.crash"),
+    ("qca", "qca.errors", "qca.models", "qca.io", "qca.packed", "qca.folders", "qca.yamlbounds")
+    + ("qca.crash",),
     ("qca.codebook",),
     ("qca.ingest",),
     ("qca.engine",),
@@ -37,7 +38,14 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("qca.cli", "qca.__main__"),
 )
 #: What the engine may import: itself, the codebook it compiles, errors, column names, file io.
-ENGINE_MAY_IMPORT = ("qca.engine", "qca.codebook", "qca.errors", "qca.models", "qca.io")
+ENGINE_MAY_IMPORT = (
+    "qca.engine",
+    "qca.codebook",
+    "qca.errors",
+    "qca.models",
+    "qca.io",
+    "qca.packed",
+)
 ENGINE_MAX_LINES = 400
 #: Calls that make a mutable container (or a memo table) when run at module level.
 MUTABLE_CALLS = frozenset({"dict", "list", "set", "defaultdict", "OrderedDict", "Counter", "deque"})

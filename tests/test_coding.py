@@ -16,6 +16,7 @@ from qca.coding import CodeOptions, code
 from qca.errors import CodebookError, OutputError
 from qca.ingest import IngestOptions
 from qca.models import CODING_COLUMNS, HIT_COLUMNS, RUN_KEYS, SEGMENT_COLUMNS
+from qca.packed import unpack
 
 CODEBOOK = """\
 name: Tiny
@@ -135,15 +136,15 @@ def test_coding_is_deterministic_with_and_without_cache_and_jobs(
 
 def test_coding_corrupt_cache_entry_is_rebuilt(project: Path) -> None:
     first = code(["tr"], "cb.yaml")
-    entries = list((project / ".qca-cache").rglob("*.npz"))
-    stored = list((project / ".qca-cache").rglob("*.hits.json"))
+    entries = list((project / ".qca-cache").rglob("*.tok"))
+    stored = list((project / ".qca-cache").rglob("*.hits"))
     assert len(entries) == len(stored) == 1
-    entries[0].write_bytes(b"not an npz file")
+    entries[0].write_bytes(b"not a token entry")
     stored[0].write_text('{"stamp": 1', encoding="utf-8")
     again = code(["tr"], "cb.yaml")
     pd.testing.assert_frame_equal(first.hits, again.hits)
-    assert entries[0].read_bytes()[:2] == b"PK"  # rewritten as a valid archive
-    assert set(json.loads(stored[0].read_text(encoding="utf-8"))) == {"stamp", "codes"}
+    assert entries[0].read_bytes()[:8] == b"QCAPACK1"  # rewritten as a valid entry
+    assert set(json.loads(bytes(unpack(stored[0].read_bytes())["json"]))) == {"stamp", "codes"}
 
 
 def test_coding_edit_rematches_only_the_edited_code(

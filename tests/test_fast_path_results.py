@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import random
+import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 import qca.engine.patterns
 from qca.codebook.model import Code, Codebook, Theme
 from qca.engine.hits import code_segments
 from qca.engine.pipeline import load_pipeline, tokenize
 from qca.engine.store import TokenStore, text_lengths, texts_key
+from tests.conftest import ROOT
 from tests.test_matching import make_segments
+from tests.test_rematch import REMATCHED, TABLES, _code, assert_same_outputs
 
 WORDS = ["a", "b", "c", "is", "was", "be", "Be", "not", ".", "cats", "cat", "ran", "running"]
 WORDS += ["İstanbul", "ÖL", "öl", "Straße", "STRASSE", "A"]
@@ -99,3 +103,37 @@ def test_perf_cached_tokens_equal_fresh_tokens(tmp_path: Path) -> None:
         "dog",
         "run",
     ]
+
+
+def test_perf_packed_cache_outputs_equal_cold_runs(tmp_path: Path) -> None:
+    """Every run through the packed cache (#16) writes what a cold run of its inputs writes."""
+    runner = CliRunner()
+    data = tmp_path / "tr"
+    shutil.copytree(ROOT / "transcripts", data)
+    book = tmp_path / "cb.yaml"
+    shutil.copy(ROOT / "codebooks" / "esther.yaml", book)
+    paths = [str(data), "--participants", str(data / "participants.csv")]
+
+    def cold_matches(book: Path, *extra: str) -> None:
+        shutil.rmtree(tmp_path / "cold", ignore_errors=True)
+        assert _code(runner, paths, book, tmp_path / "cold", "--no-cache", *extra)[0] == 0
+        assert_same_outputs(tmp_path / "out", tmp_path / "cold")
+
+    assert _code(runner, paths, book, tmp_path / "out")[0] == 0  # fills the cache
+    assert {p.suffix for p in (tmp_path / ".qca-cache").rglob("*.*")} >= {".tok", ".hits"}
+    cold_matches(book)
+    assert "is up to date" in _code(runner, paths, book, tmp_path / "out")[1]
+    seniors = data / "fg-seniors.txt"  # a transcript edit: this file is read again
+    seniors.write_text(seniors.read_text(encoding="utf-8") + " I felt inspired.\n", "utf-8")
+    said = _code(runner, paths, book, tmp_path / "out")[1]
+    assert "coded 3 documents" in said and REMATCHED not in said
+    cold_matches(book)
+    edited = tmp_path / "edited.yaml"  # a terms edit: re-matched from the corpus token file
+    text = book.read_text(encoding="utf-8")
+    edited.write_text(text.replace("inspired]", "inspired, felt]", 1), encoding="utf-8")
+    assert REMATCHED in _code(runner, paths, edited, tmp_path / "out")[1]
+    cold_matches(edited)
+    shutil.rmtree(tmp_path / "out")  # --jobs 2 through the same cache
+    assert _code(runner, paths, edited, tmp_path / "out", "--jobs", "2")[0] == 0
+    for name in TABLES:  # run.json differs by its options (jobs)
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "cold" / name).read_bytes()

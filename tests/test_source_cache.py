@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 import qca.ingest
 from qca.ingest import IngestOptions, SourceBatch, find_sources, read_source
-from qca.ingest.store import SourceCache
-from qca.models import UNITS
+from qca.ingest.store import SourceCache, _cut_texts, _paste_texts
+from qca.models import DOC_ID, END, START, TEXT, UNITS
 from tests.test_ingest_fast_paths import _write_inputs
 
 _FIELDS = (
@@ -107,7 +109,7 @@ def test_source_cache_reads_again_past_a_damaged_entry(
     if damage == "truncate":
         parts[0].write_bytes(parts[0].read_bytes()[:-9])
     elif damage == "garbage":
-        parts[0].write_bytes(b"QCASRC1\n" + b"\xff" * 40)
+        parts[0].write_bytes(parts[0].read_bytes()[:8] + b"\xff" * 40)  # the magic, then noise
     elif damage == "remove":
         parts[0].unlink()
     else:
@@ -146,3 +148,58 @@ def test_source_cache_unwritable_folder_still_reads(tmp_path: Path) -> None:
     _assert_same(
         list(cache.batches(path, options, sources)), list(read_source(path, options, sources))
     )
+
+
+@given(
+    docs=st.lists(
+        st.lists(st.tuples(st.text(max_size=4), st.text(max_size=6)), max_size=4), max_size=4
+    ),
+    tails=st.lists(st.text(max_size=3), min_size=4, max_size=4),
+)
+def test_source_cache_cut_texts_come_back_whole(
+    docs: list[list[tuple[str, str]]], tails: list[str]
+) -> None:
+    texts, rows = [], []
+    for n, pieces in enumerate(docs):
+        text = ""
+        for between, segment in pieces:
+            text += between
+            rows.append((f"d{n}", len(text), len(text) + len(segment), segment))
+            text += segment
+        texts.append(text + tails[n])
+    documents = pd.DataFrame({DOC_ID: [f"d{n}" for n in range(len(docs))], TEXT: texts})
+    segments = pd.DataFrame(rows, columns=[DOC_ID, START, END, TEXT])
+    cut, done = _cut_texts(documents, segments)
+    assert done == bool(docs)
+    if done:
+        assert sum(map(len, cut[TEXT])) == sum(map(len, texts)) - sum(len(r[3]) for r in rows)
+    assert_frame_equal(_paste_texts(cut.copy(), segments) if done else cut, documents)
+
+
+@pytest.mark.parametrize(
+    "segments",
+    [
+        [("a", 0, 2, "xx")],  # not the document's text there
+        [("a", 2, 4, "cd"), ("a", 0, 2, "ab")],  # out of order
+        [("b", 0, 2, "ab")],  # another document's
+    ],
+)
+def test_source_cache_keeps_texts_it_cannot_cut(segments: list[tuple[str, int, int, str]]) -> None:
+    documents = pd.DataFrame({DOC_ID: ["a"], TEXT: ["abcd"]})
+    frame = pd.DataFrame(segments, columns=[DOC_ID, START, END, TEXT])
+    cut, done = _cut_texts(documents, frame)
+    assert not done and cut is documents
+
+
+def test_source_cache_stores_a_transcript_text_once(tmp_path: Path) -> None:
+    text = "Interviewer: What helps?\n\nP1: " + " ".join(f"word{n}" for n in range(3000)) + "\n"
+    source = tmp_path / "t.txt"
+    source.write_text(text, encoding="utf-8")
+    options = IngestOptions()
+    cache = SourceCache(tmp_path / "cache")
+    first = _read_all([source], options, cache)
+    (entry,) = (tmp_path / "cache").rglob("*.0")
+    assert entry.stat().st_size < len(text.encode()) / 2  # once, compressed
+    again = SourceCache(tmp_path / "cache")
+    _assert_same(first, _read_all([source], options, again))
+    assert (again.hits, again.misses) == (1, 0)

@@ -17,6 +17,7 @@ from qca.engine.match import Matcher, match_tokens
 from qca.engine.pipeline import Pipeline, Pipelines, load_pipeline, tokenize
 from qca.engine.rules import Rules, compile_rules
 from qca.engine.store import TokenStore, texts_key
+from qca.packed import pack, unpack
 
 CODEBOOK = """\
 name: Tiny
@@ -78,9 +79,17 @@ def pipeline() -> Pipeline:
 
 
 def _entries(folder: Path) -> tuple[Path, Path]:
-    (tokens,) = folder.rglob("*.npz")
-    (hits,) = folder.rglob("*.hits.json")
+    (tokens,) = folder.rglob("*.tok")
+    (hits,) = folder.rglob("*.hits")
     return tokens, hits
+
+
+def _read_hits(hits: Path) -> Any:
+    return json.loads(bytes(unpack(hits.read_bytes())["json"]))
+
+
+def _write_hits(hits: Path, data: Any) -> None:
+    hits.write_bytes(pack({"json": json.dumps(data).encode()}))
 
 
 def test_token_store_stored_hits_equal_fresh_hits(tmp_path: Path, pipeline: Pipeline) -> None:
@@ -118,20 +127,10 @@ def test_token_store_edit_matches_only_the_edited_code(
     assert matched == [["idea", "idea"]] and _rows(again) == _rows(warm)
 
 
-def _old_npz(path: Path, stamp: str) -> None:
-    """Write a token entry in the layout before format 2 (eight members)."""
+def _old_entry(path: Path, stamp: str) -> None:
+    """Write a token entry in the layout of format 3 (one uint8 .npz member) at *path*."""
     buffer = io.BytesIO()
-    np.savez(
-        buffer,
-        stamp=np.frombuffer(stamp.encode(), dtype=np.uint8),
-        bounds=np.array([0, 0], dtype=np.int32),
-        starts=np.array([], dtype=np.int32),
-        ends=np.array([], dtype=np.int32),
-        sentence_starts=np.array([], dtype=np.bool_),
-        orths=np.array([], dtype=np.int32),
-        lemma_ids=np.array([], dtype=np.int32),
-        strings=np.array([], dtype=np.uint8),
-    )
+    np.savez(buffer, entry=np.frombuffer(stamp.encode(), dtype=np.uint8))
     path.write_bytes(buffer.getvalue())
 
 
@@ -141,41 +140,59 @@ def test_token_store_old_format_entries_are_misses(tmp_path: Path, pipeline: Pip
     expected = _rows(_hits_for(cache, rules, pipeline))
     tokens, hits = _entries(tmp_path / "cache")
     key = texts_key(pipeline.fingerprint, TEXTS)
-    _old_npz(tokens, f"{pipeline.fingerprint}/{key}")
-    stored = json.loads(hits.read_text(encoding="utf-8"))
+    _old_entry(tokens, f"3/{pipeline.fingerprint}/{key}")
+    stored = _read_hits(hits)
     old_rows = {
         k: [list(row) for row in zip(*columns, strict=True)]
         for k, columns in stored["codes"].items()
     }
-    hits.write_text(json.dumps({"stamp": key, "codes": old_rows}), encoding="utf-8")
+    _write_hits(hits, {"stamp": f"2/{key}", "codes": old_rows})
     again = TokenStore(tmp_path / "cache")
     assert _rows(_hits_for(again, rules, pipeline)) == expected
     assert (again.hits, again.misses) == (0, 1)
-    assert json.loads(hits.read_text(encoding="utf-8"))["stamp"] == f"3/{key}"
-    with np.load(tokens) as archive:
-        assert archive.files == ["entry"]
-        assert archive["entry"].dtype == np.uint8
+    assert _read_hits(hits)["stamp"] == f"4/{key}"
+    arrays = unpack(tokens.read_bytes())
+    assert arrays["stamp"] == f"4/{pipeline.fingerprint}/{key}".encode()
+
+
+def test_token_store_entry_keeps_only_what_cannot_be_derived(
+    tmp_path: Path, pipeline: Pipeline
+) -> None:
+    rules = _rules(tmp_path)
+    _hits_for(TokenStore(tmp_path / "cache"), rules, pipeline)
+    tokens, _ = _entries(tmp_path / "cache")
+    arrays = unpack(tokens.read_bytes())
+    fresh = tokenize(pipeline, TEXTS)
+    assert sorted(arrays) == ["gaps", "lemma_of", "orths", "sentence", "sizes", "stamp", "strings"]
+    assert arrays["sizes"].tolist() == np.diff(fresh.bounds).tolist()  # type: ignore[union-attr]
+    assert arrays["gaps"].dtype == np.uint8  # type: ignore[union-attr]
+    assert arrays["sentence"].tolist() == fresh.sentence_starts.tolist()  # type: ignore[union-attr]
+    loaded = TokenStore(tmp_path / "cache").get_tokens(
+        pipeline, texts_key(pipeline.fingerprint, TEXTS), np.array([len(t) for t in TEXTS])
+    )
+    assert loaded is not None
+    for name in ("bounds", "starts", "ends", "sentence_starts", "orths", "lemma_ids"):
+        assert getattr(loaded, name).tolist() == getattr(fresh, name).tolist(), name
 
 
 def _flip_token_byte(tokens: Path, hits: Path) -> None:
     data = bytearray(tokens.read_bytes())
-    at = data.index(b"entry.npy") + 200  # inside the member's data: its CRC-32 fails
-    data[at] ^= 0xFF
+    data[-3] ^= 0xFF  # inside the compressed arrays: zstd or the CRC-32 fails
     tokens.write_bytes(bytes(data))
     hits.unlink()
 
 
 def _hit_past_text(tokens: Path, hits: Path) -> None:
-    stored = json.loads(hits.read_text(encoding="utf-8"))
+    stored = _read_hits(hits)
     columns = next(c for c in stored["codes"].values() if c[0])
     columns[5][0] = 10_000  # end far past the segment's text
-    hits.write_text(json.dumps(stored), encoding="utf-8")
+    _write_hits(hits, stored)
 
 
 def _ragged_columns(tokens: Path, hits: Path) -> None:
-    stored = json.loads(hits.read_text(encoding="utf-8"))
+    stored = _read_hits(hits)
     next(c for c in stored["codes"].values() if c[0])[6].append(0)
-    hits.write_text(json.dumps(stored), encoding="utf-8")
+    _write_hits(hits, stored)
 
 
 def _truncated_hits(tokens: Path, hits: Path) -> None:
@@ -183,13 +200,16 @@ def _truncated_hits(tokens: Path, hits: Path) -> None:
 
 
 def _token_ids_past_strings(tokens: Path, hits: Path) -> None:
-    with np.load(tokens) as archive:
-        raw = archive["entry"].copy()
-    size = int(raw[:8].view("<u8")[0])
-    raw[16 : 16 + 4 * size].view("<i4")[-1] = 1_000_000  # the last lemma's string number
-    buffer = io.BytesIO()
-    np.savez(buffer, entry=raw)
-    tokens.write_bytes(buffer.getvalue())
+    arrays = dict(unpack(tokens.read_bytes()))
+    orths = np.asarray(arrays["orths"]).astype(np.int64)
+    orths[-1] = 1_000_000  # the last token's string number
+    arrays["orths"] = orths
+    tokens.write_bytes(pack(arrays))
+    hits.unlink()
+
+
+def _truncated_tokens(tokens: Path, hits: Path) -> None:
+    tokens.write_bytes(tokens.read_bytes()[:-10])
     hits.unlink()
 
 
@@ -198,6 +218,7 @@ def _token_ids_past_strings(tokens: Path, hits: Path) -> None:
     [
         (_flip_token_byte, 1),
         (_token_ids_past_strings, 1),
+        (_truncated_tokens, 1),
         (_hit_past_text, 0),
         (_ragged_columns, 0),
         (_truncated_hits, 0),

@@ -49,8 +49,8 @@ if TYPE_CHECKING:
     from qca.engine.rules import Rules
 
 #: Bump when the layout changes; files of other formats are ignored.
-CORPUS_FORMAT = 1
-_MAGIC = b"QCATOKS1"
+CORPUS_FORMAT = 2
+_MAGIC = b"QCATOKS2"
 _SEPARATOR = "\x00"
 
 
@@ -131,21 +131,34 @@ class CorpusRecorder:
         def joined(parts: list[Any], dtype: str) -> Any:
             return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
 
-        rows = joined([p[0] for p in self.parts], "<i4")
+        from qca.packed import gaps, pack
+
+        rows = joined([p[0] for p in self.parts], "<i8")
         sizes = joined([p[1] for p in self.parts], "<i8")
-        bounds = np.zeros(len(sizes) + 1, dtype="<i4")
+        starts = joined([p[2] for p in self.parts], "<i8")
+        orths = joined([p[3] for p in self.parts], "<i8")
+        bounds = np.zeros(len(sizes) + 1, dtype=np.int64)
         np.cumsum(sizes, out=bounds[1:])
         count = len(lexicon.strings)
-        sections: list[tuple[str, bytes]] = [
-            ("rows", rows.tobytes()),
-            ("bounds", bounds.tobytes()),
-            ("starts", joined([p[2] for p in self.parts], "<i4").tobytes()),
-            ("orths", joined([p[3] for p in self.parts], "<i4").tobytes()),
-            ("lemmas", lexicon.lemma_ids[:count].astype("<i4").tobytes()),
-            ("ends", lexicon.sentence_ends[:count].astype("u1").tobytes()),
-            ("strings", _SEPARATOR.join(lexicon.strings).encode("utf-8", "surrogatepass")),
-            ("lowers", _SEPARATOR.join(lexicon.lowers).encode("utf-8", "surrogatepass")),
-        ]
+        strings, lowers = lexicon.strings, lexicon.lowers
+        lengths = np.fromiter(map(len, strings), dtype=np.int64, count=count)
+        # Most strings are their own matched form: keep the others only.
+        differ = [n for n, (a, b) in enumerate(zip(strings, lowers, strict=True)) if a != b]
+        blob = pack(
+            {
+                "rows": np.diff(rows, prepend=-1),
+                "sizes": sizes,
+                "gaps": gaps(bounds, starts, starts + lengths[orths]),
+                "orths": orths,
+                "lemmas": lexicon.lemma_ids[:count],
+                "ends": lexicon.sentence_ends[:count].astype(np.bool_),
+                "strings": _SEPARATOR.join(strings).encode("utf-8", "surrogatepass"),
+                "differ": np.asarray(differ, dtype=np.int64),
+                "lowers": _SEPARATOR.join(lowers[n] for n in differ).encode(
+                    "utf-8", "surrogatepass"
+                ),
+            }
+        )
         try:
             key = _sha256(segments)
         except OSError:
@@ -159,10 +172,9 @@ class CorpusRecorder:
             "strings": count,
             "tokenizer": tokenizer,
             "terms": term_words(rules),
-            "sections": [[name, len(data)] for name, data in sections],
         }
         head = json.dumps(header, sort_keys=True).encode("utf-8")
-        data = b"".join([_MAGIC, len(head).to_bytes(8, "little"), head, *(d for _, d in sections)])
+        data = b"".join([_MAGIC, len(head).to_bytes(8, "little"), head, blob])
         path = corpus_path(folder, pipeline.fingerprint, key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -198,6 +210,7 @@ def load_corpus(path: Path, fingerprint: str, key: str, segments: int) -> Corpus
     import numpy as np
 
     from qca.engine.lexicon import Lexicon
+    from qca.packed import PackError, starts_from_gaps, unpack
 
     try:
         data = path.read_bytes()
@@ -209,45 +222,64 @@ def load_corpus(path: Path, fingerprint: str, key: str, segments: int) -> Corpus
         found = (header["format"], header["fingerprint"], header["segments_sha256"])
         if (*found, header["segments"]) != expected:
             return None
-        at = 16 + size
-        raw: dict[str, bytes] = {}
-        for name, length in header["sections"]:
-            raw[name] = data[at : at + length]
-            at += length
-        if at != len(data):
-            return None
-        ints = {n: np.frombuffer(raw[n], dtype="<i4") for n in ("rows", "bounds", "starts")}
-        orths = np.frombuffer(raw["orths"], dtype="<i4")
-        lemmas = np.frombuffer(raw["lemmas"], dtype="<i4")
-        ends = np.frombuffer(raw["ends"], dtype="u1").astype(np.bool_)
-        strings = raw["strings"].decode("utf-8", "surrogatepass").split(_SEPARATOR)
-        lowers = raw["lowers"].decode("utf-8", "surrogatepass").split(_SEPARATOR)
-    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        arrays = unpack(memoryview(data)[16 + size :])
+        sizes, orths, lemmas = (
+            np.asarray(arrays[n], dtype=np.int64) for n in ("sizes", "orths", "lemmas")
+        )
+        rows = (np.cumsum(np.asarray(arrays["rows"], dtype=np.int64)) - 1).astype(np.int32)
+        steps = np.asarray(arrays["gaps"])
+        ends = np.asarray(arrays["ends"], dtype=np.bool_)
+        strings = _text(arrays["strings"]).split(_SEPARATOR)
+        lowers = list(strings)
+        differ = np.asarray(arrays["differ"], dtype=np.int64).tolist()
+        if differ:
+            changed = _text(arrays["lowers"]).split(_SEPARATOR)
+            for n, lower in zip(differ, changed, strict=True):
+                lowers[n] = lower
+    except (OSError, ValueError, KeyError, TypeError, IndexError, PackError):
         return None
-    rows, bounds, starts = ints["rows"], ints["bounds"], ints["starts"]
+    bounds = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=bounds[1:])
     count = int(header["strings"])
     if not count:
         strings = lowers = []
     checks = [
         len(strings) == len(lowers) == len(lemmas) == len(ends) == count,
-        len(bounds) == len(rows) + 1 and len(starts) == len(orths),
+        len(bounds) == len(rows) + 1 and len(steps) == len(orths),
         not len(bounds) or (int(bounds[0]) == 0 and int(bounds[-1]) == len(orths)),
         not len(rows) or (int(rows.min()) >= 0 and int(rows.max()) < segments),
         not len(orths) or (int(orths.min()) >= 0 and int(orths.max()) < count),
         not len(lemmas) or (int(lemmas.min()) >= 0 and int(lemmas.max()) < count),
-        bool(np.all(np.diff(bounds) >= 0)),
+        not len(sizes) or int(sizes.min()) >= 0,
     ]
     if not all(checks):
         return None
-    lengths = np.fromiter(map(len, strings), dtype=np.int32, count=count)
+    lengths = np.fromiter(map(len, strings), dtype=np.int64, count=count)
+    starts = starts_from_gaps(bounds, steps, lengths[orths])
     sentence = np.zeros(len(orths), dtype=np.bool_)
     if len(orths):
         sentence[1:] = ends[orths[:-1]]
         sentence[bounds[:-1][np.diff(bounds) > 0]] = True
     lexicon = Lexicon(str, normalise, bool, strings=strings, lowers=lowers)
     ends_at = (starts + lengths[orths]).astype(np.int32)
-    tokens = Tokens(bounds, starts, ends_at, sentence, orths, lemmas[orths], lexicon)
+    orths32, lemmas32 = orths.astype(np.int32), lemmas.astype(np.int32)
+    tokens = Tokens(
+        bounds.astype(np.int32),
+        starts.astype(np.int32),
+        ends_at,
+        sentence,
+        orths32,
+        lemmas32[orths32],
+        lexicon,
+    )
     return CorpusTokens(header, rows, tokens)
+
+
+def _text(value: Any) -> str:
+    """Return the UTF-8 text of a packed ``bytes`` member (a ValueError when it is not one)."""
+    if not isinstance(value, bytes):
+        raise ValueError("not text")
+    return value.decode("utf-8", "surrogatepass")
 
 
 class _LowerIndex(dict[str, list[int]]):

@@ -5,19 +5,25 @@ what it is handed; it never tokenises or matches (:func:`qca.engine.hits.code_ba
 does, and decides what to keep).
 
 Each token entry holds the token arrays (:class:`qca.engine.pipeline.Tokens`)
-of one batch of segment texts, as an ``.npz`` file (no pickles) named by the
-sha256 of the texts (:func:`texts_key`) and filed under the pipeline's fingerprint::
+of one batch of segment texts, packed (:mod:`qca.packed`: narrowed
+integers, zstd, a CRC-32) and named by the sha256 of the texts (:func:`texts_key`),
+filed under the pipeline's fingerprint::
 
-    .qca-cache/<fingerprint[:16]>/<key[:2]>/<key>.npz
+    .qca-cache/<fingerprint[:16]>/<key[:2]>/<key>.tok
 
-The archive has one uint8 member, ``entry``: the int32 token arrays, a stamp
-(format, pipeline, key) and the entry's strings, so a load parses one header
-and only strings new to the lexicon go through ``Lexicon.intern``.
+It keeps what cannot be derived (#16: the cache at most twice the corpus text):
+a stamp (format, pipeline, key), the tokens per text, each token's gap from the
+end of the token before it and its string's number in the entry, the sentence
+starts as bits, each string's lemma (per token only when a string has several,
+as a model may give), and the entry's strings NUL-joined. A token's end is its
+start plus its string's length. Only strings new to the lexicon go through
+``Lexicon.intern`` when it is loaded.
 
-Beside each entry, ``<key>.hits.json`` keeps the hits of each code on those
-texts under the code's key (:meth:`qca.engine.rules.Rules.code_keys`), one list
-per column of :data:`HIT_FIELDS`, so that re-coding after an edit matches only
-the codes whose rules changed and joins the others' columns whole (#9).
+Beside each entry, ``<key>.hits`` keeps the hits of each code on those texts
+under the code's key (:meth:`qca.engine.rules.Rules.code_keys`), one list per
+column of :data:`HIT_FIELDS`, as JSON in a packed (zstd) blob, so that
+re-coding after an edit matches only the codes whose rules changed and joins
+the others' columns whole (#9).
 
 Entries are written atomically (a temporary file renamed). An entry that is
 corrupt, truncated, foreign (another key, pipeline or format inside) or
@@ -31,7 +37,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import json
 import operator
 import os
@@ -52,10 +57,10 @@ if TYPE_CHECKING:
 
 _SEPARATOR = "\x00"
 
-#: Bump when the layout of a token entry (``.npz``) changes; older entries are misses.
-TOKENS_ENTRY_FORMAT = 3
-#: Bump when the layout of a hits entry (``.hits.json``) changes; older entries are misses.
-HITS_ENTRY_FORMAT = 3
+#: Bump when the layout of a token entry (``.tok``) changes; older entries are misses.
+TOKENS_ENTRY_FORMAT = 4
+#: Bump when the layout of a hits entry (``.hits``) changes; older entries are misses.
+HITS_ENTRY_FORMAT = 4
 #: The columns of :class:`qca.engine.batch.HitColumns` kept per code, in this order.
 HIT_FIELDS = ("segment", "order", "kind", "rule", "start", "end", "token", "negated", "cue")
 
@@ -100,13 +105,13 @@ class TokenStore:
 
     def path(self, fingerprint: str, key: str) -> Path:
         """Return the file of the token entry *key* of the pipeline with *fingerprint*."""
-        return self.folder / fingerprint[:16] / key[:2] / f"{key}.npz"
+        return self.folder / fingerprint[:16] / key[:2] / f"{key}.tok"
 
     def get_hits(
         self, fingerprint: str, key: str, code_keys: Sequence[str], lengths: npt.NDArray[np.int64]
     ) -> tuple[dict[str, CodeHits], list[int]]:
         """Return the stored hits of each of *code_keys* found, and the numbers of those missing."""
-        entry = self.path(fingerprint, key).with_suffix(".hits.json")
+        entry = self.path(fingerprint, key).with_suffix(".hits")
         stored = _load_hits(entry, key, lengths)
         if stored:
             touch(entry)
@@ -120,8 +125,10 @@ class TokenStore:
             ensure_ascii=False,
             separators=(",", ":"),
         )
-        entry = self.path(fingerprint, key).with_suffix(".hits.json")
-        _write_entry(entry, text.encode("utf-8"))
+        from qca.packed import pack
+
+        entry = self.path(fingerprint, key).with_suffix(".hits")
+        _write_entry(entry, pack({"json": text.encode("utf-8")}))
 
     def get_tokens(
         self, pipeline: Pipeline, key: str, lengths: npt.NDArray[np.int64]
@@ -140,46 +147,48 @@ class TokenStore:
         """Store *tokens* under *key* (a token holding a NUL is not kept)."""
         import numpy as np
 
+        from qca.packed import gaps, pack
+
         # Only the strings this entry uses, numbered afresh (ids are per lexicon).
+        count = len(tokens.orths)
         used, inverse = np.unique(
             np.concatenate([tokens.orths, tokens.lemma_ids]), return_inverse=True
         )
-        inverse = inverse.reshape(-1).astype(np.int32)
+        inverse = inverse.reshape(-1)
+        orths, lemmas = inverse[:count], inverse[count:]
         strings = [tokens.strings[i] for i in used.tolist()]
         if any(_SEPARATOR in s for s in strings):
             return  # a NUL inside a token would not survive the join
-        ints = np.concatenate(
-            [
-                tokens.bounds.astype("<i4"),
-                tokens.starts.astype("<i4"),
-                tokens.ends.astype("<i4"),
-                tokens.sentence_starts.astype("<i4"),
-                inverse.astype("<i4"),
-            ]
-        )
-        stamp = f"{TOKENS_ENTRY_FORMAT}/{fingerprint}/{key}".encode()
-        # One uint8 member: two little-endian uint64 (how many int32, the stamp's
-        # length), the int32 (bounds, starts, ends, sentence starts, then the
-        # orth and lemma string numbers), the stamp and the NUL-joined strings.
-        raw = b"".join(
-            [
-                np.array([len(ints), len(stamp)], dtype="<u8").tobytes(),
-                ints.tobytes(),
-                stamp,
-                _SEPARATOR.join(strings).encode("utf-8"),
-            ]
-        )
-        buffer = io.BytesIO()
-        np.savez(buffer, entry=np.frombuffer(raw, dtype=np.uint8))
-        _write_entry(self.path(fingerprint, key), buffer.getvalue())
+        lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+        if not np.array_equal(tokens.ends - tokens.starts, lengths[orths]):
+            return  # a token that is not its string: its end could not be derived
+        arrays: dict[str, Any] = {
+            "stamp": f"{TOKENS_ENTRY_FORMAT}/{fingerprint}/{key}".encode(),
+            "sizes": np.diff(tokens.bounds),
+            "gaps": gaps(tokens.bounds, tokens.starts, tokens.ends),
+            "orths": orths,
+            "sentence": np.asarray(tokens.sentence_starts, dtype=np.bool_),
+        }
+        # A lemma per string when each string has one (the lookup lemmatizer's
+        # tokens), else per token (a model's).
+        lemma_of = np.full(len(strings), -1, dtype=np.int64)
+        lemma_of[orths] = lemmas
+        if np.array_equal(lemma_of[orths], lemmas):
+            arrays["lemma_of"] = lemma_of
+        else:
+            arrays["lemmas"] = lemmas
+        arrays["strings"] = _SEPARATOR.join(strings).encode("utf-8", "surrogatepass")
+        _write_entry(self.path(fingerprint, key), pack(arrays))
 
 
 def _load_hits(entry: Path, key: str, lengths: npt.NDArray[np.int64]) -> dict[str, CodeHits]:
     """Return the stored columns of each code key, or {} when the entry is unusable."""
     import numpy as np
 
+    from qca.packed import unpack
+
     try:
-        data = json.loads(entry.read_bytes())
+        data = json.loads(bytes(unpack(entry.read_bytes())["json"]))
         if data["stamp"] != f"{HITS_ENTRY_FORMAT}/{key}":
             return {}
         codes: dict[str, CodeHits] = data["codes"]
@@ -211,42 +220,53 @@ def _load_tokens(
 ) -> Tokens | None:
     import numpy as np
 
+    from qca.packed import PackError, starts_from_gaps, unpack
+
     try:
         data = entry.read_bytes()
     except OSError:
         return None
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-            raw = archive["entry"]  # one member: one header to parse, one CRC-32
-        size, length = (int(v) for v in raw[:16].view("<u8"))
-        at = 16 + 4 * size
-        if raw.dtype != np.uint8 or raw.ndim != 1 or at + length > len(raw):
-            return None
-        stamp = raw[at : at + length].tobytes().decode("utf-8")
+        arrays = unpack(data)
+        stamp = bytes(arrays["stamp"]).decode("utf-8")
         if stamp != f"{TOKENS_ENTRY_FORMAT}/{pipeline.fingerprint}/{key}":
             return None
-        ints = raw[16:at].view("<i4")
-        joined = raw[at + length :].tobytes().decode("utf-8")
-    except Exception:  # noqa: BLE001 - any unreadable entry is a miss
+        joined = bytes(arrays["strings"]).decode("utf-8", "surrogatepass")
+        sizes, steps, orths, flags = (
+            np.asarray(arrays[name]) for name in ("sizes", "gaps", "orths", "sentence")
+        )
+        lemma_of = arrays.get("lemma_of")
+        per_token = arrays.get("lemmas")
+    except (PackError, KeyError, UnicodeDecodeError):
         return None  # corrupt or foreign
-    count = len(lengths)
-    n, rest = divmod(len(ints) - count - 1, 5)
-    if n < 0 or rest:
-        return None
-    bounds = ints[: count + 1]
-    starts, ends, flags, orths, lemma_ids = ints[count + 1 :].reshape(5, n)
     strings = joined.split(_SEPARATOR) if joined else []
-    if int(bounds[0]) != 0 or int(bounds[-1]) != n:
+    n = len(orths)
+    if len(sizes) != len(lengths) or len(steps) != n or len(flags) != n:
         return None
-    if n:
-        sizes = np.diff(bounds)
-        if np.any(sizes < 0) or np.any(starts < 0) or np.any(ends < starts):
+    if n and (int(orths.min()) < 0 or int(orths.max()) >= len(strings)):
+        return None
+    if lemma_of is not None:
+        lemma_of = np.asarray(lemma_of)
+        if len(lemma_of) != len(strings):
             return None
-        if np.any(ends > np.repeat(lengths, sizes)):
+        lemmas = lemma_of[orths]
+    elif per_token is not None:
+        lemmas = np.asarray(per_token)
+        if len(lemmas) != n:
             return None
-        ids = ints[count + 1 + 3 * n :]
-        if int(ids.min()) < 0 or int(ids.max()) >= len(strings):
-            return None
+    else:
+        return None
+    if n and (int(lemmas.min()) < 0 or int(lemmas.max()) >= len(strings)):
+        return None
+    bounds = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=bounds[1:])
+    if (len(sizes) and int(sizes.min()) < 0) or int(bounds[-1]) != n:
+        return None
+    widths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))[orths]
+    starts = starts_from_gaps(bounds, steps, widths)
+    ends = starts + widths
+    if n and (int(starts.min()) < 0 or np.any(ends > np.repeat(lengths, sizes))):
+        return None
     ids = _intern(pipeline, strings)
     return Tokens(
         bounds.astype(np.int32),
@@ -254,7 +274,7 @@ def _load_tokens(
         ends.astype(np.int32),
         flags.astype(np.bool_),
         ids[orths],
-        ids[lemma_ids],
+        ids[lemmas],
         pipeline.lexicon,
     )
 
@@ -280,7 +300,7 @@ def _write_entry(entry: Path, data: bytes) -> bool:
     """Write a token or hits entry atomically; return False when the folder cannot be written.
 
     A temporary file renamed over the entry, without ``fsync``: both kinds check
-    themselves when read (an ``.npz`` member has a CRC-32, a ``.hits.json`` must
+    themselves when read (a packed blob has a CRC-32, a hits entry's JSON must
     parse and carry its stamp), so one torn by a power cut is rebuilt, and the
     warm re-code of issue #9 rewrites every hits entry (an fsync costs ~4 ms each).
     The store only saves time: a folder we cannot write is not an error.

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from qca.errors import QcaError
 from qca.io import atomic_write_bytes, json_plain, touch
+from qca.models import DOC_ID, END, START, TEXT
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,8 +25,9 @@ if TYPE_CHECKING:
 
 #: Bump when the layout of a source entry changes, or what a file reads as
 #: (3: legacy code pages and BOM-less UTF-16/32 are detected, #15).
-_SOURCE_FORMAT = 3
-_MAGIC = b"QCASRC1\n"
+#: 4: one zstd frame, documents' texts less their segments (#16).
+_SOURCE_FORMAT = 4
+_MAGIC = b"QCASRC2\n"
 
 
 def file_sha256(path: Path) -> str:
@@ -51,8 +53,11 @@ class SourceCache:
         .qca-cache/sources/<key[:2]>/<key>.<n>    one batch (n = 0, 1, ...)
         .qca-cache/sources/<key[:2]>/<key>.done   how many batches, written last
 
-    A batch is kept only when its frames come back from Arrow equal, with the same
-    dtypes; a file that changes while it is read is not kept. ``None`` disables it.
+    A batch is one zstd frame (:func:`qca.packed.pack`) of a JSON header and the
+    two frames as Arrow IPC streams; a document's text keeps only what its
+    segments do not hold (:func:`_cut_texts`). A batch is kept only when its
+    frames come back from Arrow equal, with the same dtypes; a file that changes
+    while it is read is not kept. ``None`` disables it.
     """
 
     folder: Path | None
@@ -145,14 +150,20 @@ class SourceCache:
         """Write batch *n*; return False when it would not come back the same."""
         import pyarrow as pa
 
+        from qca.packed import pack
+
         blobs = []
+        documents, cut = _cut_texts(batch.documents, batch.segments)
         try:
-            for frame in (batch.documents, batch.segments):
+            for frame, original in ((documents, batch.documents), (batch.segments, None)):
                 table = pa.Table.from_pandas(frame, preserve_index=False)
-                if not _same_frame(frame, table.to_pandas()):
+                back = table.to_pandas()
+                if original is not None and cut:
+                    back = _paste_texts(back, batch.segments)
+                if not _same_frame(original if original is not None else frame, back):
                     return False
                 sink = pa.BufferOutputStream()
-                with pa.ipc.new_file(sink, table.schema) as writer:
+                with pa.ipc.new_stream(sink, table.schema) as writer:
                     writer.write_table(table)
                 blobs.append(sink.getvalue().to_pybytes())
         except (pa.ArrowException, ValueError, TypeError):
@@ -164,7 +175,7 @@ class SourceCache:
             {
                 "stamp": key,
                 "n": n,
-                "sizes": [len(b) for b in blobs],
+                "cut": cut,
                 "source": str(batch.source),
                 "problems": [
                     [p.path, p.message, p.line, p.col, p.where, p.severity] for p in batch.problems
@@ -181,8 +192,10 @@ class SourceCache:
             },
             ensure_ascii=False,
         ).encode("utf-8")
-        data = b"".join([_MAGIC, len(header).to_bytes(8, "little"), header, *blobs])
-        return self._write(base.with_suffix(f".{n}"), data)
+        # One zstd frame for the lot (#16: the cache at most twice the corpus text):
+        # the schemas and the header compress with the text.
+        data = pack({"header": header, "documents": blobs[0], "segments": blobs[1]})
+        return self._write(base.with_suffix(f".{n}"), _MAGIC + data)
 
     @staticmethod
     def _load(base: Path, key: str, n: int) -> SourceBatch | None:
@@ -190,27 +203,24 @@ class SourceCache:
 
         from qca.errors import Problem
         from qca.ingest import SourceBatch
+        from qca.packed import unpack
 
         try:
             data = base.with_suffix(f".{n}").read_bytes()
             if not data.startswith(_MAGIC):
                 return None
-            at = len(_MAGIC) + 8
-            size = int.from_bytes(data[len(_MAGIC) : at], "little")
-            head = json.loads(data[at : at + size].decode("utf-8"))
+            parts = unpack(memoryview(data)[len(_MAGIC) :])
+            head = json.loads(bytes(parts["header"]).decode("utf-8"))
             if head["stamp"] != key or head["n"] != n:
                 return None
             names, which = head["attribute_names"]
             sets = [frozenset(a) for a in names]
-            frames = []
-            at += size
-            view = memoryview(data)
-            for length in head["sizes"]:
-                buffer = pa.py_buffer(view[at : at + length])  # no copy
-                frames.append(pa.ipc.open_file(buffer).read_all().to_pandas())
-                at += length
-            if at != len(data) or len(frames) != 2:
-                return None
+            frames = [
+                pa.ipc.open_stream(pa.py_buffer(bytes(parts[name]))).read_all().to_pandas()
+                for name in ("documents", "segments")
+            ]
+            if head["cut"]:
+                frames[0] = _paste_texts(frames[0], frames[1])
             return SourceBatch(
                 Path(head["source"]),
                 frames[0],
@@ -226,6 +236,67 @@ class SourceCache:
             )
         except Exception:  # noqa: BLE001 - any unreadable entry is rebuilt
             return None
+
+
+def _spans(documents: pd.DataFrame, segments: pd.DataFrame) -> list[list[tuple[int, int, str]]]:
+    """Return each document's segments as (start, end, text), in order (a ValueError if odd)."""
+    ids = documents[DOC_ID].tolist()
+    rows: dict[Any, list[tuple[int, int, str]]] = {d: [] for d in ids}
+    if len(rows) != len(ids):
+        raise ValueError("a doc_id twice")
+    columns = (segments[c].tolist() for c in (DOC_ID, START, END, TEXT))
+    for doc, start, end, text in zip(*columns, strict=True):
+        rows[doc].append((int(start), int(end), text))
+    return [rows[d] for d in ids]
+
+
+def _cut_texts(documents: pd.DataFrame, segments: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    """Return *documents* with each text less its segments' texts, and whether it was cut.
+
+    A segment's text is its document's text from ``start`` to ``end``, so the
+    document keeps only what lies between its segments (speaker labels, line
+    breaks): the text is not stored twice. Not cut when that does not hold.
+    """
+    import pandas as pd
+
+    if TEXT not in documents.columns or DOC_ID not in documents.columns or documents.empty:
+        return documents, False
+    try:
+        spans = _spans(documents, segments)
+        rests = []
+        for text, found in zip(documents[TEXT].tolist(), spans, strict=True):
+            if not isinstance(text, str):
+                return documents, False
+            pieces, at = [], 0
+            for start, end, piece in found:
+                if start < at or text[start:end] != piece:
+                    return documents, False
+                pieces.append(text[at:start])
+                at = end
+            pieces.append(text[at:])
+            rests.append("".join(pieces))
+    except (ValueError, TypeError, KeyError):
+        return documents, False
+    cut = documents.copy()
+    cut[TEXT] = pd.Series(rests, index=documents.index, dtype=documents[TEXT].dtype)
+    return cut, True
+
+
+def _paste_texts(documents: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """Return *documents* (cut by :func:`_cut_texts`) with their whole texts back."""
+    import pandas as pd
+
+    texts = []
+    for rest, found in zip(documents[TEXT].tolist(), _spans(documents, segments), strict=True):
+        pieces, at, taken = [], 0, 0
+        for start, end, piece in found:
+            pieces += [rest[taken : taken + start - at], piece]
+            taken += start - at
+            at = end
+        pieces.append(rest[taken:])
+        texts.append("".join(pieces))
+    documents[TEXT] = pd.Series(texts, index=documents.index, dtype=documents[TEXT].dtype)
+    return documents
 
 
 def _same_frame(frame: pd.DataFrame, back: pd.DataFrame) -> bool:
