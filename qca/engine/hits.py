@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from qca.codebook.model import Codebook
 from qca.engine.batch import HitColumns
+from qca.engine.conditions import FALLBACK, apply_conditions
 from qca.engine.match import Matcher
 from qca.engine.pipeline import Pipelines, tokenize
 from qca.engine.rules import Rules, compile_rules
@@ -55,7 +56,8 @@ class HitTypes:
         self.rules = rules
         rule_texts = {r.rule for found in rules.terms.values() for r in found}
         rule_texts |= {p[2] for p in rules.patterns} | {r[2] for r in rules.regexes}
-        kinds = {"term", "phrase", "pattern", "regex"}
+        kinds = {"term", "phrase", "pattern", "regex"} | ({FALLBACK} if rules.fallbacks else set())
+        rule_texts |= {FALLBACK} if rules.fallbacks else set()
         kinds |= {r.kind for found in rules.terms.values() for r in found}
         values = {
             THEME: {theme for theme, _ in rules.codes},
@@ -227,7 +229,8 @@ def match_texts(
     """
     pipeline = engine.pipelines.get(language)
     if store is None:
-        return engine.matcher(language).match(texts, tokenize(pipeline, texts))
+        found = engine.matcher(language).match(texts, tokenize(pipeline, texts))
+        return apply_conditions(found, engine.rules, texts)
     fingerprint = pipeline.fingerprint
     key = texts_key(fingerprint, texts)
     lengths = text_lengths(texts)
@@ -255,7 +258,7 @@ def match_texts(
     parts = [stored[k] for k in keys]
     joined = [list(chain.from_iterable(p[f] for p in parts)) for f in range(len(HIT_FIELDS))]
     segment, order, kind, rule, start, end, token, negated = joined
-    return HitColumns(
+    found = HitColumns(
         segment=segment,
         code=list(chain.from_iterable([n] * len(p[0]) for n, p in enumerate(parts))),
         order=order,
@@ -266,6 +269,7 @@ def match_texts(
         token=token,
         negated=negated,
     )
+    return apply_conditions(found, engine.rules, texts)
 
 
 def code_batch(
