@@ -95,6 +95,8 @@ def rematch(codebook_path: str | Path, state: OutputState, options: CodeOptions)
     before = dict((manifest.get("rerun") or {}).get("code_digests") or {})
     after = code_digests(codebook)
     changed = {code for code, digest in after.items() if before.get(code) != digest}
+    if any(code.fallback for code in codebook.codes()):
+        return "a fallback code (it depends on every other code's hits)"
     if not any(before.get(code) == digest for code, digest in after.items()):
         return "no code kept its rules"
     removed = set(before) - set(after)
@@ -110,6 +112,7 @@ def rematch(codebook_path: str | Path, state: OutputState, options: CodeOptions)
     new = NewHits([], [], [], [], [], [], [], [], [])
     segments = None
     if changed:
+        from qca.engine.conditions import apply_conditions
         from qca.engine.corpus_rules import NeedsSpacy, compile_without_spacy
         from qca.engine.corpus_tokens import match_corpus
 
@@ -119,8 +122,8 @@ def rematch(codebook_path: str | Path, state: OutputState, options: CodeOptions)
             rules = compile_without_spacy(codebook, corpus.header, count_nested=nested)
             rules = rules.only(numbers)
             segments = _segments(outdir)
-            texts = _texts(segments, corpus) if rules.regexes else []
-            found = match_corpus(corpus, rules, texts)
+            texts = _texts(segments, corpus) if rules.regexes or rules.max_words else []
+            found = apply_conditions(match_corpus(corpus, rules, texts), rules, texts)
         except NeedsSpacy as exc:
             return f"{exc} needs spaCy"
         new = _new_hits(corpus, found, rules)

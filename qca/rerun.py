@@ -209,7 +209,7 @@ def code_digests(codebook: Codebook) -> dict[str, str]:
     }
     digests = {}
     for code in codebook.codes():
-        rules = {
+        rules: dict[str, Any] = {
             "theme": code.theme,
             "code": code.id,
             "terms": code.terms,
@@ -217,6 +217,8 @@ def code_digests(codebook: Codebook) -> dict[str, str]:
             "patterns": code.patterns,
             "regex": code.regex,
         }
+        if code.fallback or code.max_words:  # only then, so older digests stay as they were
+            rules.update(fallback=code.fallback, max_words=code.max_words)
         text = json.dumps(_jsonable([shared, rules]), sort_keys=True, ensure_ascii=False)
         digests[code.id] = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return digests

@@ -44,8 +44,22 @@ def test_nhs_codebook_held_out_micro_f1(corpora: Path, tmp_path: Path) -> None:
     result = tool.evaluate(ROOT / "codebooks" / "nhs_fft.yaml", "test", tmp_path)
     micro_all, macro_all = result["all"]
     micro_own, _ = result["codebook"]
-    # docs/validation.md: 0.665 over all 50 categories, 0.669 over the codebook's
-    assert micro_all == pytest.approx(0.6647, abs=5e-4)
-    assert micro_own == pytest.approx(0.6688, abs=5e-4)
-    assert macro_all == pytest.approx(0.4968, abs=5e-4)
+    # docs/validation.md: version 3, 0.685 over all 50 categories, 0.689 over the codebook's
+    assert micro_all == pytest.approx(0.6849, abs=5e-4)
+    assert micro_own == pytest.approx(0.6891, abs=5e-4)
+    assert macro_all == pytest.approx(0.5169, abs=5e-4)
     assert micro_all >= 0.65
+
+
+def test_nhs_codebook_has_no_whole_comment_rule() -> None:
+    """The residual category is a fallback code, and no regex is a whole comment's text."""
+    from qca.codebook import read_codebook
+
+    codebook = read_codebook(ROOT / "codebooks" / "nhs_fft.yaml")
+    residual = codebook.code("labelling_not_possible")
+    assert residual.fallback and residual.max_words == 3
+    assert not any(residual.terms.values()) and not residual.regex
+    for code in codebook.codes():
+        for regex in code.regex:
+            # anchored at both ends means "the comment is exactly this": not allowed
+            assert not (regex.startswith("^") and regex.endswith("$")), (code.id, regex)

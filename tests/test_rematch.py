@@ -136,10 +136,11 @@ def test_rematch_golden_case(case: Path, runner: CliRunner, tmp_path: Path) -> N
     assert (REMATCHED in said) == (case.name not in FULL_RUN_CASES)
 
 
-#: Golden cases whose edit needs a full run: no speaker (the document unit), or a corpus in
-#: two languages (one token file holds one).
+#: Golden cases whose edit needs a full run: no speaker (the document unit), a corpus in
+#: two languages (one token file holds one), or a fallback code (it reads every code's hits).
 FULL_RUN_CASES = frozenset(
     {"code-document-unit-include-interviewer", "code-document-unit-interviewer", "code-swedish"}
+    | {"code-fallback-max-words"}
 )
 
 

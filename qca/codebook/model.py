@@ -44,7 +44,9 @@ class Code:
     the codebook's ``terms`` key fills its default language, ``terms_sv`` fills
     ``"sv"``. A term may be multi-word, and a trailing ``*`` makes it a prefix.
     ``not_`` holds the phrases of the YAML key ``not``: a hit they contain or
-    overlap is dropped.
+    overlap is dropped. A ``fallback`` code has no rules: it codes a segment that
+    no other code matched. ``max_words`` keeps the code's hits only in segments of
+    at most that many words (:func:`qca.engine.conditions.count_words`).
     """
 
     id: str
@@ -60,10 +62,12 @@ class Code:
     regex: tuple[str, ...] = ()
     not_: tuple[str, ...] = ()
     parent: str | None = None
+    fallback: bool = False
+    max_words: int | None = None
 
     @property
     def has_rules(self) -> bool:
-        return bool(any(self.terms.values()) or self.patterns or self.regex)
+        return bool(any(self.terms.values()) or self.patterns or self.regex or self.fallback)
 
 
 @dataclass(frozen=True)

@@ -264,6 +264,12 @@ def _schema_problem(
         message = f"`{value}` is not allowed; use one of {expected.replace(chr(39), '')}"
     elif kind in ("int_type", "int_parsing", "int_from_float"):
         message = f"expected a whole number, got {_describe(value)}"
+    elif kind in ("greater_than_equal", "less_than_equal"):
+        bound = error.get("ctx", {}).get("ge", error.get("ctx", {}).get("le"))
+        side = "at least" if kind == "greater_than_equal" else "at most"
+        message = f"expected a whole number of {side} {bound}, got {_describe(value)}"
+    elif kind in ("bool_type", "bool_parsing"):
+        message = f"expected true or false, got {_describe(value)}"
     else:
         message = f"{error['msg']}"
     return Problem(shown, message, line, col, where)
@@ -417,6 +423,14 @@ def _check_code(site: _CodeSite, add: Any) -> None:
         for key in raw
         if key in ("terms", "patterns", "regex") or key.startswith("terms_")
     )
+    if raw.get("fallback") is True:
+        if has_rules:
+            add(
+                (*site.path, "fallback"),
+                "a fallback code codes what no other code matched, so it takes no `terms`, "
+                "`patterns` or `regex` (remove them, or remove `fallback: true`)",
+            )
+        has_rules = True
     if site.is_leaf and not has_rules:
         add(
             site.path,
@@ -714,6 +728,8 @@ def _flatten(
             regex=tuple(code.regex),
             not_=tuple(code.not_),
             parent=parent,
+            fallback=code.fallback,
+            max_words=code.max_words,
         )
         yield from _flatten(code.codes, theme, language, code_id)
 

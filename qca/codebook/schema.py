@@ -12,7 +12,15 @@ import re
 import warnings
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 #: Per-language term keys: ``terms_`` and a two- or three-letter language code.
 LANGUAGE_TERMS_KEY = re.compile(r"^terms_([a-z]{2,3})$")
@@ -56,6 +64,8 @@ class CodeModel(BaseModel):
     patterns: list[list[dict[str, Any]]] = Field(default_factory=list)
     regex: list[str] = Field(default_factory=list)
     not_: list[str] = Field(default_factory=list, alias="not")
+    fallback: StrictBool = False
+    max_words: StrictInt | None = Field(default=None, ge=1)
     codes: dict[str, CodeModel] = Field(default_factory=dict)
 
     @model_validator(mode="before")

@@ -187,6 +187,11 @@ def _code_fields(code: Code, language: str, fmt: str) -> list[str]:
     for name, rules in (("patterns", code.patterns), ("regex", code.regex), ("not", code.not_)):
         if rules:
             fields.append(f"{name} ({len(rules)})")
+    fields += [
+        name
+        for name, value in (("max_words", code.max_words), ("fallback", code.fallback))
+        if value
+    ]
     return fields
 
 
@@ -294,6 +299,10 @@ def _codes_dict(codes: tuple[Code, ...], parent: str | None, language: str) -> d
             entry["regex"] = list(code.regex)
         if code.not_:
             entry["not"] = _Flow(code.not_)
+        if code.max_words:
+            entry["max_words"] = code.max_words
+        if code.fallback:
+            entry["fallback"] = True
         children = _codes_dict(codes, code.id, language)
         if children:
             entry["codes"] = children

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from qca.codebook.model import Codebook
 from qca.engine.batch import HitColumns
+from qca.engine.conditions import FALLBACK, apply_conditions
 from qca.engine.match import Matcher
 from qca.engine.pieces import match_pieces
 from qca.engine.pipeline import Pipelines, tokenize
@@ -58,7 +59,8 @@ class HitTypes:
         self.rules = rules
         rule_texts = {r.rule for found in rules.terms.values() for r in found}
         rule_texts |= {p[2] for p in rules.patterns} | {r[2] for r in rules.regexes}
-        kinds = {"term", "phrase", "pattern", "regex"}
+        kinds = {"term", "phrase", "pattern", "regex"} | ({FALLBACK} if rules.fallbacks else set())
+        rule_texts |= {FALLBACK} if rules.fallbacks else set()
         kinds |= {r.kind for found in rules.terms.values() for r in found}
         values = {
             THEME: {theme for theme, _ in rules.codes},
@@ -322,6 +324,8 @@ def code_batch(
             engine.pipelines.get(language),
             store,
         )
+        # after the pieces are joined: max_words and fallbacks see whole segments
+        hits = apply_conditions(hits, rules, texts)
         if not hits.segment:
             continue
         types = engine.types

@@ -47,6 +47,9 @@ class Rules:
     #: Keep every overlapping hit of one code (``qca code --count-nested``); by default
     #: the longest of them stays (docs/codebook.md, "Overlapping matches").
     count_nested: bool = False
+    #: Numbers of the ``fallback`` codes, and ``max_words`` by code number.
+    fallbacks: tuple[int, ...] = ()
+    max_words: Mapping[int, int] = dataclasses.field(default_factory=dict)
 
     def only(self, codes: Iterable[int]) -> Rules:
         """Return these rules with the rules of other codes left out (code numbers kept)."""
@@ -57,6 +60,8 @@ class Rules:
             vetoes={k: tuple(r for r in v if r.code in keep) for k, v in self.vetoes.items()},
             patterns=tuple(p for p in self.patterns if p[0] in keep),
             regexes=tuple(r for r in self.regexes if r[0] in keep),
+            fallbacks=tuple(n for n in self.fallbacks if n in keep),
+            max_words={n: m for n, m in self.max_words.items() if n in keep},
         )
 
     def vetoes_for(self, language: str) -> tuple[TermRule, ...]:
@@ -191,4 +196,6 @@ def compile_rules(
         cues={lang: frozenset(normalise(c) for c in cues) for lang, cues in negation.cues.items()},
         window=negation.window,
         count_nested=count_nested,
+        fallbacks=tuple(n for n, code in enumerate(codes) if code.fallback),
+        max_words={n: code.max_words for n, code in enumerate(codes) if code.max_words},
     )
