@@ -250,11 +250,11 @@ def test_shared_cache_dir_reused_by_every_worker(
     args = [str(ROOT / "transcripts"), "--participants", participants, "-c", CODEBOOK]
     args += ["--cache-dir", str(cache), "--scheduler", "local:2", "--force"]
     assert _invoke(runner, *args, "-d", str(tmp_path / "first"))[0] == 0
-    entries = sorted(p.relative_to(cache) for p in cache.rglob("*.npz"))
+    entries = sorted(p.relative_to(cache) for p in cache.rglob("*.tok"))
     assert entries  # the workers wrote token entries
-    stamps = {p: p.stat().st_mtime_ns for p in cache.rglob("*.npz")}
+    stamps = {p: p.stat().st_mtime_ns for p in cache.rglob("*.tok")}
     assert _invoke(runner, *args, "-d", str(tmp_path / "second"))[0] == 0
-    assert sorted(p.relative_to(cache) for p in cache.rglob("*.npz")) == entries  # none new
+    assert sorted(p.relative_to(cache) for p in cache.rglob("*.tok")) == entries  # none new
     assert all(p.stat().st_mtime_ns >= stamps[p] for p in stamps)
     for folder in ("first", "second"):
         for name in OUTPUTS:

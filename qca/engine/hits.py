@@ -20,14 +20,13 @@ from qca.engine.match import Matcher
 from qca.engine.pieces import match_pieces
 from qca.engine.pipeline import Pipelines, tokenize
 from qca.engine.rules import Rules, compile_rules
+from qca.engine.selection import segment_languages, selected_segments
 from qca.engine.store import HIT_FIELDS, TokenStore, text_lengths, texts_key
 from qca.models import (
     CODE,
     DOC_ID,
     END,
     HIT_COLUMNS,
-    IS_INTERVIEWER,
-    LANGUAGE,
     MATCH,
     NEGATED,
     NEGATION_CUE,
@@ -171,37 +170,6 @@ class Engine:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["rules"], state["pipelines"])  # type: ignore[misc]
-
-
-def selected_segments(
-    segments: pd.DataFrame, exclude_speakers: frozenset[str], *, include_interviewer: bool
-) -> pd.Series:
-    """Return a boolean mask of the segments to code (interviewer turns left out by default)."""
-    import numpy as np
-    import pandas as pd
-
-    if include_interviewer or segments.empty:
-        return pd.Series(True, index=segments.index)
-    keep = np.ones(len(segments), dtype=np.bool_)
-    if IS_INTERVIEWER in segments.columns:
-        flags = segments[IS_INTERVIEWER]
-        if flags.dtype != np.dtype(bool):
-            flags = flags.fillna(False).astype(bool)
-        keep &= ~flags.to_numpy(dtype=np.bool_)
-    if exclude_speakers and SPEAKER in segments.columns:
-        speakers = segments[SPEAKER].fillna("").astype(str).str.strip().str.lower()
-        keep &= ~speakers.isin(exclude_speakers).to_numpy(dtype=np.bool_)
-    return pd.Series(keep, index=segments.index)
-
-
-def segment_languages(segments: pd.DataFrame, default: str) -> list[str]:
-    """Return each segment's language: its ``language`` attribute, else *default*."""
-    if LANGUAGE not in segments.columns:
-        return [default] * len(segments)
-    return [
-        str(v).strip().lower() if isinstance(v, str) and v.strip() else default
-        for v in segments[LANGUAGE].tolist()
-    ]
 
 
 def empty_hits() -> pd.DataFrame:

@@ -140,3 +140,4 @@ def _extend(out: HitColumns, found: HitColumns, owners: Sequence[int], offset: i
     out.end += [e + offset for e in found.end] if offset else found.end
     out.token += found.token
     out.negated += found.negated
+    out.cue += found.cue

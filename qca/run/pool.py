@@ -118,7 +118,7 @@ def _code_segments(segments: pd.DataFrame, files: list[list[str]]) -> pd.DataFra
 
 def _write(segments: pd.DataFrame, name: str) -> Written | None:
     """Write *segments* as a part in the run's temporary folder (None: no folder)."""
-    from qca.engine.hits import segment_languages
+    from qca.engine.selection import segment_languages
 
     temp: Path | None = _WORKER["temp"]
     if temp is None:

@@ -81,7 +81,7 @@ class Totals:
 
     def segments(self, segments: pd.DataFrame) -> None:
         """Count *segments* and their languages."""
-        from qca.engine.hits import segment_languages
+        from qca.engine.selection import segment_languages
 
         self.counts["segments"] += len(segments)
         self.counts["words"] += int(segments[WORDS].sum()) if WORDS in segments else 0
