@@ -90,3 +90,23 @@ def test_engine_pieces_cover_the_text_at_whitespace(text: str, size: int) -> Non
 )
 def test_ingest_count_words_in_slices_equals_split(text: str, step: int) -> None:
     assert count_words(text, step) == len(text.split())
+
+
+def test_engine_pieces_fallback_and_max_words_see_the_whole_segment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A segment cut into pieces gets one fallback hit, and max_words counts all its words."""
+    codebook = tmp_path / "codebook.yaml"
+    codebook.write_text(
+        "name: Pieces\nlanguage: en\nthemes:\n  t:\n    codes:\n"
+        "      other:\n        fallback: true\n"
+        "      short:\n        terms: [zebra]\n        max_words: 50\n",
+        encoding="utf-8",
+    )
+    long = " ".join(["We talked about the weather today."] * 40)  # 240 words, no term
+    with_term = long + " A zebra came."
+    segments = make_segments(long, with_term)
+    monkeypatch.setattr(qca.engine.pieces, "PIECE_CHARS", 200)
+    hits = code_segments(segments, read_codebook(codebook))
+    assert hits["code"].tolist() == ["other", "other"]
+    assert (hits["end"] - hits["start"]).tolist() == [len(long), len(with_term)]
