@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 from qca.engine.pipeline import Tokens
@@ -32,6 +32,14 @@ class HitColumns:
     token: list[int] = field(default_factory=list)
     negated: list[bool] = field(default_factory=list)
     cue: list[str] = field(default_factory=list)
+
+    def take(self, rows: list[int]) -> HitColumns:
+        """Return the hits at *rows*, in that order (a column not filled yet stays empty)."""
+        taken = {}
+        for column in fields(self):
+            values = getattr(self, column.name)
+            taken[column.name] = [values[n] for n in rows] if values else []
+        return HitColumns(**taken)
 
     def add(
         self, segment: int, rule: tuple[int, int, str, str], span: tuple[int, int, int]

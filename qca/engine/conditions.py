@@ -56,18 +56,7 @@ def apply_conditions(hits: HitColumns, rules: Rules, texts: Sequence[str]) -> Hi
         if code not in limits or words_of(segment) <= limits[code]
     ]
     if len(keep) < len(hits.segment):
-        hits = HitColumns(
-            segment=[hits.segment[n] for n in keep],
-            code=[hits.code[n] for n in keep],
-            order=[hits.order[n] for n in keep],
-            kind=[hits.kind[n] for n in keep],
-            rule=[hits.rule[n] for n in keep],
-            start=[hits.start[n] for n in keep],
-            end=[hits.end[n] for n in keep],
-            token=[hits.token[n] for n in keep],
-            negated=[hits.negated[n] for n in keep],
-            cue=[hits.cue[n] for n in keep],
-        )
+        hits = hits.take(keep)
     if not rules.fallbacks:
         return hits
     fallbacks = frozenset(rules.fallbacks)

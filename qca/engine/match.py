@@ -123,16 +123,7 @@ class Matcher:
             if not self.rules.count_nested:
                 ordered = drop_overlaps(ordered, segment, code, start, end)
         chosen = ordered.tolist()
-        out = HitColumns(
-            segment=[hits.segment[n] for n in chosen],
-            code=[hits.code[n] for n in chosen],
-            order=[hits.order[n] for n in chosen],
-            kind=[hits.kind[n] for n in chosen],
-            rule=[hits.rule[n] for n in chosen],
-            start=[hits.start[n] for n in chosen],
-            end=[hits.end[n] for n in chosen],
-            token=[hits.token[n] for n in chosen],
-        )
+        out = hits.take(chosen)
         if not self.cues or not chosen:
             out.negated = [False] * len(chosen)
             out.cue = [""] * len(chosen)
