@@ -395,8 +395,8 @@ def resolve(
     return settings
 
 
-def require_transcripts(paths: Sequence[Path], participants: Path | None = None) -> int:
-    """Check that *paths* hold at least one file to read; return how many they hold.
+def require_transcripts(paths: Sequence[Path], participants: Path | None = None) -> None:
+    """Check that *paths* hold at least one file to read.
 
     Raises:
         IngestError: With one line when there is nothing to read at all (an empty
@@ -406,7 +406,7 @@ def require_transcripts(paths: Sequence[Path], participants: Path | None = None)
 
     files, problems, unread = find_files(paths, participants)
     if files or any(p.is_error for p in problems):
-        return len(files)  # the reader reports the problems itself
+        return  # the reader reports the problems itself
     where = ", ".join(p.as_posix() for p in paths)
     raise IngestError(
         problems=[
