@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,6 +17,12 @@ os.environ["COLUMNS"] = "120"
 os.environ["TERM"] = "unknown"
 os.environ.pop("FORCE_COLOR", None)
 os.environ["NO_COLOR"] = "1"
+
+# In CI (.ci/run sets CI) every property test draws the same examples each run, so a
+# red run is reproducible; elsewhere the examples are random, to keep finding new cases.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture

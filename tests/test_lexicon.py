@@ -352,3 +352,18 @@ def test_lexicon_shortcut_accepts_any_infix_finder() -> None:
     assert shortcut.cuts(chunks) == [-1, 0, 1, -1, 0]  # the same once words are known
     for chunk in chunks:
         assert _lexicon_tokens(nlp, chunk)[0] == _spacy_tokens(nlp, chunk), chunk
+
+
+def test_lexicon_is_context_free_where_spacy_is_not() -> None:
+    """A known difference, found by the property above: spaCy splits ``):`` after a ``:``
+    it split off the text before (``: ):a`` -> ``:``, ``)``, ``:``, ``a``) but not alone
+    (``):a`` -> ``):``, ``a``); the lexicon gives a chunk the same tokens wherever it stands."""
+    pipeline = _pipeline("en")
+
+    def words(tokens: Tokens, text: str) -> list[str]:
+        return [text[a:b] for a, b in zip(tokens.starts, tokens.ends, strict=True)]
+
+    assert words(tokenize_with_spacy(pipeline, ["):a"]), "):a") == ["):", "a"]
+    assert words(tokenize_with_spacy(pipeline, [": ):a"]), ": ):a") == [":", ")", ":", "a"]
+    assert words(tokenize(pipeline, ["):a"]), "):a") == ["):", "a"]
+    assert words(tokenize(pipeline, [": ):a"]), ": ):a") == [":", "):", "a"]

@@ -45,7 +45,7 @@ def _overlaps(hits: pd.DataFrame) -> list[tuple[str, str]]:
     return found
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(WORDS), max_size=12), min_size=1, max_size=4))
 def test_matching_nested_no_two_hits_of_one_code_overlap(words: list[list[str]]) -> None:
     segments = make_segments(*(" ".join(text) for text in words))
