@@ -22,6 +22,7 @@ ROWS = [
     r" 8a qca code cold, 10 one-line files ",
     r" 8b qca code cold, one file of the same lines ",
     r"  8 per-file overhead: -?[\d.]+ ms CPU, -?[\d.]+ ms wall per file",
+    r" 5b qca code cold --no-cache --scheduler \(Dask\) +[\d.]+ +[\d.]+",
     r"  9 peak RSS of \(2\) at 5,\d\d\d words +[\d.]+ +[\d.]+ +\d+ +1",
     r"  9 peak RSS of \(2\) at \d\d\d words +[\d.]+ +[\d.]+ +\d+ +1",
     r" 10 cache on disk after rows 3 and 4: [\d.]+ MB = [\d.]+x the corpus text",
@@ -41,11 +42,14 @@ ROWS = [
 
 def test_benchmarks_run_prints_every_row(tmp_path: Path) -> None:
     command = [sys.executable, str(RUN), "--words", "5000", "--repeat", "1", "--shapes", "A"]
-    command += ["--files", "10", "--work", str(tmp_path)]
+    command += ["--files", "10", "--work", str(tmp_path), "--scheduler", "local:2"]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-3000:]
     for row in ROWS:
         assert re.search(row, done.stdout), f"no row {row!r} in:\n{done.stdout}"
+    runs = tmp_path / "runs" / "A"
+    for name in ("hits.csv", "codings.csv", "segments.parquet"):  # row 5b codes on Dask
+        assert (runs / "out-dask" / name).read_bytes() == (runs / "out-cold" / name).read_bytes()
     with (tmp_path / "runs" / "A" / "bench" / "counts.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 40  # every code of the generated codebook

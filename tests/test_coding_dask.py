@@ -222,21 +222,6 @@ def test_dask_docs_console_examples_run(
     _same_outputs(tmp_path / "one", tmp_path / "out1")
 
 
-def test_dask_benchmark_row(tmp_path: Path) -> None:
-    """benchmarks/run.py --scheduler local:2 prints row 5b (no timings asserted)."""
-    command = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--words", "3000"]
-    command += ["--repeat", "1", "--shapes", "A", "--only", "cold", "--files", "10"]
-    command += ["--work", str(tmp_path), "--scheduler", "local:2"]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert re.search(
-        r" 5b qca code cold --no-cache --scheduler \(Dask\) +[\d.]+ +[\d.]+", done.stdout
-    )
-    runs = tmp_path / "runs" / "A"
-    for name in OUTPUTS:
-        assert (runs / "out-dask" / name).read_bytes() == (runs / "out-cold" / name).read_bytes()
-
-
 @given(st.text(max_size=40))
 def test_check_scheduler_any_text(text: str) -> None:
     try:
