@@ -148,19 +148,6 @@ def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.mark.parametrize(("command", "expected"), REPORT_EXAMPLES)
-def test_docs_report_console_examples_run(
-    command: str, expected: str, demo_folder: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Each ``$ qca ...`` of cooccur.md, report.md and themes.md's "Group statistics" runs on the
-    coded demo corpus and prints what the page shows (when it shows output)."""
-    monkeypatch.chdir(demo_folder)
-    result = CliRunner().invoke(app, shlex.split(command.partition("  #")[0])[1:])
-    assert result.exit_code == 0, result.stderr
-    if expected.strip():
-        assert result.stdout == expected
-
-
 def test_docs_report_console_examples_exist() -> None:
     commands = [command for command, _ in REPORT_EXAMPLES]
     assert sum(c.startswith("qca cooccur") for c in commands) >= 3
