@@ -157,7 +157,10 @@ def read_queue(path: str | Path) -> list[tuple[str, str, str]]:
         else:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        message = f"cannot read this review queue ({type(exc).__name__}); write it with qca suggest --segments"
+        why = (
+            exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a CSV or JSON table"
+        )
+        message = f"cannot read this review queue ({why}); write it with qca suggest --segments"
         raise OutputError(problems=[Problem(shown, message)]) from exc
     if frame.empty and not len(frame.columns):
         return []  # an empty JSON queue: []

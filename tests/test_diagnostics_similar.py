@@ -270,6 +270,19 @@ def test_review_queue_errors(
     assert not overrides.exists()
 
 
+def test_review_queue_missing_file_says_so(
+    runner: CliRunner, parking: Path, tmp_path: Path
+) -> None:
+    queue = tmp_path / "missing.csv"
+    args = ["review", "parking", "--queue", str(queue), "-d", str(parking)]
+    result = runner.invoke(app, [*args, "--overrides", str(tmp_path / "overrides.yaml")])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"{queue.as_posix()}: cannot read this review queue (No such file or directory); "
+        "write it with qca suggest --segments\n"
+    )
+
+
 def test_suggest_segments_document_gold(runner: CliRunner, tmp_path: Path) -> None:
     """Gold ids that are document ids (a survey, one comment per row): the model learns
     documents and scores their segments; a one-hot gold file names the code by its label."""
