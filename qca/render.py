@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from rich.console import Group
     from rich.text import Text
 
-    from qca.excerpts import Excerpts, Explanation
+    from qca.excerpts import Excerpts
+    from qca.explain import Explanation
 
 
 def _cell(value: object) -> str:

@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "qca.progress",
     ),
     ("qca.themes", "qca.tally", "qca.presence", "qca.exemplars", "qca.excerpts", "qca.review")
+    + ("qca.explain",)
     + ("qca.cooccur", "qca.stats")
     + ("qca.agreement", "qca.export", "qca.refi", "qca.pseudonymise", "qca.diagnostics"),
     ("qca.render", "qca.report"),

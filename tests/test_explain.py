@@ -1,4 +1,4 @@
-"""qca explain and qca.excerpts.explain_segment."""
+"""qca explain and qca.explain.explain_segment."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from qca.cli import app
-from qca.excerpts import explain_segment
+from qca.explain import explain_segment
 from qca.models import CODINGS_FILE, RUN_FILE
 from qca.outputs import read_output
 from tests.test_outputs import BASIC_INPUT, CASES, write_output

@@ -30,7 +30,7 @@ def explain_cli(
     """
     from rich.console import Console
 
-    from qca.excerpts import explain_segment
+    from qca.explain import explain_segment
     from qca.outputs import default_output_folder, read_output
     from qca.render import render_explanation
 
