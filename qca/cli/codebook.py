@@ -43,7 +43,7 @@ class ConvertFormat(str, Enum):
 
 
 def _summary(codebook: Codebook) -> str:
-    from qca.codebook.read import rule_count
+    from qca.codebook.build import rule_count
 
     themes, codes = len(codebook.themes), len(codebook.codes())
     return (
