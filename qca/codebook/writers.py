@@ -7,18 +7,11 @@ name the code and the field.
 
 from __future__ import annotations
 
-import csv
-import io
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape
-from xml.sax.saxutils import quoteattr
 
-import yaml
-
-from qca.codebook.categories import Category, codebook_to_categories
+from qca.codebook.categories import codebook_to_categories
+from qca.codebook.dictionary_writers import DICTIONARY_WRITERS, Flow, dump_yaml
 from qca.codebook.model import DEFAULT_NEGATION_CUES, DEFAULT_NEGATION_WINDOW, Code, Codebook
 from qca.errors import CodebookError, Problem
 from qca.io import atomic_write_text
@@ -42,7 +35,6 @@ FORMAT_NAMES: dict[str, str] = {
 }
 _SUFFIXES = {".yaml": "qca", ".yml": "qca", ".dic": "liwc", ".dicx": "dicx", ".cat": "wordstat"}
 _SUFFIXES[".qdc"] = "qdc"
-_GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:qca:code")
 
 
 def output_format(path: Path, fmt: str | None = None) -> str:
@@ -97,22 +89,12 @@ def format_codebook(
         return codebook_to_yaml(codebook), []
     problems = not_carried(codebook, fmt, shown=shown, stem=stem)
     categories = codebook_to_categories(codebook)
-    if fmt == "quanteda":
-        return _quanteda(categories), problems
-    if fmt == "liwc":
-        return _liwc(categories), problems
-    if fmt == "dicx":
-        if any(top.children for top in categories):
-            problems.append(
-                Problem(
-                    shown, "nesting of categories is not carried (flattened)", severity="warning"
-                )
-            )
-        return _dicx(categories), problems
-    if fmt == "wordstat":
-        return _wordstat(categories), problems
-    if fmt == "qdc":
-        return _qdc(categories), problems
+    if fmt == "dicx" and any(top.children for top in categories):
+        problems.append(
+            Problem(shown, "nesting of categories is not carried (flattened)", severity="warning")
+        )
+    if fmt in DICTIONARY_WRITERS:
+        return DICTIONARY_WRITERS[fmt](categories), problems
     raise CodebookError(f"unknown output format `{fmt}`")  # pragma: no cover
 
 
@@ -198,42 +180,6 @@ def _code_fields(code: Code, language: str, fmt: str) -> list[str]:
 # --- qca YAML --------------------------------------------------------------------------
 
 
-class _Flow(list[Any]):
-    """A list written in flow style: ``[a, b, c]``."""
-
-
-class _Dumper(yaml.SafeDumper):
-    """Block style, keys in the order given, flow style only for :class:`_Flow` lists."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        # Indent block sequences under their key, as people write them.
-        super().increase_indent(flow, False)
-
-
-def _represent_flow(dumper: yaml.SafeDumper, data: _Flow) -> yaml.Node:
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
-
-
-def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
-    style = "|" if "\n" in data else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
-
-
-_Dumper.add_representer(_Flow, _represent_flow)
-_Dumper.add_representer(str, _represent_str)
-
-
-def _dump(data: Any) -> str:
-    return yaml.dump(
-        data,
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=100,
-    )
-
-
 def codebook_to_dict(codebook: Codebook) -> dict[str, Any]:
     """Return *codebook* as the plain nested data of a qca YAML file (keys in a fixed order)."""
     data: dict[str, Any] = {"name": codebook.name, "version": codebook.version}
@@ -242,12 +188,12 @@ def codebook_to_dict(codebook: Codebook) -> dict[str, Any]:
     if codebook.description:
         data["description"] = codebook.description
     if codebook.exclude_speakers:
-        data["exclude_speakers"] = _Flow(codebook.exclude_speakers)
+        data["exclude_speakers"] = Flow(codebook.exclude_speakers)
     negation: dict[str, Any] = {}
     if codebook.negation.window != DEFAULT_NEGATION_WINDOW:
         negation["window"] = codebook.negation.window
     cues = {
-        lang: _Flow(words)
+        lang: Flow(words)
         for lang, words in sorted(codebook.negation.cues.items())
         if tuple(DEFAULT_NEGATION_CUES.get(lang, ())) != tuple(words)
     }
@@ -289,16 +235,16 @@ def _codes_dict(codes: tuple[Code, ...], parent: str | None, language: str) -> d
         if code.color:
             entry["color"] = code.color
         if code.terms.get(language):
-            entry["terms"] = _Flow(code.terms[language])
+            entry["terms"] = Flow(code.terms[language])
         for lang, terms in sorted(code.terms.items()):
             if lang != language and terms:
-                entry[f"terms_{lang}"] = _Flow(terms)
+                entry[f"terms_{lang}"] = Flow(terms)
         if code.patterns:
-            entry["patterns"] = [_Flow(dict(token) for token in p) for p in code.patterns]
+            entry["patterns"] = [Flow(dict(token) for token in p) for p in code.patterns]
         if code.regex:
             entry["regex"] = list(code.regex)
         if code.not_:
-            entry["not"] = _Flow(code.not_)
+            entry["not"] = Flow(code.not_)
         if code.max_words:
             entry["max_words"] = code.max_words
         if code.fallback:
@@ -313,100 +259,4 @@ def _codes_dict(codes: tuple[Code, ...], parent: str | None, language: str) -> d
 def codebook_to_yaml(codebook: Codebook) -> str:
     """Return *codebook* as qca YAML text: block style, fixed key order, unicode kept."""
     header = f"# {codebook.name}: qca codebook (see docs/codebook.md)\n"
-    return header + _dump(codebook_to_dict(codebook))
-
-
-# --- dictionary formats ----------------------------------------------------------------
-
-
-def _quanteda(categories: list[Category]) -> str:
-    def value(node: Category) -> Any:
-        if node.children and node.entries:
-            return [*node.entries, *({child.name: value(child)} for child in node.children)]
-        if node.children:
-            return {child.name: value(child) for child in node.children}
-        return _Flow(node.entries)
-
-    return _dump({top.name: value(top) for top in categories})
-
-
-def _preorder(categories: list[Category]) -> Iterator[tuple[int, Category]]:
-    for top in categories:
-        yield from top.walk()
-
-
-def _entries_by_category(categories: list[Category]) -> tuple[list[Category], dict[str, list[int]]]:
-    nodes = [node for _, node in _preorder(categories)]
-    found: dict[str, list[int]] = {}
-    for number, node in enumerate(nodes, start=1):
-        for entry in node.entries:
-            ids = found.setdefault(entry, [])
-            if number not in ids:
-                ids.append(number)
-    return nodes, found
-
-
-def _liwc(categories: list[Category]) -> str:
-    lines = ["%"]
-    for number, (depth, node) in enumerate(_preorder(categories), start=1):
-        lines.append("\t" * depth + f"{number}\t{node.name}")
-    lines.append("%")
-    _, entries = _entries_by_category(categories)
-    for entry, ids in entries.items():
-        lines.append("\t".join([entry, *(str(i) for i in ids)]))
-    return "\n".join(lines) + "\n"
-
-
-def _dicx(categories: list[Category]) -> str:
-    nodes, entries = _entries_by_category(categories)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["DicTerm", *(node.name for node in nodes)])
-    for entry, ids in entries.items():
-        writer.writerow([entry, *("X" if n in ids else "" for n in range(1, len(nodes) + 1))])
-    return buffer.getvalue()
-
-
-def _wordstat(categories: list[Category]) -> str:
-    lines: list[str] = []
-
-    def write(node: Category, depth: int) -> None:
-        lines.append("\t" * depth + node.name)
-        for child in node.children:
-            write(child, depth + 1)
-        lines.extend("\t" * (depth + 1) + f"{entry} (1)" for entry in node.entries)
-
-    for top in categories:
-        write(top, 0)
-    return "\r\n".join(lines) + "\r\n"
-
-
-def _qdc(categories: list[Category]) -> str:
-    from qca import __version__
-
-    lines = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        f'<CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin={quoteattr(f"qca {__version__}")}>',
-        "  <Codes>",
-    ]
-
-    def write(node: Category, names: tuple[str, ...], depth: int) -> None:
-        pad = "  " * depth
-        guid = uuid.uuid5(_GUID_NAMESPACE, "\x1f".join(names))
-        attrs = f'guid={quoteattr(str(guid))} name={quoteattr(node.name)} isCodable="true"'
-        if node.color:
-            attrs += f" color={quoteattr(node.color)}"
-        if not node.description and not node.children:
-            lines.append(f"{pad}<Code {attrs}/>")
-            return
-        lines.append(f"{pad}<Code {attrs}>")
-        if node.description:
-            lines.append(f"{pad}  <Description>{xml_escape(node.description)}</Description>")
-        for child in node.children:
-            write(child, (*names, child.name), depth + 1)
-        lines.append(f"{pad}</Code>")
-
-    for top in categories:
-        write(top, (top.name,), 2)
-    lines += ["  </Codes>", "</CodeBook>"]
-    return "\n".join(lines) + "\n"
+    return header + dump_yaml(codebook_to_dict(codebook))
