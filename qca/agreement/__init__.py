@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from qca.agreement.alignment import agreement_warnings, align_codes
 from qca.agreement.bootstrap import bootstrap_warnings
 from qca.agreement.coding import Coding
 from qca.agreement.compare import (
     UNIT_LEVELS,
-    agreement_warnings,
-    align_codes,
     disagreements,
     measure_agreement,
     verdict,
