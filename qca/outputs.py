@@ -120,7 +120,7 @@ def default_output_folder(directory: Path | None = None) -> Path:
     Raises:
         OutputError: When ``qca.yaml`` is invalid.
     """
-    from qca.project import resolve
+    from qca.settings import resolve
 
     settings = resolve(directory=directory)
     if settings.output != Path(DEFAULT_OUTDIR):

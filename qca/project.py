@@ -8,13 +8,12 @@ the file's folder.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qca.errors import IngestError, OutputError, Problem
+from qca.errors import OutputError, Problem
 from qca.io import atomic_write_text
 from qca.models import DEFAULT_OUTDIR, OVERRIDES_FILE, PROJECT_FILE
 from qca.templates import (
@@ -25,7 +24,7 @@ from qca.templates import (
 )
 
 if TYPE_CHECKING:
-    from qca.ingest.base import IngestOptions
+    pass
 
 #: Keys a qca.yaml may have (paths, then the ingest options of the same names as ``qca code``'s).
 PROJECT_KEYS: tuple[str, ...] = (
@@ -45,7 +44,7 @@ PROJECT_KEYS: tuple[str, ...] = (
     "count_nested",
 )
 #: Keys whose value is true or false (the others are strings or lists of them).
-_FLAG_KEYS = frozenset({"count_nested"})
+FLAG_KEYS = frozenset({"count_nested"})
 
 
 @dataclass(frozen=True)
@@ -165,7 +164,7 @@ def read_project(path: str | Path) -> Project:
             if values[name] is None:
                 problems.append(_problem(path, NOT_MEGABYTES, nodes.get(name), name))
             continue
-        if name in _FLAG_KEYS:
+        if name in FLAG_KEYS:
             if isinstance(value, bool):
                 values[name] = value
             else:
@@ -253,168 +252,3 @@ def init_project(
 def project_paths(project: Project) -> Sequence[Path]:
     """Return the transcript paths a project names (``transcripts/`` when it names none)."""
     return project.transcripts or (project.path.parent / "transcripts",)
-
-
-#: Environment variables that stand in for a qca.yaml setting: ``QCA_`` + the key in capitals
-#: (``QCA_CODEBOOK``, ``QCA_OUTPUT``, ...). Lists (``transcripts``) are separated by the path
-#: separator (``:``), ``interviewer_labels`` by commas. Paths are relative to the working folder.
-ENV_PREFIX = "QCA_"
-_PATH_KEYS = frozenset({"codebook", "output", "participants", "overrides"})
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The settings one command works with: qca.yaml, then ``QCA_*`` variables, then options.
-
-    ``project`` is the qca.yaml read (``None`` without one); every other field holds the
-    value that won. ``output`` always has a value (``qca-out`` by default).
-    """
-
-    project: Project | None = None
-    transcripts: tuple[Path, ...] = ()
-    codebook: Path | None = None
-    output: Path = Path(DEFAULT_OUTDIR)
-    participants: Path | None = None
-    overrides: Path | None = None
-    unit: str | None = None
-    speaker_pattern: str | None = None
-    text_column: str | tuple[str, ...] | None = None
-    id_column: str | None = None
-    interviewer_labels: tuple[str, ...] | None = None
-    encoding: str | None = None
-    scheduler: str | None = None  # qca code --scheduler (#23)
-    max_file_mb: int | None = None  # largest one-document file read (#19)
-    count_nested: bool = False  # qca code --count-nested (#18)
-
-    def ingest_options(
-        self,
-        *,
-        unit: str | None = None,
-        default_interviewer_labels: bool = True,
-        strict: bool = False,
-    ) -> IngestOptions:
-        """The :class:`~qca.ingest.base.IngestOptions` these settings give.
-
-        Args:
-            unit: The unit to read (default: the settings' unit, else ``turn``).
-            default_interviewer_labels: Add the built-in interviewer labels to the given ones.
-            strict: Make a file that cannot be read an error.
-        """
-        from qca.ingest.base import DEFAULT_INTERVIEWER_LABELS, IngestOptions
-
-        defaults = DEFAULT_INTERVIEWER_LABELS if default_interviewer_labels else ()
-        given = tuple(label.strip().lower() for label in self.interviewer_labels or ())
-        return IngestOptions(
-            unit=unit or self.unit or "turn",
-            speaker_pattern=self.speaker_pattern,
-            text_column=self.text_column,
-            id_column=self.id_column,
-            participants=self.participants,
-            interviewer_labels=tuple(dict.fromkeys(defaults + given)),
-            encoding=self.encoding,
-            strict=strict,
-            max_file_mb=self.max_file_mb,
-        )
-
-
-def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
-    from qca.ingest.files import NOT_MEGABYTES, megabytes
-
-    values: dict[str, Any] = {}
-    for key in PROJECT_KEYS:
-        raw = environ.get(ENV_PREFIX + key.upper(), "").strip()
-        if not raw:
-            continue
-        if key == "transcripts":
-            values[key] = tuple(Path(p) for p in raw.split(os.pathsep) if p)
-        elif key == "interviewer_labels":
-            values[key] = tuple(v.strip().lower() for v in raw.split(",") if v.strip())
-        elif key == "max_file_mb":
-            values[key] = megabytes(raw)
-            if values[key] is None:
-                raise OutputError(f"{ENV_PREFIX}MAX_FILE_MB={raw}: {NOT_MEGABYTES}")
-        elif key in _FLAG_KEYS:
-            if raw.lower() not in ("1", "true", "yes", "0", "false", "no"):
-                raise OutputError(f"{ENV_PREFIX}{key.upper()}={raw}: expected true or false")
-            values[key] = raw.lower() in ("1", "true", "yes")
-        else:
-            values[key] = Path(raw) if key in _PATH_KEYS else raw
-    return values
-
-
-def resolve(
-    options: Mapping[str, Any] | None = None,
-    *,
-    directory: str | Path | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> Settings:
-    """Merge qca.yaml, the environment and a command's options into one :class:`Settings`.
-
-    An option given (not ``None``, not empty) wins over a ``QCA_*`` variable, which wins
-    over qca.yaml, which wins over the defaults. Every command that takes paths, a
-    codebook or ingest options calls this, so they all see the same settings.
-
-    Args:
-        options: The command's options by setting name (``codebook``, ``output``,
-            ``transcripts``, ``participants``, ``unit``, ...); ``None`` values are not given.
-        directory: Where to look for qca.yaml (default: the working folder).
-        environ: The environment (default: ``os.environ``).
-
-    Raises:
-        OutputError: When qca.yaml is invalid, or an option is not a setting.
-
-    Examples:
-        >>> resolve({"codebook": "codebooks/esther.yaml"}).codebook  # doctest: +SKIP
-        PosixPath('codebooks/esther.yaml')
-    """
-    project = find_project(directory)
-    merged: dict[str, Any] = {}
-    if project is not None:
-        merged.update(
-            {f.name: getattr(project, f.name) for f in fields(Project) if f.name != "path"}
-        )
-        merged = {k: v for k, v in merged.items() if v not in (None, ())}
-    merged.update(_from_environment(os.environ if environ is None else environ))
-    for key, value in (options or {}).items():
-        if key not in PROJECT_KEYS:
-            raise OutputError(f"{key}: not a setting; use one of: {', '.join(PROJECT_KEYS)}")
-        if value is None or (isinstance(value, (list, tuple)) and not value):
-            continue
-        if key == "transcripts":
-            value = tuple(Path(p) for p in value)
-        elif key == "interviewer_labels":
-            value = tuple(str(v).strip().lower() for v in value)
-        elif key == "text_column" and not isinstance(value, str):
-            value = tuple(value)
-        elif key in _PATH_KEYS:
-            value = Path(value)
-        merged[key] = value
-    settings = replace(Settings(project=project), **merged)
-    if not settings.transcripts and project is not None:
-        settings = replace(settings, transcripts=tuple(project_paths(project)))
-    return settings
-
-
-def require_transcripts(paths: Sequence[Path], participants: Path | None = None) -> None:
-    """Check that *paths* hold at least one file to read.
-
-    Raises:
-        IngestError: With one line when there is nothing to read at all (an empty
-            ``transcripts/`` folder right after ``qca init``), saying how to fix it.
-    """
-    from qca.ingest.files import SUFFIXES, find_files
-
-    files, problems, unread = find_files(paths, participants)
-    if files or any(p.is_error for p in problems):
-        return  # the reader reports the problems itself
-    where = ", ".join(p.as_posix() for p in paths)
-    raise IngestError(
-        problems=[
-            *(p for p in problems if p.path in unread),
-            Problem(
-                where,
-                f"no transcripts to code ({', '.join(SUFFIXES)}); put transcript files "
-                "there, or name them: qca code PATH...",
-            ),
-        ]
-    )

@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "qca.rerun",
         "qca.cachedir",
         "qca.project",
+        "qca.settings",
         "qca.templates",
         "qca.outputs",
         "qca.overrides",

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from qca.cli import app
 from qca.errors import OutputError
 from qca.ingest.files import SUFFIXES
-from qca.project import resolve
+from qca.settings import resolve
 from tests.conftest import ROOT
 
 DEMO = ("fg-coaches.vtt", "fg-faculty.docx", "fg-seniors.txt")
@@ -82,7 +82,7 @@ def test_issue_18_empty_folder_with_an_unreadable_file_names_it(
     assert lines[1].startswith("transcripts: no transcripts to code (")
 
 
-# --- one settings path: qca.project.resolve ------------------------------------
+# --- one settings path: qca.settings.resolve ------------------------------------
 
 
 def test_project_resolve_options_win_over_environment_over_qca_yaml(tmp_path: Path) -> None:

@@ -302,9 +302,9 @@ def code_cli(
     Example: qca code transcripts --participants transcripts/participants.csv -c codebooks/esther.yaml -d qca-out
     """
     from qca.options import CodeOptions
-    from qca.project import require_transcripts, resolve
     from qca.run.scheduler import scheduler_from
     from qca.run.urls import local_run
+    from qca.settings import require_transcripts, resolve
 
     with local_run(
         paths or [], outdir, participants

@@ -103,8 +103,8 @@ def ingest_cli(
 
     from qca.export import write_table
     from qca.ingest import collect, iter_corpus, summarize_corpus
-    from qca.project import resolve
     from qca.render import render_frame
+    from qca.settings import resolve
 
     if speakers and unit not in (None, Unit.turn):
         raise fail("--speakers counts speaker turns; leave out --unit")
