@@ -298,13 +298,9 @@ def _check_code(site: CodeSite, add: Any) -> None:
                     "so that backslashes stay)",
                 )
                 continue
-            if backtracking_risk(regex):
-                add(
-                    (*site.path, "regex", index),
-                    f"regex `{regex}` repeats a part that itself repeats, which can take "
-                    "exponential time on some text; rewrite it without the nested repeat "
-                    "(e.g. `(a+)+` as `a+`)",
-                )
+            risk = backtracking_risk(regex)
+            if risk is not None:
+                add((*site.path, "regex", index), risk.message())
 
 
 def _check_color(raw: Mapping[str, Any], path: KeyPath, add: Any) -> None:
