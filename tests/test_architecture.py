@@ -29,9 +29,18 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "qca.overrides",
         "qca.rematch",
         "qca.outputs_arrow",
+        "qca.outputs_stream",
         "qca.progress",
     ),
-    ("qca.themes", "qca.tally", "qca.presence", "qca.exemplars", "qca.excerpts", "qca.review")
+    (
+        "qca.themes",
+        "qca.themes_stream",
+        "qca.tally",
+        "qca.presence",
+        "qca.exemplars",
+        "qca.excerpts",
+        "qca.review",
+    )
     + ("qca.cooccur", "qca.stats")
     + ("qca.agreement", "qca.export", "qca.refi", "qca.pseudonymise", "qca.diagnostics"),
     ("qca.render", "qca.report"),
