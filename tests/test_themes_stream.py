@@ -8,6 +8,7 @@ hits by doc_id and segment_id, codings by segment_id) and read with record batch
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,7 @@ def folders(draw: st.DrawFn) -> dict[str, Any]:
                     IS_INTERVIEWER: draw(st.booleans()),
                     WORDS: draw(st.integers(0, 9)),
                     "role": draw(st.sampled_from([None, "x", "y", "10"])),
+                    "age": draw(st.sampled_from([math.nan, 3.0, 4.5])),
                 }
             )
     ids = [s[SEGMENT_ID] for s in segments]
@@ -89,7 +91,8 @@ def folders(draw: st.DrawFn) -> dict[str, Any]:
             st.sampled_from(ids), st.sampled_from(codes), st.sampled_from(["auto", "manual"])
         )
         codings = sorted(set(draw(st.lists(pairs, max_size=20))))
-    return {"segments": segments, "hits": hits, "codings": codings}
+    interviewer = draw(st.booleans())
+    return {"segments": segments, "hits": hits, "codings": codings, "interviewer": interviewer}
 
 
 def write_folder(folder: Path, data: dict[str, Any]) -> Path:
@@ -98,7 +101,8 @@ def write_folder(folder: Path, data: dict[str, Any]) -> Path:
     segments = pd.DataFrame(data["segments"])
     segments.insert(2, UNIT, "turn")
     segments[START], segments[END], segments[TEXT] = 0, 1, "x"
-    order = [DOC_ID, SEGMENT_ID, UNIT, SPEAKER, IS_INTERVIEWER, START, END, WORDS, TEXT, "role"]
+    order = [DOC_ID, SEGMENT_ID, UNIT, SPEAKER, IS_INTERVIEWER, START, END, WORDS, TEXT]
+    order += ["age", "role"]
     segments[[c for c in order if c in segments.columns]].to_parquet(folder / SEGMENTS_FILE)
     doc = {s[SEGMENT_ID]: s[DOC_ID] for s in data["segments"]}
     theme = {str(c[CODE]): str(c[THEME]) for c in CODES}
@@ -130,7 +134,8 @@ def write_folder(folder: Path, data: dict[str, Any]) -> Path:
             for s, c, src in data["codings"]
         ]
         pd.DataFrame(rows, columns=list(CODING_COLUMNS)).to_parquet(folder / CODINGS_FILE)
-    manifest = {"format": RUN_FORMAT, "codes": CODES, "themes": THEMES, "options": {}}
+    options = {"include_interviewer": data.get("interviewer", False)}
+    manifest = {"format": RUN_FORMAT, "codes": CODES, "themes": THEMES, "options": options}
     (folder / RUN_FILE).write_text(json.dumps(manifest), encoding="utf-8")
     return folder
 
@@ -156,7 +161,7 @@ def whole(folder: Path, **options: Any) -> pd.DataFrame:
 @given(
     data=folders(),
     rows=st.integers(1, 4),
-    by=st.sampled_from([None, "role", DOC_ID, SPEAKER]),
+    by=st.sampled_from([None, "role", "age", DOC_ID, SPEAKER]),
     exclude_negated=st.booleans(),
     min_count=st.integers(0, 2),
 )
