@@ -130,6 +130,7 @@ def stream_theme_table(
         >>> table, manifest = stream_theme_table("qca-out", by="role")  # doctest: +SKIP
     """
     import pandas as pd
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from qca.models import SEGMENTS_FILE
@@ -146,11 +147,14 @@ def stream_theme_table(
     folder = Path(folder)
     chosen = check_measures(measures)
     manifest = read_manifest(folder)
-    names = tuple(pq.read_schema(folder / SEGMENTS_FILE).names)
-    if by is not None:
-        check_attribute(names, by)
+    try:
+        names = tuple(pq.read_schema(folder / SEGMENTS_FILE).names)
+    except (pa.ArrowException, OSError):
+        return None  # a damaged file: the whole read says so, as it always did
     if check_project:
         check_manifest_codebook(folder, manifest)
+    if by is not None:
+        check_attribute(names, by)
     info = CodedOutput(folder, pd.DataFrame(), pd.DataFrame(), None, manifest, names)
     codes, themes = info.codes, [str(t["theme"]) for t in info.themes]
     summed = _Sum()
@@ -168,8 +172,8 @@ def stream_theme_table(
                 themes=themes,
             )
             summed.add(counted)
-    except NotStreamable:
-        return None
+    except (NotStreamable, pa.ArrowException, OSError):
+        return None  # another order, or a damaged file (the whole read names it)
     if summed.first is None:
         return None  # no segments: the whole read knows the quirks of an empty folder (#18)
     table = counts_frame(

@@ -316,3 +316,22 @@ def test_readers_url_not_found_and_report_needs_output(
         1,
         "-d memory://nothing/here is a URL; name the report file with -o FILE\n",
     )
+
+
+@pytest.mark.parametrize("name", [SEGMENTS_FILE, HITS_FILE])
+def test_themes_stream_damaged_parquet_same_message(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    segments = [
+        {DOC_ID: "d0", SEGMENT_ID: "d0:t0000", SPEAKER: "A", IS_INTERVIEWER: False, WORDS: 2}
+    ]
+    data = {"segments": segments, "hits": [("d0:t0000", "a", False)], "codings": None}
+    folder = write_folder(tmp_path / "out", data)
+    (folder / name).write_bytes(b"PAR1 not parquet")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["themes", "-d", str(folder), "--format", "csv"])
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"{(folder / name).as_posix()}: cannot read this parquet file (ArrowInvalid); "
+        f"re-create it, run: qca code TRANSCRIPTS -c CODEBOOK -d {folder.as_posix()}\n",
+    )
