@@ -35,6 +35,7 @@ _EXPORTS: dict[str, str] = {
     "read_output": "qca.outputs",
     "CodedOutput": "qca.outputs",
     "theme_table": "qca.themes",
+    "stream_theme_table": "qca.themes_stream",
     "presence_matrix": "qca.presence",
     "quotes": "qca.exemplars",
     "cooccurrence": "qca.cooccur",

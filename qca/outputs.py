@@ -7,7 +7,6 @@ from an older qca, or one coded with another codebook than ``qca.yaml`` names.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -141,8 +140,7 @@ def _read_parquet(
 
     try:
         names = tuple(pq.read_schema(path).names)
-        missing = [c for c in columns if c not in names]
-        if not missing:
+        if not [c for c in columns if c not in names]:
             wanted = None if selected is None else [c for c in names if c in set(selected)]
             kept = [c for c in categorical if c in names and (wanted is None or c in wanted)]
             frame = (
@@ -160,6 +158,17 @@ def _read_parquet(
                 )
             ]
         ) from exc
+    check_columns(path, names, columns, folder)
+    return frame, names
+
+
+def check_columns(path: Path, names: Sequence[str], required: Sequence[str], folder: Path) -> None:
+    """Refuse the parquet file *path* (its columns: *names*) when it lacks a *required* one.
+
+    Raises:
+        OutputError: Naming the missing columns and how to re-create the folder.
+    """
+    missing = [c for c in required if c not in names]
     if missing:
         raise OutputError(
             problems=[
@@ -170,7 +179,6 @@ def _read_parquet(
                 )
             ]
         )
-    return frame, names
 
 
 def read_output(
@@ -196,6 +204,42 @@ def read_output(
         >>> out.hits.groupby("code").size()  # doctest: +SKIP
     """
     folder = Path(folder)
+    manifest = read_manifest(folder)
+    chosen = columns or Columns()
+    kinds = chosen.categorical
+    segments, names = _read_parquet(
+        folder / SEGMENTS_FILE, SEGMENT_COLUMNS, folder, chosen.segments, kinds
+    )
+    # negation_cue is optional: folders coded before it existed are read as they are
+    needed = [c for c in HIT_COLUMNS if c != NEGATION_CUE]
+    hits, _ = _read_parquet(folder / HITS_FILE, needed, folder, chosen.hits, kinds)
+    codings_path = folder / CODINGS_FILE
+    codings = (
+        _read_parquet(codings_path, CODING_COLUMNS, folder, chosen.codings, kinds)[0]
+        if codings_path.is_file()
+        else None
+    )
+    if columns is not None:
+        import pyarrow as pa
+
+        # Reading keeps decoding buffers in pyarrow's allocator; hand them back.
+        pa.default_memory_pool().release_unused()
+    output = CodedOutput(folder, segments, hits, codings, manifest, names)
+    check_references(output)
+    if check_project:
+        check_codebook(output)
+    return output
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """Return the run.json of the output *folder*, checked as :func:`read_output` checks it.
+
+    Every recorded output is checked against its size (and sha256 when its modification
+    time differs), and ``segments.parquet`` must be there.
+
+    Raises:
+        OutputError: As :func:`read_output` does.
+    """
     shown = folder.as_posix().rstrip("/") + "/"
     run_path = folder / RUN_FILE
     if not folder.is_dir() or not run_path.is_file() or not (folder / HITS_FILE).is_file():
@@ -241,30 +285,7 @@ def read_output(
                 )
             ]
         )
-    chosen = columns or Columns()
-    kinds = chosen.categorical
-    segments, names = _read_parquet(
-        folder / SEGMENTS_FILE, SEGMENT_COLUMNS, folder, chosen.segments, kinds
-    )
-    # negation_cue is optional: folders coded before it existed are read as they are
-    needed = [c for c in HIT_COLUMNS if c != NEGATION_CUE]
-    hits, _ = _read_parquet(folder / HITS_FILE, needed, folder, chosen.hits, kinds)
-    codings_path = folder / CODINGS_FILE
-    codings = (
-        _read_parquet(codings_path, CODING_COLUMNS, folder, chosen.codings, kinds)[0]
-        if codings_path.is_file()
-        else None
-    )
-    if columns is not None:
-        import pyarrow as pa
-
-        # Reading keeps decoding buffers in pyarrow's allocator; hand them back.
-        pa.default_memory_pool().release_unused()
-    output = CodedOutput(folder, segments, hits, codings, manifest, names)
-    _check_references(output)
-    if check_project:
-        check_codebook(output)
-    return output
+    return manifest
 
 
 #: run.json keys readers use, and the JSON type each must have when present.
@@ -299,7 +320,7 @@ def _check_manifest_types(manifest: Mapping[str, Any], run_path: Path, folder: P
             )
 
 
-def _check_references(output: CodedOutput) -> None:
+def check_references(output: CodedOutput) -> None:
     """Refuse hits or codings naming a segment or code the folder does not have."""
     codes = set(output.code_ids)
     segments = output.segments
@@ -338,7 +359,9 @@ def _damaged(output: CodedOutput, name: str, problem: str) -> None:
 
 def file_sha256(path: Path) -> str:
     """Return the hex sha256 of the bytes of *path*."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    from qca.folders import file_sha256 as in_chunks
+
+    return in_chunks(path)  # in chunks: a segments file need not fit in memory
 
 
 def check_codebook(output: CodedOutput, directory: Path | None = None) -> None:
@@ -350,20 +373,27 @@ def check_codebook(output: CodedOutput, directory: Path | None = None) -> None:
     Raises:
         OutputError: When the codebook differs (another file, or the file changed).
     """
+    check_manifest_codebook(output.folder, output.manifest, directory)
+
+
+def check_manifest_codebook(
+    folder: Path, manifest: Mapping[str, Any], directory: Path | None = None
+) -> None:
+    """:func:`check_codebook` on the run.json *manifest* of the output *folder*."""
     from qca.project import find_project
 
     project = find_project(directory)
     if project is None or project.codebook is None or not project.codebook.is_file():
         return
     named = project.codebook.as_posix()
-    recorded = output.manifest.get("codebook", {}) or {}
+    recorded = manifest.get("codebook", {}) or {}
     used = str(recorded.get("path", "") or "?")
     sha = str(recorded.get("sha256", "") or "")
     now = file_sha256(project.codebook)
     if sha == now:
         return
-    run_path = (output.folder / RUN_FILE).as_posix()
-    rerun = f"re-run: qca code TRANSCRIPTS -c {named} -d {output.folder.as_posix()}"
+    run_path = (folder / RUN_FILE).as_posix()
+    rerun = f"re-run: qca code TRANSCRIPTS -c {named} -d {folder.as_posix()}"
     if Path(used).name == project.codebook.name:
         message = (
             f"{named} changed since this output was coded (sha256 {sha[:12] or '?'} -> "

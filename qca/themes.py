@@ -19,6 +19,7 @@ chain them with ``.pipe``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from qca.errors import OutputError, Problem, suggest
@@ -47,6 +48,7 @@ from qca.models import (
 from qca.outputs import Columns
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 _COUNTS = (MENTIONS, SEGMENTS, DOCUMENTS, SPEAKERS)
@@ -258,14 +260,97 @@ def theme_table(
         >>> out = read_output("qca-out")  # doctest: +SKIP
         >>> theme_table(out.hits, out.codings, out.segments, out.codes, by="role")  # doctest: +SKIP
     """
-    import numpy as np
-    import pandas as pd
-
-    from qca.tally import counts, encode, round2, segment_keys
-
     chosen = check_measures(measures)
     if by is not None:
         check_attribute(segments, by)
+    found = theme_counts(
+        hits,
+        codings,
+        segments,
+        codes,
+        by=by,
+        measures=chosen,
+        exclude_negated=exclude_negated,
+        include_interviewer=include_interviewer,
+        themes=themes,
+    )
+    return counts_frame(found.ordered(), codes, by=by, measures=chosen, min_count=min_count)
+
+
+@dataclass(frozen=True)
+class ThemeCounts:
+    """The counts behind a theme table, before it is laid out (and before rates).
+
+    Attributes:
+        theme_ids: Theme ids, in table order.
+        code_ids: Code ids, codebook order.
+        groups: Group labels (``by``), in the order of the count columns; empty without ``by``.
+        base_n: Codable segments per group.
+        base_words: Words of codable segments per group (missing counts 0).
+        total_n: Codable segments.
+        total_words: Their words.
+        found: Per level (``theme``, ``code``): counts per group (``None`` without ``by``),
+            then in total, each a mapping measure -> ``(keys, groups)`` array.
+    """
+
+    theme_ids: list[str]
+    code_ids: tuple[str, ...]
+    groups: list[str]
+    base_n: np.ndarray
+    base_words: np.ndarray
+    total_n: int
+    total_words: float
+    found: Mapping[str, tuple[Mapping[str, np.ndarray] | None, Mapping[str, np.ndarray]]]
+
+    def ordered(self) -> ThemeCounts:
+        """Return these counts with the groups in :func:`group_order`."""
+        import numpy as np
+
+        position = {label: i for i, label in enumerate(self.groups)}
+        order = [position[label] for label in group_order(self.groups)]
+        if order == list(range(len(order))):
+            return self
+        pick = np.array(order, dtype=np.int64)
+        found = {
+            level: (
+                None if by_group is None else {m: a[:, pick] for m, a in by_group.items()},
+                total,
+            )
+            for level, (by_group, total) in self.found.items()
+        }
+        groups = [self.groups[i] for i in order]
+        return replace(
+            self,
+            groups=groups,
+            base_n=self.base_n[pick],
+            base_words=self.base_words[pick],
+            found=found,
+        )
+
+
+def theme_counts(
+    hits: pd.DataFrame,
+    codings: pd.DataFrame | None,
+    segments: pd.DataFrame,
+    codes: Sequence[Mapping[str, Any]],
+    *,
+    by: str | None = None,
+    measures: Sequence[str] = MEASURES,
+    exclude_negated: bool = False,
+    include_interviewer: bool = False,
+    themes: Sequence[str] = (),
+) -> ThemeCounts:
+    """Count what :func:`theme_table` shows (its arguments); groups in order of appearance.
+
+    The counts of documents and speakers of two calls on frames that share no document
+    add up, as the other counts do: :mod:`qca.themes_stream` relies on that.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from qca.tally import counts, encode, segment_keys
+
+    chosen = list(measures)
     code_theme = code_themes(codes)
     coded = encode(
         hits,
@@ -286,16 +371,16 @@ def theme_table(
     if by is not None:
         by_values, uniques = pd.factorize(segments[by].iloc[base], use_na_sentinel=False)
         labels = [_label(u) for u in uniques]
-        groups = group_order(labels)
+        groups = list(dict.fromkeys(labels))
         position = {label: i for i, label in enumerate(groups)}
         group = np.array([position[label] for label in labels], dtype=np.int64)[by_values]
         n_groups = len(groups)
         base_n = np.bincount(group, minlength=n_groups)
         summed = words.groupby(group).sum()
-        base_words = [float(summed.get(g, 0) or 0) for g in range(n_groups)]
+        base_words = np.array([float(summed.get(g, 0) or 0) for g in range(n_groups)])
     else:
         groups, group, n_groups = [], np.zeros(len(base), dtype=np.int64), 1
-        base_n, base_words = np.zeros(0, dtype=np.int64), []
+        base_n, base_words = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
     totals_n, totals_words = len(base), float(words.fillna(0).sum())
     wanted = {DOCUMENTS, SPEAKERS}.intersection(chosen)
     keys = segment_keys(segments, base) if wanted else None
@@ -311,8 +396,40 @@ def theme_table(
         ),
     }
 
+    return ThemeCounts(
+        theme_ids,
+        coded.code_ids,
+        groups,
+        base_n,
+        base_words,
+        totals_n,
+        totals_words,
+        found,
+    )
+
+
+def counts_frame(
+    counted: ThemeCounts,
+    codes: Sequence[Mapping[str, Any]],
+    *,
+    by: str | None,
+    measures: Sequence[str],
+    min_count: int = 0,
+) -> pd.DataFrame:
+    """Lay out *counted* as :func:`theme_table` returns it (rates added, rounded)."""
+    import numpy as np
+    import pandas as pd
+
+    from qca.tally import round2
+
+    chosen = list(measures)
+    code_theme = code_themes(codes)
+    theme_ids, found, groups = counted.theme_ids, counted.found, counted.groups
+    n_groups = len(groups)
+    base_n, base_words = counted.base_n, list(counted.base_words)
+    totals_n, totals_words = counted.total_n, counted.total_words
     # One entry per table block: (level, key index, theme id, code id), codebook order.
-    where = {code: i for i, code in enumerate(coded.code_ids)}
+    where = {code: i for i, code in enumerate(counted.code_ids)}
     entries: list[tuple[str, int, str, str]] = []
     for t, theme_id in enumerate(theme_ids):
         entries.append((THEME, t, theme_id, ""))

@@ -30,10 +30,19 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "qca.overrides",
         "qca.rematch",
         "qca.outputs_arrow",
+        "qca.outputs_stream",
         "qca.progress",
     ),
-    ("qca.themes", "qca.tally", "qca.presence", "qca.exemplars", "qca.excerpts", "qca.review")
-    + ("qca.explain",)
+    (
+        "qca.themes",
+        "qca.themes_stream",
+        "qca.tally",
+        "qca.presence",
+        "qca.exemplars",
+        "qca.excerpts",
+        "qca.explain",
+        "qca.review",
+    )
     + ("qca.cooccur", "qca.stats")
     + ("qca.agreement", "qca.export", "qca.refi", "qca.pseudonymise", "qca.diagnostics"),
     ("qca.render", "qca.report"),

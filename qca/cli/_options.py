@@ -51,6 +51,16 @@ OutdirOption = Annotated[
         metavar="DIR",
     ),
 ]
+ReadOutdirOption = Annotated[
+    str | None,
+    typer.Option(
+        "--outdir",
+        "-d",
+        help="The output folder that qca code wrote, or an fsspec URL (downloaded first). "
+        "Default: $QCA_OUTPUT, else qca.yaml's output, else qca-out.",
+        metavar="DIR",
+    ),
+]
 CodeOption = Annotated[
     str | None,
     typer.Option("--code", help="Only this code (or this theme's codes)."),

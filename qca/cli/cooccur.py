@@ -10,7 +10,13 @@ import typer
 
 from qca.cli import app
 from qca.cli._errors import fail, reports_errors
-from qca.cli._options import FormatOption, OutdirOption, OutputOption, emit_table, resolve_format
+from qca.cli._options import (
+    FormatOption,
+    OutputOption,
+    ReadOutdirOption,
+    emit_table,
+    resolve_format,
+)
 
 OutdirArgument = Annotated[
     Path | None,
@@ -27,13 +33,13 @@ class CooccurUnit(StrEnum):
     speaker = "speaker"
 
 
-def pick_outdir(argument: Path | None, option: Path | None) -> Path:
-    """The output folder: the argument or ``-d``, else the one ``qca.yaml`` names."""
+def pick_outdir(argument: Path | None, option: str | None) -> str | Path:
+    """The output folder: the argument or ``-d`` (a path or URL), else the one ``qca.yaml`` names."""
     from qca.outputs import default_output_folder
 
-    if argument is not None and option is not None and argument != option:
+    if argument is not None and option is not None and argument != Path(option):
         raise fail(f"two output folders given ({argument} and -d {option}); give one")
-    chosen = argument if argument is not None else option
+    chosen: str | Path | None = argument if argument is not None else option
     return chosen if chosen is not None else default_output_folder()
 
 
@@ -63,7 +69,7 @@ def cooccur_cli(
     exclude_negated: Annotated[
         bool, typer.Option("--exclude-negated", help="Do not count negated hits.")
     ] = False,
-    outdir: OutdirOption = None,
+    outdir: ReadOutdirOption = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
 ) -> None:
@@ -77,13 +83,15 @@ def cooccur_cli(
     """
     from qca.cooccur import cooccur_columns, cooccurrence
     from qca.outputs import read_output
+    from qca.run.urls import local_outputs
     from qca.themes import check_attribute
 
     chosen = resolve_format(fmt, output)
     if chosen == "table" and output is not None:
         raise fail(f"--format table prints to the terminal; to write {output} use --format csv")
     folder = pick_outdir(outdir_argument, outdir)
-    coded = read_output(folder, columns=cooccur_columns(by=by))
+    with local_outputs(folder) as local:
+        coded = read_output(local, columns=cooccur_columns(by=by))
     if by is not None:
         check_attribute(coded.segment_columns, by)
     table = cooccurrence(

@@ -8,7 +8,7 @@ import typer
 
 from qca.cli import app
 from qca.cli._errors import reports_errors
-from qca.cli._options import CodeOption, OutdirOption, deprecated
+from qca.cli._options import CodeOption, ReadOutdirOption, deprecated
 
 
 @app.command("explain")
@@ -19,7 +19,7 @@ def explain_cli(
     ],
     code: CodeOption = None,
     old_code: Annotated[str | None, typer.Option("-c", hidden=True)] = None,
-    outdir: OutdirOption = None,
+    outdir: ReadOutdirOption = None,
 ) -> None:
     """Explain one segment: its text, every hit with its rule, negation and source.
 
@@ -33,8 +33,10 @@ def explain_cli(
     from qca.explain import explain_segment
     from qca.outputs import default_output_folder, read_output
     from qca.render import render_explanation
+    from qca.run.urls import local_outputs
 
     code = code or deprecated(old_code, old="qca explain -c CODE", new="--code CODE")
-    coded = read_output(outdir if outdir is not None else default_output_folder())
+    with local_outputs(outdir if outdir is not None else default_output_folder()) as local:
+        coded = read_output(local)
     explanation = explain_segment(coded, segment_id, code=code)
     Console(highlight=False).print(render_explanation(explanation))

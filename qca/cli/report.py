@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from qca.cli import app
-from qca.cli._errors import reports_errors, stderr
-from qca.cli._options import OutdirOption
+from qca.cli._errors import fail, reports_errors, stderr
+from qca.cli._options import ReadOutdirOption
 from qca.cli.cooccur import OutdirArgument, pick_outdir
 
 
@@ -64,7 +64,7 @@ def report_cli(
     exclude_negated: Annotated[
         bool, typer.Option("--exclude-negated", help="Do not count negated hits.")
     ] = False,
-    outdir: OutdirOption = None,
+    outdir: ReadOutdirOption = None,
 ) -> None:
     """Write one self-contained HTML report: run, frequencies, groups, co-occurrence, quotes.
 
@@ -75,9 +75,12 @@ def report_cli(
     Example: qca report -d qca-out --by role -o report.html
     """
     from qca.report import ReportOptions, write_report
+    from qca.run.urls import is_url, local_outputs
 
     folder = pick_outdir(outdir_argument, outdir)
-    destination = output if output is not None else folder / "report.html"
+    if output is None and is_url(str(folder)):
+        raise fail(f"-d {folder} is a URL; name the report file with -o FILE")
+    destination = output if output is not None else Path(folder) / "report.html"
     options = ReportOptions(
         by=by,
         codebook=codebook,
@@ -85,7 +88,8 @@ def report_cli(
         quotes=quotes,
         exclude_negated=exclude_negated,
     )
-    written = write_report(folder, destination, options, figures=figures)
+    with local_outputs(folder) as local:
+        written = write_report(local, destination, options, figures=figures)
     size = destination.stat().st_size
     extra = f" and {len(written) - 1} figure files in {figures}" if figures is not None else ""
     stderr().print(f"wrote {destination} ({size / 1024:.0f} KiB){extra}", soft_wrap=True)

@@ -10,8 +10,8 @@ from qca.cli import app
 from qca.cli._errors import fail, reports_errors
 from qca.cli._options import (
     FormatOption,
-    OutdirOption,
     OutputOption,
+    ReadOutdirOption,
     print_rendered,
     resolve_format,
 )
@@ -43,7 +43,7 @@ def show_cli(
     exclude_negated: Annotated[
         bool, typer.Option("--exclude-negated", help="Leave out negated hits.")
     ] = False,
-    outdir: OutdirOption = None,
+    outdir: ReadOutdirOption = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
 ) -> None:
@@ -60,11 +60,13 @@ def show_cli(
     from qca.excerpts import show_segments
     from qca.export import write_table
     from qca.outputs import default_output_folder, read_output
+    from qca.run.urls import local_outputs
 
     chosen = resolve_format(fmt, output)
     if kwic and by is not None:
         raise fail("--kwic and --by do not combine; drop one of them")
-    coded = read_output(outdir if outdir is not None else default_output_folder())
+    with local_outputs(outdir if outdir is not None else default_output_folder()) as local:
+        coded = read_output(local)
     frames = (coded.hits, coded.codings, coded.segments, coded.codes)
     interviewer = coded.include_interviewer
     if kwic:

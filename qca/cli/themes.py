@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -12,8 +13,8 @@ from qca.cli import app
 from qca.cli._errors import fail, reports_errors
 from qca.cli._options import (
     FormatOption,
-    OutdirOption,
     OutputOption,
+    ReadOutdirOption,
     deprecated,
     print_rendered,
     resolve_format,
@@ -38,7 +39,7 @@ OldOutdirArgument = Annotated[
 @reports_errors
 def themes_cli(
     old_outdir: OldOutdirArgument = None,
-    outdir: OutdirOption = None,
+    outdir: ReadOutdirOption = None,
     measure: Annotated[
         list[str] | None,
         typer.Option(
@@ -95,9 +96,11 @@ def themes_cli(
     """
     from qca.exemplars import quotes as pick_quotes
     from qca.models import MEASURES
-    from qca.outputs import default_output_folder, manifest_frame, read_output
+    from qca.outputs import default_output_folder, read_output
     from qca.presence import presence_matrix
+    from qca.run.urls import local_outputs
     from qca.themes import check_attribute, check_measures, theme_columns, theme_table
+    from qca.themes_stream import stream_theme_table
 
     if presence and by is not None:
         raise fail("--presence and --by do not combine; drop one of them")
@@ -108,7 +111,23 @@ def themes_cli(
     old = deprecated(old_outdir, old="qca themes OUTDIR", new="qca themes -d OUTDIR")
     folder = outdir or old or default_output_folder()
     _lean_allocator()
-    coded = read_output(folder, columns=theme_columns(by=by, quotes=quotes > 0))
+    plain = not (presence or quotes or stats)  # a plain table streams (qca.themes_stream)
+    with local_outputs(folder) as local:
+        streamed = (
+            stream_theme_table(
+                local,
+                by=by,
+                measures=measures,
+                exclude_negated=exclude_negated,
+                min_count=min_count,
+            )
+            if plain
+            else None
+        )
+        if streamed is not None:
+            _write(streamed[0], None, streamed[1], chosen, name="themes", by=by, output=output)
+            return
+        coded = read_output(local, columns=theme_columns(by=by, quotes=quotes > 0))
     if by is not None:
         check_attribute(coded.segment_columns, by)
     themes = [str(t["theme"]) for t in coded.themes]
@@ -150,16 +169,31 @@ def themes_cli(
         quote_table = pick_quotes(
             *frames, n=quotes, exclude_negated=negated, include_interviewer=interviewer
         )
-    if chosen == "table":
-        _render(table, quote_table, by=None if presence else by, presence=presence, output=output)
-        return
+    shown_by = None if presence else by
+    _write(table, quote_table, coded.manifest, chosen, name=name, by=shown_by, output=output)
+
+
+def _write(
+    table: pd.DataFrame,
+    quote_table: pd.DataFrame | None,
+    manifest: Mapping[str, Any],
+    chosen: str,
+    *,
+    name: str,
+    by: str | None,
+    output: Path | None,
+) -> None:
     import sys
 
     from qca.export import write_table
+    from qca.outputs import manifest_frame
 
+    if chosen == "table":
+        _render(table, quote_table, by=by, presence=name == "presence", output=output)
+        return
     if chosen == "xlsx":
         sheets = {} if quote_table is None else {"quotes": quote_table}
-        sheets["run"] = manifest_frame(coded.manifest)
+        sheets["run"] = manifest_frame(manifest)
         destination = output if output is not None else sys.stdout
         write_table(table, destination, "xlsx", extra_sheets=sheets, sheet_name=name)
         return

@@ -224,3 +224,27 @@ def local_run(
         yield LocalRun(local, target, participants, out_url, copies)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def local_outputs(folder: str | Path) -> Iterator[Path]:
+    """Yield the output *folder*; a URL is first downloaded into a working folder.
+
+    The copy (in ``.qca-urls-*`` in the working folder, removed at the end) is checked
+    by the reader as a local folder is: every file against the sizes and sha256 of its
+    ``run.json``, so a folder whose upload stopped half-way is refused.
+
+    Raises:
+        CodingError: When fsspec is missing, or the URL cannot be read.
+    """
+    if not is_url(str(folder)):
+        yield Path(folder)
+        return
+    url = str(folder)
+    filesystem(url)
+    work = Path(tempfile.mkdtemp(prefix=".qca-urls-", dir=Path.cwd()))
+    try:
+        [local], _ = fetch_inputs([url], work)
+        yield Path(local)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
