@@ -261,3 +261,13 @@ def test_rematch_survey_read_and_coded_in_pieces(
     )
     assert len([b for b in batches if b is not None]) > 3  # the first run's batches, at least
     assert "codebook edited: re-matched 1 of 3 codes from the token store\n" in said
+
+
+def test_rematch_debug_says_why_an_edit_is_coded_in_full(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QCA_DEBUG", "1")
+    after = _demo_edit(tmp_path, "  window: 4", "  window: 2")
+    said = _edit_and_compare(runner, DEMO, ROOT / "codebooks" / "esther.yaml", after, tmp_path)
+    assert "codebook edited: coding every code (no code kept its rules)\n" in said
+    assert REMATCHED not in said
