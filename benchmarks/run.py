@@ -11,7 +11,8 @@ whole process:
    1 floor: benchmarks/peers/spacy_floor.py (import spaCy, spacy.blank, read, nlp.pipe per unit)
    2 cold: qca code --no-cache --jobs 1
    3 same: qca code with the cache, nothing changed (the same command run before)
-   4 edit: qca code after adding one term to one code, warm cache (a new term each round)
+   4 edit: qca code after adding one term to one code, warm cache (a new term each round),
+     into a folder the previous round (or an untimed run with the codebook) coded
    5 jobs2: qca code --no-cache --jobs 2
    6 phrasematcher: benchmarks/peers/phrasematcher.py (lookup lemmas, PhraseMatcher on LEMMA)
    7 pandas: benchmarks/peers/pandas_regex.py (Series.str.count, one compiled regex per term)
@@ -125,6 +126,8 @@ def bench_shape(
     results = Results(meta=meta, small=small)
     if {"same", "edit", "cache"} & steps:
         code("out-same", "--jobs", "1")  # fills the cache: the first of the two runs
+    if "edit" in steps:  # the folder each round's edit re-codes, as a user re-codes theirs
+        code("out-edit", "--jobs", "1")
     if "themes" in steps and not {"cold", "rss"} & steps:
         code("out-cold", "--no-cache", "--jobs", "1")
     for round_ in range(args.repeat):
@@ -219,6 +222,10 @@ def options() -> argparse.Namespace:
 
 def main() -> None:
     args = options()
+    # Let the commands cache bytecode, as an installed qca has it: with
+    # PYTHONDONTWRITEBYTECODE set (as on the project's machines) an editable checkout
+    # compiles every module it imports on every run, ~0.3 CPU s of an edited re-run.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     specs = []
     for shape in args.shapes:
         specs.append(corpus_key(shape, args.words, args))

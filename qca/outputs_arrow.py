@@ -43,6 +43,7 @@ from qca.models import (
     DOC_ID,
     END,
     HIT_COLUMNS,
+    HITS,
     HITS_CSV,
     HITS_FILE,
     MATCH,
@@ -52,6 +53,7 @@ from qca.models import (
     RULE_KIND,
     RUN_FILE,
     SEGMENT_ID,
+    SOURCE,
     SPEAKER,
     START,
     TEXT,
@@ -160,7 +162,8 @@ def rewrite_hits(
     """Write hits and codings with the hits of *dropped* codes replaced by *new* into a temp folder.
 
     *segments*: segments.parquet's doc_id, segment_id, speaker, start and text (None
-    when there are no new hits).
+    when there are no new hits). The kept codes' rows of both tables, and their CSV
+    lines, are taken as they are; only the new rows are formatted.
 
     Returns what :data:`Written` says, or why the files could not be written as the
     full run would (nothing is left behind then).
@@ -172,92 +175,155 @@ def rewrite_hits(
     old = pq.ParquetFile(outdir / HITS_FILE).read()
     if old.num_rows == 0 or old.column_names != list(HIT_COLUMNS):
         return "no hits before the edit"  # an empty table has other dtypes
-    codings_schema = pq.ParquetFile(outdir / CODINGS_FILE).schema_arrow
-    if codings_schema.names != list(CODING_COLUMNS):
+    old_codings = pq.ParquetFile(outdir / CODINGS_FILE).read()
+    if old_codings.column_names != list(CODING_COLUMNS):
         return "codings.parquet has other columns"
-    kept = old
-    kept_rows: list[int] | range = range(old.num_rows)
-    if dropped:
-        gone = _array(sorted(dropped), old.schema.field(CODE).type)
-        keep = pc.invert(pc.is_in(old.column(CODE), value_set=gone))
-        kept, kept_rows = old.filter(keep), pc.indices_nonzero(keep).to_pylist()
-    joined = kept
+    kept, kept_rows = _without(old, dropped)
+    joined, fresh = kept, None
     if new.rows:
         assert segments is not None
-        fresh = _new_table(segments, new, old.schema)
-        if isinstance(fresh, str):
-            return fresh
+        made = _new_table(segments, new, old.schema)
+        if isinstance(made, str):
+            return made
+        fresh = made
         joined = pa.concat_tables([kept, fresh])
     if joined.num_rows == 0:
         return "no hits after the edit"
     keys = [(name, "ascending") for name in (DOC_ID, SEGMENT_ID, START, CODE, END)]
     order = pc.sort_indices(joined, sort_keys=keys)
     hits = joined.take(order).combine_chunks()
-    columns = {n: hits.column(n).to_pylist() for n in (DOC_ID, SEGMENT_ID, SPEAKER, THEME, CODE)}
-    if not _speakers_as_strings(old.schema, columns[DOC_ID], columns[SPEAKER]):
+    if not _speakers_as_strings(hits):
         return "a document's hits all lack a speaker"
-    counts = Counter(zip(columns[SEGMENT_ID], columns[CODE], columns[THEME], strict=True))
+    # codings: the kept codes' rows as they were, a row per (segment, code) of the new hits
+    kept_codings, kept_coding_rows = _without(old_codings, dropped)
+    counts: Counter[tuple[Any, Any, Any]] = Counter()
+    if fresh is not None:
+        names = (SEGMENT_ID, CODE, THEME)
+        counts.update(zip(*(fresh.column(n).to_pylist() for n in names), strict=True))
     ordered = sorted(counts)
     codings = {
         SEGMENT_ID: [k[0] for k in ordered],
-        "theme": [k[2] for k in ordered],
-        "code": [k[1] for k in ordered],
-        "source": ["auto"] * len(ordered),
-        "hits": [counts[k] for k in ordered],
+        THEME: [k[2] for k in ordered],
+        CODE: [k[1] for k in ordered],
+        SOURCE: ["auto"] * len(ordered),
+        HITS: [counts[k] for k in ordered],
     }
-    arrays = [_array(codings[f.name], f.type) for f in codings_schema]
-    coding_table = pa.Table.from_arrays(arrays, schema=codings_schema)
+    schema = old_codings.schema
+    arrays = [_array(codings[f.name], f.type) for f in schema]
+    added = pa.Table.from_arrays(arrays, schema=schema)
+    all_codings = pa.concat_tables([kept_codings, added])
+    coding_keys = [(name, "ascending") for name in (SEGMENT_ID, CODE, THEME)]
+    coding_order = pc.sort_indices(all_codings, sort_keys=coding_keys)
+    coding_table = all_codings.take(coding_order).combine_chunks()
     temp = _temp_folder(outdir)
     try:
         pq.write_table(hits, temp / HITS_FILE, compression="snappy")
         pq.write_table(coding_table, temp / CODINGS_FILE, compression="snappy")
-        lines = _csv_lines(outdir / HITS_CSV, old.num_rows)
-        if lines is None:  # a field holds a line break: format every row
-            every = [hits.column(n).to_pylist() for n in HIT_COLUMNS]
-            _write_csv(temp / HITS_CSV, HIT_COLUMNS, every)
-        else:  # the kept rows' lines as they are, the new rows formatted
-            new_lines = _csv_rows(joined.slice(kept.num_rows))
-            picked = [
-                lines[kept_rows[n]] if n < kept.num_rows else new_lines[n - kept.num_rows]
-                for n in order.to_pylist()
-            ]
-            (temp / HITS_CSV).write_bytes(b"".join([lines[-1], *picked]))
-        _write_csv(temp / CODINGS_CSV, CODING_COLUMNS, [codings[n] for n in CODING_COLUMNS])
+        fresh_hits = joined.slice(kept.num_rows)
+        parts = (old.num_rows, kept_rows, fresh_hits, order, hits)
+        _rewrite_csv(outdir, temp, HITS_CSV, HIT_COLUMNS, parts)
+        parts = (old_codings.num_rows, kept_coding_rows, added, coding_order, coding_table)
+        _rewrite_csv(outdir, temp, CODINGS_CSV, CODING_COLUMNS, parts)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
-    per_code = Counter(columns[CODE])
-    per_theme = Counter(columns[THEME])
-    return hits.num_rows, len(set(codings[SEGMENT_ID])), dict(per_code), dict(per_theme), temp
+    per_code = _counts(hits.column(CODE))
+    per_theme = _counts(hits.column(THEME))
+    coded = pc.count_distinct(coding_table.column(SEGMENT_ID)).as_py()
+    return hits.num_rows, int(coded), per_code, per_theme, temp
 
 
-def _speakers_as_strings(schema: pa.Schema, docs: list[str], speakers: list[Any]) -> bool:
-    """Whether the full run's hits would hold speakers as strings, as the old file does.
+def _rewrite_csv(
+    outdir: Path, temp: Path, name: str, names: Sequence[str], parts: tuple[Any, ...]
+) -> None:
+    """Write CSV *name* into *temp*: the kept rows' lines of *outdir*'s as they are, the
+    new rows formatted. *parts*: the old file's rows, the numbers of the kept ones, the
+    new rows, the order of the kept then new rows in the file, and the table written."""
+    rows, kept, added, order, table = parts
+    lines = _csv_lines(outdir / name, rows, names)
+    if lines is None:  # a field holds a line break: format every row
+        _write_csv(temp / name, names, [table.column(n).to_pylist() for n in names])
+    else:
+        _write_lines(temp / name, lines, kept, _csv_rows(added, names), order)
+
+
+def _without(table: pa.Table, dropped: set[str]) -> tuple[pa.Table, Any]:
+    """Return *table* without the rows of *dropped* codes, and the numbers of the rows kept."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    if not dropped:
+        return table, np.arange(table.num_rows)
+    gone = _array(sorted(dropped), table.schema.field(CODE).type)
+    keep = pc.invert(pc.is_in(table.column(CODE), value_set=gone))
+    return table.filter(keep), _numbers(pc.indices_nonzero(keep))
+
+
+def _numbers(indices: pa.Array) -> Any:
+    """Return an Arrow array of row numbers (no nulls) as a numpy array.
+
+    Read from its buffer: ``to_numpy`` would import pandas (a second of an edited re-run).
+    """
+    import numpy as np
+
+    kind = np.dtype(indices.type.to_pandas_dtype())
+    data = indices.buffers()[1]
+    return np.frombuffer(
+        data, dtype=kind, count=len(indices), offset=indices.offset * kind.itemsize
+    )
+
+
+def _counts(column: pa.ChunkedArray) -> dict[str, int]:
+    """Return how many times each value of *column* occurs."""
+    import pyarrow.compute as pc
+
+    found = pc.value_counts(column)
+    values = found.field("values").to_pylist()
+    return dict(zip(values, found.field("counts").to_pylist(), strict=True))
+
+
+def _write_lines(path: Path, lines: list[bytes], kept: Any, new: list[bytes], order: Any) -> None:
+    """Write the header (last of *lines*), then row ``order[n]`` of the kept lines
+    (``lines[kept[m]]``) followed by the *new* lines."""
+    import numpy as np
+
+    pool = np.empty(len(kept) + len(new), dtype=object)
+    pool[: len(kept)] = np.asarray(lines[:-1], dtype=object)[kept] if len(kept) else []
+    pool[len(kept) :] = new
+    picked = pool[_numbers(order)].tolist()
+    path.write_bytes(b"".join([lines[-1], *picked]))
+
+
+def _speakers_as_strings(hits: pa.Table) -> bool:
+    """Whether the full run's *hits* would hold speakers as strings, as the old file does.
 
     The full run makes the column ``object`` when a file's hits all lack a speaker
     (``qca.coding``); a document with a hit that has one rules that out for its file.
     """
-    pandas = json.loads((schema.metadata or {}).get(b"pandas", b"{}"))
+    import pyarrow.compute as pc
+
+    pandas = json.loads((hits.schema.metadata or {}).get(b"pandas", b"{}"))
     kinds = {c.get("name"): c.get("numpy_type") for c in pandas.get("columns", [])}
     if kinds.get(SPEAKER) != "str":
         return False
-    silent = {d for d, s in zip(docs, speakers, strict=True) if s is None}
-    if not silent:
+    silent = pc.is_null(hits.column(SPEAKER))
+    if not pc.any(silent).as_py():
         return True
-    spoken = {d for d, s in zip(docs, speakers, strict=True) if s is not None}
-    return silent <= spoken
+    docs = hits.column(DOC_ID)
+    spoken = pc.unique(pc.filter(docs, pc.invert(silent)))
+    return bool(pc.all(pc.is_in(pc.filter(docs, silent), value_set=spoken)).as_py())
 
 
-def _csv_lines(path: Path, rows: int) -> list[bytes] | None:
+def _csv_lines(path: Path, rows: int, names: Sequence[str]) -> list[bytes] | None:
     """Return the lines of the CSV at *path* (header last), or None unless one per row."""
     lines = path.read_bytes().split(b"\n")
-    header = ",".join(HIT_COLUMNS).encode("utf-8")
+    header = ",".join(names).encode("utf-8")
     if len(lines) != rows + 2 or lines[-1] != b"" or lines[0] != header:
         return None
     return [line + b"\n" for line in lines[1:-1]] + [header + b"\n"]
 
 
-def _csv_rows(table: pa.Table) -> list[bytes]:
+def _csv_rows(table: pa.Table, names: Sequence[str]) -> list[bytes]:
     """Return each row of *table* as the line ``DataFrame.to_csv`` writes for it."""
     import csv
     import io
@@ -265,7 +331,7 @@ def _csv_rows(table: pa.Table) -> list[bytes]:
     out = []
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    for row in zip(*(table.column(n).to_pylist() for n in HIT_COLUMNS), strict=True):
+    for row in zip(*(table.column(n).to_pylist() for n in names), strict=True):
         buffer.seek(0)
         buffer.truncate()
         writer.writerow(row)

@@ -169,7 +169,13 @@ def _load(
     from qca.engine.corpus_tokens import corpus_path, load_corpus
     from qca.rerun import file_sha256
 
-    key = file_sha256(outdir / SEGMENTS_FILE)
+    # check_outputs found segments.parquet of the size and mtime_ns run.json records,
+    # so it is the file whose sha256 run.json records (as it trusts every output):
+    # not hashed again (70 MB at 10M words).
+    stamp = ((manifest.get("outputs") or {}).get(SEGMENTS_FILE)) or {}
+    key = stamp.get("sha256") if isinstance(stamp, dict) else None
+    if not isinstance(key, str) or not key:
+        key = file_sha256(outdir / SEGMENTS_FILE)
     segments = int((manifest.get("counts") or {}).get("segments", -1))
     path = corpus_path(_cache_dir(options, outdir), fingerprint, key)
     corpus = load_corpus(path, fingerprint, key, segments)

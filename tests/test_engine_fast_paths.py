@@ -109,9 +109,8 @@ def test_engine_fast_path_regex_token_screen_keeps_literals_across_tokens() -> N
     pipeline = _pipeline()
     texts = ["I can't", "gonna", "can not"]
     tokens = dataclasses.replace(tokenize(pipeline, texts), chunks=None)
-    owners = np.repeat(np.arange(len(texts)), np.diff(tokens.bounds))
     regexes = Regexes([(0, 0, "can't", "can't"), (1, 0, "gonna", "gonna")])
-    found = regexes.token_candidates(tokens, owners)
+    found = regexes.token_candidates(tokens)
     assert found[0].tolist() == [0]
     assert found[1].tolist() == [1]
 

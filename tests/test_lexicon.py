@@ -367,3 +367,37 @@ def test_lexicon_is_context_free_where_spacy_is_not() -> None:
     assert words(tokenize_with_spacy(pipeline, [": ):a"]), ": ):a") == [":", ")", ":", "a"]
     assert words(tokenize(pipeline, ["):a"]), "):a") == ["):", "a"]
     assert words(tokenize(pipeline, [": ):a"]), ": ):a") == [":", "):", "a"]
+
+
+def _screen_flags(literals: list[str], strings: list[str]) -> list[list[list[bool]]]:
+    lexicon = Lexicon(str, str.lower, bool, strings=strings, lowers=list(strings))
+    screen = regexes.TokenScreen(literals)
+    return [[g.view.tolist() for g in triple] for triple in screen.update(lexicon)]
+
+
+_SCREEN_TEXT = st.text(alphabet="abAB\u212a\u0130\u0131kK\x00é-", max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet="abkK\u212a\u0131é-", min_size=3, max_size=5), min_size=1, max_size=3
+    ),
+    st.lists(_SCREEN_TEXT, min_size=1, max_size=12),
+)
+def test_lexicon_token_screen_joined_scan_equals_scan_per_string(
+    literals: list[str], strings: list[str]
+) -> None:
+    """The screen's scan of the NUL-joined strings flags what a scan per string does."""
+    joined = _screen_flags(literals, strings)  # with a NUL in a string: the loop per string
+    expected = []
+    for literal in literals:
+        one = regexes.TokenScreen([literal])
+        expected.append(
+            [
+                [one.inside[0].search(s) is not None for s in strings],
+                [one.ending[0].search(s) is not None for s in strings],
+                [one.opening[0].match(s) is not None for s in strings],
+            ]
+        )
+    assert joined == expected

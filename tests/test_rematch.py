@@ -225,3 +225,49 @@ def test_rematch_random_term_edits(
     simple = all(w in PLAIN for _, w in added)
     if simple and terms != BASE:
         assert not isinstance(done, str), done
+
+
+def test_rematch_survey_read_and_coded_in_pieces(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A survey read in chunks of rows and coded in several batches still leaves one
+    token file, and a terms-only edit re-matches from it (#16: at 10M words a survey is
+    77 chunks and 90 batches)."""
+    import qca.coding
+    from qca.run.batches import Chunk
+
+    batches = []
+
+    class SmallChunk(Chunk):
+        def take(self) -> object:
+            frame = super().take()
+            batches.append(frame)
+            return frame
+
+    monkeypatch.setattr("qca.ingest.surveys.CHUNK_ROWS", 7)
+    monkeypatch.setattr(qca.coding, "Chunk", lambda limit: SmallChunk(400))
+    rows = ["id,comment"] + [
+        f"r{n},{WORDS[n % len(WORDS)].replace(',', '')} the team was kind {n} and the coach "
+        f"{'said no idea' if n % 3 else 'has a network'}"
+        for n in range(60)
+    ]
+    survey = tmp_path / "survey.csv"
+    survey.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "before.yaml").write_text(_book(BASE), encoding="utf-8")
+    (tmp_path / "after.yaml").write_text(_book({**BASE, "b": ["team", "coach"]}), encoding="utf-8")
+    extra = ("--text-column", "comment", "--id-column", "id")
+    said = _edit_and_compare(
+        runner, [str(survey)], tmp_path / "before.yaml", tmp_path / "after.yaml", tmp_path, *extra
+    )
+    assert len([b for b in batches if b is not None]) > 3  # the first run's batches, at least
+    assert "codebook edited: re-matched 1 of 3 codes from the token store\n" in said
+
+
+def test_rematch_debug_says_why_an_edit_is_coded_in_full(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QCA_DEBUG", "1")
+    after = _demo_edit(tmp_path, "  window: 4", "  window: 2")
+    said = _edit_and_compare(runner, DEMO, ROOT / "codebooks" / "esther.yaml", after, tmp_path)
+    assert "codebook edited: coding every code (no code kept its rules)\n" in said
+    assert REMATCHED not in said

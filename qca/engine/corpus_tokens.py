@@ -223,9 +223,9 @@ def load_corpus(path: Path, fingerprint: str, key: str, segments: int) -> Corpus
         if (*found, header["segments"]) != expected:
             return None
         arrays = unpack(memoryview(data)[16 + size :])
-        sizes, orths, lemmas = (
-            np.asarray(arrays[n], dtype=np.int64) for n in ("sizes", "orths", "lemmas")
-        )
+        # Per token, int32 as Tokens keeps them (a value past int32 turns negative: refused below).
+        sizes = np.asarray(arrays["sizes"], dtype=np.int64)
+        orths, lemmas = (np.asarray(arrays[n]).astype(np.int32) for n in ("orths", "lemmas"))
         rows = (np.cumsum(np.asarray(arrays["rows"], dtype=np.int64)) - 1).astype(np.int32)
         steps = np.asarray(arrays["gaps"])
         ends = np.asarray(arrays["ends"], dtype=np.bool_)
@@ -254,24 +254,18 @@ def load_corpus(path: Path, fingerprint: str, key: str, segments: int) -> Corpus
     ]
     if not all(checks):
         return None
-    lengths = np.fromiter(map(len, strings), dtype=np.int64, count=count)
-    starts = starts_from_gaps(bounds, steps, lengths[orths])
+    lengths = np.fromiter(map(len, strings), dtype=np.int32, count=count)
+    widths = lengths[orths]  # each token's length, then its end
+    starts = starts_from_gaps(bounds, steps, widths).astype(np.int32)
+    del steps, arrays  # one token array at a time: ten million tokens are 40 MB each
+    widths += starts
     sentence = np.zeros(len(orths), dtype=np.bool_)
     if len(orths):
         sentence[1:] = ends[orths[:-1]]
         sentence[bounds[:-1][np.diff(bounds) > 0]] = True
     lexicon = Lexicon(str, normalise, bool, strings=strings, lowers=lowers)
-    ends_at = (starts + lengths[orths]).astype(np.int32)
-    orths32, lemmas32 = orths.astype(np.int32), lemmas.astype(np.int32)
-    tokens = Tokens(
-        bounds.astype(np.int32),
-        starts.astype(np.int32),
-        ends_at,
-        sentence,
-        orths32,
-        lemmas32[orths32],
-        lexicon,
-    )
+    bounds32 = bounds.astype(np.int32)
+    tokens = Tokens(bounds32, starts, widths, sentence, orths, lemmas[orths], lexicon)
     return CorpusTokens(header, rows, tokens)
 
 

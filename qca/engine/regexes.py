@@ -77,6 +77,11 @@ class ChunkScreen:
         return self.flags
 
 
+def _prefixes(literal: str) -> str:
+    """Return an alternation of *literal*'s non-empty proper prefixes, longest first."""
+    return "|".join(re.escape(literal[:k]) for k in range(len(literal) - 1, 0, -1))
+
+
 class TokenScreen:
     """Which strings of a lexicon could hold a regex's required literal (for tokens without chunks).
 
@@ -88,17 +93,19 @@ class TokenScreen:
     """
 
     def __init__(self, literals: Sequence[str]) -> None:
+        self.literals = list(literals)
         self.inside = [re.compile(re.escape(lit), re.IGNORECASE) for lit in literals]
         self.ending = [
-            re.compile(
-                "(?:" + "|".join(re.escape(lit[:k]) for k in range(len(lit) - 1, 0, -1)) + r")\Z",
-                re.IGNORECASE,
-            )
-            for lit in literals
+            re.compile("(?:" + _prefixes(lit) + r")\Z", re.IGNORECASE) for lit in literals
         ]
         self.opening = [
             re.compile("|".join(re.escape(ch) for ch in dict.fromkeys(lit[1:])), re.IGNORECASE)
             for lit in literals
+        ]
+        # The first two on the strings joined by NULs: one C-level scan each (#16).
+        self.joined = [
+            (pattern, re.compile("(?:" + _prefixes(lit) + r")(?=\x00|\Z)", re.IGNORECASE))
+            for lit, pattern in zip(literals, self.inside, strict=True)
         ]
         self.lexicon: Lexicon | None = None
         self.flags: list[tuple[Grow, Grow, Grow]] = []
@@ -115,15 +122,32 @@ class TokenScreen:
             self.flags = [(Grow(np.bool_), Grow(np.bool_), Grow(np.bool_)) for _ in self.inside]
         seen = self.flags[0][0].size if self.flags else 0
         new = lexicon.strings[seen:]
-        if new:
-            for inside, ending, opening, (holds, ends, opens) in zip(
-                self.inside, self.ending, self.opening, self.flags, strict=True
+        if not new:
+            return self.flags
+        blob = "\x00".join(new)
+        if blob.count("\x00") == len(new) - 1 and not any("\x00" in x for x in self.literals):
+            # No string or literal holds a NUL, so no match crosses one: a match's
+            # start tells its string (the same flags as the per-string loop below).
+            sizes = np.fromiter(map(len, new), dtype=np.int64, count=len(new))
+            offsets = np.cumsum(sizes + 1) - sizes - 1
+            heads = [s[:1] for s in new]  # the opening pattern matches one character
+            for patterns, opening, (holds, ends, opens) in zip(
+                self.joined, self.opening, self.flags, strict=True
             ):
-                for flags, find in ((holds, inside.search), (ends, ending.search)):
-                    flags.extend(np.fromiter(map(is_not, map(find, new), repeat(None)), np.bool_))
-                opens.extend(
-                    np.fromiter(map(is_not, map(opening.match, new), repeat(None)), np.bool_)
-                )
+                for pattern, flags in zip(patterns, (holds, ends), strict=True):
+                    at = np.fromiter((m.start() for m in pattern.finditer(blob)), np.int64)
+                    part = np.zeros(len(new), dtype=np.bool_)
+                    part[np.searchsorted(offsets, at, "right") - 1] = True
+                    flags.extend(part)
+                ok = {h for h in set(heads) if opening.match(h)}
+                opens.extend(np.fromiter(map(ok.__contains__, heads), np.bool_, len(new)))
+            return self.flags
+        for inside, ending, opening, (holds, ends, opens) in zip(
+            self.inside, self.ending, self.opening, self.flags, strict=True
+        ):
+            for flags, find in ((holds, inside.search), (ends, ending.search)):
+                flags.extend(np.fromiter(map(is_not, map(find, new), repeat(None)), np.bool_))
+            opens.extend(np.fromiter(map(is_not, map(opening.match, new), repeat(None)), np.bool_))
         return self.flags
 
 
@@ -142,9 +166,7 @@ class Regexes:
         self._chunk_screen: ChunkScreen | None = None
         self._token_screen: TokenScreen | None = None
 
-    def token_candidates(
-        self, tokens: Tokens, owners: npt.NDArray[np.int64]
-    ) -> dict[int, npt.NDArray[np.intp]]:
+    def token_candidates(self, tokens: Tokens) -> dict[int, npt.NDArray[np.intp]]:
         """Return, per regex with a literal, the texts whose tokens could hold it (TokenScreen)."""
         import numpy as np
 
@@ -154,28 +176,26 @@ class Regexes:
         orths = tokens.orths
         joined = np.zeros(len(orths), dtype=np.bool_)  # the next token starts where this one ends
         if len(orths) > 1:
-            joined[:-1] = (tokens.ends[:-1] == tokens.starts[1:]) & (owners[:-1] == owners[1:])
+            joined[:-1] = tokens.ends[:-1] == tokens.starts[1:]
+            lasts = tokens.bounds[1:] - 1  # a text's last token: the next one is another text's
+            joined[lasts[lasts >= 0]] = False
         out = {}
         for number, (holds, ends, opens) in zip(self.literals, flags, strict=True):
             found = holds.view[orths]
             across = ends.view[orths] & joined
             across[:-1] &= opens.view[orths[1:]]
-            out[number] = np.unique(owners[found | across])
+            at = np.flatnonzero(found | across)
+            out[number] = np.unique(np.searchsorted(tokens.bounds, at, side="right") - 1)
         return out
 
-    def candidates(
-        self, tokens: Tokens, n: int, owners: npt.NDArray[np.int64]
-    ) -> dict[int, npt.NDArray[np.intp]] | None:
-        """Return, per regex with a literal, the texts that could contain it (None: no literals).
-
-        *owners* gives the text of each token.
-        """
+    def candidates(self, tokens: Tokens, n: int) -> dict[int, npt.NDArray[np.intp]] | None:
+        """Return, per regex with a literal, the texts that could contain it (None: no literals)."""
         import numpy as np
 
         if not self.literals:
             return None
         if tokens.chunks is None:
-            return self.token_candidates(tokens, owners)
+            return self.token_candidates(tokens)
         if self._chunk_screen is None:
             self._chunk_screen = ChunkScreen(list(self.literals.values()))
         flags = self._chunk_screen.update(tokens.lexicon)
@@ -200,11 +220,8 @@ class Regexes:
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
         bases = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lengths + 1, out=bases[1:])
-        owners = np.repeat(np.arange(n, dtype=np.int64), np.diff(tokens.bounds))
-        starts = tokens.starts.astype(np.int64) + bases[owners]
-        ends = tokens.ends.astype(np.int64) + bases[owners]
-        joined = "\n".join(texts)
-        candidates = self.candidates(tokens, n, owners)
+        joined = ""  # made when a regex without a literal scans the batch
+        candidates = self.candidates(tokens, n)
         for number, (code, order, rule_text, regex) in enumerate(self.regexes):
             pattern = self.compiled[number]
             rule = (code, order, "regex", rule_text)
@@ -216,6 +233,7 @@ class Regexes:
                 dirty = set(range(n))
                 found = np.zeros((0, 2), dtype=np.int64)
             else:
+                joined = joined or "\n".join(texts)
                 spans = [m.span() for m in pattern.finditer(joined) if m.end() > m.start()]
                 found = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
                 first = np.searchsorted(bases, found[:, 0], side="right") - 1
@@ -231,13 +249,40 @@ class Regexes:
                 if spans:
                     own = np.asarray(spans, dtype=np.int64).reshape(-1, 2) + bases[k]
                     found = np.concatenate([found, own])
-            if not len(found):
-                continue
-            a = np.searchsorted(ends, found[:, 0], side="right")
-            b = np.searchsorted(starts, found[:, 1], side="left") - 1
-            ok = a <= b  # else the match covers only whitespace
-            first, last = a[ok], b[ok]
-            segments = owners[first].tolist()
-            at = zip(tokens.starts[first].tolist(), tokens.ends[last].tolist(), strict=True)
-            for k, (start, end), i in zip(segments, at, first.tolist(), strict=True):
-                hits.add(k, rule, (start, end, i))
+            if len(found):
+                _add_hits(found, bases, tokens, rule, hits)
+
+
+def _add_hits(
+    found: npt.NDArray[np.int64],
+    bases: npt.NDArray[np.int64],
+    tokens: Tokens,
+    rule: tuple[int, int, str, str],
+    hits: HitColumns,
+) -> None:
+    """Add a hit per match *found* (spans in the texts joined by line breaks, at *bases*),
+    expanded to the tokens enclosing it; a match over whitespace alone gives none.
+
+    Only the tokens of the texts with a match are placed in the joined text: the
+    batch's tokens are as many as its words (ten million for a corpus token file).
+    """
+    import numpy as np
+
+    owner = np.searchsorted(bases, found[:, 0], side="right") - 1
+    texts = np.unique(owner)
+    low, high = tokens.bounds[texts].astype(np.int64), tokens.bounds[texts + 1].astype(np.int64)
+    sizes = high - low
+    count = int(sizes.sum())
+    # the token numbers of those texts, in order, and their spans in the joined text
+    taken = np.repeat(low - (np.cumsum(sizes) - sizes), sizes) + np.arange(count, dtype=np.int64)
+    shift = np.repeat(bases[texts], sizes)
+    starts = tokens.starts[taken] + shift
+    ends = tokens.ends[taken] + shift
+    a = np.searchsorted(ends, found[:, 0], side="right")
+    b = np.searchsorted(starts, found[:, 1], side="left") - 1
+    ok = a <= b  # else the match covers only whitespace
+    first, last = taken[a[ok]], taken[b[ok]]
+    segments = owner[ok].tolist()
+    at = zip(tokens.starts[first].tolist(), tokens.ends[last].tolist(), strict=True)
+    for k, (start, end), i in zip(segments, at, first.tolist(), strict=True):
+        hits.add(k, rule, (start, end, i))
