@@ -6,6 +6,7 @@ tests check the mechanisms, with the thresholds made small.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pandas as pd
@@ -120,3 +121,34 @@ def test_parts_long_text_has_no_statistics_and_the_same_table(
 
     assert text_statistics(plain) is not None
     assert text_statistics(small) is None
+
+
+def test_coding_engine_is_freed_before_segments_are_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine's word caches (hundreds of MB on a long text) are gone when parquet is written."""
+    from qca.engine.lexicon import Lexicon
+
+    def lexicons() -> set[int]:
+        return {id(o) for o in gc.get_objects() if isinstance(o, Lexicon)}
+
+    before = lexicons()
+    alive: list[set[int]] = []
+    write = qca.run.parts.SegmentParts.write
+
+    def counting_write(self: qca.run.parts.SegmentParts, path: Path) -> None:
+        alive.append(lexicons() - before)
+        write(self, path)
+
+    monkeypatch.setattr(qca.run.parts.SegmentParts, "write", counting_write)
+    vocabulary = Vocabulary(9)
+    (tmp_path / "a.txt").write_text(Writer(vocabulary).text(2_000) + "\n", encoding="utf-8")
+    (tmp_path / "codebook.yaml").write_text(vocabulary.yaml, encoding="utf-8")
+    result = code(
+        [tmp_path / "a.txt"],
+        tmp_path / "codebook.yaml",
+        outdir=tmp_path / "out",
+        options=CodeOptions(cache=False),
+    )
+    assert alive == [set()]
+    assert len(result.hits) > 0
