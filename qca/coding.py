@@ -36,6 +36,7 @@ from qca.progress import ByteProgress, ProgressState, chunk_bytes
 from qca.rematch import record_corpus, save_corpus
 from qca.run.batches import BATCH_CHARS as BATCH_CHARS
 from qca.run.batches import Chunk, match_batch, speakers_as_per_file, token_store
+from qca.run.memory import release_memory
 from qca.run.parts import SegmentParts
 from qca.run.totals import Totals
 from qca.run.write import (
@@ -173,7 +174,7 @@ def _code(
 
         chunk = Chunk(batch_chars)
 
-        def flush() -> None:
+        def flush(engine: Engine) -> None:
             """Code the segments gathered from consecutive files as one batch."""
             files = chunk.files
             gathered = chunk.take()
@@ -225,10 +226,10 @@ def _code(
                 if coded is not None:
                     collect(coded)
                 elif chunk.add(segments, files):
-                    flush()
+                    flush(engine)
                 else:
                     report()
-            flush()
+            flush(engine)
             item = segments = None  # type: ignore[assignment]  # free the last file's frames
             if tracker is not None:
                 tracker.finish()
@@ -240,6 +241,9 @@ def _code(
         problems = totals.problems
         inputs = totals.inputs
         languages = totals.languages
+        pipelines = pipeline_manifest(engine, languages)
+        del engine  # its caches grow with the words seen (#19): free them before writing
+        release_memory()
         if temp is not None:  # before the hits are joined: one of them in memory at a time
             parts.write(temp / SEGMENTS_FILE)
         joined = pd.concat(hit_frames, ignore_index=True) if hit_frames else None
@@ -262,7 +266,7 @@ def _code(
             "format": RUN_FORMAT,
             "qca_version": __version__,
             "spacy_version": spacy_version(),
-            "pipeline": pipeline_manifest(engine, languages),
+            "pipeline": pipelines,
             "codebook": codebook_info,
             "themes": themes,
             "codes": codes,

@@ -15,6 +15,7 @@ from qca.errors import Problem
 from qca.ingest.base import IngestOptions, SourceBatch
 from qca.ingest.docids import DocIds
 from qca.ingest.files import SURVEY_SUFFIXES
+from qca.ingest.longtext import shared_texts
 from qca.ingest.participants import Participants, join_participants
 from qca.ingest.questions import row_segments, span_questions
 from qca.ingest.readers import Document
@@ -338,6 +339,9 @@ class Builder:
                 array = strings[id(values)] = pd.array(values, dtype=text_dtype)
             return array
 
+        texts = (self.documents[TEXT], self.segments[TEXT])
+        if shared := shared_texts(*texts, self.segments[START], text_dtype):  # held once (#19)
+            strings[id(texts[0])], strings[id(texts[1])] = shared
         document_attributes, segment_attributes = self._attribute_columns()
         documents = {c: column(c, self.documents[c]) for c in DOCUMENT_COLUMNS}
         segments = {c: column(c, self.segments[c]) for c in SEGMENT_COLUMNS}

@@ -53,7 +53,9 @@ class Chunk:
     Coding a batch has a fixed cost (a token-store entry, pandas frames, a hits
     frame) that dominates on small files; one batch per ~1 MB of text pays it
     once instead of once per file (#16). Only the columns the engine reads are
-    kept, as lists, and joined into one frame when the batch is coded.
+    kept, as lists, and joined into one frame when the batch is coded. Segments
+    that fill a batch on their own are kept as their frame: copying their text
+    into lists and back into a frame would hold it twice more (#19).
     """
 
     def __init__(self, limit: int) -> None:
@@ -63,6 +65,8 @@ class Chunk:
         self.files: dict[Any, int] = {}  # doc_id -> the number of its file in the batch
         self.rows = 0
         self.chars = 0
+        #: Segments that fill the batch alone, as their own frame (no lists then).
+        self.whole: pd.DataFrame | None = None
 
     def add(self, segments: pd.DataFrame, files: Sequence[Sequence[str]] = ()) -> bool:
         """Add *segments*; return whether the batch is full (code it then).
@@ -71,6 +75,12 @@ class Chunk:
         file's doc_ids.
         """
         count = len(segments)
+        if not self.rows and count and text_chars(segments) >= self.limit:
+            self.whole = slim(segments)
+            self.rows = count
+            self.chars = text_chars(segments)
+            self._number(segments, files)
+            return True
         for name, values in self.columns.items():
             if name in segments.columns:
                 values.extend(segments[name].tolist())
@@ -81,12 +91,16 @@ class Chunk:
                 values.extend([None] * count)
                 self.dtypes[name] = object
         self.rows += count
+        self._number(segments, files)
+        self.chars += sum(map(len, self.columns[TEXT][-count:])) if count else 0
+        return self.chars >= self.limit
+
+    def _number(self, segments: pd.DataFrame, files: Sequence[Sequence[str]]) -> None:
+        """Number the files of *segments* after those in the batch (see :meth:`add`)."""
         number = len(self.files) and max(self.files.values()) + 1
         for ids in files or [segments[DOC_ID].tolist()]:
             self.files.update(dict.fromkeys(ids, number))
             number += 1
-        self.chars += sum(map(len, self.columns[TEXT][-count:])) if count else 0
-        return self.chars >= self.limit
 
     def take(self) -> pd.DataFrame | None:
         """Return the gathered segments as one frame (None when empty) and start afresh."""
@@ -94,6 +108,12 @@ class Chunk:
 
         if not self.rows:
             return None
+        if self.whole is not None:
+            whole = self.whole.reset_index(drop=True)
+            self.whole = None
+            self.files = {}
+            self.rows = self.chars = 0
+            return whole
         columns = {
             name: pd.Series(values, dtype=self.dtypes.get(name))
             for name, values in self.columns.items()
@@ -119,6 +139,13 @@ def speakers_as_per_file(hits: pd.DataFrame, files: dict[Any, int]) -> pd.DataFr
     if missing.any() and missing.groupby(hits[DOC_ID].map(files).to_numpy()).all().any():
         hits[SPEAKER] = hits[SPEAKER].astype(object)
     return hits
+
+
+def text_chars(segments: pd.DataFrame) -> int:
+    """Return the characters of text *segments* have (counted on their column, no copy)."""
+    if TEXT not in segments.columns:
+        return 0
+    return int(segments[TEXT].str.len().sum())
 
 
 def slim(segments: pd.DataFrame) -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -97,7 +97,8 @@ class SegmentParts:
         target = pa.schema([(c, self._types.get(c, pa.string())) for c in columns])
         pending: list[pa.Table] = []
         pending_bytes = 0
-        with pq.ParquetWriter(path, target) as writer:
+        pa.default_memory_pool().release_unused()  # the batches' buffers, freed by now
+        with pq.ParquetWriter(path, target, **writer_options(self.parts, target)) as writer:
 
             def emit(tables: list[pa.Table]) -> None:
                 writer.write_table(pa.concat_tables(tables).combine_chunks())
@@ -128,6 +129,37 @@ class SegmentParts:
 
 #: Bytes of segment text per row group of segments.parquet (the last one holds the rest).
 ROW_GROUP_TEXT = 4_000_000
+
+#: Bytes of one segment's text from which segments.parquet has no statistics for ``text``.
+#: Parquet keeps no min/max over 4 KB anyway, but the writer copies the value several
+#: times to find them: on a 50 MB segment, 250 MB at the peak of a run (#19).
+LONG_TEXT = 1_000_000
+
+
+def writer_options(parts: list[Path], target: pa.Schema) -> dict[str, Any]:
+    """Return the ``ParquetWriter`` options for *parts*: the defaults unless a text is long.
+
+    With a segment of :data:`LONG_TEXT` bytes or more, ``text`` gets no statistics
+    (the table read back is the same; only its column chunks' null counts are gone).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from qca.models import TEXT
+
+    if TEXT not in target.names:
+        return {}
+    for part in parts:
+        with pa.memory_map(str(part)) as source:
+            table = pa.ipc.open_file(source).read_all()
+            kind = table.schema.field(TEXT).type if TEXT in table.column_names else None
+            if kind is None or not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+                continue
+            longest = pc.max(pc.binary_length(table.column(TEXT))).as_py()
+            del table
+        if longest is not None and longest >= LONG_TEXT:
+            return {"write_statistics": [name for name in target.names if name != TEXT]}
+    return {}
 
 
 def _conform(table: pa.Table, target: pa.Schema) -> pa.Table:

@@ -1,0 +1,154 @@
+"""A one-line transcript of many MB is held as few times as it can be (#19).
+
+Memory is measured in ``docs/reliability.md`` ("Very long segments"), not here: these
+tests check the mechanisms, with the thresholds made small.
+"""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import qca.ingest.longtext
+import qca.run.parts
+from benchmarks.gen import Vocabulary, Writer
+from qca.coding import CodeOptions, code
+from qca.ingest.base import IngestOptions
+from qca.ingest.corpus import find_sources
+from qca.ingest.groups import read_group
+from qca.models import HITS_CSV, SEGMENTS_FILE, TEXT
+from qca.run.batches import Chunk
+from tests.test_matching import make_segments
+
+
+def _buffer(values: pd.Series) -> int:
+    """Return the address of the Arrow data buffer behind a text column."""
+    chunks = pa.chunked_array(values.array._pa_array).chunks
+    assert len(chunks) == 1
+    return int(chunks[0].buffers()[2].address)
+
+
+def _read(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    options = IngestOptions()
+    group = read_group([path], options, find_sources([path], options))
+    return group.documents, group.segments
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["We were not motivated at all. " * 20, "  Café, naïve: “motivé”… 😀 " * 20 + "\n\n"],
+)
+def test_longtext_lone_document_shares_its_buffer_with_its_segment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    path = tmp_path / "one.txt"
+    path.write_text(text, encoding="utf-8")
+    before = _read(path)
+    monkeypatch.setattr(qca.ingest.longtext, "SHARED_CHARS", 100)
+    documents, segments = _read(path)
+    assert _buffer(documents[TEXT]) == _buffer(segments[TEXT])
+    pd.testing.assert_frame_equal(documents, before[0])
+    pd.testing.assert_frame_equal(segments, before[1])
+    assert segments[TEXT].tolist() == [text.strip()]
+
+
+def test_longtext_short_or_several_segments_are_not_shared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(qca.ingest.longtext, "SHARED_CHARS", 100)
+    short = tmp_path / "short.txt"
+    short.write_text("We were not motivated.\n", encoding="utf-8")
+    turns = tmp_path / "turns.txt"
+    turns.write_text(
+        "Anna: " + "We were not motivated. " * 10 + "\n\nBen: Nor we.\n", encoding="utf-8"
+    )
+    for path in (short, turns):
+        documents, segments = _read(path)
+        assert _buffer(documents[TEXT]) != _buffer(segments[TEXT])
+
+
+def test_batches_segments_filling_a_batch_are_kept_as_their_frame() -> None:
+    segments = make_segments("We were not motivated at all.", "Nor were we, really.")
+    whole = Chunk(20)
+    assert whole.add(segments)
+    assert whole.whole is not None  # no lists: the text is not copied
+    taken = whole.take()
+    assert taken is not None and whole.take() is None
+    lists = Chunk(10_000)
+    assert not lists.add(segments)
+    assert lists.whole is None
+    pd.testing.assert_frame_equal(taken, lists.take())
+    after = Chunk(20)
+    assert not after.add(segments.iloc[:0]) and not after.add(make_segments("Short."))
+    assert after.add(segments)
+    assert after.whole is None  # a batch already started gathers lists
+
+
+def test_parts_long_text_has_no_statistics_and_the_same_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A one-line file coded in pieces: the same hits, and a segments file read back the same."""
+    vocabulary = Vocabulary(9)
+    (tmp_path / "big.txt").write_text(Writer(vocabulary).text(30_000) + "\n", encoding="utf-8")
+    (tmp_path / "codebook.yaml").write_text(vocabulary.yaml, encoding="utf-8")
+    options = CodeOptions(cache=False)
+    plain = tmp_path / "plain"
+    code([tmp_path / "big.txt"], tmp_path / "codebook.yaml", outdir=plain, options=options)
+    monkeypatch.setattr(qca.ingest.longtext, "SHARED_CHARS", 1_000)
+    monkeypatch.setattr(qca.run.parts, "LONG_TEXT", 1_000)
+    monkeypatch.setattr("qca.engine.pieces.PIECE_CHARS", 50_000)
+    small = tmp_path / "small"
+    code(
+        [tmp_path / "big.txt"],
+        tmp_path / "codebook.yaml",
+        outdir=small,
+        options=options,
+        batch_chars=10_000,
+    )
+    assert (small / HITS_CSV).read_bytes() == (plain / HITS_CSV).read_bytes()
+    assert len((plain / HITS_CSV).read_text().splitlines()) > 500
+    assert pq.read_table(small / SEGMENTS_FILE).equals(pq.read_table(plain / SEGMENTS_FILE))
+
+    def text_statistics(folder: Path) -> object:
+        metadata = pq.ParquetFile(folder / SEGMENTS_FILE).metadata
+        column = metadata.schema.names.index(TEXT)
+        return metadata.row_group(0).column(column).statistics
+
+    assert text_statistics(plain) is not None
+    assert text_statistics(small) is None
+
+
+def test_coding_engine_is_freed_before_segments_are_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine's word caches (hundreds of MB on a long text) are gone when parquet is written."""
+    from qca.engine.lexicon import Lexicon
+
+    def lexicons() -> set[int]:
+        return {id(o) for o in gc.get_objects() if isinstance(o, Lexicon)}
+
+    before = lexicons()
+    alive: list[set[int]] = []
+    write = qca.run.parts.SegmentParts.write
+
+    def counting_write(self: qca.run.parts.SegmentParts, path: Path) -> None:
+        alive.append(lexicons() - before)
+        write(self, path)
+
+    monkeypatch.setattr(qca.run.parts.SegmentParts, "write", counting_write)
+    vocabulary = Vocabulary(9)
+    (tmp_path / "a.txt").write_text(Writer(vocabulary).text(2_000) + "\n", encoding="utf-8")
+    (tmp_path / "codebook.yaml").write_text(vocabulary.yaml, encoding="utf-8")
+    result = code(
+        [tmp_path / "a.txt"],
+        tmp_path / "codebook.yaml",
+        outdir=tmp_path / "out",
+        options=CodeOptions(cache=False),
+    )
+    assert alive == [set()]
+    assert len(result.hits) > 0
