@@ -107,6 +107,11 @@ class HitTypes:
         return out[0], out[1]
 
 
+#: Distinct chunks a pipeline's lexicon may hold before a batch starts a fresh one (about
+#: 70 MB; 1M words of varied text hold about 170,000). Re-learning costs about a second.
+LEXICON_CHUNKS = 200_000
+
+
 class Engine:
     """What one run derives from its compiled rules: pipelines, matchers, keys and dtypes.
 
@@ -149,6 +154,22 @@ class Engine:
             found = Matcher(rules, self.pipelines.get(language), language)
             self._matchers[(language, key)] = found
         return found
+
+    def bound_lexicons(self, limit: int | None = None) -> None:
+        """Give a pipeline a fresh lexicon once its old one holds more than *limit* chunks.
+
+        A lexicon keeps every distinct chunk and string seen (about 350 bytes each),
+        and a real vocabulary keeps growing with the corpus (#16: about 170,000 chunks
+        at 1M words, 480,000 at 10M): bounded, a run's memory follows the batch size.
+        ``limit=0`` frees them once a run has coded everything.
+        """
+        limit = LEXICON_CHUNKS if limit is None else limit
+        for pipeline in self.pipelines.loaded():
+            known = pipeline.known_lexicon
+            if known is not None and len(known.chunks) > limit:
+                pipeline.forget_strings()
+                # the matchers' tables hold the old lexicon: rebuilt on first use
+                self._matchers.clear()
 
     def code_keys(self, language: str) -> list[str]:
         """Return ``rules.code_keys`` for *language* and its pipeline (computed once)."""
@@ -272,6 +293,8 @@ def code_batch(
     import pandas as pd
 
     rules = engine.rules
+    if store is None or store.corpus is None:  # a corpus recording keeps one lexicon's ids
+        engine.bound_lexicons()
     mask = selected_segments(
         segments, rules.exclude_speakers, include_interviewer=include_interviewer
     )
