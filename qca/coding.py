@@ -36,6 +36,7 @@ from qca.progress import ByteProgress, ProgressState, chunk_bytes
 from qca.rematch import record_corpus, save_corpus
 from qca.run.batches import BATCH_CHARS as BATCH_CHARS
 from qca.run.batches import Chunk, match_batch, speakers_as_per_file, token_store
+from qca.run.memory import give_back
 from qca.run.parts import SegmentParts
 from qca.run.totals import Totals
 from qca.run.write import (
@@ -191,6 +192,7 @@ def _code(
             if not hits.empty:
                 hit_frames.append(hits)
             found_hits += len(hits)
+            give_back()  # the batch's frames are freed: keep the heap from growing
             report()
 
         chunk = Chunk(batch_chars)
@@ -261,6 +263,7 @@ def _code(
                 stop_pool(pool, failed)
         if store is None or store.corpus is None:  # every batch is coded: free the strings
             engine.bound_lexicons(0)
+        give_back()
         problems = totals.problems
         inputs = totals.inputs
         languages = totals.languages
@@ -270,7 +273,9 @@ def _code(
         hit_frames.clear()  # the batches' frames are in *joined* now: free them
         hits = sort_hits(joined) if joined is not None else empty_hits()
         del joined
+        give_back()
         codings = codings_from_hits(hits)
+        give_back()
         if options.overrides is not None:  # manual decisions (qca override, issue #6)
             from qca.overrides import apply_overrides_file
 

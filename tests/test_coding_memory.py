@@ -91,3 +91,28 @@ def test_codings_from_hits_counts_as_a_groupby_would(
     expected = _grouped(hits)
     pd.testing.assert_frame_equal(found, expected)
     assert found.to_csv(index=False) == expected.to_csv(index=False)
+
+
+def test_coding_gives_freed_memory_back_after_each_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between batches the heap is trimmed, so it does not grow with the batches (#16)."""
+    import qca.coding
+    from qca.run.memory import give_back
+
+    calls: list[int] = []
+
+    def spy() -> None:
+        calls.append(1)
+        give_back()
+
+    monkeypatch.setattr(qca.coding, "give_back", spy)
+    result = code(
+        [ROOT / "transcripts"],
+        ROOT / "codebooks" / "esther.yaml",
+        outdir=tmp_path / "out",
+        options=CodeOptions(cache=False),
+        batch_chars=2_000,
+    )
+    assert len(result.hits)
+    assert len(calls) >= 3 + 3  # a batch each (three here), then the end of the run

@@ -108,8 +108,10 @@ class HitTypes:
 
 
 #: Distinct chunks a pipeline's lexicon may hold before a batch starts a fresh one (about
-#: 70 MB; 1M words of varied text hold about 170,000). Re-learning costs about a second.
-LEXICON_CHUNKS = 200_000
+#: 350 MB). 1M words of benchmarks/gen.py's survey text hold about 170,000 chunks, 10M
+#: about 480,000. Re-learning is dear: at 200,000 a 10M-word run reset six times, peaked
+#: at 530 MB instead of 608 MB and took twice the CPU time (docs/performance.md, #16).
+LEXICON_CHUNKS = 1_000_000
 
 
 class Engine:

@@ -91,6 +91,7 @@ class Pipeline:
                 self._table = read_lemma_lookup(str(self.nlp.lang))
             value = self._table.get(lower)
             found = normalise(value) if isinstance(value, str) and value else lower
+            found = lower if found == lower else found  # one object, not two equal ones
             self.lemmas[lower] = found
         return found
 

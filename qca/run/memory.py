@@ -1,0 +1,24 @@
+"""Freed memory handed back to the operating system between a run's batches."""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+
+
+def give_back() -> None:
+    """Return freed heap pages to the OS: pyarrow's pool, then glibc's ``malloc_trim``.
+
+    A batch's frames, token arrays and hits are freed when the next one starts, but
+    both allocators keep the pages for reuse. Interleaved with the long-lived
+    lexicon and doc_ids, glibc's heap then grows batch after batch: on 10M words
+    of survey comments the process held ~130 MB more between batches without this
+    (#16). Costs about a millisecond; does nothing where ``malloc_trim`` is missing.
+    """
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+        if trim is not None:  # glibc (not musl)
+            trim(0)
