@@ -160,10 +160,8 @@ class Engine:
     def bound_lexicons(self, limit: int | None = None) -> None:
         """Give a pipeline a fresh lexicon once its old one holds more than *limit* chunks.
 
-        A lexicon keeps every distinct chunk and string seen (about 350 bytes each),
-        and a real vocabulary keeps growing with the corpus (#16: about 170,000 chunks
-        at 1M words, 480,000 at 10M): bounded, a run's memory follows the batch size.
-        ``limit=0`` frees them once a run has coded everything.
+        A lexicon keeps every distinct chunk seen (~350 bytes each), and a real vocabulary
+        grows with the corpus (#16). ``limit=0`` frees them once a run has coded everything.
         """
         limit = LEXICON_CHUNKS if limit is None else limit
         for pipeline in self.pipelines.loaded():
