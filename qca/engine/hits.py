@@ -107,6 +107,13 @@ class HitTypes:
         return out[0], out[1]
 
 
+#: Distinct chunks a pipeline's lexicon may hold before a batch starts a fresh one (about
+#: 350 MB). 1M words of benchmarks/gen.py's survey text hold about 170,000 chunks, 10M
+#: about 480,000. Re-learning is dear: at 200,000 a 10M-word run reset six times, peaked
+#: at 530 MB instead of 608 MB and took twice the CPU time (docs/performance.md, #16).
+LEXICON_CHUNKS = 1_000_000
+
+
 class Engine:
     """What one run derives from its compiled rules: pipelines, matchers, keys and dtypes.
 
@@ -149,6 +156,20 @@ class Engine:
             found = Matcher(rules, self.pipelines.get(language), language)
             self._matchers[(language, key)] = found
         return found
+
+    def bound_lexicons(self, limit: int | None = None) -> None:
+        """Give a pipeline a fresh lexicon once its old one holds more than *limit* chunks.
+
+        A lexicon keeps every distinct chunk seen (~350 bytes each), and a real vocabulary
+        grows with the corpus (#16). ``limit=0`` frees them once a run has coded everything.
+        """
+        limit = LEXICON_CHUNKS if limit is None else limit
+        for pipeline in self.pipelines.loaded():
+            known = pipeline.known_lexicon
+            if known is not None and len(known.chunks) > limit:
+                pipeline.forget_strings()
+                # the matchers' tables hold the old lexicon: rebuilt on first use
+                self._matchers.clear()
 
     def code_keys(self, language: str) -> list[str]:
         """Return ``rules.code_keys`` for *language* and its pipeline (computed once)."""
@@ -272,6 +293,8 @@ def code_batch(
     import pandas as pd
 
     rules = engine.rules
+    if store is None or store.corpus is None:  # a corpus recording keeps one lexicon's ids
+        engine.bound_lexicons()
     mask = selected_segments(
         segments, rules.exclude_speakers, include_interviewer=include_interviewer
     )

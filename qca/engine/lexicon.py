@@ -202,9 +202,13 @@ class Lexicon:
             by_lower = self.by_lower
             for s in queue:
                 ids[s] = len(self.strings)
-                by_lower.setdefault(s.lower(), []).append(ids[s])
-                self.strings.append(s)
+                # one object for equal strings: most words are their own lower case (#16)
                 lower = self.normalise(s)
+                lower = s if lower == s else lower
+                key = s.lower()
+                key = lower if key == lower else key
+                by_lower.setdefault(key, []).append(ids[s])
+                self.strings.append(s)
                 self.lowers.append(lower)
                 lemmas.append(self.lemma(lower))
             self._ends.extend([self.ends_sentence(s) for s in queue])

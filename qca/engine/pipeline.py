@@ -69,6 +69,20 @@ class Pipeline:
             self._lexicon = Lexicon(self.lemma, normalise, ends_sentence)
         return self._lexicon
 
+    def forget_strings(self) -> None:
+        """Drop the lexicon and the lemma memo: the next batch numbers its strings afresh.
+
+        Tokens and lemmas do not depend on what was seen before, so the outputs stay
+        the same; tables built on the old lexicon (a matcher's) are rebuilt on the new one.
+        """
+        self._lexicon = None
+        self.lemmas = {}
+
+    @property
+    def known_lexicon(self) -> Lexicon | None:
+        """The lexicon if one was made (None before the first batch)."""
+        return self._lexicon
+
     def lemma(self, lower: str) -> str:
         """Return the lower-cased lemma of a lower-cased word (the word when unknown)."""
         found = self.lemmas.get(lower)
@@ -77,6 +91,7 @@ class Pipeline:
                 self._table = read_lemma_lookup(str(self.nlp.lang))
             value = self._table.get(lower)
             found = normalise(value) if isinstance(value, str) and value else lower
+            found = lower if found == lower else found  # one object, not two equal ones
             self.lemmas[lower] = found
         return found
 
@@ -99,6 +114,10 @@ class Pipelines:
         self.language = language
         self.model = model
         self._loaded: dict[str, Pipeline] = {p.language: p for p in loaded}
+
+    def loaded(self) -> list[Pipeline]:
+        """Return the pipelines loaded so far."""
+        return list(self._loaded.values())
 
     def get(self, language: str) -> Pipeline:
         """Return the pipeline of *language* (see :func:`load_pipeline`)."""

@@ -25,6 +25,7 @@ from qca.ingest.base import Batch
 from qca.ingest.groups import GROUP_CHARS, Claims, Group, file_size, groupable, plan_groups
 from qca.models import DOC_ID, WORDS
 from qca.run.batches import match_batch, slim, speakers_as_per_file, token_store
+from qca.run.memory import give_back
 from qca.run.parts import Written, write_part
 
 if TYPE_CHECKING:
@@ -113,6 +114,7 @@ def _code_segments(segments: pd.DataFrame, files: list[list[str]]) -> pd.DataFra
     files = files or [segments[DOC_ID].tolist()]
     files_of = {doc_id: n for n, ids in enumerate(files) for doc_id in ids}
     hits = match_batch(slim(segments), _WORKER["engine"], _WORKER["options"], _WORKER["store"])
+    give_back()  # as the serial run does after each batch
     return speakers_as_per_file(hits, files_of)
 
 
