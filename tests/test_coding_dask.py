@@ -23,6 +23,7 @@ from qca.errors import CodingError
 from qca.options import CodeOptions
 from qca.run.scheduler import INSTALL_HINT, check_scheduler, scheduler_from
 from tests.conftest import ROOT
+from tests.signals import sigint_default
 from tests.test_coding_cases import CODE_CASES, NOT_TRANSCRIPTS
 
 distributed = pytest.importorskip("distributed")
@@ -280,6 +281,7 @@ def test_dask_ctrl_c_to_the_process_group(tmp_path: Path) -> None:
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        preexec_fn=sigint_default,  # noqa: PLW1509 - no threads in this test process
     )
     deadline = time.monotonic() + 120
     while process.poll() is None and time.monotonic() < deadline:

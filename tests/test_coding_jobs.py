@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.signals import sigint_default
+
 CODEBOOK = """\
 name: Tiny
 language: en
@@ -73,6 +75,7 @@ def started(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], set[int]]
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=sigint_default,  # noqa: PLW1509 - no threads in this test process
     )
     workers: set[int] = set()
     deadline = time.monotonic() + 120
