@@ -37,7 +37,7 @@ from qca.rematch import record_corpus, save_corpus
 from qca.run.batches import BATCH_CHARS as BATCH_CHARS
 from qca.run.batches import Chunk, match_batch, speakers_as_per_file, token_store
 from qca.run.memory import give_back, release_memory
-from qca.run.parts import SegmentParts
+from qca.run.parts import HitParts, SegmentParts
 from qca.run.totals import Totals
 from qca.run.write import (
     cache_dir as run_cache_dir,
@@ -164,7 +164,6 @@ def _code(
     notify: Callable[[str], None] | None = None,
 ) -> CodeResult:
     """Code *batches*, or with *sources* let the worker processes read and code the files."""
-    import pandas as pd
 
     from qca.engine.hits import Engine, empty_hits, sort_hits
     from qca.engine.pipeline import spacy_version
@@ -178,7 +177,7 @@ def _code(
     temp = prepare_outdir(outdir) if outdir is not None else None
     try:
         parts = SegmentParts(temp)
-        hit_frames: list[pd.DataFrame] = []
+        hit_parts = HitParts(temp)
         totals = Totals(codebook.language)
         counts = totals.counts
         found_hits = 0
@@ -190,7 +189,7 @@ def _code(
         def collect(hits: pd.DataFrame) -> None:
             nonlocal found_hits
             if not hits.empty:
-                hit_frames.append(hits)
+                hit_parts.add(hits)
             found_hits += len(hits)
             give_back()  # the batch's frames are freed: keep the heap from growing
             report()
@@ -272,8 +271,7 @@ def _code(
         release_memory()
         if temp is not None:  # before the hits are joined: one of them in memory at a time
             parts.write(temp / SEGMENTS_FILE)
-        joined = pd.concat(hit_frames, ignore_index=True) if hit_frames else None
-        hit_frames.clear()  # the batches' frames are in *joined* now: free them
+        joined = hit_parts.join()
         hits = sort_hits(joined) if joined is not None else empty_hits()
         del joined
         give_back()

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from qca.ingest import DocIds, IngestOptions, claim_doc_ids, find_sources, read_source
+from qca.ingest import DocIds, IngestOptions, claim_doc_ids, find_sources, iter_corpus, read_source
 from qca.ingest import docids as docids_module
+from qca.ingest.groups import Claims
 from tests.test_ingest_fast_paths import _assert_batches_equal, _write_inputs
 
 
@@ -65,3 +66,39 @@ def test_ingest_docids_claiming_with_doc_ids_or_a_dict_gives_the_same_batches(
     assert sum(len(b.problems) for b in with_ids) > 0  # duplicates were dropped
     assert len(compact) == len(plain)
     assert {k: compact.get(k) for k in plain} == plain
+
+
+def _last_survey(folder: Path) -> Path:
+    """Write a survey that repeats an id of an earlier file (r1) and one of its own (z1)."""
+    path = folder / "z.csv"
+    path.write_text("id,comment\nr1,again\nz1,new\nz2,fine\nz1,twice\n", encoding="utf-8")
+    return path
+
+
+def test_ingest_docids_last_file_is_checked_but_not_kept(tmp_path: Path) -> None:
+    paths = [*_write_inputs(tmp_path), _last_survey(tmp_path)]
+    options = IngestOptions(text_column="comment", participants=tmp_path / "people.csv")
+    sources = find_sources(paths, options)
+    read = [
+        pickle.loads(pickle.dumps(b))
+        for path in sources.files
+        for b in read_source(path, options, sources)
+    ]
+    kept, checked = DocIds(), DocIds()
+    with_keep = [claim_doc_ids(b, kept) for b in read]
+    last = sources.files[-1]
+    without = [claim_doc_ids(b, checked, keep=Path(b.source) != last) for b in read]
+    _assert_batches_equal(without, with_keep)
+    problems = " ".join(str(p) for p in with_keep[-1].problems)
+    assert "'r1'" in problems and "'z1'" in problems  # used by an earlier file; used twice
+    assert "z2" in kept and "z2" not in checked and len(checked) < len(kept)
+
+
+def test_ingest_docids_claims_give_what_iter_corpus_gives(tmp_path: Path) -> None:
+    paths = [*_write_inputs(tmp_path), _last_survey(tmp_path)]
+    paths += [paths[0]]  # named twice: read once
+    options = IngestOptions(text_column="comment")
+    claims = Claims(find_sources(paths, options), options)
+    assert claims.last == paths[-2]  # its doc_ids are checked, not kept
+    claimed = [b for path in claims.sources.files for b in claims.alone(path)]
+    _assert_batches_equal(claimed, list(iter_corpus(paths, options)))

@@ -236,3 +236,33 @@ def test_outputs_speed_overrides_read_the_parts(mixed: Path) -> None:
     assert ["t2:t0001", "motivation", "manual"] in rows
     assert [r for r in rows if r[0] == "a:t0002"] == [["a:t0002", "motivation", "auto"]]
     assert [str(p) for p in result.problems] == []
+
+
+def test_segment_parts_hit_parts_on_disk_join_as_in_memory(tmp_path: Path) -> None:
+    from qca.run.parts import HitParts
+
+    kinds = pd.CategoricalDtype(["phrase", "term"])
+    frames = [
+        pd.DataFrame(
+            {
+                "doc_id": pd.Series(["a", "b"][:n], dtype="str"),
+                "speaker": [None, "R"][:n] if n else pd.Series([], dtype=object),
+                "rule_kind": pd.Categorical(["term", "phrase"][:n], dtype=kinds),
+                "start_char": np.arange(n, dtype=np.int32),
+                "negated": np.zeros(n, dtype=bool),
+            }
+        )
+        for n in (2, 1)
+    ]
+    on_disk, in_memory = HitParts(tmp_path), HitParts(None)
+    for frame in frames:
+        on_disk.add(frame.copy())
+        in_memory.add(frame.copy())
+    assert len(list(tmp_path.iterdir())) == 2  # one file per batch, none kept in memory
+    joined = on_disk.join()
+    assert joined is not None
+    pd.testing.assert_frame_equal(joined, in_memory.join(), check_exact=True)
+    assert isinstance(joined["rule_kind"].dtype, pd.CategoricalDtype)
+    assert joined["start_char"].dtype == np.int32
+    assert not list(tmp_path.iterdir())  # the parts are gone: the folder becomes the output
+    assert on_disk.join() is None

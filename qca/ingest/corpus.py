@@ -230,20 +230,24 @@ def read_source(
         yield SourceBatch(path, documents, segments, (skip.problem,), problem_keys=(-1,))
 
 
-def _claim_all(used: DocIds | dict[str, str], ids: list[str], source: str) -> bool:
+def _claim_all(
+    used: DocIds | dict[str, str], ids: list[str], source: str, keep: bool = True
+) -> bool:
     """Claim all *ids* for *source* and return True, or return False if one is used."""
     if isinstance(used, DocIds):
         if not used.isdisjoint(ids):
             return False
-        used.claim(ids, source)
+        if keep:
+            used.claim(ids, source)
     else:
         if not used.keys().isdisjoint(ids):
             return False
-        used.update(dict.fromkeys(ids, source))
+        if keep:
+            used.update(dict.fromkeys(ids, source))
     return True
 
 
-def claim_doc_ids(batch: Batch, used: DocIds | dict[str, str]) -> Batch:
+def claim_doc_ids(batch: Batch, used: DocIds | dict[str, str], *, keep: bool = True) -> Batch:
     """Drop the documents whose doc_id an earlier file used, with a problem for each.
 
     Apply it to the batches of every file in input order, with one *used* for the
@@ -254,6 +258,10 @@ def claim_doc_ids(batch: Batch, used: DocIds | dict[str, str]) -> Batch:
         batch: A batch from :func:`read_source`.
         used: The doc_ids claimed so far; updated in place. A :class:`DocIds` holds
             no Python object per id, so memory hardly grows with the corpus.
+        keep: Record this batch's doc_ids in *used*. The batches of the last file
+            can skip it: no later file can use their ids, and a file's reader finds
+            the ids used twice within it (``SourceBatch.duplicates``). On one survey
+            of 769,230 comments that is ~30 MB less held to the end of the run (#16).
 
     Returns:
         A plain :class:`Batch`, as :func:`iter_corpus` yields it.
@@ -270,7 +278,7 @@ def claim_doc_ids(batch: Batch, used: DocIds | dict[str, str]) -> Batch:
         wheres = ("",) * len(ids)
         duplicates = ()
         problem_keys = (-1,) * len(batch.problems)
-    if not duplicates and _claim_all(used, ids, source):
+    if not duplicates and _claim_all(used, ids, source, keep):
         return Batch(
             batch.source, batch.documents, batch.segments, batch.problems, batch.turn_counts
         )
@@ -287,7 +295,8 @@ def claim_doc_ids(batch: Batch, used: DocIds | dict[str, str]) -> Batch:
             doc_id = ids[row]
             owner = used.get(doc_id)
             if owner is None:
-                used[doc_id] = source
+                if keep:
+                    used[doc_id] = source
                 continue
             dropped_rows.append(row)
             found.append((key, _duplicate_problem(source, doc_id, owner, wheres[row])))

@@ -146,12 +146,16 @@ class Claims:
         self.options = options
         self.read = read
         self.used = DocIds()
+        files = sources.files
+        #: The last file, unless it is read twice: its doc_ids are checked, not kept.
+        self.last = files[-1] if files and files.count(files[-1]) == 1 else None
 
     def batch(self, found: SourceBatch) -> Batch:
         """Claim the doc_ids of one file's batch (see :func:`qca.ingest.claim_doc_ids`)."""
         from qca.ingest.corpus import claim_doc_ids
 
-        batch = claim_doc_ids(found, self.used)
+        keep = self.last is None or Path(found.source) != self.last
+        batch = claim_doc_ids(found, self.used, keep=keep)
         if self.options.strict and batch.skipped:
             raise IngestError(problems=[p for p in batch.problems if p.is_error][:1])
         return batch
