@@ -96,7 +96,7 @@ def themes_cli(
     """
     from qca.exemplars import quotes as pick_quotes
     from qca.models import MEASURES
-    from qca.outputs import default_output_folder, read_output
+    from qca.outputs import default_output_location, read_output
     from qca.presence import presence_matrix
     from qca.run.urls import local_outputs
     from qca.themes import check_attribute, check_measures, theme_columns, theme_table
@@ -109,7 +109,7 @@ def themes_cli(
     chosen = resolve_format(fmt, output)
     measures = check_measures(measure or MEASURES)
     old = deprecated(old_outdir, old="qca themes OUTDIR", new="qca themes -d OUTDIR")
-    folder = outdir or old or default_output_folder()
+    folder = outdir or old or default_output_location()
     _lean_allocator()
     plain = not (presence or quotes or stats)  # a plain table streams (qca.themes_stream)
     with local_outputs(folder) as local:
