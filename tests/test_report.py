@@ -353,3 +353,27 @@ def test_report_streamed_same_page_as_whole_read(
     whole, _ = build_report(folder, chosen, stream=False)
     streamed, _ = build_report(folder, chosen, rows=rows)
     assert streamed == whole
+
+
+def test_report_unsorted_folder_read_whole(demo: Path, tmp_path: Path, runner: CliRunner) -> None:
+    """#23: segments out of segment_id order do not stream; the report reads them whole."""
+    import json
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from qca.folders import stamp_files
+    from qca.report import ReportOptions
+    from qca.report.numbers import stream_numbers
+
+    folder = tmp_path / "out"
+    shutil.copytree(demo / "qca-out", folder)
+    table = pq.read_table(folder / "segments.parquet")
+    pq.write_table(table.take(list(range(table.num_rows))[::-1]), folder / "segments.parquet")
+    manifest = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    manifest["outputs"].update(stamp_files(folder, ["segments.parquet"]))
+    (folder / "run.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert stream_numbers(folder, ReportOptions(), check_project=False) is None
+    result = runner.invoke(app, ["report", str(folder), "-o", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.stderr
+    assert "Codelines" in (tmp_path / "r.html").read_text(encoding="utf-8")
