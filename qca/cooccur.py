@@ -198,11 +198,7 @@ def cooccurrence(
     diagonal = np.diagonal(stack, axis1=1, axis2=2)  # (groups, codes)
     units_a = diagonal[:, first].T.reshape(-1)
     units_b = diagonal[:, second].T.reshape(-1)
-    union = (units_a + units_b - both).astype(np.float64)
-    smaller = np.minimum(units_a, units_b).astype(np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        jaccard = np.where(union > 0, both / union, np.nan)
-        overlap = np.where(smaller > 0, both / smaller, np.nan)
+    jaccard, overlap = _coefficients(units_a, units_b, both)
     ids = np.array(coded.code_ids, dtype=object)
     table: dict[str, Any] = {
         CODE_A: np.repeat(ids[first], size) if n_codes else [],
@@ -213,11 +209,36 @@ def cooccurrence(
     table[UNITS_A] = units_a.astype(np.int64)
     table[UNITS_B] = units_b.astype(np.int64)
     table[UNITS_BOTH] = both.astype(np.int64)
-    table[JACCARD] = np.round(jaccard, DECIMALS)
-    table[OVERLAP] = np.round(overlap, DECIMALS)
+    table[JACCARD], table[OVERLAP] = jaccard, overlap
     frame = pd.DataFrame(table)
     frame[CODE_A] = frame[CODE_A].astype(object)
     frame[CODE_B] = frame[CODE_B].astype(object)
+    return frame
+
+
+def _coefficients(units_a: Any, units_b: Any, both: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Jaccard and overlap of unit counts, rounded as the table shows them."""
+    import numpy as np
+
+    union = (units_a + units_b - both).astype(np.float64)
+    smaller = np.minimum(units_a, units_b).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jaccard = np.where(union > 0, both / union, np.nan)
+        overlap = np.where(smaller > 0, both / smaller, np.nan)
+    return np.round(jaccard, DECIMALS), np.round(overlap, DECIMALS)
+
+
+def sum_cooccurrence(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Return the :func:`cooccurrence` (``unit="segment"``, no ``by``, ``min_count=0``) of a
+    folder from those of its parts (windows of whole documents, #23): unit counts add up,
+    the coefficients are computed again.
+    """
+    first = tables[0]
+    frame = first.copy()
+    for column in (UNITS_A, UNITS_B, UNITS_BOTH):
+        frame[column] = sum(t[column].to_numpy() for t in tables)
+    units_a, units_b, both = (frame[c].to_numpy() for c in (UNITS_A, UNITS_B, UNITS_BOTH))
+    frame[JACCARD], frame[OVERLAP] = _coefficients(units_a, units_b, both)
     return frame
 
 

@@ -138,14 +138,6 @@ def _pick(
     table[MATCHES] = table[MATCHES].fillna("").astype(object)
     columns = [DOC_ID, SEGMENT_ID, SPEAKER, *attributes, WORDS, TEXT]
     table = table.merge(base[columns], on=SEGMENT_ID)
-    table = table.sort_values(
-        [DISTINCT_MATCHES, WORDS, SEGMENT_ID], ascending=[False, True, True], kind="stable"
-    )
-    order = {code: i for i, code in enumerate(code_theme)}
-    table = table[table.groupby(CODE).cumcount() < n].copy()
-    table[RANK] = table.groupby(CODE).cumcount().astype("int64") + 1
-    table["_order"] = table[CODE].map(order)
-    table = table.sort_values(["_order", RANK], kind="stable")
     out = [
         THEME,
         CODE,
@@ -159,4 +151,36 @@ def _pick(
         WORDS,
         TEXT,
     ]
-    return table[out].reset_index(drop=True)
+    return _top(table, code_theme, n, out)
+
+
+def _top(
+    table: pd.DataFrame, code_theme: Mapping[str, str], n: int, columns: Sequence[str]
+) -> pd.DataFrame:
+    """The first *n* rows per code by most distinct matches, fewest words, first segment id."""
+    table = table.sort_values(
+        [DISTINCT_MATCHES, WORDS, SEGMENT_ID], ascending=[False, True, True], kind="stable"
+    )
+    order = {code: i for i, code in enumerate(code_theme)}
+    table = table[table.groupby(CODE).cumcount() < n].copy()
+    table[RANK] = table.groupby(CODE).cumcount().astype("int64") + 1
+    table["_order"] = table[CODE].map(order)
+    table = table.sort_values(["_order", RANK], kind="stable")
+    return table[list(columns)].reset_index(drop=True)
+
+
+def merge_quotes(
+    picks: Sequence[pd.DataFrame], codes: Sequence[Mapping[str, Any]], *, n: int = 3
+) -> pd.DataFrame:
+    """Return the :func:`quotes` of the whole folder from those of its parts (windows of
+    whole documents, #23): each part's top *n* holds every quote of the whole top *n*, and the
+    order (most distinct matches, fewest words, first segment id) is total.
+
+    Examples:
+        >>> merge_quotes([quotes(*first, n=2), quotes(*second, n=2)], codes, n=2)  # doctest: +SKIP
+    """
+    import pandas as pd
+
+    kept = [p for p in picks if len(p)] or list(picks[:1])
+    table = pd.concat(kept, ignore_index=True) if len(kept) > 1 else kept[0]
+    return _top(table, code_themes(codes), n, list(table.columns))

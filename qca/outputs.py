@@ -113,8 +113,9 @@ def _rerun_hint(folder: Path) -> str:
     return f"run: qca code TRANSCRIPTS -c CODEBOOK -d {folder.as_posix()}"
 
 
-def default_output_folder(directory: Path | None = None) -> Path:
-    """Return the output folder ``$QCA_OUTPUT`` or ``qca.yaml`` names, else ``qca-out``.
+def default_output_location(directory: Path | None = None) -> Path | str:
+    """Return the output folder ``$QCA_OUTPUT`` or ``qca.yaml`` names, else ``qca-out``;
+    an fsspec URL there (``s3://bucket/out``) as given, for the commands that read one.
 
     Raises:
         OutputError: When ``qca.yaml`` is invalid.
@@ -125,6 +126,22 @@ def default_output_folder(directory: Path | None = None) -> Path:
     if settings.output != Path(DEFAULT_OUTDIR):
         return settings.output
     return (directory or Path(".")) / DEFAULT_OUTDIR
+
+
+def default_output_folder(directory: Path | None = None) -> Path:
+    """Return the output folder ``$QCA_OUTPUT`` or ``qca.yaml`` names, else ``qca-out``.
+
+    Raises:
+        OutputError: When ``qca.yaml`` is invalid, or names a URL (this command reads a
+            local folder).
+    """
+    found = default_output_location(directory)
+    if isinstance(found, str):
+        raise OutputError(
+            f"output {found} ($QCA_OUTPUT or qca.yaml) is a URL, which only qca code, themes, "
+            "show, cooccur, explain and report take; give a local folder with -d DIR"
+        )
+    return found
 
 
 def _read_parquet(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from qca.errors import OutputError, Problem
 from qca.io import atomic_write_text
 from qca.models import DEFAULT_OUTDIR, OVERRIDES_FILE, PROJECT_FILE
+from qca.run.urls import is_url
 from qca.templates import (
     OVERRIDES_TEMPLATE,
     PROJECT_TEMPLATE,
@@ -43,6 +44,9 @@ PROJECT_KEYS: tuple[str, ...] = (
     "max_file_mb",
     "count_nested",
 )
+#: Path keys that take an fsspec URL as the command line does (``s3://``, ``memory://``): kept
+#: as given, not made a path in the project's folder (#23).
+URL_KEYS = frozenset({"transcripts", "output", "participants"})
 #: Keys whose value is true or false (the others are strings or lists of them).
 FLAG_KEYS = frozenset({"count_nested"})
 
@@ -52,10 +56,10 @@ class Project:
     """The settings of one ``qca.yaml`` with paths resolved against its folder."""
 
     path: Path
-    transcripts: tuple[Path, ...] = ()
+    transcripts: tuple[Path | str, ...] = ()  # an fsspec URL stays a string (#23)
     codebook: Path | None = None
-    output: Path | None = None
-    participants: Path | None = None
+    output: Path | str | None = None
+    participants: Path | str | None = None
     overrides: Path | None = None
     unit: str | None = None
     speaker_pattern: str | None = None
@@ -153,7 +157,7 @@ def read_project(path: str | Path) -> Project:
                 )
                 continue
             if name == "transcripts":
-                values[name] = tuple(folder / v for v in items)
+                values[name] = tuple(v if is_url(v) else folder / v for v in items)
             elif name == "text_column":  # several: one segment per column (#18)
                 values[name] = value if isinstance(value, str) else tuple(items)
             else:
@@ -175,7 +179,9 @@ def read_project(path: str | Path) -> Project:
                 _problem(path, "expected a string (put it in quotes)", nodes.get(name), name)
             )
             continue
-        if name in ("codebook", "output", "participants", "overrides"):
+        if name in URL_KEYS and is_url(value):
+            values[name] = value  # a URL is no path in the project's folder (#23)
+        elif name in ("codebook", "output", "participants", "overrides"):
             values[name] = folder / value
         else:
             values[name] = value
@@ -249,6 +255,6 @@ def init_project(
     return sorted(set(created))
 
 
-def project_paths(project: Project) -> Sequence[Path]:
+def project_paths(project: Project) -> Sequence[Path | str]:
     """Return the transcript paths a project names (``transcripts/`` when it names none)."""
     return project.transcripts or (project.path.parent / "transcripts",)

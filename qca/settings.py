@@ -17,7 +17,8 @@ from qca.models import DEFAULT_OUTDIR
 
 if TYPE_CHECKING:
     from qca.ingest.base import IngestOptions
-from qca.project import FLAG_KEYS, PROJECT_KEYS, Project, find_project, project_paths
+from qca.project import FLAG_KEYS, PROJECT_KEYS, URL_KEYS, Project, find_project, project_paths
+from qca.run.urls import is_url
 
 #: Environment variables that stand in for a qca.yaml setting: ``QCA_`` + the key in capitals
 #: (``QCA_CODEBOOK``, ``QCA_OUTPUT``, ...). Lists (``transcripts``) are separated by the path
@@ -35,10 +36,10 @@ class Settings:
     """
 
     project: Project | None = None
-    transcripts: tuple[Path, ...] = ()
+    transcripts: tuple[Path | str, ...] = ()  # an fsspec URL stays a string (#23)
     codebook: Path | None = None
-    output: Path = Path(DEFAULT_OUTDIR)
-    participants: Path | None = None
+    output: Path | str = Path(DEFAULT_OUTDIR)
+    participants: Path | str | None = None
     overrides: Path | None = None
     unit: str | None = None
     speaker_pattern: str | None = None
@@ -66,6 +67,12 @@ class Settings:
         """
         from qca.ingest.base import DEFAULT_INTERVIEWER_LABELS, IngestOptions
 
+        participants = self.participants
+        if isinstance(participants, str):  # a URL: only qca code downloads one
+            raise OutputError(
+                f"participants {participants} is a URL, which only qca code reads; "
+                "download the sheet and give its path"
+            )
         defaults = DEFAULT_INTERVIEWER_LABELS if default_interviewer_labels else ()
         given = tuple(label.strip().lower() for label in self.interviewer_labels or ())
         return IngestOptions(
@@ -73,7 +80,7 @@ class Settings:
             speaker_pattern=self.speaker_pattern,
             text_column=self.text_column,
             id_column=self.id_column,
-            participants=self.participants,
+            participants=participants,
             interviewer_labels=tuple(dict.fromkeys(defaults + given)),
             encoding=self.encoding,
             strict=strict,
@@ -90,7 +97,7 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         if not raw:
             continue
         if key == "transcripts":
-            values[key] = tuple(Path(p) for p in raw.split(os.pathsep) if p)
+            values[key] = tuple(_path(key, p) for p in _split_paths(raw) if p)
         elif key == "interviewer_labels":
             values[key] = tuple(v.strip().lower() for v in raw.split(",") if v.strip())
         elif key == "max_file_mb":
@@ -102,8 +109,28 @@ def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
                 raise OutputError(f"{ENV_PREFIX}{key.upper()}={raw}: expected true or false")
             values[key] = raw.lower() in ("1", "true", "yes")
         else:
-            values[key] = Path(raw) if key in _PATH_KEYS else raw
+            values[key] = _path(key, raw) if key in _PATH_KEYS else raw
     return values
+
+
+def _split_paths(raw: str) -> list[str]:
+    """Split ``QCA_TRANSCRIPTS`` on the path separator, keeping ``s3://x`` whole."""
+    if os.pathsep != ":":
+        return raw.split(os.pathsep)
+    parts: list[str] = []
+    for piece in raw.split(":"):
+        if parts and piece.startswith("//") and is_url(parts[-1] + ":" + piece):
+            parts[-1] += ":" + piece
+        else:
+            parts.append(piece)
+    return parts
+
+
+def _path(key: str, value: str | Path) -> Path | str:
+    """A path setting as a Path; an fsspec URL, where the command line takes one, as given."""
+    if key in URL_KEYS and is_url(value):
+        return value
+    return Path(value)
 
 
 def resolve(
@@ -145,18 +172,47 @@ def resolve(
         if value is None or (isinstance(value, (list, tuple)) and not value):
             continue
         if key == "transcripts":
-            value = tuple(Path(p) for p in value)
+            value = tuple(_path(key, p) for p in value)
         elif key == "interviewer_labels":
             value = tuple(str(v).strip().lower() for v in value)
         elif key == "text_column" and not isinstance(value, str):
             value = tuple(value)
         elif key in _PATH_KEYS:
-            value = Path(value)
+            value = _path(key, value)
         merged[key] = value
     settings = replace(Settings(project=project), **merged)
     if not settings.transcripts and project is not None:
         settings = replace(settings, transcripts=tuple(project_paths(project)))
     return settings
+
+
+def run_locations(
+    paths: Sequence[str],
+    outdir: str | None,
+    participants: str | None,
+    *,
+    directory: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[list[str], str | None, str | None]:
+    """Return the transcripts, output folder and participants sheet of a run as
+    :func:`qca.run.urls.local_run` takes them: those given, else the URLs that qca.yaml or
+    a ``QCA_*`` variable names (so they are downloaded or uploaded as on the command line);
+    a local path from there is left to :func:`resolve`, as before.
+
+    Examples:
+        >>> run_locations([], None, None, environ={"QCA_OUTPUT": "s3://b/out"})[1]  # doctest: +SKIP
+        's3://b/out'
+    """
+    settings = resolve(
+        {"transcripts": paths, "output": outdir, "participants": participants},
+        directory=directory,
+        environ=environ,
+    )
+    named = [str(p) for p in settings.transcripts]
+    chosen = list(paths) if paths else (named if any(is_url(p) for p in named) else [])
+    output = outdir or (settings.output if isinstance(settings.output, str) else None)
+    sheet = settings.participants
+    return chosen, output, participants or (sheet if isinstance(sheet, str) else None)
 
 
 def require_transcripts(paths: Sequence[Path], participants: Path | None = None) -> None:

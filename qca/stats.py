@@ -154,7 +154,6 @@ def group_stats(
         >>> group_stats(out.hits, out.codings, out.segments, out.codes, by="role")  # doctest: +SKIP
     """
     import numpy as np
-    import pandas as pd
 
     from qca.cooccur import segment_groups
     from qca.tally import counts, encode
@@ -173,16 +172,40 @@ def group_stats(
     group, labels = segment_groups(segments, coded.base, by)
     n_groups = len(labels)
     base_n = np.bincount(group, minlength=n_groups).astype(np.int64)
-    # Segments without a value are shown, but not a group to compare (as SPSS leaves them out).
-    tested_groups = np.array([label != MISSING_GROUP for label in labels], dtype=bool)
     theme_ids = theme_order(codes, themes)
-    where = {code: i for i, code in enumerate(coded.code_ids)}
     theme_of_code = np.array(
         [theme_ids.index(code_theme[c]) for c in coded.code_ids], dtype=np.int64
     )
     by_theme = counts(coded, theme_of_code, len(theme_ids), group, n_groups, None)[SEGMENTS]
     code_keys = np.arange(len(coded.code_ids), dtype=np.int64)
     by_code = counts(coded, code_keys, len(code_keys), group, n_groups, None)[SEGMENTS]
+    return group_tests(codes, theme_ids, coded.code_ids, labels, base_n, by_theme, by_code, by=by)
+
+
+def group_tests(
+    codes: Sequence[Mapping[str, Any]],
+    theme_ids: Sequence[str],
+    code_ids: Sequence[str],
+    labels: Sequence[str],
+    base_n: np.ndarray,
+    by_theme: np.ndarray,
+    by_code: np.ndarray,
+    *,
+    by: str,
+) -> pd.DataFrame:
+    """Return :func:`group_stats` from counts: codable segments per group (*base_n*) and
+    coded segments per theme x group (*by_theme*) and code x group (*by_code*, in the order
+    of *code_ids*), groups in the order of *labels* (:func:`qca.themes.group_order`).
+
+    ``qca report`` sums these counts window by window (#23) and tests once.
+    """
+    import numpy as np
+    import pandas as pd
+
+    n_groups = len(labels)
+    # Segments without a value are shown, but not a group to compare (as SPSS leaves them out).
+    tested_groups = np.array([label != MISSING_GROUP for label in labels], dtype=bool)
+    where = {code: i for i, code in enumerate(code_ids)}
     entries: list[tuple[str, str, np.ndarray]] = []
     for t, theme_id in enumerate(theme_ids):
         entries.append((theme_id, "", by_theme[t]))

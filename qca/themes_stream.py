@@ -22,12 +22,16 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+    from qca.outputs import CodedOutput
     from qca.themes import ThemeCounts
 
 
 @dataclass
-class _Sum:
-    """Counts of the windows so far, groups in order of appearance (capacity grows)."""
+class ThemeSum:
+    """Counts of the windows so far, groups in order of appearance (capacity grows).
+
+    ``add`` each window's :func:`qca.themes.theme_counts`; ``result`` is their sum.
+    """
 
     labels: list[str] = field(default_factory=list)
     position: dict[str, int] = field(default_factory=dict)
@@ -129,37 +133,22 @@ def stream_theme_table(
     Examples:
         >>> table, manifest = stream_theme_table("qca-out", by="role")  # doctest: +SKIP
     """
-    import pandas as pd
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    from qca.models import SEGMENTS_FILE
-    from qca.outputs import CodedOutput, check_manifest_codebook, read_manifest
     from qca.outputs_stream import BATCH_ROWS, NotStreamable, iter_windows
-    from qca.themes import (
-        check_attribute,
-        check_measures,
-        counts_frame,
-        theme_columns,
-        theme_counts,
-    )
+    from qca.themes import check_measures, counts_frame, theme_columns, theme_counts
 
-    folder = Path(folder)
     chosen = check_measures(measures)
-    manifest = read_manifest(folder)
-    try:
-        names = tuple(pq.read_schema(folder / SEGMENTS_FILE).names)
-    except (pa.ArrowException, OSError):
-        return None  # a damaged file: the whole read says so, as it always did
-    if check_project:
-        check_manifest_codebook(folder, manifest)
-    if by is not None:
-        check_attribute(names, by)
-    info = CodedOutput(folder, pd.DataFrame(), pd.DataFrame(), None, manifest, names)
+    info = open_output(folder, by=by, check_project=check_project)
+    if info is None:
+        return None
+    manifest = dict(info.manifest)
     codes, themes = info.codes, [str(t["theme"]) for t in info.themes]
-    summed = _Sum()
+    summed = ThemeSum()
     try:
-        for window in iter_windows(folder, manifest, theme_columns(by=by), rows=rows or BATCH_ROWS):
+        for window in iter_windows(
+            info.folder, manifest, theme_columns(by=by), rows=rows or BATCH_ROWS
+        ):
             counted = theme_counts(
                 window.hits,
                 window.codings,
@@ -180,3 +169,38 @@ def stream_theme_table(
         summed.result().ordered(), codes, by=by, measures=chosen, min_count=min_count
     )
     return table, manifest
+
+
+def open_output(
+    folder: str | Path, *, by: str | None = None, check_project: bool = True
+) -> CodedOutput | None:
+    """Check the output *folder*'s run.json (and *by*) without reading its rows.
+
+    Returns:
+        A :class:`qca.outputs.CodedOutput` with empty frames that carries run.json and the
+        segment columns (its codes, themes and flags), for :func:`iter_windows`; ``None``
+        when segments.parquet cannot be opened (the whole read names the damage).
+
+    Raises:
+        OutputError: As :func:`qca.outputs.read_output` does for run.json, the project's
+            codebook and an unknown *by*.
+    """
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from qca.models import SEGMENTS_FILE
+    from qca.outputs import CodedOutput, check_manifest_codebook, read_manifest
+    from qca.themes import check_attribute
+
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    try:
+        names = tuple(pq.read_schema(folder / SEGMENTS_FILE).names)
+    except (pa.ArrowException, OSError):
+        return None  # a damaged file: the whole read says so, as it always did
+    if check_project:
+        check_manifest_codebook(folder, manifest)
+    if by is not None:
+        check_attribute(names, by)
+    return CodedOutput(folder, pd.DataFrame(), pd.DataFrame(), None, manifest, names)

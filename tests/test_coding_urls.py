@@ -259,3 +259,108 @@ def test_shared_cache_dir_reused_by_every_worker(
     for folder in ("first", "second"):
         for name in OUTPUTS:
             assert (tmp_path / folder / name).read_bytes() == (local_demo / name).read_bytes()
+
+
+# URLs named by qca.yaml or QCA_* pass through settings as on the command line (#23).
+
+
+def test_settings_urls_from_project_file_kept_as_given(tmp_path: Path) -> None:
+    from qca.settings import resolve
+
+    (tmp_path / "qca.yaml").write_text(
+        "transcripts: [memory://in/transcripts, local]\n"
+        "output: memory://bucket/out\n"
+        "participants: file:///data/participants.csv\n"
+        "codebook: book.yaml\n",
+        encoding="utf-8",
+    )
+    settings = resolve(directory=tmp_path, environ={})
+    assert settings.transcripts == ("memory://in/transcripts", tmp_path / "local")
+    assert settings.output == "memory://bucket/out"
+    assert settings.participants == "file:///data/participants.csv"
+    assert settings.codebook == tmp_path / "book.yaml"
+
+
+def test_settings_urls_from_environment_kept_as_given(tmp_path: Path) -> None:
+    from qca.settings import resolve
+
+    environ = {
+        "QCA_OUTPUT": "s3://bucket/out",
+        "QCA_PARTICIPANTS": "memory://in/participants.csv",
+        "QCA_TRANSCRIPTS": "memory://in/a:local:s3://b/c",
+    }
+    settings = resolve(directory=tmp_path, environ=environ)
+    assert settings.output == "s3://bucket/out"
+    assert settings.participants == "memory://in/participants.csv"
+    assert settings.transcripts == ("memory://in/a", Path("local"), "s3://b/c")
+
+
+def _demo_outputs_equal(memory: Any, local_demo: Path) -> None:
+    for name in OUTPUTS:
+        assert memory.cat_file(f"/bucket/out/{name}") == (local_demo / name).read_bytes(), name
+
+
+def test_settings_urls_project_file_code_then_themes(
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    memory: Any,
+    local_demo: Path,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("QCA_OUTPUT", raising=False)
+    (tmp_path / "qca.yaml").write_text(
+        "transcripts: memory://in/transcripts\n"
+        "participants: memory://in/transcripts/participants.csv\n"
+        f"codebook: {CODEBOOK}\n"
+        "output: memory://bucket/out\n",
+        encoding="utf-8",
+    )
+    code, err = _invoke(runner, "--no-cache")
+    assert code == 0, err
+    assert "-> memory://bucket/out\n" in err
+    _demo_outputs_equal(memory, local_demo)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["qca.yaml"]  # no "memory:" folder
+    themes = runner.invoke(app, ["themes", "--format", "csv"])
+    local = runner.invoke(app, ["themes", "-d", str(local_demo), "--format", "csv"])
+    assert themes.exit_code == 0, themes.stderr
+    assert themes.stdout == local.stdout
+
+
+def test_settings_urls_environment_code_then_report(
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    memory: Any,
+    local_demo: Path,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("QCA_OUTPUT", "memory://bucket/out")
+    monkeypatch.setenv("QCA_PARTICIPANTS", "memory://in/transcripts/participants.csv")
+    code, err = _invoke(runner, "memory://in/transcripts", "-c", CODEBOOK, "--no-cache")
+    assert code == 0, err
+    _demo_outputs_equal(memory, local_demo)
+    result = runner.invoke(app, ["report", "-o", "report.html"])
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+def test_settings_urls_environment_refused_where_no_url_is_read(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("QCA_OUTPUT", "memory://bucket/out")
+    monkeypatch.setenv("QCA_PARTICIPANTS", "memory://in/participants.csv")
+    result = runner.invoke(app, ["sample", "-n", "5"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "output memory://bucket/out ($QCA_OUTPUT or qca.yaml) is a URL, which only qca "
+        "code, themes, show, cooccur, explain and report take; give a local folder with -d DIR\n"
+    )
+    (tmp_path / "a.txt").write_text("P1: hello\n", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", "a.txt", "--format", "csv"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "participants memory://in/participants.csv is a URL, which only qca code "
+        "reads; download the sheet and give its path\n"
+    )

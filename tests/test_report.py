@@ -8,6 +8,7 @@ import re
 import shlex
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -327,3 +328,52 @@ def test_report_large_survey_stays_small(tmp_path: Path, monkeypatch: pytest.Mon
     assert "No document has two or more segments" in html
     assert html.count("<blockquote>") == 3 * len(codes)
     assert "The codebook could not be read, so definitions are missing: pass -c CODEBOOK." in html
+
+
+@pytest.mark.parametrize("rows", [1, None])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"by": "role"},
+        {"quotes": 0, "exclude_negated": True},
+        {"by": "speaker", "max_cases": 2, "max_codelines": 1, "quotes": 1},
+        {"max_cases": 1000, "max_codelines": 1000, "quotes": 50},
+    ],
+)
+def test_report_streamed_same_page_as_whole_read(
+    demo: Path, rows: int | None, options: dict[str, Any]
+) -> None:
+    """#23: the report read window by window is the page of the whole read, at any batch size."""
+    from qca.report import ReportOptions, build_report
+    from qca.report.numbers import stream_numbers
+
+    chosen = ReportOptions(**options)
+    folder = demo / "qca-out"
+    assert stream_numbers(folder, chosen, rows=rows) is not None  # the demo streams
+    whole, _ = build_report(folder, chosen, stream=False)
+    streamed, _ = build_report(folder, chosen, rows=rows)
+    assert streamed == whole
+
+
+def test_report_unsorted_folder_read_whole(demo: Path, tmp_path: Path, runner: CliRunner) -> None:
+    """#23: segments out of segment_id order do not stream; the report reads them whole."""
+    import json
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from qca.folders import stamp_files
+    from qca.report import ReportOptions
+    from qca.report.numbers import stream_numbers
+
+    folder = tmp_path / "out"
+    shutil.copytree(demo / "qca-out", folder)
+    table = pq.read_table(folder / "segments.parquet")
+    pq.write_table(table.take(list(range(table.num_rows))[::-1]), folder / "segments.parquet")
+    manifest = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    manifest["outputs"].update(stamp_files(folder, ["segments.parquet"]))
+    (folder / "run.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert stream_numbers(folder, ReportOptions(), check_project=False) is None
+    result = runner.invoke(app, ["report", str(folder), "-o", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.stderr
+    assert "Codelines" in (tmp_path / "r.html").read_text(encoding="utf-8")

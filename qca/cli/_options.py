@@ -214,3 +214,18 @@ EncodingOption = Annotated[
         help="Encoding of text files, e.g. cp1251 (default: detect BOM, UTF-8/16/32, legacy code pages).",
     ),
 ]
+
+
+def lean_allocator() -> None:
+    """Let pyarrow allocate with jemalloc, which hands freed pages back to the system (#23).
+
+    The default (mimalloc) keeps them: hashing a million segment ids then leaves ~150 MB
+    resident (10^6 survey comments: peak 620 MB with mimalloc, 450 MB with jemalloc).
+    Where pyarrow was built without jemalloc, the default stays.
+    """
+    import pyarrow as pa
+
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+    except NotImplementedError:
+        return

@@ -310,11 +310,10 @@ def code_cli(
     from qca.options import CodeOptions
     from qca.run.scheduler import scheduler_from
     from qca.run.urls import local_run
-    from qca.settings import require_transcripts, resolve
+    from qca.settings import require_transcripts, resolve, run_locations
 
-    with local_run(
-        paths or [], outdir, participants
-    ) as local:  # URLs: local copies, uploaded after
+    # URLs, given or named by qca.yaml / QCA_*: local copies, uploaded after
+    with local_run(*run_locations(paths or [], outdir, participants)) as local:
         settings = resolve(
             {
                 "transcripts": local.paths,
@@ -341,7 +340,8 @@ def code_cli(
             )
         if settings.codebook is None:
             raise fail("no codebook given: add -c CODEBOOK.yaml, or name one in qca.yaml")
-        files, codebook, target = list(settings.transcripts), settings.codebook, settings.output
+        files = [Path(p) for p in settings.transcripts]  # local now: URLs were copied
+        codebook, target = settings.codebook, Path(settings.output)
         options = CodeOptions(
             # the unit stays None unless given, so the codebook's unit applies
             ingest=settings.ingest_options(

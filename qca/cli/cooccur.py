@@ -35,12 +35,12 @@ class CooccurUnit(StrEnum):
 
 def pick_outdir(argument: Path | None, option: str | None) -> str | Path:
     """The output folder: the argument or ``-d`` (a path or URL), else the one ``qca.yaml`` names."""
-    from qca.outputs import default_output_folder
+    from qca.outputs import default_output_location
 
     if argument is not None and option is not None and argument != Path(option):
         raise fail(f"two output folders given ({argument} and -d {option}); give one")
     chosen: str | Path | None = argument if argument is not None else option
-    return chosen if chosen is not None else default_output_folder()
+    return chosen if chosen is not None else default_output_location()
 
 
 @app.command("cooccur")

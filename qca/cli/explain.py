@@ -31,12 +31,12 @@ def explain_cli(
     from rich.console import Console
 
     from qca.explain import explain_segment
-    from qca.outputs import default_output_folder, read_output
+    from qca.outputs import default_output_location, read_output
     from qca.render import render_explanation
     from qca.run.urls import local_outputs
 
     code = code or deprecated(old_code, old="qca explain -c CODE", new="--code CODE")
-    with local_outputs(outdir if outdir is not None else default_output_folder()) as local:
+    with local_outputs(outdir if outdir is not None else default_output_location()) as local:
         coded = read_output(local)
     explanation = explain_segment(coded, segment_id, code=code)
     Console(highlight=False).print(render_explanation(explanation))

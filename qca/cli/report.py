@@ -9,7 +9,7 @@ import typer
 
 from qca.cli import app
 from qca.cli._errors import fail, reports_errors, stderr
-from qca.cli._options import ReadOutdirOption
+from qca.cli._options import ReadOutdirOption, lean_allocator
 from qca.cli.cooccur import OutdirArgument, pick_outdir
 
 
@@ -88,6 +88,7 @@ def report_cli(
         quotes=quotes,
         exclude_negated=exclude_negated,
     )
+    lean_allocator()  # read window by window (#23): give freed pages back
     with local_outputs(folder) as local:
         written = write_report(local, destination, options, figures=figures)
     size = destination.stat().st_size

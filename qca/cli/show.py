@@ -59,13 +59,13 @@ def show_cli(
     from qca.excerpts import kwic as keywords_in_context
     from qca.excerpts import show_segments
     from qca.export import write_table
-    from qca.outputs import default_output_folder, read_output
+    from qca.outputs import default_output_location, read_output
     from qca.run.urls import local_outputs
 
     chosen = resolve_format(fmt, output)
     if kwic and by is not None:
         raise fail("--kwic and --by do not combine; drop one of them")
-    with local_outputs(outdir if outdir is not None else default_output_folder()) as local:
+    with local_outputs(outdir if outdir is not None else default_output_location()) as local:
         coded = read_output(local)
     frames = (coded.hits, coded.codings, coded.segments, coded.codes)
     interviewer = coded.include_interviewer

@@ -16,6 +16,7 @@ from qca.cli._options import (
     OutputOption,
     ReadOutdirOption,
     deprecated,
+    lean_allocator,
     print_rendered,
     resolve_format,
 )
@@ -96,7 +97,7 @@ def themes_cli(
     """
     from qca.exemplars import quotes as pick_quotes
     from qca.models import MEASURES
-    from qca.outputs import default_output_folder, read_output
+    from qca.outputs import default_output_location, read_output
     from qca.presence import presence_matrix
     from qca.run.urls import local_outputs
     from qca.themes import check_attribute, check_measures, theme_columns, theme_table
@@ -109,8 +110,8 @@ def themes_cli(
     chosen = resolve_format(fmt, output)
     measures = check_measures(measure or MEASURES)
     old = deprecated(old_outdir, old="qca themes OUTDIR", new="qca themes -d OUTDIR")
-    folder = outdir or old or default_output_folder()
-    _lean_allocator()
+    folder = outdir or old or default_output_location()
+    lean_allocator()
     plain = not (presence or quotes or stats)  # a plain table streams (qca.themes_stream)
     with local_outputs(folder) as local:
         streamed = (
@@ -199,21 +200,6 @@ def _write(
         return
     shown = quote_table if quote_table is not None else table
     write_table(shown, output if output is not None else sys.stdout, chosen)
-
-
-def _lean_allocator() -> None:
-    """Let pyarrow allocate with jemalloc, which hands freed pages back to the system.
-
-    The default (mimalloc) keeps them: hashing a million segment ids then leaves ~150 MB
-    resident (10^6 survey comments: peak 620 MB with mimalloc, 450 MB with jemalloc).
-    Where pyarrow was built without jemalloc, the default stays.
-    """
-    import pyarrow as pa
-
-    try:
-        pa.set_memory_pool(pa.jemalloc_memory_pool())
-    except NotImplementedError:
-        return
 
 
 def _render(

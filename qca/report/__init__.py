@@ -7,11 +7,11 @@ same output folder and options give the same bytes: the only times in it are run
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qca.errors import OutputError, Problem
+from qca.report.numbers import ReportOptions
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,32 +22,18 @@ if TYPE_CHECKING:
 MAX_BYTES = 20 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class ReportOptions:
-    """What ``qca report`` shows.
-
-    Attributes:
-        by: An attribute to compare groups by (heat map, Wilson intervals, tests); none: no
-            group section.
-        codebook: The codebook for definitions and rules; default: the one run.json names.
-        agreement: A csv/json/tsv table written by ``qca agree``, shown as a section.
-        quotes: Exemplar quotes per code.
-        exclude_negated: Do not count negated hits.
-        max_cases: Above this many documents the presence heat map is left out.
-        max_codelines: At most this many Codelines (one per transcript).
-    """
-
-    by: str | None = None
-    codebook: Path | None = None
-    agreement: Path | None = None
-    quotes: int = 3
-    exclude_negated: bool = False
-    max_cases: int = 100
-    max_codelines: int = 60
-
-
-def build_report(folder: str | Path, options: ReportOptions | None = None) -> tuple[str, Figures]:
+def build_report(
+    folder: str | Path,
+    options: ReportOptions | None = None,
+    *,
+    stream: bool = True,
+    rows: int | None = None,
+) -> tuple[str, Figures]:
     """Return the report page of the output *folder* as HTML text, and its figures.
+
+    The folder is read window by window in bounded memory (:mod:`qca.report.numbers`),
+    unless its files are not in one order or *stream* is false: then it is read whole. The
+    page is the same either way. *rows*: rows per record batch (tests make it tiny).
 
     Raises:
         OutputError: For a folder without coded output, an unknown ``by`` attribute, or an
@@ -62,29 +48,58 @@ def build_report(folder: str | Path, options: ReportOptions | None = None) -> tu
     from qca.outputs import read_output
     from qca.report import sections as s
     from qca.report import text
+    from qca.report.numbers import stream_numbers, whole_numbers
     from qca.themes import check_attribute
 
     chosen = options or ReportOptions()
-    out = read_output(folder)
-    if chosen.by is not None:
-        check_attribute(out.segments, chosen.by)
+    streamed = stream_numbers(folder, chosen, rows=rows) if stream else None
+    if streamed is not None:
+        out, numbers = streamed
+    else:
+        out = read_output(folder)
+        if chosen.by is not None:
+            check_attribute(out.segments, chosen.by)
+        frames: Frames = (out.hits, out.codings, out.segments, out.codes)
+        flags: Flags = {
+            "exclude_negated": chosen.exclude_negated,
+            "include_interviewer": out.include_interviewer,
+        }
+        numbers = whole_numbers(out, frames, flags, chosen)
     agreement = _read_agreement(chosen.agreement) if chosen.agreement is not None else None
     codebook = _codebook(out.manifest, chosen.codebook)
-    frames: Frames = (out.hits, out.codings, out.segments, out.codes)
-    flags: Flags = {
-        "exclude_negated": chosen.exclude_negated,
-        "include_interviewer": out.include_interviewer,
-    }
     figures: Figures = {}
-    parts = [s.frequencies(out, frames, flags, figures)]
-    if chosen.by is not None:
-        parts.append(s.groups(out, frames, flags, chosen.by, figures))
-    parts.append(s.presence(out, frames, flags, chosen.max_cases, figures))
-    parts.append(s.cooccurrence(out, frames, flags, figures))
-    parts.append(s.codelines(out, frames, flags, chosen.max_codelines, figures))
-    code_section, documents = text.codes(out, frames, flags, codebook, chosen.quotes)
+    parts = [s.frequencies(out, numbers.themes, figures)]
+    if chosen.by is not None and numbers.groups is not None:
+        parts.append(s.groups(out, numbers.groups, chosen.by, figures))
+    parts.append(s.presence(out, numbers.presence, numbers.cases, chosen.max_cases, figures))
+    parts.append(s.cooccurrence(out, numbers.cooccur, figures))
+    drawn = numbers.codelines
+    parts.append(
+        s.codelines(
+            drawn,
+            (drawn.hits, drawn.codings, drawn.segments, drawn.codes),
+            {
+                "exclude_negated": chosen.exclude_negated,
+                "include_interviewer": out.include_interviewer,
+            },
+            chosen.max_codelines,
+            figures,
+            documents=numbers.codeline_documents,
+            total=numbers.transcripts,
+        )
+    )
+    code_section, documents = text.codes(out, numbers.quotes, codebook)
     parts.append(code_section)
-    parts.append(text.transcripts(out, documents, flags))
+    parts.append(
+        text.transcripts(
+            numbers.quoted,
+            documents,
+            {
+                "exclude_negated": chosen.exclude_negated,
+                "include_interviewer": out.include_interviewer,
+            },
+        )
+    )
     if agreement is not None and chosen.agreement is not None:
         parts.append(text.agreement(agreement, chosen.agreement.name))
     manifest = out.manifest

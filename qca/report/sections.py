@@ -58,12 +58,8 @@ def _chart(figures: Figures, name: str, title: str, figure: Figure, numbers: pd.
     return Chart(name, title, to_svg(figure, name, title))
 
 
-def frequencies(out: CodedOutput, frames: Frames, flags: Flags, figures: Figures) -> Section:
+def frequencies(out: CodedOutput, table: pd.DataFrame, figures: Figures) -> Section:
     """Theme and code frequencies: bars of coded segments per code, the full table beside."""
-    from qca.themes import theme_table
-
-    themes = [str(t[THEME]) for t in out.themes]
-    table = theme_table(*frames, themes=themes, **flags)
     codes = table[table[CODE] != ""]
     order = list(dict.fromkeys(codes[THEME]))
     colours = [OKABE_ITO[order.index(t) % len(OKABE_ITO)] for t in codes[THEME]]
@@ -81,15 +77,12 @@ def frequencies(out: CodedOutput, frames: Frames, flags: Flags, figures: Figures
     )
 
 
-def groups(out: CodedOutput, frames: Frames, flags: Flags, by: str, figures: Figures) -> Section:
-    """Code x group heat map of the share of segments coded, with Wilson intervals and tests."""
-    from qca.stats import add_group_stats, group_stats
-    from qca.themes import theme_table
+def groups(out: CodedOutput, table: pd.DataFrame, by: str, figures: Figures) -> Section:
+    """Code x group heat map of the share of segments coded, with Wilson intervals and tests.
 
-    themes = [str(t[THEME]) for t in out.themes]
-    table = theme_table(*frames, by=by, themes=themes, measures=[SEGMENTS, PCT_SEGMENTS], **flags)
-    found = group_stats(*frames, by=by, themes=themes, **flags)
-    table = add_group_stats(table, found, by=by)
+    *table* is ``theme_table(by=by, measures=[segments, pct_segments])`` with the
+    :func:`qca.stats.group_stats` columns added.
+    """
     codes = table[(table[CODE] != "") & (table[by] != TOTAL_GROUP)]
     matrix = codes.pivot(index=CODE, columns=by, values=PCT_SEGMENTS)
     matrix = matrix.loc[list(dict.fromkeys(codes[CODE])), list(dict.fromkeys(codes[by]))]
@@ -133,25 +126,23 @@ def _test_note(row: Any) -> str:
 
 def presence(
     out: CodedOutput,
-    frames: Frames,
-    flags: Flags,
+    matrix: pd.DataFrame | None,
+    cases: int,
     max_cases: int,
     figures: Figures,
 ) -> Section:
-    """The 0/1 code x case (document) matrix as a heat map."""
-    from qca.presence import presence_matrix
-
+    """The 0/1 code x case (document) matrix as a heat map; *matrix* is ``None`` (and left
+    out) when there are more than *max_cases* *cases*."""
     themes = [str(t[THEME]) for t in out.themes]
-    matrix = presence_matrix(*frames, case="document", themes=themes, **flags)
-    code_columns = [c for c in matrix.columns if c not in (DOC_ID, *themes)]
     intro = "1 where a document has a segment coded with the code (qca themes --presence)."
-    if len(matrix) > max_cases:
+    if matrix is None or cases > max_cases:
         return Section(
             "presence",
             "Codes by case",
-            f"{intro} Left out: {len(matrix)} documents are more than {max_cases}; "
+            f"{intro} Left out: {cases} documents are more than {max_cases}; "
             "use qca themes --presence for the matrix.",
         )
+    code_columns = [c for c in matrix.columns if c not in (DOC_ID, *themes)]
     shown = matrix.set_index(DOC_ID)[code_columns].T
     figure = heat_map(shown, label="", binary=True)
     title = "Codes (rows) present in each document (columns)"
@@ -165,12 +156,11 @@ def presence(
     )
 
 
-def cooccurrence(out: CodedOutput, frames: Frames, flags: Flags, figures: Figures) -> Section:
-    """Jaccard co-occurrence per segment as a code x code heat map."""
-    from qca.cooccur import cooccurrence as count
+def cooccurrence(out: CodedOutput, table: pd.DataFrame, figures: Figures) -> Section:
+    """Jaccard co-occurrence per segment (*table*: ``qca cooccur --unit segment``) as a code
+    x code heat map."""
     from qca.cooccur import cooccurrence_matrix
 
-    table = count(*frames, unit="segment", **flags)
     matrix = cooccurrence_matrix(table, out.code_ids, JACCARD)
     figure = heat_map(matrix, label="Jaccard", annotate=len(out.code_ids) <= 20, skip_zero=True)
     title = "Co-occurrence of codes in the same segment (Jaccard)"
@@ -195,15 +185,22 @@ def codelines(
     flags: Flags,
     max_documents: int,
     figures: Figures,
+    *,
+    documents: list[str] | None = None,
+    total: int | None = None,
 ) -> Section:
-    """One Codeline per transcript (a document of two or more segments): codes along the turns."""
+    """One Codeline per transcript (a document of two or more segments): codes along the turns.
+
+    *documents* (default: every such document of *frames*, sorted) are drawn, at most
+    *max_documents*; *total* (default: their number) is how many there are in all.
+    """
     import numpy as np
     import pandas as pd
 
     from qca.tally import encode
     from qca.themes import code_themes
 
-    segments = out.segments
+    segments = frames[2]
     coded = encode(
         frames[0],
         frames[1],
@@ -216,8 +213,9 @@ def codelines(
     units = pd.DataFrame(
         {"row": rows, CODE: np.array(coded.code_ids, dtype=object)[coded.unit_code]}
     )
-    sizes = segments.groupby(DOC_ID, sort=True).size()
-    documents = [str(d) for d in sizes[sizes >= 2].index]
+    if documents is None:
+        documents = codeline_documents(segments)
+    total = len(documents) if total is None else total
     charts, tables = [], []
     names: set[str] = set()
     for doc_id in documents[:max_documents]:
@@ -269,13 +267,19 @@ def codelines(
             )
         )
         tables.append(html_table(numbers, name, f"Coded turns of {doc_id}"))
-    left = max(0, len(documents) - max_documents)
+    left = max(0, total - max_documents)
     intro = "One line per transcript: a mark where a turn is coded, on the row of its code; background bands show who speaks (x: turns, or seconds when the transcript has times)."
     if left:
         intro += f" {left} more transcripts are left out."
-    if not documents:
+    if not total:
         intro = "No document has two or more segments (survey comments have no Codeline)."
     return Section("codelines", "Codelines", intro, charts=tuple(charts), collapsed=tuple(tables))
+
+
+def codeline_documents(segments: pd.DataFrame) -> list[str]:
+    """The documents of *segments* with two or more segments (transcripts), sorted."""
+    sizes = segments.groupby(DOC_ID, sort=True).size()
+    return [str(d) for d in sizes[sizes >= 2].index]
 
 
 def _slug(text: str) -> str:

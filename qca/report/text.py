@@ -22,16 +22,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from qca.outputs import CodedOutput
-    from qca.report.sections import Flags, Frames
+    from qca.report.sections import Flags
 
 
-def codes(
-    out: CodedOutput, frames: Frames, flags: Flags, codebook: Any, n: int
-) -> tuple[Section, set[str]]:
-    """Every code: definition, include/exclude rules and exemplar quotes (linked to their turn)."""
-    from qca.exemplars import quotes
-
-    picked = quotes(*frames, n=n, **flags) if n > 0 else None
+def codes(out: CodedOutput, picked: pd.DataFrame | None, codebook: Any) -> tuple[Section, set[str]]:
+    """Every code: definition, include/exclude rules and exemplar quotes (*picked*, from
+    :func:`qca.exemplars.quotes`; ``None``: none asked), linked to their turn."""
     hidden = {START_SECONDS, END_SECONDS}
     entries = []
     documents: set[str] = set()
