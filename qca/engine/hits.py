@@ -17,11 +17,12 @@ from qca.codebook.model import Codebook
 from qca.engine.batch import HitColumns
 from qca.engine.conditions import FALLBACK, apply_conditions
 from qca.engine.match import Matcher
-from qca.engine.pieces import match_pieces
+from qca.engine.pieces import match_pieces, segment_texts
 from qca.engine.pipeline import Pipelines, tokenize
 from qca.engine.rules import Rules, compile_rules
 from qca.engine.selection import segment_languages, selected_segments
 from qca.engine.store import HIT_FIELDS, TokenStore, text_lengths, texts_key
+from qca.engine.texts import text_spans
 from qca.models import (
     CODE,
     DOC_ID,
@@ -303,7 +304,8 @@ def code_batch(
     for n, keep in enumerate(mask.tolist()):
         if keep:
             groups.setdefault(languages[n], []).append(n)
-    texts_all = segments[TEXT].tolist() if len(segments) else []
+    # a text cut into pieces stays in the table's buffer (no 50 MB string, #19)
+    texts_all = segment_texts(segments[TEXT]) if len(segments) else []
     frames = []
     for language in sorted(groups):
         positions = groups[language]
@@ -336,10 +338,7 @@ def code_batch(
                     CODE: codes,
                     RULE_KIND: types.compact(hits.kind, dtypes[RULE_KIND]),
                     RULE: types.compact(hits.rule, dtypes[RULE]),
-                    MATCH: [
-                        texts[k][s:e]
-                        for k, s, e in zip(hits.segment, hits.start, hits.end, strict=True)
-                    ],
+                    MATCH: text_spans(texts, hits.segment, hits.start, hits.end),
                     START: _offsets(offsets + np.asarray(hits.start, dtype=np.int64)),
                     END: _offsets(offsets + np.asarray(hits.end, dtype=np.int64)),
                     NEGATED: np.asarray(hits.negated, dtype=np.bool_),
