@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
@@ -175,8 +176,9 @@ class Lexicon:
     strings: list[str] = field(default_factory=list)
     ids: dict[str, int] = field(default_factory=dict)
     lowers: list[str] = field(default_factory=list)
-    #: ``str.lower()`` (spaCy's ``LOWER``) -> the ids of the strings with that lower case.
-    by_lower: dict[str, list[int]] = field(default_factory=dict)
+    #: ``str.lower()`` (spaCy's ``LOWER``) -> the id of the string with that lower case, or
+    #: the ids when several have it (no list for the most: see :meth:`lower_ids`).
+    by_lower: dict[str, int | list[int]] = field(default_factory=dict)
     _lemma_ids: Grow = field(default_factory=lambda: Grow(np.int32))
     _ends: Grow = field(default_factory=lambda: Grow(np.bool_))
     # chunk -> its tokens, as a CSR table over flat token arrays
@@ -207,7 +209,13 @@ class Lexicon:
                 lower = s if lower == s else lower
                 key = s.lower()
                 key = lower if key == lower else key
-                by_lower.setdefault(key, []).append(ids[s])
+                known = by_lower.get(key)
+                if known is None:
+                    by_lower[key] = ids[s]
+                elif isinstance(known, int):
+                    by_lower[key] = [known, ids[s]]
+                else:
+                    known.append(ids[s])
                 self.strings.append(s)
                 self.lowers.append(lower)
                 lemmas.append(self.lemma(lower))
@@ -216,6 +224,11 @@ class Lexicon:
         if lemmas:
             self._lemma_ids.extend([ids[s] for s in lemmas])
         return np.fromiter(map(ids.__getitem__, strings), dtype=np.int32, count=len(strings))
+
+    def lower_ids(self, lower: str) -> Sequence[int]:
+        """Return the ids of the strings whose ``str.lower()`` is *lower*."""
+        found = self.by_lower.get(lower, ())
+        return (found,) if isinstance(found, int) else found
 
     @property
     def lemma_ids(self) -> npt.NDArray[np.int32]:
@@ -315,16 +328,22 @@ class Lexicon:
         # A line break between chunks: whitespace, and a token of its own, so that
         # no special case of the tokenizer can join tokens of two chunks.
         joined = "\n".join(chunks)
-        doc = nlp.tokenizer(joined)
-        table = doc.to_array([IDX, LENGTH, IS_SPACE, ORTH])
-        table = table[table[:, 2] == 0] if len(table) else table.reshape(0, 4)
+        # spaCy's vocab would keep a lexeme and a string of every new token for good:
+        # in a memory zone (spaCy 3.8) they are freed once the strings are read (#19)
+        zone = getattr(nlp, "memory_zone", None)
+        with zone() if zone is not None else nullcontext():
+            doc = nlp.tokenizer(joined)
+            table = doc.to_array([IDX, LENGTH, IS_SPACE, ORTH])
+            del doc
+            table = table[table[:, 2] == 0] if len(table) else table.reshape(0, 4)
+            store = nlp.vocab.strings
+            hashes, inverse = np.unique(table[:, 3], return_inverse=True)
+            words = [store[int(h)] for h in hashes.tolist()]
         lengths = np.fromiter(map(len, chunks), dtype=np.int64, count=len(chunks))
         chunk_starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
         idx = table[:, 0].astype(np.int64)
         owner = np.searchsorted(chunk_starts, idx, side="right") - 1
-        store = nlp.vocab.strings
-        hashes, inverse = np.unique(table[:, 3], return_inverse=True)
-        sids = self.intern([store[int(h)] for h in hashes.tolist()])[inverse.reshape(-1)]
+        sids = self.intern(words)[inverse.reshape(-1)]
         many = np.bincount(owner, minlength=len(chunks)).astype(np.int64)
         counts[where] = many
         firsts[where] = self._token_string.size + np.cumsum(many) - many

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 Text = str | LongText
 
 #: Longest text coded in one piece, in characters (a turn of a transcript is far shorter).
-PIECE_CHARS = 1_000_000
+PIECE_CHARS = 250_000
 
 #: A sentence-end character followed by whitespace: where a cut may go.
 _CANDIDATE = re.compile(r"[.!?\u2026](?=\s)")

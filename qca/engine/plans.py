@@ -97,7 +97,7 @@ class Condition:
         part = np.zeros(total - seen, dtype=np.bool_)
         for value in self.values:
             if self.field == "lower":
-                found = lexicon.by_lower.get(value, ())
+                found = lexicon.lower_ids(value)
             else:
                 found = [lexicon.ids[value]] if value in lexicon.ids else []
             for i in found:
