@@ -128,6 +128,14 @@ def test_parts_long_text_has_no_statistics_and_the_same_table(
     assert text_statistics(plain) is not None
     assert text_statistics(small) is None
 
+    def text_encodings(folder: Path) -> tuple[str, ...]:
+        metadata = pq.ParquetFile(folder / SEGMENTS_FILE).metadata
+        column = metadata.schema.names.index(TEXT)
+        return tuple(metadata.row_group(0).column(column).encodings)
+
+    assert any("DICTIONARY" in e for e in text_encodings(plain))
+    assert not any("DICTIONARY" in e for e in text_encodings(small))
+
 
 def test_coding_engine_is_freed_before_segments_are_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -325,28 +325,21 @@ def code_batch(
         dtypes = types.dtypes
         where = np.asarray(positions, dtype=np.intp)[np.asarray(hits.segment, dtype=np.intp)]
         # each column as numpy, taken at the hits' rows (no frame of all columns)
-        picked = {name: segments[name].to_numpy()[where] for name in (DOC_ID, SEGMENT_ID, SPEAKER)}
+        columns: dict[str, Any] = {
+            name: segments[name].to_numpy()[where] for name in (DOC_ID, SEGMENT_ID, SPEAKER)
+        }
         offsets = segments[START].to_numpy(dtype=np.int64)[where]
-        themes, codes = types.compact_codes(hits.code)
-        frames.append(
-            pd.DataFrame(
-                {
-                    DOC_ID: picked[DOC_ID],
-                    SEGMENT_ID: picked[SEGMENT_ID],
-                    SPEAKER: picked[SPEAKER],
-                    THEME: themes,
-                    CODE: codes,
-                    RULE_KIND: types.compact(hits.kind, dtypes[RULE_KIND]),
-                    RULE: types.compact(hits.rule, dtypes[RULE]),
-                    MATCH: text_spans(texts, hits.segment, hits.start, hits.end),
-                    START: _offsets(offsets + np.asarray(hits.start, dtype=np.int64)),
-                    END: _offsets(offsets + np.asarray(hits.end, dtype=np.int64)),
-                    NEGATED: np.asarray(hits.negated, dtype=np.bool_),
-                    NEGATION_CUE: hits.cue,
-                }
-            )
-        )
-        del picked, hits
+        columns[THEME], columns[CODE] = types.compact_codes(hits.code)
+        columns[RULE_KIND] = types.compact(hits.kind, dtypes[RULE_KIND])
+        columns[RULE] = types.compact(hits.rule, dtypes[RULE])
+        columns[MATCH] = text_spans(texts, hits.segment, hits.start, hits.end)
+        columns[START] = _offsets(offsets + np.asarray(hits.start, dtype=np.int64))
+        columns[END] = _offsets(offsets + np.asarray(hits.end, dtype=np.int64))
+        columns[NEGATED] = np.asarray(hits.negated, dtype=np.bool_)
+        columns[NEGATION_CUE] = hits.cue
+        del hits, where, offsets  # the hits' lists go before the frame is made (#19)
+        frames.append(pd.DataFrame(columns))
+        del columns
     if store is not None and store.corpus is not None:
         store.corpus.advance(len(segments))
     if not frames:

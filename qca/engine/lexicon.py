@@ -8,10 +8,9 @@ never seen before is tokenised once, and every occurrence is then expanded from
 the chunk's tokens with array operations. A new chunk that is one word, or a
 word and one suffix, is split by :class:`Shortcut` with the tokenizer's own
 rules; the others go to spaCy (all of a batch in one call, separated by line
-breaks so that they cannot interact). The
-tokens are the blank pipeline's, whitespace tokens left out, as
-:func:`qca.engine.pipeline.tokenize_with_spacy` makes them (``tests/test_lexicon.py``
-checks both agree on real and random texts).
+breaks so that they cannot interact). The tokens are the blank pipeline's, whitespace
+tokens left out, as :func:`qca.engine.pipeline.tokenize_with_spacy` makes them
+(``tests/test_lexicon.py`` checks both agree on real and random texts).
 
 A lexicon also numbers every distinct string once (per pipeline) and keeps, per
 string, its matched form, its lemma and whether it ends a sentence, so matching
@@ -176,8 +175,7 @@ class Lexicon:
     strings: list[str] = field(default_factory=list)
     ids: dict[str, int] = field(default_factory=dict)
     lowers: list[str] = field(default_factory=list)
-    #: ``str.lower()`` (spaCy's ``LOWER``) -> the id of the string with that lower case, or
-    #: the ids when several have it (no list for the most: see :meth:`lower_ids`).
+    #: ``str.lower()`` (spaCy's ``LOWER``) -> the string's id, a list when several share it.
     by_lower: dict[str, int | list[int]] = field(default_factory=dict)
     _lemma_ids: Grow = field(default_factory=lambda: Grow(np.int32))
     _ends: Grow = field(default_factory=lambda: Grow(np.bool_))
@@ -209,13 +207,11 @@ class Lexicon:
                 lower = s if lower == s else lower
                 key = s.lower()
                 key = lower if key == lower else key
-                known = by_lower.get(key)
+                known = by_lower.get(key)  # no list for the many lower cases of one string
                 if known is None:
                     by_lower[key] = ids[s]
-                elif isinstance(known, int):
-                    by_lower[key] = [known, ids[s]]
                 else:
-                    known.append(ids[s])
+                    by_lower[key] = [*known, ids[s]] if isinstance(known, list) else [known, ids[s]]
                 self.strings.append(s)
                 self.lowers.append(lower)
                 lemmas.append(self.lemma(lower))
@@ -224,11 +220,6 @@ class Lexicon:
         if lemmas:
             self._lemma_ids.extend([ids[s] for s in lemmas])
         return np.fromiter(map(ids.__getitem__, strings), dtype=np.int32, count=len(strings))
-
-    def lower_ids(self, lower: str) -> Sequence[int]:
-        """Return the ids of the strings whose ``str.lower()`` is *lower*."""
-        found = self.by_lower.get(lower, ())
-        return (found,) if isinstance(found, int) else found
 
     @property
     def lemma_ids(self) -> npt.NDArray[np.int32]:
@@ -328,10 +319,8 @@ class Lexicon:
         # A line break between chunks: whitespace, and a token of its own, so that
         # no special case of the tokenizer can join tokens of two chunks.
         joined = "\n".join(chunks)
-        # spaCy's vocab would keep a lexeme and a string of every new token for good:
-        # in a memory zone (spaCy 3.8) they are freed once the strings are read (#19)
-        zone = getattr(nlp, "memory_zone", None)
-        with zone() if zone is not None else nullcontext():
+        # in a memory zone (spaCy 3.8) its vocab keeps no lexeme or string of new tokens (#19)
+        with getattr(nlp, "memory_zone", nullcontext)():
             doc = nlp.tokenizer(joined)
             table = doc.to_array([IDX, LENGTH, IS_SPACE, ORTH])
             del doc
