@@ -401,3 +401,33 @@ def test_lexicon_token_screen_joined_scan_equals_scan_per_string(
             ]
         )
     assert joined == expected
+
+
+def test_lexicon_by_lower_keeps_one_id_without_a_list() -> None:
+    """Most lower cases belong to one string: its id is kept alone, a list only for several."""
+    pipeline = load_pipeline("en")
+    tokens = tokenize(pipeline, ["Walk walk WALK run"])
+    lexicon = tokens.lexicon
+    ids = lexicon.ids
+    assert lexicon.by_lower["run"] == ids["run"]
+    assert lexicon.by_lower["walk"] == [ids["Walk"], ids["walk"], ids["WALK"]]
+    assert "absent" not in lexicon.by_lower
+
+
+def test_lexicon_spacy_tokenizer_keeps_no_strings_of_new_chunks() -> None:
+    """Chunks tokenised by spaCy leave no string or lexeme in its vocab (a memory zone)."""
+    pipeline = load_pipeline("en")
+    nlp = pipeline.nlp
+    if not hasattr(nlp, "memory_zone"):
+        pytest.skip("spaCy before 3.8 has no memory zones")
+    texts = [f"(zqx{n}-wvu{n}!) 'kk{n}'" for n in range(200)]
+    before = len(nlp.vocab.strings)
+    tokens = tokenize(pipeline, texts)
+    assert tokens.lexicon.spacy_chunks >= 200
+    assert len(nlp.vocab.strings) - before < 20  # not one per new token (over 1,000)
+    assert tokenize(pipeline, texts).orths.tolist() == tokens.orths.tolist()
+    expected = tokenize_with_spacy(load_pipeline("en"), texts)
+    strings = tokens.strings
+    assert [strings[o] for o in tokens.orths.tolist()] == [
+        expected.strings[o] for o in expected.orths.tolist()
+    ]

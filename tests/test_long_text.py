@@ -9,15 +9,21 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import qca.ingest.longtext
 import qca.run.parts
 from benchmarks.gen import Vocabulary, Writer
 from qca.coding import CodeOptions, code
+from qca.engine.conditions import count_words
+from qca.engine.pieces import segment_texts
+from qca.engine.texts import LongText
 from qca.ingest.base import IngestOptions
 from qca.ingest.corpus import find_sources
 from qca.ingest.groups import read_group
@@ -122,6 +128,14 @@ def test_parts_long_text_has_no_statistics_and_the_same_table(
     assert text_statistics(plain) is not None
     assert text_statistics(small) is None
 
+    def text_encodings(folder: Path) -> tuple[str, ...]:
+        metadata = pq.ParquetFile(folder / SEGMENTS_FILE).metadata
+        column = metadata.schema.names.index(TEXT)
+        return tuple(metadata.row_group(0).column(column).encodings)
+
+    assert any("DICTIONARY" in e for e in text_encodings(plain))
+    assert not any("DICTIONARY" in e for e in text_encodings(small))
+
 
 def test_coding_engine_is_freed_before_segments_are_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -152,3 +166,45 @@ def test_coding_engine_is_freed_before_segments_are_written(
     )
     assert alive == [set()]
     assert len(result.hits) > 0
+
+
+@given(
+    st.text(alphabet=st.sampled_from("ab .\n\u00e9\u2019\U0001f600"), max_size=300),
+    st.integers(min_value=1, max_value=40),
+    st.lists(st.tuples(st.integers(0, 320), st.integers(0, 320)), max_size=8),
+)
+def test_texts_long_text_slices_as_its_string(text: str, window: int, spans: list) -> None:
+    """A LongText (bytes left in a buffer) slices as the str; its block index is made small."""
+    import qca.engine.texts
+
+    old = qca.engine.texts.BLOCK_BYTES
+    qca.engine.texts.BLOCK_BYTES = 7
+    try:
+        long = LongText(text.encode("utf-8"), len(text), window=window)
+        assert len(long) == len(text)
+        for start, stop in spans:
+            assert long[start:stop] == text[start:stop]
+        assert long[:] == text
+        assert long.spans([a for a, _ in spans], [b for _, b in spans]) == [
+            text[a:b] for a, b in spans
+        ]
+        assert "".join(long.windows()) == text
+        assert count_words(long) == count_words(text)
+    finally:
+        qca.engine.texts.BLOCK_BYTES = old
+
+
+def test_pieces_long_text_stays_in_the_table_buffer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A segment over PIECE_CHARS is read from its Arrow buffer, never made one str."""
+    monkeypatch.setattr("qca.engine.pieces.PIECE_CHARS", 50)
+    segments = make_segments("Short.", "Café “motivé” at all. " * 10, "Not long, but ü" * 3)
+    texts = segment_texts(segments[TEXT])
+    assert [type(t) for t in texts] == [str, LongText, str]
+    assert [t[:] for t in texts] == segments[TEXT].tolist()
+    long = texts[1]
+    assert isinstance(long, LongText)
+    data = pa.chunked_array(segments[TEXT].array._pa_array).chunks[0].buffers()[2]
+    view = np.frombuffer(long.data, dtype=np.uint8)
+    assert data.address <= view.ctypes.data < data.address + data.size  # not a copy
+    objects = make_segments("Short.", "Long enough to be cut. " * 10).astype({TEXT: object})
+    assert segment_texts(objects[TEXT]) == objects[TEXT].tolist()  # no buffer: as it is

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from qca.engine.batch import HitColumns
 from qca.engine.rules import Rules
+from qca.engine.texts import LongText
 
 #: A word, for ``max_words``: a run of letters, digits or underscores (``re``'s ``\w``).
 WORD = re.compile(r"\w+")
@@ -21,17 +22,29 @@ WORD = re.compile(r"\w+")
 FALLBACK = "fallback"
 
 
-def count_words(text: str) -> int:
+def count_words(text: str | LongText) -> int:
     """Return the number of words of *text*: its runs of ``\\w`` characters.
+
+    A :class:`~qca.engine.texts.LongText` is counted window by window; a word cut
+    by a window's end is counted once.
 
     Examples:
         >>> count_words("Didn't answer - N/A")
         5
     """
-    return sum(1 for _ in WORD.finditer(text))
+    if isinstance(text, str):
+        return sum(1 for _ in WORD.finditer(text))
+    count = 0
+    word_before = False  # the last window ended in a word character
+    for window in text.windows():
+        count += count_words(window)
+        if word_before and WORD.match(window):
+            count -= 1
+        word_before = WORD.match(window, len(window) - 1) is not None
+    return count
 
 
-def apply_conditions(hits: HitColumns, rules: Rules, texts: Sequence[str]) -> HitColumns:
+def apply_conditions(hits: HitColumns, rules: Rules, texts: Sequence[str | LongText]) -> HitColumns:
     """Return *hits* on *texts* with ``max_words`` applied and the fallback codes' hits added.
 
     A hit of a code with ``max_words`` stays only in a segment of at most that many

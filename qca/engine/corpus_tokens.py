@@ -276,7 +276,7 @@ def _text(value: Any) -> str:
     return value.decode("utf-8", "surrogatepass")
 
 
-class _LowerIndex(dict[str, list[int]]):
+class _LowerIndex(dict[str, int | list[int]]):
     """``Lexicon.by_lower`` for a loaded corpus, filled per value asked (patterns ask a few)."""
 
     def __init__(self, strings: list[str]) -> None:

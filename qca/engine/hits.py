@@ -17,11 +17,12 @@ from qca.codebook.model import Codebook
 from qca.engine.batch import HitColumns
 from qca.engine.conditions import FALLBACK, apply_conditions
 from qca.engine.match import Matcher
-from qca.engine.pieces import match_pieces
+from qca.engine.pieces import match_pieces, segment_texts
 from qca.engine.pipeline import Pipelines, tokenize
 from qca.engine.rules import Rules, compile_rules
 from qca.engine.selection import segment_languages, selected_segments
 from qca.engine.store import HIT_FIELDS, TokenStore, text_lengths, texts_key
+from qca.engine.texts import text_spans
 from qca.models import (
     CODE,
     DOC_ID,
@@ -303,7 +304,8 @@ def code_batch(
     for n, keep in enumerate(mask.tolist()):
         if keep:
             groups.setdefault(languages[n], []).append(n)
-    texts_all = segments[TEXT].tolist() if len(segments) else []
+    # a text cut into pieces stays in the table's buffer (no 50 MB string, #19)
+    texts_all = segment_texts(segments[TEXT]) if len(segments) else []
     frames = []
     for language in sorted(groups):
         positions = groups[language]
@@ -323,31 +325,21 @@ def code_batch(
         dtypes = types.dtypes
         where = np.asarray(positions, dtype=np.intp)[np.asarray(hits.segment, dtype=np.intp)]
         # each column as numpy, taken at the hits' rows (no frame of all columns)
-        picked = {name: segments[name].to_numpy()[where] for name in (DOC_ID, SEGMENT_ID, SPEAKER)}
+        columns: dict[str, Any] = {
+            name: segments[name].to_numpy()[where] for name in (DOC_ID, SEGMENT_ID, SPEAKER)
+        }
         offsets = segments[START].to_numpy(dtype=np.int64)[where]
-        themes, codes = types.compact_codes(hits.code)
-        frames.append(
-            pd.DataFrame(
-                {
-                    DOC_ID: picked[DOC_ID],
-                    SEGMENT_ID: picked[SEGMENT_ID],
-                    SPEAKER: picked[SPEAKER],
-                    THEME: themes,
-                    CODE: codes,
-                    RULE_KIND: types.compact(hits.kind, dtypes[RULE_KIND]),
-                    RULE: types.compact(hits.rule, dtypes[RULE]),
-                    MATCH: [
-                        texts[k][s:e]
-                        for k, s, e in zip(hits.segment, hits.start, hits.end, strict=True)
-                    ],
-                    START: _offsets(offsets + np.asarray(hits.start, dtype=np.int64)),
-                    END: _offsets(offsets + np.asarray(hits.end, dtype=np.int64)),
-                    NEGATED: np.asarray(hits.negated, dtype=np.bool_),
-                    NEGATION_CUE: hits.cue,
-                }
-            )
-        )
-        del picked, hits
+        columns[THEME], columns[CODE] = types.compact_codes(hits.code)
+        columns[RULE_KIND] = types.compact(hits.kind, dtypes[RULE_KIND])
+        columns[RULE] = types.compact(hits.rule, dtypes[RULE])
+        columns[MATCH] = text_spans(texts, hits.segment, hits.start, hits.end)
+        columns[START] = _offsets(offsets + np.asarray(hits.start, dtype=np.int64))
+        columns[END] = _offsets(offsets + np.asarray(hits.end, dtype=np.int64))
+        columns[NEGATED] = np.asarray(hits.negated, dtype=np.bool_)
+        columns[NEGATION_CUE] = hits.cue
+        del hits, where, offsets  # the hits' lists go before the frame is made (#19)
+        frames.append(pd.DataFrame(columns))
+        del columns
     if store is not None and store.corpus is not None:
         store.corpus.advance(len(segments))
     if not frames:

@@ -8,10 +8,9 @@ never seen before is tokenised once, and every occurrence is then expanded from
 the chunk's tokens with array operations. A new chunk that is one word, or a
 word and one suffix, is split by :class:`Shortcut` with the tokenizer's own
 rules; the others go to spaCy (all of a batch in one call, separated by line
-breaks so that they cannot interact). The
-tokens are the blank pipeline's, whitespace tokens left out, as
-:func:`qca.engine.pipeline.tokenize_with_spacy` makes them (``tests/test_lexicon.py``
-checks both agree on real and random texts).
+breaks so that they cannot interact). The tokens are the blank pipeline's, whitespace
+tokens left out, as :func:`qca.engine.pipeline.tokenize_with_spacy` makes them
+(``tests/test_lexicon.py`` checks both agree on real and random texts).
 
 A lexicon also numbers every distinct string once (per pipeline) and keeps, per
 string, its matched form, its lemma and whether it ends a sentence, so matching
@@ -23,6 +22,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
@@ -175,8 +175,8 @@ class Lexicon:
     strings: list[str] = field(default_factory=list)
     ids: dict[str, int] = field(default_factory=dict)
     lowers: list[str] = field(default_factory=list)
-    #: ``str.lower()`` (spaCy's ``LOWER``) -> the ids of the strings with that lower case.
-    by_lower: dict[str, list[int]] = field(default_factory=dict)
+    #: ``str.lower()`` (spaCy's ``LOWER``) -> the string's id, a list when several share it.
+    by_lower: dict[str, int | list[int]] = field(default_factory=dict)
     _lemma_ids: Grow = field(default_factory=lambda: Grow(np.int32))
     _ends: Grow = field(default_factory=lambda: Grow(np.bool_))
     # chunk -> its tokens, as a CSR table over flat token arrays
@@ -207,7 +207,11 @@ class Lexicon:
                 lower = s if lower == s else lower
                 key = s.lower()
                 key = lower if key == lower else key
-                by_lower.setdefault(key, []).append(ids[s])
+                known = by_lower.get(key)  # no list for the many lower cases of one string
+                if known is None:
+                    by_lower[key] = ids[s]
+                else:
+                    by_lower[key] = [*known, ids[s]] if isinstance(known, list) else [known, ids[s]]
                 self.strings.append(s)
                 self.lowers.append(lower)
                 lemmas.append(self.lemma(lower))
@@ -315,16 +319,20 @@ class Lexicon:
         # A line break between chunks: whitespace, and a token of its own, so that
         # no special case of the tokenizer can join tokens of two chunks.
         joined = "\n".join(chunks)
-        doc = nlp.tokenizer(joined)
-        table = doc.to_array([IDX, LENGTH, IS_SPACE, ORTH])
-        table = table[table[:, 2] == 0] if len(table) else table.reshape(0, 4)
+        # in a memory zone (spaCy 3.8) its vocab keeps no lexeme or string of new tokens (#19)
+        with getattr(nlp, "memory_zone", nullcontext)():
+            doc = nlp.tokenizer(joined)
+            table = doc.to_array([IDX, LENGTH, IS_SPACE, ORTH])
+            del doc
+            table = table[table[:, 2] == 0] if len(table) else table.reshape(0, 4)
+            store = nlp.vocab.strings
+            hashes, inverse = np.unique(table[:, 3], return_inverse=True)
+            words = [store[int(h)] for h in hashes.tolist()]
         lengths = np.fromiter(map(len, chunks), dtype=np.int64, count=len(chunks))
         chunk_starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
         idx = table[:, 0].astype(np.int64)
         owner = np.searchsorted(chunk_starts, idx, side="right") - 1
-        store = nlp.vocab.strings
-        hashes, inverse = np.unique(table[:, 3], return_inverse=True)
-        sids = self.intern([store[int(h)] for h in hashes.tolist()])[inverse.reshape(-1)]
+        sids = self.intern(words)[inverse.reshape(-1)]
         many = np.bincount(owner, minlength=len(chunks)).astype(np.int64)
         counts[where] = many
         firsts[where] = self._token_string.size + np.cumsum(many) - many

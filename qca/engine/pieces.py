@@ -21,17 +21,24 @@ one with no whitespace at all is not cut.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from qca.engine.batch import HitColumns
 from qca.engine.pipeline import Pipeline, ends_sentence
+from qca.engine.texts import LongText, column_texts
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from qca.engine.store import TokenStore
 
+#: A segment's text: a ``str``, or one over :data:`PIECE_CHARS` characters as a LongText.
+Text = str | LongText
+
 #: Longest text coded in one piece, in characters (a turn of a transcript is far shorter).
-PIECE_CHARS = 1_000_000
+PIECE_CHARS = 250_000
 
 #: A sentence-end character followed by whitespace: where a cut may go.
 _CANDIDATE = re.compile(r"[.!?\u2026](?=\s)")
@@ -46,26 +53,37 @@ def _chunk_before(text: str, end: int) -> str:
     return text[start:end]
 
 
-def _cut(text: str, start: int, limit: int, ends_with_sentence: Callable[[str], bool]) -> int:
-    """Return where the piece that starts at *start* ends (at most *limit*, at whitespace)."""
-    candidates = [m.end() for m in _CANDIDATE.finditer(text, start + 1, limit)]
+def _cut(text: Text, start: int, limit: int, ends_with_sentence: Callable[[str], bool]) -> int:
+    """Return where the piece that starts at *start* ends (at most *limit*, at whitespace).
+
+    Only ``text[start:limit + 1]`` is looked at (*start* is 0 or at whitespace, so no
+    chunk reaches before it), unless no whitespace follows a non-space there.
+    """
+    window = text[start : limit + 1]
+    candidates = [m.end() for m in _CANDIDATE.finditer(window, 1, limit - start)]
     for cut in reversed(candidates):
-        if ends_with_sentence(_chunk_before(text, cut)):
-            return cut
+        if ends_with_sentence(_chunk_before(window, cut)):
+            return start + cut
     last = None
-    for found in _WHITESPACE_AFTER_SOLID.finditer(text, start + 1, limit + 1):
+    for found in _WHITESPACE_AFTER_SOLID.finditer(window, 1):
         last = found.start()
     if last is not None:
-        return last
-    after = _WHITESPACE_AFTER_SOLID.search(text, limit)
-    return after.start() if after is not None else len(text)
+        return start + last
+    size = max(limit - start, 1)
+    at = limit
+    while at < len(text):  # one character before each stretch, for the lookbehind
+        after = _WHITESPACE_AFTER_SOLID.search(text[at - 1 : at + size], 1)
+        if after is not None:
+            return at - 1 + after.start()
+        at += size
+    return len(text)
 
 
-def piece_starts(text: str, size: int, ends_with_sentence: Callable[[str], bool]) -> list[int]:
+def piece_starts(text: Text, size: int, ends_with_sentence: Callable[[str], bool]) -> list[int]:
     """Return the offsets where the pieces of *text* start (the first is 0).
 
     Args:
-        text: A segment's text.
+        text: A segment's text (a ``str`` or a :class:`~qca.engine.texts.LongText`).
         size: The longest piece wanted, in characters.
         ends_with_sentence: Whether a whitespace-free chunk's last token ends a sentence.
 
@@ -73,18 +91,32 @@ def piece_starts(text: str, size: int, ends_with_sentence: Callable[[str], bool]
         >>> piece_starts("One. Two. Three.", 10, lambda chunk: chunk.endswith("."))
         [0, 9]
     """
-    starts = [0]
-    while len(text) - starts[-1] > size:
-        cut = _cut(text, starts[-1], starts[-1] + size, ends_with_sentence)
-        if cut >= len(text):
+    return list(_piece_starts(text, size, ends_with_sentence))
+
+
+def _piece_starts(
+    text: Text, size: int, ends_with_sentence: Callable[[str], bool]
+) -> Iterator[int]:
+    """Yield :func:`piece_starts` one at a time (a piece is cut when the one before is done)."""
+    start = 0
+    yield start
+    while len(text) - start > size:
+        start = _cut(text, start, start + size, ends_with_sentence)
+        if start >= len(text):
             break
-        starts.append(cut)
-    return starts
+        yield start
+
+
+def segment_texts(column: pd.Series) -> list[Text]:
+    """Return a segments table's texts: those of over :data:`PIECE_CHARS` characters left
+    in the table's Arrow buffer (:class:`~qca.engine.texts.LongText`), the others as ``str``.
+    """
+    return column_texts(column, PIECE_CHARS)
 
 
 def match_pieces(
     match: Callable[..., HitColumns],
-    texts: Sequence[str],
+    texts: Sequence[Text],
     positions: Sequence[int],
     pipeline: Pipeline,
     store: TokenStore | None = None,
@@ -123,9 +155,12 @@ def match_pieces(
 
     for n in long:
         text = texts[n]
-        starts = piece_starts(text, size, ends_with_sentence)
-        for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        starts = _piece_starts(text, size, ends_with_sentence)
+        start = next(starts)
+        # each piece is cut, then matched: a LongText decodes its characters once
+        for end in chain(starts, [len(text)]):
             _extend(out, match([text[start:end]], positions=[positions[n]]), [n], start)
+            start = end
     return out
 
 

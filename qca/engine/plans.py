@@ -97,7 +97,8 @@ class Condition:
         part = np.zeros(total - seen, dtype=np.bool_)
         for value in self.values:
             if self.field == "lower":
-                found = lexicon.by_lower.get(value, ())
+                ids = lexicon.by_lower.get(value, ())  # one id, or a list when several
+                found = [ids] if isinstance(ids, int) else ids
             else:
                 found = [lexicon.ids[value]] if value in lexicon.ids else []
             for i in found:

@@ -139,8 +139,9 @@ LONG_TEXT = 1_000_000
 def writer_options(parts: list[Path], target: pa.Schema) -> dict[str, Any]:
     """Return the ``ParquetWriter`` options for *parts*: the defaults unless a text is long.
 
-    With a segment of :data:`LONG_TEXT` bytes or more, ``text`` gets no statistics
-    (the table read back is the same; only its column chunks' null counts are gone).
+    With a segment of :data:`LONG_TEXT` bytes or more, ``text`` gets no statistics and
+    no dictionary encoding (the table read back is the same; only its column chunks'
+    null counts and encoding differ).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -158,7 +159,9 @@ def writer_options(parts: list[Path], target: pa.Schema) -> dict[str, Any]:
             longest = pc.max(pc.binary_length(table.column(TEXT))).as_py()
             del table
         if longest is not None and longest >= LONG_TEXT:
-            return {"write_statistics": [name for name in target.names if name != TEXT]}
+            others = [name for name in target.names if name != TEXT]
+            # a dictionary of the texts would copy the long value too (~20 MB at 50 MB)
+            return {"write_statistics": others, "use_dictionary": others}
     return {}
 
 
