@@ -77,6 +77,15 @@ def _scan(folder: Path) -> list[Path]:
     return sorted(found)
 
 
+def _resolved_in(real: Path, folder: Path, file: Path) -> Path:
+    """Return ``file.resolve()`` for a *file* that :func:`_scan` found under *folder*
+    (resolved: *real*), statting the file alone rather than every folder on its path.
+
+    ``os.walk`` does not enter linked folders, so only the file itself may be a link.
+    """
+    return file.resolve() if file.is_symlink() else real.joinpath(file.relative_to(folder))
+
+
 def find_files(
     paths: Iterable[str | os.PathLike[str]], exclude: Path | None = None
 ) -> tuple[list[Path], list[Problem], list[str]]:
@@ -98,8 +107,8 @@ def find_files(
     seen: set[Path] = set()
     excluded = exclude.resolve() if exclude is not None else None
 
-    def add(path: Path) -> None:
-        resolved = path.resolve()
+    def add(path: Path, resolved: Path | None = None) -> None:
+        resolved = path.resolve() if resolved is None else resolved
         if resolved not in seen and resolved != excluded:
             seen.add(resolved)
             files.append(path)
@@ -107,13 +116,17 @@ def find_files(
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            readable: list[Path] = []
+            readable: list[tuple[Path, Path]] = []
+            real = path.resolve()
             for file in _scan(path):
-                if _silent(file.name) or (excluded is not None and file.resolve() == excluded):
+                if _silent(file.name):
+                    continue
+                resolved = _resolved_in(real, path, file)
+                if excluded is not None and resolved == excluded:
                     continue
                 problem = unreadable_problem(file, "warning")
                 if problem is None:
-                    readable.append(file)
+                    readable.append((file, resolved))
                 else:
                     problems.append(problem)
                     unread.append(problem.path)
@@ -125,8 +138,8 @@ def find_files(
                         severity="warning",
                     )
                 )
-            for file in readable:
-                add(file)
+            for file, resolved in readable:
+                add(file, resolved)
         elif path.is_file():
             if excluded is not None and path.resolve() == excluded:
                 continue
