@@ -280,7 +280,7 @@ def _inputs_changed(
     if found != order or set(found) != set(before):
         return "the input files are not those coded"
     for path in found:
-        if file_sha256(Path(path)) != before[path]:
+        if file_sha256(path) != before[path]:
             return f"{path} changed"
     return ""
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from qca.ingest.files import find_files
 
 
@@ -41,3 +43,12 @@ def test_a_linked_folder_inside_a_folder_is_not_entered(tmp_path: Path) -> None:
     (folder / "linked").symlink_to(other)
     files, _problems, _unread = find_files([folder], folder / "people.csv")
     assert files == [folder / "a.txt", folder / "sub" / "b.txt"]
+
+
+def test_the_current_folder_and_its_files_named_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _corpus(tmp_path)
+    monkeypatch.chdir(folder)
+    files, _problems, _unread = find_files([".", "a.txt", folder / "sub"], Path("people.csv"))
+    assert files == [Path("a.txt"), Path("sub/b.txt")]

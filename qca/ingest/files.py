@@ -77,13 +77,18 @@ def _scan(folder: Path) -> list[Path]:
     return sorted(found)
 
 
-def _resolved_in(real: Path, folder: Path, file: Path) -> Path:
-    """Return ``file.resolve()`` for a *file* that :func:`_scan` found under *folder*
+def _resolved_in(real: str, folder: Path, file: Path) -> str:
+    """Return ``str(file.resolve())`` for a *file* that :func:`_scan` found under *folder*
     (resolved: *real*), statting the file alone rather than every folder on its path.
 
     ``os.walk`` does not enter linked folders, so only the file itself may be a link.
     """
-    return file.resolve() if file.is_symlink() else real.joinpath(file.relative_to(folder))
+    text = str(file)
+    if os.path.islink(text):
+        return os.path.realpath(text)
+    prefix = str(folder) + os.sep
+    relative = text[len(prefix) :] if text.startswith(prefix) else str(file.relative_to(folder))
+    return os.path.join(real, relative)
 
 
 def find_files(
@@ -104,11 +109,11 @@ def find_files(
     files: list[Path] = []
     problems: list[Problem] = []
     unread: list[str] = []
-    seen: set[Path] = set()
-    excluded = exclude.resolve() if exclude is not None else None
+    seen: set[str] = set()
+    excluded = str(exclude.resolve()) if exclude is not None else None
 
-    def add(path: Path, resolved: Path | None = None) -> None:
-        resolved = path.resolve() if resolved is None else resolved
+    def add(path: Path, resolved: str | None = None) -> None:
+        resolved = str(path.resolve()) if resolved is None else resolved
         if resolved not in seen and resolved != excluded:
             seen.add(resolved)
             files.append(path)
@@ -116,8 +121,8 @@ def find_files(
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            readable: list[tuple[Path, Path]] = []
-            real = path.resolve()
+            readable: list[tuple[Path, str]] = []
+            real = str(path.resolve())
             for file in _scan(path):
                 if _silent(file.name):
                     continue
@@ -141,7 +146,7 @@ def find_files(
             for file, resolved in readable:
                 add(file, resolved)
         elif path.is_file():
-            if excluded is not None and path.resolve() == excluded:
+            if excluded is not None and str(path.resolve()) == excluded:
                 continue
             problem = unreadable_problem(path)
             if problem is not None:
