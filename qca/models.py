@@ -358,6 +358,9 @@ CONTEXT = "context"
 PSEUDONYMISE_REVIEW_COLUMNS: tuple[str, ...] = (KIND, ORIGINAL, PSEUDONYM, COUNT, FILES, CONTEXT)
 
 # --- codebook diagnostics (qca.diagnostics: `qca codebook stats`, `qca suggest`, `qca sample`) ---
+#: G2 above this is significant at p < .001 (chi-square with one degree of freedom): the
+#: default of ``qca suggest --min-g2`` (here, so the CLI need not import the diagnostics).
+G2_P001 = 10.83
 #: Segments where this rule is the only rule of its code that matched.
 UNIQUE = "unique"
 #: ``unique`` as a share of the code's segments: what the code loses without the rule.

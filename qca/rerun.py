@@ -91,14 +91,11 @@ class OutputState:
 
 def file_sha256(path: str | Path) -> str:
     """Return the sha256 of *path*'s bytes, or "" when it cannot be read."""
-    digest = hashlib.sha256()
     try:
-        with Path(path).open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        with open(path, "rb", buffering=0) as handle:  # unbuffered: file_digest reads into its own
+            return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
         return ""
-    return digest.hexdigest()
 
 
 def _optional_sha256(path: str | Path | None) -> str | None:
@@ -283,7 +280,7 @@ def _inputs_changed(
     if found != order or set(found) != set(before):
         return "the input files are not those coded"
     for path in found:
-        if file_sha256(Path(path)) != before[path]:
+        if file_sha256(path) != before[path]:
             return f"{path} changed"
     return ""
 

@@ -24,15 +24,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qca.models import EXAMPLES, G2, LOG_RATIO, PRECISION, REST, SUGGEST_COLUMNS, TARGET, TERM
+from qca.models import (
+    EXAMPLES,
+    G2,
+    G2_P001,
+    LOG_RATIO,
+    PRECISION,
+    REST,
+    SUGGEST_COLUMNS,
+    TARGET,
+    TERM,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from qca.engine.pipeline import Pipeline
 
-#: G2 above this is significant at p < .001 (chi-square with one degree of freedom).
-G2_P001 = 10.83
 #: Characters of context shown either side of an example match.
 CONTEXT_CHARS = 40
 

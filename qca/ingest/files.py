@@ -77,6 +77,20 @@ def _scan(folder: Path) -> list[Path]:
     return sorted(found)
 
 
+def _resolved_in(real: str, folder: Path, file: Path) -> str:
+    """Return ``str(file.resolve())`` for a *file* that :func:`_scan` found under *folder*
+    (resolved: *real*), statting the file alone rather than every folder on its path.
+
+    ``os.walk`` does not enter linked folders, so only the file itself may be a link.
+    """
+    text = str(file)
+    if os.path.islink(text):
+        return os.path.realpath(text)
+    prefix = str(folder) + os.sep
+    relative = text[len(prefix) :] if text.startswith(prefix) else str(file.relative_to(folder))
+    return os.path.join(real, relative)
+
+
 def find_files(
     paths: Iterable[str | os.PathLike[str]], exclude: Path | None = None
 ) -> tuple[list[Path], list[Problem], list[str]]:
@@ -95,11 +109,11 @@ def find_files(
     files: list[Path] = []
     problems: list[Problem] = []
     unread: list[str] = []
-    seen: set[Path] = set()
-    excluded = exclude.resolve() if exclude is not None else None
+    seen: set[str] = set()
+    excluded = str(exclude.resolve()) if exclude is not None else None
 
-    def add(path: Path) -> None:
-        resolved = path.resolve()
+    def add(path: Path, resolved: str | None = None) -> None:
+        resolved = str(path.resolve()) if resolved is None else resolved
         if resolved not in seen and resolved != excluded:
             seen.add(resolved)
             files.append(path)
@@ -107,13 +121,17 @@ def find_files(
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            readable: list[Path] = []
+            readable: list[tuple[Path, str]] = []
+            real = str(path.resolve())
             for file in _scan(path):
-                if _silent(file.name) or (excluded is not None and file.resolve() == excluded):
+                if _silent(file.name):
+                    continue
+                resolved = _resolved_in(real, path, file)
+                if excluded is not None and resolved == excluded:
                     continue
                 problem = unreadable_problem(file, "warning")
                 if problem is None:
-                    readable.append(file)
+                    readable.append((file, resolved))
                 else:
                     problems.append(problem)
                     unread.append(problem.path)
@@ -125,10 +143,10 @@ def find_files(
                         severity="warning",
                     )
                 )
-            for file in readable:
-                add(file)
+            for file, resolved in readable:
+                add(file, resolved)
         elif path.is_file():
-            if excluded is not None and path.resolve() == excluded:
+            if excluded is not None and str(path.resolve()) == excluded:
                 continue
             problem = unreadable_problem(path)
             if problem is not None:
