@@ -41,7 +41,7 @@ from qca.models import (
     UNITS_BOTH,
 )
 from qca.outputs import Columns
-from qca.themes import check_attribute, code_themes, group_labels, group_order
+from qca.theme_groups import check_attribute, code_themes, group_labels, group_order
 
 if TYPE_CHECKING:
     import numpy as np
@@ -88,7 +88,7 @@ def segment_groups(segments: pd.DataFrame, base: IntArray, by: str) -> tuple[Int
     """Per codable segment (row positions *base*), its group index; and the group labels.
 
     Labels are those of ``theme_table(by=...)``: strings, ``(missing)`` for a missing value,
-    sorted by :func:`qca.themes.group_order`.
+    sorted by :func:`qca.theme_groups.group_order`.
     """
     import numpy as np
     import pandas as pd

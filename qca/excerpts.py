@@ -26,13 +26,8 @@ from qca.models import (
     TEXT,
     THEME,
 )
-from qca.themes import (
-    check_attribute,
-    codable_segments,
-    code_themes,
-    coded_units,
-    used_hits,
-)
+from qca.theme_groups import check_attribute, code_themes
+from qca.themes import codable_segments, coded_units, used_hits
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -184,7 +179,7 @@ def show_segments(
     coded = order[order[SEGMENT_ID].isin(coded_codes.index)].copy()
     group_key = [by] if by is not None else []
     if by is not None:
-        from qca.themes import group_labels, group_order
+        from qca.theme_groups import group_labels, group_order
 
         coded[by] = group_labels(coded[by])
         rank = {g: i for i, g in enumerate(group_order(coded[by]))}

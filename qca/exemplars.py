@@ -19,7 +19,8 @@ from qca.models import (
     THEME,
     WORDS,
 )
-from qca.themes import codable_segments, code_themes, coded_units, used_hits
+from qca.theme_groups import code_themes
+from qca.themes import codable_segments, coded_units, used_hits
 
 if TYPE_CHECKING:
     import pandas as pd

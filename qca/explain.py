@@ -29,7 +29,7 @@ from qca.models import (
     TEXT,
     THEME,
 )
-from qca.themes import code_themes
+from qca.theme_groups import code_themes
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from qca.errors import OutputError, Problem, suggest
 from qca.models import DOC_ID, SPEAKER
-from qca.themes import code_themes, theme_order
+from qca.theme_groups import code_themes, theme_order
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -157,7 +157,7 @@ def group_stats(
 
     from qca.cooccur import segment_groups
     from qca.tally import counts, encode
-    from qca.themes import check_attribute, code_themes, theme_order
+    from qca.theme_groups import check_attribute, code_themes, theme_order
 
     check_attribute(segments, by)
     code_theme = code_themes(codes)
@@ -195,7 +195,7 @@ def group_tests(
 ) -> pd.DataFrame:
     """Return :func:`group_stats` from counts: codable segments per group (*base_n*) and
     coded segments per theme x group (*by_theme*) and code x group (*by_code*, in the order
-    of *code_ids*), groups in the order of *labels* (:func:`qca.themes.group_order`).
+    of *code_ids*), groups in the order of *labels* (:func:`qca.theme_groups.group_order`).
 
     ``qca report`` sums these counts window by window (#23) and tests once.
     """

@@ -1,7 +1,7 @@
 """``qca themes`` counted window by window, in bounded memory (#23 item 5).
 
 :func:`qca.outputs_stream.iter_windows` walks the three parquet files of an output
-folder side by side in windows of whole documents; :func:`qca.themes.theme_counts`
+folder side by side in windows of whole documents; :func:`qca.theme_counts.theme_counts`
 counts each window, and the counts add up: every measure counts segments, documents
 or (document, speaker) pairs, and no document spans two windows. Only the counts per
 theme, code and group stay in memory (and the group labels of ``by``), so memory does
@@ -23,14 +23,14 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from qca.outputs import CodedOutput
-    from qca.themes import ThemeCounts
+    from qca.theme_counts import ThemeCounts
 
 
 @dataclass
 class ThemeSum:
     """Counts of the windows so far, groups in order of appearance (capacity grows).
 
-    ``add`` each window's :func:`qca.themes.theme_counts`; ``result`` is their sum.
+    ``add`` each window's :func:`qca.theme_counts.theme_counts`; ``result`` is their sum.
     """
 
     labels: list[str] = field(default_factory=list)
@@ -136,7 +136,8 @@ def stream_theme_table(
     import pyarrow as pa
 
     from qca.outputs_stream import BATCH_ROWS, NotStreamable, iter_windows
-    from qca.themes import check_measures, counts_frame, theme_columns, theme_counts
+    from qca.theme_counts import counts_frame, theme_counts
+    from qca.themes import check_measures, theme_columns
 
     chosen = check_measures(measures)
     info = open_output(folder, by=by, check_project=check_project)
@@ -191,7 +192,7 @@ def open_output(
 
     from qca.models import SEGMENTS_FILE
     from qca.outputs import CodedOutput, check_manifest_codebook, read_manifest
-    from qca.themes import check_attribute
+    from qca.theme_groups import check_attribute
 
     folder = Path(folder)
     manifest = read_manifest(folder)

@@ -35,6 +35,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ),
     (
         "qca.themes",
+        "qca.theme_groups",
+        "qca.theme_counts",
         "qca.themes_stream",
         "qca.tally",
         "qca.presence",

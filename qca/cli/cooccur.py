@@ -84,7 +84,7 @@ def cooccur_cli(
     from qca.cooccur import cooccur_columns, cooccurrence
     from qca.outputs import read_output
     from qca.run.urls import local_outputs
-    from qca.themes import check_attribute
+    from qca.theme_groups import check_attribute
 
     chosen = resolve_format(fmt, output)
     if chosen == "table" and output is not None:

@@ -100,7 +100,8 @@ def themes_cli(
     from qca.outputs import default_output_location, read_output
     from qca.presence import presence_matrix
     from qca.run.urls import local_outputs
-    from qca.themes import check_attribute, check_measures, theme_columns, theme_table
+    from qca.theme_groups import check_attribute
+    from qca.themes import check_measures, theme_columns, theme_table
     from qca.themes_stream import stream_theme_table
 
     if presence and by is not None:

@@ -49,7 +49,7 @@ def build_report(
     from qca.report import sections as s
     from qca.report import text
     from qca.report.numbers import stream_numbers, whole_numbers
-    from qca.themes import check_attribute
+    from qca.theme_groups import check_attribute
 
     chosen = options or ReportOptions()
     streamed = stream_numbers(folder, chosen, rows=rows) if stream else None

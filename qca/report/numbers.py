@@ -197,7 +197,7 @@ def _add(
     from qca.exemplars import merge_quotes, quotes
     from qca.presence import presence_matrix
     from qca.report.sections import codeline_documents
-    from qca.themes import theme_counts
+    from qca.theme_counts import theme_counts
 
     frames = (window.hits, window.codings, window.segments, info.codes)
     if tally.empty is None:
@@ -290,7 +290,7 @@ def _finish(
     import pandas as pd
 
     from qca.stats import group_tests
-    from qca.themes import counts_frame
+    from qca.theme_counts import counts_frame
 
     codes, by = info.codes, options.by
     themes = counts_frame(tally.themes.result().ordered(), codes, by=None, measures=MEASURES)

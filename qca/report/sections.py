@@ -198,7 +198,7 @@ def codelines(
     import pandas as pd
 
     from qca.tally import encode
-    from qca.themes import code_themes
+    from qca.theme_groups import code_themes
 
     segments = frames[2]
     coded = encode(
