@@ -10,8 +10,7 @@ word and one suffix, is split by :class:`Shortcut` with the tokenizer's own
 rules; the others go to spaCy (all of a batch in one call, separated by line
 breaks so that they cannot interact). The tokens are the blank pipeline's, whitespace
 tokens left out, as :func:`qca.engine.pipeline.tokenize_with_spacy` makes them
-(``tests/test_lexicon.py`` checks both agree, except where spaCy splits a chunk by
-what follows it: ``1:) )`` is ``1 : ) )``, ``1:) x`` is ``1 :) x``; here always ``1 :)``).
+(``tests/test_lexicon.py``; spaCy's ``1:) )`` is ``1 : ) )``, here ``1 :) )`` as in ``1:) x``).
 
 A lexicon also numbers every distinct string once (per pipeline) and keeps, per
 string, its matched form, its lemma and whether it ends a sentence, so matching
