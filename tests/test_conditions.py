@@ -16,7 +16,7 @@ from qca.codebook.model import Code, Codebook, Theme
 from qca.engine.conditions import count_words
 from qca.engine.hits import code_segments
 from tests.conftest import ROOT
-from tests.test_matching import make_segments
+from tests.test_matching import PIPELINES, make_segments
 
 CASE = ROOT / "tests" / "cases" / "code-fallback-max-words"
 OUTPUTS = ("hits.csv", "codings.csv", "hits.parquet", "codings.parquet")
@@ -49,7 +49,7 @@ def test_conditions_count_words(text: str, words: int) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(WORDS, max_size=5).map(" ".join), min_size=1, max_size=6))
 def test_conditions_hits_obey_the_conditions(texts: list[str]) -> None:
-    hits = code_segments(make_segments(*texts), BOOK)
+    hits = code_segments(make_segments(*texts), BOOK, pipelines=PIPELINES)
     ids = [f"d:t{n:04d}" for n in range(len(texts))]
     words = {i: len(re.findall(r"\w+", t)) for i, t in zip(ids, texts, strict=True)}
     by_code: dict[str, set[str]] = {}

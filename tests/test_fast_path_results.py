@@ -17,7 +17,7 @@ from qca.engine.hits import code_segments
 from qca.engine.pipeline import load_pipeline, tokenize
 from qca.engine.store import TokenStore, text_lengths, texts_key
 from tests.conftest import ROOT
-from tests.test_matching import make_segments
+from tests.test_matching import PIPELINES, make_segments
 from tests.test_rematch import REMATCHED, TABLES, _code, assert_same_outputs
 
 WORDS = ["a", "b", "c", "is", "was", "be", "Be", "not", ".", "cats", "cat", "ran", "running"]
@@ -55,7 +55,7 @@ def _random_patterns(rng: random.Random, count: int) -> list[list[dict[str, Any]
 
 
 def _hits(codebook: Codebook, texts: list[str]) -> list[tuple[Any, ...]]:
-    hits = code_segments(make_segments(*texts), codebook)
+    hits = code_segments(make_segments(*texts), codebook, pipelines=PIPELINES)
     return sorted(map(tuple, hits.astype(str).to_numpy().tolist()))
 
 

@@ -18,7 +18,7 @@ from qca.engine import regexes
 from qca.engine.hits import code_segments
 from qca.engine.lexicon import Lexicon, Shortcut
 from qca.engine.pipeline import Pipeline, Tokens, load_pipeline, tokenize, tokenize_with_spacy
-from tests.test_matching import make_segments
+from tests.test_matching import PIPELINES, make_segments
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -168,7 +168,7 @@ def _regex_hits(texts: list[str]) -> list[tuple[Any, ...]]:
         for n, regex in enumerate(REGEXES)
     )
     codebook = Codebook(name="t", themes=(Theme(id="t", codes=codes),), language="en")
-    hits = code_segments(make_segments(*texts), codebook)
+    hits = code_segments(make_segments(*texts), codebook, pipelines=PIPELINES)
     return sorted(map(tuple, hits.astype(str).to_numpy().tolist()))
 
 

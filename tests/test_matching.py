@@ -11,9 +11,13 @@ import pytest
 
 from qca.codebook.model import Code, Codebook, Negation, Theme
 from qca.engine.hits import code_segments
-from qca.engine.pipeline import load_pipeline, tokenize
+from qca.engine.pipeline import Pipelines, load_pipeline, tokenize
 from qca.errors import CodingError
 from qca.models import CODE, MATCH, NEGATED, NEGATION_CUE, RULE, RULE_KIND, SEGMENT_COLUMNS
+
+# Loaded on first use, once per test process (about 0.3 s a language), and shared by the
+# tests that code many small tables: an engine reuses its pipelines the same way in a run.
+PIPELINES = Pipelines("en")
 
 
 def make_codebook(*codes: Code, language: str = "en", exclude: Sequence[str] = ()) -> Codebook:
@@ -79,6 +83,8 @@ def make_segments(
 
 
 def hits_of(segments: pd.DataFrame, codebook: Codebook, **kwargs: Any) -> list[tuple[Any, ...]]:
+    if "model" not in kwargs:
+        kwargs["pipelines"] = PIPELINES
     hits = code_segments(segments, codebook, **kwargs)
     return list(hits[[CODE, RULE_KIND, RULE, MATCH, NEGATED]].itertuples(index=False, name=None))
 
@@ -104,6 +110,19 @@ def test_matching_term_does_not_match_inside_a_word() -> None:
     assert hits_of(make_segments("Goodwill, willpower, but will."), codebook) == [
         ("will", "term", "will", "will", False)
     ]
+
+
+def test_matching_shared_pipelines_load_once_and_code_the_same() -> None:
+    pipelines = Pipelines("en")
+    codebook = make_codebook(make_code("motivation", ["motivate"]))
+    segments = make_segments("We were motivated.", "Motivate them, again.")
+    first = code_segments(segments, codebook, pipelines=pipelines)
+    (loaded,) = pipelines.loaded()
+    second = code_segments(segments, codebook, pipelines=pipelines)
+    assert pipelines.loaded()[0] is loaded  # not loaded again
+    assert len(first) == 2
+    assert first.equals(second)
+    assert first.equals(code_segments(segments, codebook))
 
 
 def test_matching_offsets_are_document_offsets() -> None:

@@ -24,7 +24,7 @@ from qca.codebook import read_codebook
 from qca.engine.hits import code_segments
 from qca.models import CODE, END, MATCH, NEGATION_CUE, RULE, RUN_FILE, SEGMENT_ID, START
 from tests.conftest import ROOT
-from tests.test_matching import make_codebook, make_segments
+from tests.test_matching import PIPELINES, make_codebook, make_segments
 
 CASE = ROOT / "tests" / "cases" / "code-nested-same-code"
 TABLES = ("hits.csv", "codings.csv", "hits.parquet", "codings.parquet", "segments.parquet")
@@ -49,8 +49,8 @@ def _overlaps(hits: pd.DataFrame) -> list[tuple[str, str]]:
 @given(st.lists(st.lists(st.sampled_from(WORDS), max_size=12), min_size=1, max_size=4))
 def test_matching_nested_no_two_hits_of_one_code_overlap(words: list[list[str]]) -> None:
     segments = make_segments(*(" ".join(text) for text in words))
-    once = code_segments(segments, CODEBOOK)
-    every = code_segments(segments, CODEBOOK, count_nested=True)
+    once = code_segments(segments, CODEBOOK, pipelines=PIPELINES)
+    every = code_segments(segments, CODEBOOK, count_nested=True, pipelines=PIPELINES)
     assert _overlaps(once) == []
     key = [SEGMENT_ID, CODE, START, END]
     kept = set(map(tuple, once[key].values.tolist()))
@@ -66,7 +66,7 @@ def test_matching_nested_no_two_hits_of_one_code_overlap(words: list[list[str]])
         )
     # hits of different codes never suppress each other: each code's hits are those it has alone
     for code in CODEBOOK.codes():
-        alone = code_segments(segments, make_codebook(code))
+        alone = code_segments(segments, make_codebook(code), pipelines=PIPELINES)
         mine = once[once[CODE] == code.id]
         assert alone[COLUMNS].values.tolist() == mine[COLUMNS].values.tolist()
 

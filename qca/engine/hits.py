@@ -141,9 +141,14 @@ class Engine:
         *,
         model: str | None = None,
         count_nested: bool = False,
+        pipelines: Pipelines | None = None,
     ) -> Engine:
-        """Compile *codebook* (see :func:`~qca.engine.rules.compile_rules`) into an engine."""
-        pipelines = Pipelines(codebook.language, model)
+        """Compile *codebook* (see :func:`~qca.engine.rules.compile_rules`) into an engine.
+
+        *pipelines* reuses pipelines already loaded (then *model* is its setting, not this one).
+        """
+        if pipelines is None:
+            pipelines = Pipelines(codebook.language, model)
         rules = compile_rules(codebook, languages, pipelines=pipelines, count_nested=count_nested)
         return cls(rules, pipelines)
 
@@ -376,16 +381,20 @@ def code_segments(
     include_interviewer: bool = False,
     model: str | None = None,
     count_nested: bool = False,
+    pipelines: Pipelines | None = None,
 ) -> pd.DataFrame:
     """Code a segments table with *codebook*; return one row per hit (``HIT_COLUMNS``).
 
     Overlapping hits of one code in one segment count once (the longest) unless
-    *count_nested* (see docs/codebook.md, "Overlapping matches").
+    *count_nested* (see docs/codebook.md, "Overlapping matches"). Pass one *pipelines*
+    to many calls to load each spaCy pipeline once (about 0.3 s each) rather than per call.
 
     Examples:
         >>> hits = code_segments(segments, codebook)  # doctest: +SKIP
         >>> hits[["segment_id", "code", "match"]].head()  # doctest: +SKIP
     """
     languages = sorted(set(segment_languages(segments, codebook.language)))
-    engine = Engine.from_codebook(codebook, languages, model=model, count_nested=count_nested)
+    engine = Engine.from_codebook(
+        codebook, languages, model=model, count_nested=count_nested, pipelines=pipelines
+    )
     return code_batch(segments, engine, include_interviewer=include_interviewer)
