@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -192,6 +193,15 @@ def _book(terms: dict[str, list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.fixture(scope="module")
+def base_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo coded once with ``BASE`` (output and cache), copied by each edit below."""
+    base = tmp_path_factory.mktemp("base")
+    (base / "before.yaml").write_text(_book(BASE), encoding="utf-8")
+    code(DEMO, base / "before.yaml", outdir=base / "out", options=CodeOptions())
+    return base
+
+
 @settings(
     max_examples=10,
     deadline=None,
@@ -203,17 +213,17 @@ def _book(terms: dict[str, list[str]]) -> str:
 )
 def test_rematch_random_term_edits(
     tmp_path_factory: pytest.TempPathFactory,
+    base_run: Path,
     added: list[tuple[str, str]],
     removed: list[str],
 ) -> None:
     tmp = tmp_path_factory.mktemp("edits")
+    shutil.copytree(base_run, tmp, dirs_exist_ok=True)  # keeps the files' times
     terms = {code: [t for t in found if t not in removed] for code, found in BASE.items()}
     for name, term in added:
         terms[name].append(term)
-    (tmp / "before.yaml").write_text(_book(BASE), encoding="utf-8")
     (tmp / "after.yaml").write_text(_book(terms), encoding="utf-8")
     options = CodeOptions()
-    code(DEMO, tmp / "before.yaml", outdir=tmp / "out", options=options)
     state = check_outputs(DEMO, tmp / "after.yaml", tmp / "out", options=options)
     assert state.codebook_only  # the codebook's path differs, at least
     done = rematch(tmp / "after.yaml", state, options)
