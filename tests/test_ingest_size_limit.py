@@ -28,7 +28,7 @@ TOO_BIG = (
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("QCA_MAX_FILE_MB", raising=False)
-    (tmp_path / "big.txt").write_text("Anna: " + "change " * 300_000, encoding="utf-8")
+    (tmp_path / "big.txt").write_text("Anna: change " + "quiet " * 350_000, encoding="utf-8")
     (tmp_path / "small.txt").write_text("Anna: We want to change.\n", encoding="utf-8")
     (tmp_path / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
     return tmp_path
