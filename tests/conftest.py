@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,30 @@ def corpora() -> Path:
     if not CORPORA.is_dir():
         pytest.skip("../shared/corpora is absent")
     return CORPORA
+
+
+@pytest.fixture(autouse=True, scope="session")
+def blank_pipelines_loaded_once() -> Iterator[None]:
+    """Load each blank spaCy pipeline once per test process, not once per `qca code` run.
+
+    Loading one takes about 0.4 s and the suite codes in process hundreds of times; a
+    blank pipeline is the same whatever loaded it, and qca never changes one (a run's
+    word caches live in its engine). Saved models (``--model``) still load every time,
+    and the tests that run `qca` as a subprocess load afresh as a user's run does.
+    """
+    from qca.engine import pipeline
+
+    load = pipeline.load_pipeline
+    loaded: dict[str, pipeline.Pipeline] = {}
+
+    def load_once(language: str, model: str | None = None) -> pipeline.Pipeline:
+        if model:
+            return load(language, model)
+        if language not in loaded:
+            loaded[language] = load(language)
+        return loaded[language]
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(pipeline, "load_pipeline", load_once)
+    yield
+    patch.undo()
