@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "qca.rematch",
         "qca.outputs_arrow",
         "qca.outputs_stream",
+        "qca.outputs_manifest",
         "qca.progress",
     ),
     (
