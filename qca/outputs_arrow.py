@@ -12,7 +12,7 @@ write the same bytes. So here:
 - hits are sorted by doc_id, segment_id, start, code, end (:func:`qca.engine.hits.sort_hits`;
   pyarrow compares strings by their UTF-8 bytes, which is the order of their code
   points, as pandas sorts them); codings count hits per segment, theme and code,
-  sorted by segment, code, theme (:func:`qca.coding.codings_from_hits`).
+  sorted by segment, code, theme (:func:`qca.run.codings.codings_from_hits`).
 
 Tests compare every file with a cold run's (``tests/test_rematch.py``).
 
