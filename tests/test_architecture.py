@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "qca.outputs_arrow",
         "qca.outputs_stream",
         "qca.outputs_manifest",
+        "qca.outputs_csv",
         "qca.progress",
     ),
     (
