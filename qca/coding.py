@@ -20,22 +20,14 @@ from typing import TYPE_CHECKING, Any
 from qca import __version__
 from qca.errors import Problem
 from qca.ingest.base import Batch
-from qca.models import (
-    CODE,
-    CODING_COLUMNS,
-    HITS,
-    RUN_FORMAT,
-    SEGMENT_ID,
-    SEGMENTS_FILE,
-    SOURCE,
-    THEME,
-)
+from qca.models import RUN_FORMAT, SEGMENT_ID, SEGMENTS_FILE
 from qca.options import CodeOptions as CodeOptions  # the run's options (qca.rerun reads them too)
 from qca.options import options_manifest
 from qca.progress import ByteProgress, ProgressState, chunk_bytes
 from qca.rematch import record_corpus, save_corpus
 from qca.run.batches import BATCH_CHARS as BATCH_CHARS
 from qca.run.batches import Chunk, match_batch, speakers_as_per_file, token_store
+from qca.run.codings import codings_from_hits
 from qca.run.memory import give_back, release_memory
 from qca.run.parts import HitParts, SegmentParts
 from qca.run.totals import Totals
@@ -86,46 +78,6 @@ class CodeResult:
     def skipped(self) -> bool:
         """Whether any input file was skipped (the CLI exits 1 then)."""
         return any(p.is_error for p in self.problems)
-
-
-def codings_from_hits(hits: pd.DataFrame) -> pd.DataFrame:
-    """Return one row per (segment, code) with its number of hits and source ``auto``.
-
-    Examples:
-        >>> codings_from_hits(hits).columns.tolist()  # doctest: +SKIP
-        ['segment_id', 'theme', 'code', 'source', 'hits']
-    """
-    import numpy as np
-    import pandas as pd
-
-    if hits.empty:
-        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in CODING_COLUMNS})
-        return frame.astype({HITS: "int64"})
-    keys = [SEGMENT_ID, THEME, CODE]
-    if not all(isinstance(hits[k].dtype, pd.StringDtype) for k in keys):  # as it always was
-        counts = hits.groupby(keys, sort=True).size().reset_index(name=HITS)
-        counts[SOURCE] = "auto"
-        counts = counts.sort_values([SEGMENT_ID, CODE], kind="stable").reset_index(drop=True)
-        return counts.astype({HITS: "int64"})[list(CODING_COLUMNS)]
-    # Numbered in string order and counted with numpy, which takes a fraction of the
-    # memory a groupby on the three string columns took (#16).
-    segments, segment_ids = pd.factorize(hits[SEGMENT_ID], sort=True)
-    codes, code_ids = pd.factorize(hits[CODE], sort=True)
-    themes, theme_ids = pd.factorize(hits[THEME], sort=True)
-    width = len(code_ids)
-    pairs, first, counts = np.unique(  # sorted by segment_id, then code
-        segments.astype(np.int64) * width + codes, return_index=True, return_counts=True
-    )
-    frame = pd.DataFrame(
-        {
-            SEGMENT_ID: segment_ids.take(pairs // width),
-            THEME: theme_ids.take(themes[first]),  # a code belongs to one theme
-            CODE: code_ids.take(pairs % width),
-        }
-    )
-    frame[SOURCE] = "auto"
-    frame[HITS] = counts.astype(np.int64)
-    return frame[list(CODING_COLUMNS)]
 
 
 def code_batches(

@@ -62,7 +62,7 @@ class Explanation:
 
 def load_run_codebook(output: CodedOutput) -> tuple[Codebook | None, str]:
     """Re-read the run's codebook when it still exists unchanged; else say why not."""
-    from qca.outputs import file_sha256
+    from qca.outputs_manifest import file_sha256
 
     recorded = output.manifest.get("codebook", {}) or {}
     path = Path(str(recorded.get("path", "") or ""))

@@ -8,11 +8,11 @@ write the same bytes. So here:
   types and the same pandas metadata, which holds no row count) and are written
   with ``pyarrow.parquet.write_table``'s defaults, as pandas calls it;
 - the CSVs are written by ``csv.writer`` with pandas' settings (``,``, minimal
-  quoting, ``\\n``), booleans as ``True``/``False``;
+  quoting, ``\\n``), booleans as ``True``/``False`` (:mod:`qca.outputs_csv`);
 - hits are sorted by doc_id, segment_id, start, code, end (:func:`qca.engine.hits.sort_hits`;
   pyarrow compares strings by their UTF-8 bytes, which is the order of their code
   points, as pandas sorts them); codings count hits per segment, theme and code,
-  sorted by segment, code, theme (:func:`qca.coding.codings_from_hits`).
+  sorted by segment, code, theme (:func:`qca.run.codings.codings_from_hits`).
 
 Tests compare every file with a cold run's (``tests/test_rematch.py``).
 
@@ -27,7 +27,7 @@ import itertools
 import json
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from operator import is_not
@@ -59,6 +59,7 @@ from qca.models import (
     TEXT,
     THEME,
 )
+from qca.outputs_csv import rewrite_csv
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -220,10 +221,11 @@ def rewrite_hits(
         pq.write_table(hits, temp / HITS_FILE, compression="snappy")
         pq.write_table(coding_table, temp / CODINGS_FILE, compression="snappy")
         fresh_hits = joined.slice(kept.num_rows)
-        parts = (old.num_rows, kept_rows, fresh_hits, order, hits)
-        _rewrite_csv(outdir, temp, HITS_CSV, HIT_COLUMNS, parts)
-        parts = (old_codings.num_rows, kept_coding_rows, added, coding_order, coding_table)
-        _rewrite_csv(outdir, temp, CODINGS_CSV, CODING_COLUMNS, parts)
+        parts = (old.num_rows, kept_rows, fresh_hits, _numbers(order), hits)
+        rewrite_csv(outdir, temp, HITS_CSV, HIT_COLUMNS, parts)
+        coding_rows = _numbers(coding_order)
+        parts = (old_codings.num_rows, kept_coding_rows, added, coding_rows, coding_table)
+        rewrite_csv(outdir, temp, CODINGS_CSV, CODING_COLUMNS, parts)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
@@ -231,20 +233,6 @@ def rewrite_hits(
     per_theme = _counts(hits.column(THEME))
     coded = pc.count_distinct(coding_table.column(SEGMENT_ID)).as_py()
     return hits.num_rows, int(coded), per_code, per_theme, temp
-
-
-def _rewrite_csv(
-    outdir: Path, temp: Path, name: str, names: Sequence[str], parts: tuple[Any, ...]
-) -> None:
-    """Write CSV *name* into *temp*: the kept rows' lines of *outdir*'s as they are, the
-    new rows formatted. *parts*: the old file's rows, the numbers of the kept ones, the
-    new rows, the order of the kept then new rows in the file, and the table written."""
-    rows, kept, added, order, table = parts
-    lines = _csv_lines(outdir / name, rows, names)
-    if lines is None:  # a field holds a line break: format every row
-        _write_csv(temp / name, names, [table.column(n).to_pylist() for n in names])
-    else:
-        _write_lines(temp / name, lines, kept, _csv_rows(added, names), order)
 
 
 def _without(table: pa.Table, dropped: set[str]) -> tuple[pa.Table, Any]:
@@ -282,18 +270,6 @@ def _counts(column: pa.ChunkedArray) -> dict[str, int]:
     return dict(zip(values, found.field("counts").to_pylist(), strict=True))
 
 
-def _write_lines(path: Path, lines: list[bytes], kept: Any, new: list[bytes], order: Any) -> None:
-    """Write the header (last of *lines*), then row ``order[n]`` of the kept lines
-    (``lines[kept[m]]``) followed by the *new* lines."""
-    import numpy as np
-
-    pool = np.empty(len(kept) + len(new), dtype=object)
-    pool[: len(kept)] = np.asarray(lines[:-1], dtype=object)[kept] if len(kept) else []
-    pool[len(kept) :] = new
-    picked = pool[_numbers(order)].tolist()
-    path.write_bytes(b"".join([lines[-1], *picked]))
-
-
 def _speakers_as_strings(hits: pa.Table) -> bool:
     """Whether the full run's *hits* would hold speakers as strings, as the old file does.
 
@@ -312,41 +288,6 @@ def _speakers_as_strings(hits: pa.Table) -> bool:
     docs = hits.column(DOC_ID)
     spoken = pc.unique(pc.filter(docs, pc.invert(silent)))
     return bool(pc.all(pc.is_in(pc.filter(docs, silent), value_set=spoken)).as_py())
-
-
-def _csv_lines(path: Path, rows: int, names: Sequence[str]) -> list[bytes] | None:
-    """Return the lines of the CSV at *path* (header last), or None unless one per row."""
-    lines = path.read_bytes().split(b"\n")
-    header = ",".join(names).encode("utf-8")
-    if len(lines) != rows + 2 or lines[-1] != b"" or lines[0] != header:
-        return None
-    return [line + b"\n" for line in lines[1:-1]] + [header + b"\n"]
-
-
-def _csv_rows(table: pa.Table, names: Sequence[str]) -> list[bytes]:
-    """Return each row of *table* as the line ``DataFrame.to_csv`` writes for it."""
-    import csv
-    import io
-
-    out = []
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    for row in zip(*(table.column(n).to_pylist() for n in names), strict=True):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(row)
-        out.append(buffer.getvalue().encode("utf-8"))
-    return out
-
-
-def _write_csv(path: Path, names: Iterable[str], columns: list[list[Any]]) -> None:
-    """Write *columns* as ``DataFrame.to_csv(index=False, lineterminator="\\n")`` would."""
-    import csv
-
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-        writer.writerow(list(names))
-        writer.writerows(zip(*columns, strict=True))
 
 
 def _temp_folder(outdir: Path) -> Path:

@@ -151,7 +151,7 @@ def iter_windows(
     """Yield the output *folder* (whose checked run.json is *manifest*) window by window.
 
     Args:
-        folder: An output folder (:func:`qca.outputs.read_manifest` checked it).
+        folder: An output folder (:func:`qca.outputs_manifest.read_manifest` checked it).
         manifest: Its run.json.
         columns: The columns to read of each file (segment_id always).
         rows: Rows per record batch (tests make it tiny to cross many batch boundaries).

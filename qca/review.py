@@ -15,19 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qca.errors import OutputError, Problem
-from qca.models import (
-    CODE,
-    DOC_ID,
-    END,
-    MATCH,
-    RULE,
-    RULE_KIND,
-    SCORE,
-    SEGMENT_ID,
-    SPEAKER,
-    START,
-    TEXT,
-)
+from qca.models import CODE, DOC_ID, END, MATCH, RULE, RULE_KIND, SEGMENT_ID, SPEAKER, START, TEXT
+from qca.models_diagnostics import SCORE
 from qca.overrides import (
     Decision,
     Overrides,

@@ -191,7 +191,8 @@ def open_output(
     import pyarrow.parquet as pq
 
     from qca.models import SEGMENTS_FILE
-    from qca.outputs import CodedOutput, check_manifest_codebook, read_manifest
+    from qca.outputs import CodedOutput
+    from qca.outputs_manifest import check_manifest_codebook, read_manifest
     from qca.theme_groups import check_attribute
 
     folder = Path(folder)

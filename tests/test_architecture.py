@@ -13,7 +13,7 @@ from tests.conftest import ROOT
 #: Layers from the bottom up: a module may import its own layer and those below it.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("qca", "qca.errors", "qca.models", "qca.io", "qca.packed", "qca.folders", "qca.yamlbounds")
-    + ("qca.crash",),
+    + ("qca.crash", "qca.models_diagnostics"),
     ("qca.codebook",),
     ("qca.ingest",),
     ("qca.engine",),
@@ -31,6 +31,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "qca.rematch",
         "qca.outputs_arrow",
         "qca.outputs_stream",
+        "qca.outputs_manifest",
+        "qca.outputs_csv",
         "qca.progress",
     ),
     (

@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import qca.engine.hits
-from qca.coding import CodeOptions, code, codings_from_hits
+from qca.coding import CodeOptions, code
 from qca.engine.pipeline import Pipeline
 from qca.models import CODE, CODING_COLUMNS, HITS, SEGMENT_ID, SOURCE, THEME
+from qca.run.codings import codings_from_hits
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -34,7 +34,7 @@ def test_crash_bug_prints_one_line_and_a_report(
     crash_dir: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # a plain themes table streams the folder (read_manifest), other readers read it whole
-    monkeypatch.setattr("qca.outputs.read_manifest", _raise(ValueError("boom")))
+    monkeypatch.setattr("qca.outputs_manifest.read_manifest", _raise(ValueError("boom")))
     result = runner.invoke(app, ["themes", "-d", "out"])
     reports = list(crash_dir.iterdir())
     assert len(reports) == 1
@@ -52,7 +52,7 @@ def test_crash_debug_shows_the_stack(
     crash_dir: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("QCA_DEBUG", "1")
-    monkeypatch.setattr("qca.outputs.read_manifest", _raise(ValueError("boom")))
+    monkeypatch.setattr("qca.outputs_manifest.read_manifest", _raise(ValueError("boom")))
     result = runner.invoke(app, ["themes", "-d", "out"])
     assert isinstance(result.exception, ValueError)
     assert not crash_dir.exists()
@@ -89,7 +89,7 @@ def test_crash_known_failures_are_one_line(
     exc: BaseException,
     line: str,
 ) -> None:
-    monkeypatch.setattr("qca.outputs.read_manifest", _raise(exc))
+    monkeypatch.setattr("qca.outputs_manifest.read_manifest", _raise(exc))
     result = runner.invoke(app, ["themes", "-d", "out"])
     assert (result.exit_code, result.output) == (1, line + "\n")
     assert not crash_dir.exists()

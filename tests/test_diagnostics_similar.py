@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from qca.cli import app
-from qca.models import CODE, CODER, MODEL_CODING_COLUMNS, PRECISION, QUEUE_COLUMNS, RECALL, SCORE
+from qca.models import CODE, CODER, PRECISION, RECALL
+from qca.models_diagnostics import MODEL_CODING_COLUMNS, QUEUE_COLUMNS, SCORE
 from tests.test_diagnostics_stats import DATA, code_ward
 
 #: The three turns about the car park that the rule ``parking`` misses (t0010, t0013, t0017);

@@ -27,11 +27,11 @@ from qca.ingest import (
     claim_doc_ids,
     corpus,
     find_sources,
-    frames,
     iter_corpus,
     read_source,
 )
 from qca.ingest.base import DEFAULT_INTERVIEWER_LABELS
+from qca.ingest.roles import Roles
 from qca.ingest.speakers import _LABEL, _line_matches, clean_speaker, role_key
 from qca.models import UNITS
 
@@ -228,8 +228,6 @@ def test_ingest_speed_clean_speaker_equals_regex(name: str) -> None:
 def test_ingest_speed_interviewer_flags_equal_role_key(
     labels: list[str], speakers: list[str]
 ) -> None:
-    builder = frames.Builder(
-        IngestOptions(interviewer_labels=(*DEFAULT_INTERVIEWER_LABELS, *labels)), None
-    )
-    expected = [role_key(s) in builder.interviewers for s in speakers]
-    assert builder._interviewer_flags(speakers) == expected
+    roles = Roles(IngestOptions(interviewer_labels=(*DEFAULT_INTERVIEWER_LABELS, *labels)))
+    expected = [role_key(s) in roles.interviewers for s in speakers]
+    assert roles.interviewer_flags(speakers) == expected

@@ -23,7 +23,8 @@ from qca.models import (
     START,
     WORDS,
 )
-from qca.outputs import manifest_frame, read_output
+from qca.outputs import read_output
+from qca.outputs_manifest import manifest_frame
 from tests.conftest import ROOT
 
 CASES = ROOT / "tests" / "cases"

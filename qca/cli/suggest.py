@@ -18,7 +18,7 @@ from qca.cli._gold import (
     load_gold,
 )
 from qca.cli._options import OutdirOption, TableFormat, emit_table, resolve_format
-from qca.models import G2_P001
+from qca.models_diagnostics import G2_P001
 
 if TYPE_CHECKING:
     from qca.diagnostics import Gold, Units

@@ -188,7 +188,7 @@ def _write(
     import sys
 
     from qca.export import write_table
-    from qca.outputs import manifest_frame
+    from qca.outputs_manifest import manifest_frame
 
     if chosen == "table":
         _render(table, quote_table, by=by, presence=name == "presence", output=output)

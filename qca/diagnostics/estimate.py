@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING
 from qca.diagnostics.gold import DiagnosticsError
 from qca.diagnostics.sampling import assign_strata
 from qca.errors import Problem
-from qca.models import CODE, ESTIMATE_COLUMNS, ESTIMATE_MEASURES, UNIT_ID
+from qca.models import CODE, UNIT_ID
+from qca.models_diagnostics import ESTIMATE_COLUMNS, ESTIMATE_MEASURES
 
 if TYPE_CHECKING:
     import numpy as np

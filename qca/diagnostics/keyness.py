@@ -24,12 +24,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qca.models import (
+from qca.models import PRECISION
+from qca.models_diagnostics import (
     EXAMPLES,
     G2,
     G2_P001,
     LOG_RATIO,
-    PRECISION,
     REST,
     SUGGEST_COLUMNS,
     TARGET,

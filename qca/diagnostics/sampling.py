@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from qca.diagnostics.gold import DiagnosticsError, Units
-from qca.models import CODE, SAMPLE_COLUMNS, SEGMENT_ID, TEXT
+from qca.models import CODE, SEGMENT_ID, TEXT
+from qca.models_diagnostics import SAMPLE_COLUMNS
 
 if TYPE_CHECKING:
     import numpy as np

@@ -20,18 +20,8 @@ from typing import TYPE_CHECKING
 
 from qca.diagnostics.gold import SEGMENT_LEVEL, DiagnosticsError, Gold, Units, unit_texts
 from qca.diagnostics.suggest import resolve_code
-from qca.models import (
-    CODE,
-    CODED,
-    CODER,
-    DOC_ID,
-    MODEL_CODING_COLUMNS,
-    QUEUE_COLUMNS,
-    SCORE,
-    SEGMENT_ID,
-    TEXT,
-    UNIT_ID,
-)
+from qca.models import CODE, CODER, DOC_ID, SEGMENT_ID, TEXT, UNIT_ID
+from qca.models_diagnostics import CODED, MODEL_CODING_COLUMNS, QUEUE_COLUMNS, SCORE
 
 if TYPE_CHECKING:
     import pandas as pd

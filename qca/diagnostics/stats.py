@@ -18,20 +18,16 @@ from qca.diagnostics.gold import Gold, Units
 from qca.errors import Problem
 from qca.models import (
     CODE,
-    FLAG,
     HITS,
     PRECISION,
     RULE,
     RULE_COLUMNS,
-    RULE_GOLD_COLUMNS,
     RULE_KIND,
-    RULE_STATS_COLUMNS,
     SEGMENT_ID,
     SEGMENTS,
     THEME,
-    UNIQUE,
-    UNIQUE_SHARE,
 )
+from qca.models_diagnostics import FLAG, RULE_GOLD_COLUMNS, RULE_STATS_COLUMNS, UNIQUE, UNIQUE_SHARE
 
 if TYPE_CHECKING:
     import pandas as pd

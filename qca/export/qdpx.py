@@ -164,7 +164,7 @@ def _codings(output: CodedOutput, coder: str) -> pd.DataFrame:
     """The codings with a ``coder`` column: the auto-coder, the decision's coder, else *coder*."""
     codings = output.codings
     if codings is None:
-        from qca.coding import codings_from_hits
+        from qca.run.codings import codings_from_hits
 
         codings = codings_from_hits(output.hits)
     codings = codings.copy()

@@ -5,8 +5,9 @@
 For worker processes, ``iter_corpus`` comes apart into ``find_sources`` (once),
 ``read_source`` (per file, anywhere) and ``claim_doc_ids`` (per batch, in input order).
 
-The readers load on first use of a name from :mod:`qca.ingest.corpus`, so that
-importing :class:`IngestOptions` (``qca code``'s re-run check) costs little.
+The readers load on first use of a name from :mod:`qca.ingest.corpus` (or
+:mod:`qca.ingest.claims`), so that importing :class:`IngestOptions` (``qca code``'s
+re-run check) costs little.
 """
 
 from __future__ import annotations
@@ -43,9 +44,9 @@ from qca.models import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from qca.ingest.claims import claim_doc_ids
     from qca.ingest.corpus import (
         Sources,
-        claim_doc_ids,
         find_sources,
         iter_corpus,
         read_source,
@@ -53,8 +54,8 @@ if TYPE_CHECKING:
     from qca.ingest.frames import empty_frames as empty_frames
     from qca.ingest.frames import order_columns as order_columns
 
-#: Names this package gives, imported on first use: from corpus.py, from frames.py.
-_FROM_CORPUS = frozenset({"Sources", "claim_doc_ids", "find_sources", "iter_corpus", "read_source"})
+#: Names this package gives, imported on first use: from corpus.py, claims.py, frames.py.
+_FROM_CORPUS = frozenset({"Sources", "find_sources", "iter_corpus", "read_source"})
 _FROM_FRAMES = frozenset({"empty_frames", "order_columns"})
 
 
@@ -63,6 +64,10 @@ def __getattr__(name: str) -> Any:
         from qca.ingest import corpus
 
         return getattr(corpus, name)
+    if name == "claim_doc_ids":
+        from qca.ingest import claims
+
+        return claims.claim_doc_ids
     if name in _FROM_FRAMES:
         from qca.ingest import frames
 

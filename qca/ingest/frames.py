@@ -19,6 +19,7 @@ from qca.ingest.longtext import shared_texts
 from qca.ingest.participants import Participants, join_participants
 from qca.ingest.questions import row_segments, span_questions
 from qca.ingest.readers import Document
+from qca.ingest.roles import Roles
 from qca.ingest.speakers import role_key
 from qca.ingest.surveys import SurveyRows
 from qca.ingest.text import count_words
@@ -66,8 +67,7 @@ class Builder:
     def __init__(self, options: IngestOptions, pattern: re.Pattern[str] | None) -> None:
         self.options = options
         self.pattern = pattern
-        self.interviewers = frozenset(role_key(label) for label in options.interviewer_labels)
-        self.excluded = frozenset(s.strip().lower() for s in options.exclude_speakers)
+        self.roles = Roles(options)
         self.letter = UNIT_LETTERS[options.unit]
         self.documents: dict[str, list[Any]] = {c: [] for c in DOCUMENT_COLUMNS}
         self.segments: dict[str, list[Any]] = {c: [] for c in SEGMENT_COLUMNS}
@@ -94,32 +94,6 @@ class Builder:
         for problem in problems:
             self.problems.append(problem)
             self.problem_keys.append(-1)
-
-    def _is_interviewer(self, speaker: str | None, cache: dict[str, bool]) -> bool:
-        if speaker is None:
-            return False
-        known = cache.get(speaker)
-        if known is None:
-            known = cache[speaker] = role_key(speaker) in self.interviewers
-        return known
-
-    def _excluded(self, speaker: str | None, cache: dict[str, bool]) -> bool:
-        """Whether a turn of *speaker* is left out of the document unit's coded text."""
-        if speaker is None or self.options.include_interviewer:
-            return False
-        return self._is_interviewer(speaker, cache) or speaker.strip().lower() in self.excluded
-
-    def _interviewer_flags(self, speakers: list[str]) -> list[bool]:
-        """Return ``is_interviewer`` for each (non-null) speaker label."""
-        interviewers = self.interviewers
-        if "" in interviewers:
-            return [role_key(s) in interviewers for s in speakers]
-        # role_key() lower-cases the stripped label, so its first letter must start a role.
-        firsts = {key[0] for key in interviewers}
-        return [
-            (s[:1].lower()[:1] in firsts or s[:1].isspace()) and role_key(s) in interviewers
-            for s in speakers
-        ]
 
     def add(self, document: Document, seen: DocIds) -> None:
         """Add one document (and its units) unless this file already used its doc_id."""
@@ -170,16 +144,17 @@ class Builder:
             self.documents[column].append(value)
         self.document_attributes.append(document.attributes)
         # A "Name (I):" label makes Name an interviewer when its role is an interviewer label.
+        roles = self.roles
         cache = {
             t.speaker: True
             for t in turns
-            if t.speaker and t.role and role_key(t.role) in self.interviewers
+            if t.speaker and t.role and role_key(t.role) in roles.interviewers
         }
         source = text
         if self.options.unit == "document" and document.format not in _SURVEY_FORMATS:
             # Code only what turn units would code: no labels, no excluded turns (#15).
             # (A survey row has one speaker, its flag does the job as at turn unit.)
-            turns = [t for t in turns if not self._excluded(t.speaker, cache)]
+            turns = [t for t in turns if not roles.leaves_out(t.speaker, cache)]
             source = coded_text(text, turns)
         spans = unit_spans(source, turns, self.options.unit)
         if not spans:
@@ -198,7 +173,7 @@ class Builder:
         columns[SEGMENT_ID].extend(f"{prefix}{index:04d}" for index in range(1, len(spans) + 1))
         columns[UNIT].extend([self.options.unit] * len(spans))
         columns[SPEAKER].extend(speakers)
-        columns[IS_INTERVIEWER].extend(self._is_interviewer(s, cache) for s in speakers)
+        columns[IS_INTERVIEWER].extend(roles.is_interviewer(s, cache) for s in speakers)
         columns[START].extend(span.start for span in spans)
         columns[END].extend(span.end for span in spans)
         columns[WORDS].extend(count_words(piece) for piece in pieces)
@@ -292,7 +267,7 @@ class Builder:
                 SEGMENT_ID: [f"{doc_id}:{self.letter}0001" for doc_id in ids],
                 UNIT: [unit] * total,
                 SPEAKER: ids,
-                IS_INTERVIEWER: self._interviewer_flags(ids),
+                IS_INTERVIEWER: self.roles.interviewer_flags(ids),
                 START: starts,
                 END: [start + len(piece) for start, piece in zip(starts, pieces, strict=True)],
                 WORDS: words,
@@ -300,7 +275,7 @@ class Builder:
             }
         else:
             parts = None if rows.parts is None else pick(rows.parts)
-            interviewer = self._is_interviewer
+            interviewer = self.roles.is_interviewer
             self.segments, owners, self.questions = row_segments(
                 ids, texts, parts, unit, self.letter, lambda speaker: interviewer(speaker, {})
             )

@@ -152,7 +152,7 @@ class Claims:
 
     def batch(self, found: SourceBatch) -> Batch:
         """Claim the doc_ids of one file's batch (see :func:`qca.ingest.claim_doc_ids`)."""
-        from qca.ingest.corpus import claim_doc_ids
+        from qca.ingest.claims import claim_doc_ids
 
         keep = self.last is None or Path(found.source) != self.last
         batch = claim_doc_ids(found, self.used, keep=keep)

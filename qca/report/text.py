@@ -141,7 +141,7 @@ def run_tables(manifest: Mapping[str, Any]) -> tuple[Any, ...]:
     """The run from run.json: inputs with hashes, then the run's settings, versions and counts."""
     import pandas as pd
 
-    from qca.outputs import manifest_frame
+    from qca.outputs_manifest import manifest_frame
 
     inputs = pd.DataFrame(manifest.get("inputs", []) or [])
     shown = {

@@ -2,5 +2,6 @@
 
 ``batches`` gathers segments into coding batches, ``parts`` writes segments as
 Arrow parts and joins them, ``pool`` runs ``--jobs N`` worker processes, and
-``write`` prepares the output folder and writes the tables and ``run.json``.
+``codings`` counts the hits into the codings table, and ``write`` prepares the
+output folder and writes the tables and ``run.json``.
 """
