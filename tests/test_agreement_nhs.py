@@ -47,9 +47,7 @@ def test_agreement_nhs_fft_matches_sklearn(
     codings = pd.read_parquet(out / "codings.parquet")
     docs = sorted(set(segments["doc_id"]))
     coded_docs = codings.assign(doc=codings["segment_id"].str.rsplit(":", n=1).str[0])
-    y_true = np.array(
-        [[human.loc[d, label] in ("1", "1.0") for label in codes.values()] for d in docs]
-    )
+    y_true = human.loc[docs, list(codes.values())].isin(["1", "1.0"]).to_numpy()
     pairs = set(zip(coded_docs["doc"], coded_docs["code"], strict=True))
     y_pred = np.array([[(d, c) in pairs for c in codes] for d in docs])
     p, r, f, _ = metrics.precision_recall_fscore_support(
