@@ -147,8 +147,7 @@ class Engine:
 
         *pipelines* reuses pipelines already loaded (then *model* is its setting, not this one).
         """
-        if pipelines is None:
-            pipelines = Pipelines(codebook.language, model)
+        pipelines = pipelines or Pipelines(codebook.language, model)
         rules = compile_rules(codebook, languages, pipelines=pipelines, count_nested=count_nested)
         return cls(rules, pipelines)
 
