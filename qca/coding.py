@@ -220,7 +220,7 @@ def _code(
         languages = totals.languages
         pipelines = pipeline_manifest(engine, languages)
         del engine  # its caches grow with the words seen (#19): free them before writing
-        release_memory()
+        release_memory(counts["words"])
         if temp is not None:  # before the hits are joined: one of them in memory at a time
             parts.write(temp / SEGMENTS_FILE)
         joined = hit_parts.join()
