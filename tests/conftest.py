@@ -38,6 +38,25 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+@pytest.fixture(scope="session")
+def scheduler() -> Iterator[str]:
+    """The address of a Dask cluster of two small worker processes on localhost.
+
+    One per test process: starting one takes several seconds. Tests of ``local:N``
+    itself start their own.
+    """
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",  # any free port: 8787 may be taken
+        host="127.0.0.1",
+    )
+    yield cluster.scheduler_address
+    cluster.close()
+
+
 @pytest.fixture
 def corpora() -> Path:
     """The shared real corpora; tests that use it skip when it is absent."""

@@ -9,7 +9,6 @@ import shlex
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -46,20 +45,6 @@ themes:
       motivation:
         terms: [motivate, idea]
 """
-
-
-@pytest.fixture(scope="module")
-def scheduler() -> Iterator[str]:
-    """The address of a cluster of two small worker processes on localhost."""
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",  # any free port: 8787 may be taken
-        host="127.0.0.1",
-    )
-    yield cluster.scheduler_address
-    cluster.close()
 
 
 def _code(runner: CliRunner, out: Path, *args: str) -> tuple[int, str]:

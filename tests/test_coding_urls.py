@@ -242,13 +242,13 @@ def test_dashboard_link_printed_when_bokeh(
 
 
 def test_shared_cache_dir_reused_by_every_worker(
-    runner: CliRunner, tmp_path: Path, local_demo: Path
+    runner: CliRunner, tmp_path: Path, local_demo: Path, scheduler: str
 ) -> None:
     """Workers of a cluster share --cache-dir: a second run finds every batch tokenised."""
     cache = tmp_path / "shared-cache"
     participants = str(ROOT / "transcripts" / "participants.csv")
     args = [str(ROOT / "transcripts"), "--participants", participants, "-c", CODEBOOK]
-    args += ["--cache-dir", str(cache), "--scheduler", "local:2", "--force"]
+    args += ["--cache-dir", str(cache), "--scheduler", scheduler, "--force"]
     assert _invoke(runner, *args, "-d", str(tmp_path / "first"))[0] == 0
     entries = sorted(p.relative_to(cache) for p in cache.rglob("*.tok"))
     assert entries  # the workers wrote token entries
