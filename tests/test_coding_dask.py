@@ -255,11 +255,11 @@ def test_dask_ctrl_c_to_the_process_group(tmp_path: Path) -> None:
     import time
 
     args = _corpus(tmp_path / "tr")
-    for n in range(40, 1500):  # enough runs that the interrupt comes mid-run
-        (tmp_path / "tr" / f"f{n}.txt").write_text(f"P{n}: an idea. " * 60, encoding="utf-8")
     command = [sys.executable, "-m", "qca", "code", *args, "-d", "out", "--no-cache"]
     assert subprocess.run(command, cwd=tmp_path, capture_output=True).returncode == 1
     before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    for n in range(40, 1500):  # enough runs that the interrupt comes mid-run
+        (tmp_path / "tr" / f"f{n}.txt").write_text(f"P{n}: an idea. " * 60, encoding="utf-8")
     process = subprocess.Popen(
         [*command, "--scheduler", "local:2"],
         cwd=tmp_path,
