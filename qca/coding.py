@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from qca.codebook.model import Codebook
     from qca.ingest import Sources
     from qca.ingest.groups import Group
+    from qca.run.parts import Written
     from qca.run.pool import Coded
 
 #: Called after each batch read and coded with how far the run is (see :mod:`qca.progress`).
@@ -171,40 +172,47 @@ def _code(
         elif options.jobs > 1 and sources is not None:
             pool = start_pool(engine, options, sources, cache_dir, temp, codebook.language)
         pairs: Iterable[Coded] = (
-            ((batch, None, None) for batch in batches)
+            _uncoded(batches)
             if sources is None or pool is None
             else coded_runs(pool, sources, planned, cache_dir)
         )
+
+        def take(
+            engine: Engine, item: Batch | Group, coded: pd.DataFrame | None, written: Written | None
+        ) -> None:
+            """Count, write and code what one file (or group of files) gave."""
+            segments = item.segments
+            files: list[list[str]] = []
+            if isinstance(item, Group):
+                totals.group(item)
+                files = item.doc_ids()
+            else:
+                totals.batch(item, written.segments if written else len(segments))
+            if tracker is not None:
+                _track(tracker, item)
+            if written is not None:  # a worker wrote the segments
+                totals.written(written.segments, written.words, written.languages)
+                parts.register(written.part, written.schema)
+                assert coded is not None  # a worker writes the segments it coded
+                collect(coded)
+                return
+            if segments.empty:
+                return
+            totals.segments(segments)
+            parts.add(segments)
+            if coded is not None:
+                collect(coded)
+            elif chunk.add(segments, files):
+                flush(engine)
+            else:
+                report()
+
         failed = True
         try:
-            for item, coded, written in pairs:
-                segments = item.segments
-                files: list[list[str]] = []
-                if isinstance(item, Group):
-                    totals.group(item)
-                    files = item.doc_ids()
-                else:
-                    totals.batch(item, written.segments if written else len(segments))
-                if tracker is not None:
-                    _track(tracker, item)
-                if written is not None:  # a worker wrote the segments
-                    totals.written(written.segments, written.words, written.languages)
-                    parts.register(written.part, written.schema)
-                    assert coded is not None  # a worker writes the segments it coded
-                    collect(coded)
-                    continue
-                if segments.empty:
-                    continue
-                totals.segments(segments)
-                parts.add(segments)
-                if coded is not None:
-                    collect(coded)
-                elif chunk.add(segments, files):
-                    flush(engine)
-                else:
-                    report()
+            for one in pairs:
+                take(engine, *one)
+                del one  # the file's frames go before the next is read (not held twice)
             flush(engine)
-            item = segments = None  # type: ignore[assignment]  # free the last file's frames
             if tracker is not None:
                 tracker.finish()
                 report()
@@ -337,6 +345,13 @@ def code(
     read = SourceCache(run_cache_dir(options, target)).batches if options.cache else None
     batches = iter_groups(files, ingest, limit=min(batch_chars, GROUP_CHARS), read=read)
     return _code(batches, None, codebook, target, options, progress, batch_chars, tracker)
+
+
+def _uncoded(batches: Iterable[Batch | Group]) -> Iterator[Coded]:
+    """Yield each of *batches* as not coded yet, holding none while the next one is read."""
+    for batch in batches:
+        yield batch, None, None
+        del batch
 
 
 def _tracker(files: list[Path], participants: Path | None) -> ByteProgress:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pytest
@@ -14,6 +16,9 @@ from qca.coding import CodeOptions, code
 from qca.engine.pipeline import Pipeline
 from qca.models import CODE, CODING_COLUMNS, HITS, SEGMENT_ID, SOURCE, THEME
 from qca.run.codings import codings_from_hits
+
+if TYPE_CHECKING:
+    from qca.ingest.base import Batch
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -117,3 +122,27 @@ def test_coding_gives_freed_memory_back_after_each_batch(
     )
     assert len(result.hits)
     assert len(calls) >= 3 + 3  # a batch each (three here), then the end of the run
+
+
+def test_coding_frees_each_file_before_the_next_is_read(tmp_path: Path) -> None:
+    """A file's frames are not held while the next file is read (#16: they were, 2 x 8 MB)."""
+    import weakref
+
+    from qca.codebook import read_codebook
+    from qca.coding import code_batches
+    from qca.ingest import IngestOptions, iter_corpus
+
+    held: list[str] = []
+    previous: list[weakref.ref[pd.DataFrame]] = []
+
+    def batches() -> Iterator[Batch]:
+        for batch in iter_corpus([ROOT / "transcripts"], IngestOptions()):
+            held.extend(str(batch.source) for ref in previous[-1:] if ref() is not None)
+            previous.append(weakref.ref(batch.segments))
+            yield batch
+            del batch
+
+    codebook = read_codebook(ROOT / "codebooks" / "esther.yaml")
+    result = code_batches(batches(), codebook, outdir=tmp_path / "out", batch_chars=2_000)
+    assert len(previous) >= 3 and len(result.hits)
+    assert held == []

@@ -13,7 +13,7 @@ import qca.engine.pieces
 from benchmarks.gen import Vocabulary, Writer
 from qca.codebook import read_codebook
 from qca.engine.hits import code_segments
-from qca.engine.pieces import piece_starts
+from qca.engine.pieces import piece_starts, slice_bounds
 from qca.ingest.text import count_words
 from tests.test_matching import make_segments
 
@@ -110,3 +110,31 @@ def test_engine_pieces_fallback_and_max_words_see_the_whole_segment(
     hits = code_segments(segments, read_codebook(codebook))
     assert hits["code"].tolist() == ["other", "other"]
     assert (hits["end"] - hits["start"]).tolist() == [len(long), len(with_term)]
+
+
+def test_engine_slices_give_the_hits_of_one_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch matched in slices of a few segments gives the same hits table, dtypes too."""
+    vocabulary = Vocabulary(9)
+    writer = Writer(vocabulary)
+    texts = [writer.text(60 + n % 50) for n in range(120)]
+    texts[7] = writer.text(3_000)  # a segment cut into pieces inside its slice
+    codebook = tmp_path / "codebook.yaml"
+    codebook.write_text(vocabulary.yaml, encoding="utf-8")
+    segments = make_segments(*texts)
+    monkeypatch.setattr(qca.engine.pieces, "PIECE_CHARS", 5_000)
+    whole = code_segments(segments, read_codebook(codebook))
+    monkeypatch.setattr(qca.engine.pieces, "SLICE_CHARS", 2_000)
+    assert len(slice_bounds([len(t) for t in texts], 2_000)) > 20
+    sliced = code_segments(segments, read_codebook(codebook))
+    assert len(whole) > 100
+    pd.testing.assert_frame_equal(sliced, whole)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=20), max_size=30), st.integers(1, 40))
+def test_engine_slice_bounds_cover_the_texts_in_order(lengths: list[int], limit: int) -> None:
+    bounds = slice_bounds(lengths, limit)
+    assert [n for first, last in bounds for n in range(first, last)] == list(range(len(lengths)))
+    for first, last in bounds[:-1]:
+        assert sum(lengths[first:last]) >= limit > sum(lengths[first : last - 1])

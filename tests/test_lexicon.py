@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from qca.codebook.model import Code, Codebook, Theme
 from qca.engine import regexes
 from qca.engine.hits import code_segments
-from qca.engine.lexicon import Lexicon, Shortcut
+from qca.engine.lexicon import Grow, Lexicon, Shortcut
 from qca.engine.pipeline import Pipeline, Tokens, load_pipeline, tokenize, tokenize_with_spacy
 from tests.test_matching import PIPELINES, make_segments
 
@@ -457,3 +457,12 @@ def test_lexicon_spacy_tokenizer_keeps_no_strings_of_new_chunks() -> None:
     assert [strings[o] for o in tokens.orths.tolist()] == [
         expected.strings[o] for o in expected.orths.tolist()
     ]
+
+
+@given(st.lists(st.lists(st.integers(0, 2**31 - 1), max_size=700), max_size=12))
+def test_lexicon_grow_appends_and_keeps_a_quarter_spare_at_most(parts: list[list[int]]) -> None:
+    grow = Grow(np.int32)
+    for part in parts:
+        grow.extend(part)
+        assert len(grow.data) <= max(1024, grow.size * 5 // 4 + 1)
+    assert grow.view.tolist() == [n for part in parts for n in part]

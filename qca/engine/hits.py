@@ -17,7 +17,7 @@ from qca.codebook.model import Codebook
 from qca.engine.batch import HitColumns
 from qca.engine.conditions import FALLBACK, apply_conditions
 from qca.engine.match import Matcher
-from qca.engine.pieces import match_pieces, segment_texts
+from qca.engine.pieces import match_slices, segment_texts
 from qca.engine.pipeline import Pipelines, tokenize
 from qca.engine.rules import Rules, compile_rules
 from qca.engine.selection import segment_languages, selected_segments
@@ -314,7 +314,7 @@ def code_batch(
     for language in sorted(groups):
         positions = groups[language]
         texts = [texts_all[n] for n in positions]
-        hits = match_pieces(
+        hits = match_slices(
             partial(match_texts, engine, language, store=store),
             texts,
             positions,
@@ -325,8 +325,7 @@ def code_batch(
         hits = apply_conditions(hits, rules, texts)
         if not hits.segment:
             continue
-        types = engine.types
-        dtypes = types.dtypes
+        types, dtypes = engine.types, engine.types.dtypes
         where = np.asarray(positions, dtype=np.intp)[np.asarray(hits.segment, dtype=np.intp)]
         # each column as numpy, taken at the hits' rows (no frame of all columns)
         columns: dict[str, Any] = {

@@ -40,6 +40,12 @@ Text = str | LongText
 #: Longest text coded in one piece, in characters (a turn of a transcript is far shorter).
 PIECE_CHARS = 250_000
 
+#: Characters of text matched in one call: a batch's texts past this are matched in slices
+#: of whole segments, so that the token arrays of a call stay about this size whatever the
+#: batch. A transcript of a million words is one batch of ~7 MB, and coding it at once took
+#: ~140 MB above the run's state; 1 MB slices take ~30 MB (docs/performance.md, #16).
+SLICE_CHARS = 1_000_000
+
 #: A sentence-end character followed by whitespace: where a cut may go.
 _CANDIDATE = re.compile(r"[.!?\u2026](?=\s)")
 _WHITESPACE_AFTER_SOLID = re.compile(r"(?<=\S)\s")
@@ -162,6 +168,48 @@ def match_pieces(
             _extend(out, match([text[start:end]], positions=[positions[n]]), [n], start)
             start = end
     return out
+
+
+def match_slices(
+    match: Callable[..., HitColumns],
+    texts: Sequence[Text],
+    positions: Sequence[int],
+    pipeline: Pipeline,
+    store: TokenStore | None = None,
+) -> HitColumns:
+    """Return :func:`match_pieces`' hits on *texts*, matched in slices of whole segments.
+
+    Consecutive texts are matched together until they hold :data:`SLICE_CHARS`
+    characters; each hit's ``segment`` indexes *texts* as without slices. A segment's
+    hits do not depend on the others matched with it, so the hits are the same.
+    """
+    bounds = slice_bounds([len(text) for text in texts], SLICE_CHARS)
+    if len(bounds) <= 1:
+        return match_pieces(match, texts, positions, pipeline, store)
+    out = HitColumns()
+    for first, last in bounds:
+        found = match_pieces(match, texts[first:last], positions[first:last], pipeline, store)
+        _extend(out, found, range(first, last), 0)
+    return out
+
+
+def slice_bounds(lengths: Sequence[int], limit: int) -> list[tuple[int, int]]:
+    """Return ``(first, last)`` of consecutive runs of *lengths* that reach *limit* in total.
+
+    Examples:
+        >>> slice_bounds([4, 4, 4, 1], 6)
+        [(0, 2), (2, 4)]
+    """
+    bounds: list[tuple[int, int]] = []
+    first = total = 0
+    for n, length in enumerate(lengths):
+        total += length
+        if total >= limit:
+            bounds.append((first, n + 1))
+            first, total = n + 1, 0
+    if first < len(lengths):
+        bounds.append((first, len(lengths)))
+    return bounds
 
 
 def _extend(out: HitColumns, found: HitColumns, owners: Sequence[int], offset: int) -> None:
