@@ -114,22 +114,23 @@ def rematch(codebook_path: str | Path, state: OutputState, options: CodeOptions)
     if changed:
         from qca.engine.conditions import apply_conditions
         from qca.engine.corpus_rules import NeedsSpacy, compile_without_spacy
-        from qca.engine.corpus_tokens import match_corpus
+        from qca.engine.corpus_screen import match_corpus
 
         numbers = [n for n, code in enumerate(codebook.codes()) if code.id in changed]
+        read = _SegmentRows(outdir / SEGMENTS_FILE)
         try:
             nested = options.count_nested
             rules = compile_without_spacy(codebook, corpus.header, count_nested=nested)
             rules = rules.only(numbers)
-            segments = _segments(outdir)
-            texts = _texts(segments, corpus) if rules.regexes or rules.max_words else []
-            found = apply_conditions(match_corpus(corpus, rules, texts), rules, texts)
+            matched = match_corpus(corpus, rules, read.texts)
         except NeedsSpacy as exc:
             return f"{exc} needs spaCy"
-        new = _new_hits(corpus, found, rules)
+        found = apply_conditions(matched.hits, rules, matched.texts)
+        new = _new_hits(read.positions, found, rules)
+        segments = read.table
     from qca.outputs_arrow import rewrite_hits
 
-    written = rewrite_hits(outdir, changed | removed, new, segments)
+    written = rewrite_hits(outdir, changed | removed, new, segments, corpus.header["batches"])
     if isinstance(written, str):
         return written
     hits_count, coded, per_code, per_theme, temp = written
@@ -145,22 +146,44 @@ def rematch(codebook_path: str | Path, state: OutputState, options: CodeOptions)
     return Rematched(outdir, manifest, per_code, per_theme, len(changed))
 
 
-def _segments(outdir: Path) -> Any:
-    """Return the columns of segments.parquet that new hits take (a ``pyarrow.Table``)."""
-    import pyarrow.parquet as pq
+class _SegmentRows:
+    """Some rows of segments.parquet's columns that new hits take, read one row group at a time.
 
-    from qca.models import DOC_ID, SEGMENT_ID, SPEAKER, START, TEXT
+    :meth:`texts` reads the rows asked for (the segments an edited code may hit) and
+    returns their texts; :attr:`table` then holds those rows, ascending, and
+    :attr:`positions` the row of the table of each row asked for, in the order asked.
+    """
 
-    columns = [DOC_ID, SEGMENT_ID, SPEAKER, START, TEXT]
-    return pq.ParquetFile(outdir / SEGMENTS_FILE, memory_map=True).read(columns=columns)
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.table: Any = None
+        self.positions: list[int] = []
 
+    def texts(self, rows: Any) -> list[str]:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.parquet as pq
 
-def _texts(segments: Any, corpus: CorpusTokens) -> list[str]:
-    """Return the texts of the corpus's coded segments (regexes read them)."""
-    from qca.models import TEXT
+        from qca.models import DOC_ID, SEGMENT_ID, SPEAKER, START, TEXT
+        from qca.outputs_merge import indices
 
-    texts: list[str] = segments.column(TEXT).to_pylist()
-    return [texts[row] for row in corpus.rows.tolist()]
+        wanted = np.unique(rows)
+        source = pq.ParquetFile(self.path, memory_map=True)
+        columns = [DOC_ID, SEGMENT_ID, SPEAKER, START, TEXT]
+        parts = []
+        first = 0
+        for group in range(source.num_row_groups):
+            last = first + source.metadata.row_group(group).num_rows
+            low, high = np.searchsorted(wanted, [first, last])
+            if high > low:
+                table = source.read_row_group(group, columns=columns)
+                parts.append(table.take(indices(wanted[low:high] - first)))
+            first = last
+        # (no empty table of the schema: Schema.empty_table imports pandas)
+        self.table = pa.concat_tables(parts).combine_chunks() if parts else None
+        self.positions = np.searchsorted(wanted, rows).tolist()
+        texts: list[str] = self.table.column(TEXT).to_pylist() if parts else []
+        return [texts[n] for n in self.positions]
 
 
 def _load(
@@ -187,13 +210,12 @@ def _load(
     return corpus
 
 
-def _new_hits(corpus: CorpusTokens, fresh: HitColumns, rules: Rules) -> NewHits:
+def _new_hits(positions: list[int], fresh: HitColumns, rules: Rules) -> NewHits:
     from qca.outputs_arrow import NewHits
 
-    rows = corpus.rows.tolist()
     names = rules.codes
     return NewHits(
-        rows=[rows[k] for k in fresh.segment],
+        rows=[positions[k] for k in fresh.segment],
         theme=[names[c][0] for c in fresh.code],
         code=[names[c][1] for c in fresh.code],
         kind=list(fresh.kind),

@@ -22,7 +22,15 @@ from typer.testing import CliRunner
 
 from qca.cli import app
 from qca.coding import CodeOptions, code
-from qca.models import CODINGS_CSV, CODINGS_FILE, HITS_CSV, HITS_FILE, RUN_FILE, SEGMENTS_FILE
+from qca.models import (
+    CODINGS_CSV,
+    CODINGS_FILE,
+    HIT_COLUMNS,
+    HITS_CSV,
+    HITS_FILE,
+    RUN_FILE,
+    SEGMENTS_FILE,
+)
 from qca.rematch import rematch
 from qca.rerun import check_outputs
 from tests.conftest import ROOT
@@ -227,15 +235,30 @@ def test_rematch_random_term_edits(
         assert not isinstance(done, str), done
 
 
+@pytest.mark.parametrize("ids", ["r{:03d}", "r{}"], ids=["ascending", "not-ascending"])
 def test_rematch_survey_read_and_coded_in_pieces(
-    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ids: str
 ) -> None:
     """A survey read in chunks of rows and coded in several batches still leaves one
     token file, and a terms-only edit re-matches from it (#16: at 10M words a survey is
-    77 chunks and 90 batches)."""
+    77 chunks and 90 batches). hits.parquet's columns are chunked as the full run's
+    (one chunk per batch when the segment ids ascend: r001, r002, ...; else one, as
+    pandas' sort takes them): past ~1 MB a column's bytes depend on its chunks."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     import qca.coding
     from qca.run.batches import Chunk
 
+    layouts: list[list[list[int]]] = []  # per hits table written: its chunks per column
+    write_table = pq.write_table
+
+    def recording(table: pa.Table, where: object, *args: object, **kwargs: object) -> None:
+        if table.column_names == list(HIT_COLUMNS):
+            layouts.append([[len(c) for c in column.chunks] for column in table.columns])
+        write_table(table, where, *args, **kwargs)
+
+    monkeypatch.setattr(pq, "write_table", recording)
     batches = []
 
     class SmallChunk(Chunk):
@@ -247,7 +270,7 @@ def test_rematch_survey_read_and_coded_in_pieces(
     monkeypatch.setattr("qca.ingest.surveys.CHUNK_ROWS", 7)
     monkeypatch.setattr(qca.coding, "Chunk", lambda limit: SmallChunk(400))
     rows = ["id,comment"] + [
-        f"r{n},{WORDS[n % len(WORDS)].replace(',', '')} the team was kind {n} and the coach "
+        f"{ids.format(n)},{WORDS[n % len(WORDS)].replace(',', '')} the team was kind {n} and the coach "
         f"{'said no idea' if n % 3 else 'has a network'}"
         for n in range(60)
     ]
@@ -261,6 +284,9 @@ def test_rematch_survey_read_and_coded_in_pieces(
     )
     assert len([b for b in batches if b is not None]) > 3  # the first run's batches, at least
     assert "codebook edited: re-matched 1 of 3 codes from the token store\n" in said
+    _, edited, cold = layouts  # the first run's, the edit's, the cold run's
+    assert edited == cold
+    assert (max(map(len, cold)) > 1) == (ids == "r{:03d}")
 
 
 def test_rematch_debug_says_why_an_edit_is_coded_in_full(
