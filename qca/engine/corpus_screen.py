@@ -89,6 +89,34 @@ def _across(
     return found
 
 
+class _Index(dict[str, int]):
+    """``Lexicon.ids`` for a loaded corpus: a string's id, found when asked (patterns ask a few;
+    a dict of every string would cost more than the scans)."""
+
+    def __init__(self, strings: list[str]) -> None:
+        super().__init__()
+        self.strings = strings
+
+    def __contains__(self, key: object) -> bool:
+        return self.get(key) is not None
+
+    def __getitem__(self, key: str) -> int:
+        found: int | None = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def get(self, key: object, default: Any = None) -> Any:
+        if not isinstance(key, str):
+            return default
+        if not dict.__contains__(self, key):
+            try:
+                self.setdefault(key, self.strings.index(key))
+            except ValueError:
+                return default
+        return dict.get(self, key)
+
+
 class _LowerIndex(dict[str, int | list[int]]):
     """``Lexicon.by_lower`` for a loaded corpus, filled per value asked (patterns ask a few)."""
 
@@ -144,8 +172,8 @@ def match_corpus(
     if rules.patterns:
         if needs_spacy(rules.patterns):
             raise NeedsSpacy("a token pattern")
-        if not lexicon.ids:  # simple pattern specs look strings up
-            lexicon.ids.update(zip(lexicon.strings, range(len(lexicon.strings)), strict=True))
+        if not isinstance(lexicon.ids, _Index):  # simple pattern specs look strings up
+            lexicon.ids = _Index(lexicon.strings)
             lexicon.by_lower = _LowerIndex(lexicon.strings)
     language = corpus.language
     # No spaCy: the matcher reads its pipeline only for patterns that need spaCy.
