@@ -28,7 +28,7 @@ import json
 import shutil
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 from operator import is_not
 from pathlib import Path
@@ -81,6 +81,8 @@ class NewHits:
     end: list[int]
     negated: list[bool]
     cue: list[str]
+    #: Each hit's row of segments.parquet.
+    segment_rows: list[int] = field(default_factory=list)
 
 
 _REWRITTEN = (HITS_FILE, CODINGS_FILE, HITS_CSV, CODINGS_CSV)
@@ -217,9 +219,11 @@ def rewrite_hits(
     temp = _temp_folder(outdir)
     try:
         rows = int(pq.ParquetFile(outdir / SEGMENTS_FILE).metadata.num_rows)
-        lengths = chunk_lengths(
-            hits, batches, lambda: rows_by_key(outdir / SEGMENTS_FILE, hits), rows
-        )
+        lengths = None
+        if not _new_rows_descend(source, old.num_rows, new.segment_rows):
+            lengths = chunk_lengths(
+                hits, batches, lambda: rows_by_key(outdir / SEGMENTS_FILE, hits), rows
+            )
         pq.write_table(chunked(hits, lengths), temp / HITS_FILE, compression="snappy")
         pq.write_table(coding_table, temp / CODINGS_FILE, compression="snappy")
         parts = (old.num_rows, fresh, source, hits)
@@ -252,6 +256,18 @@ def _rewrite_csv(
     if not write_merged_csv(outdir / name, temp / name, rows, header, source, lines):
         # a field holds a line break: format every row
         _write_csv(temp / name, names, [table.column(n).to_pylist() for n in names])
+
+
+def _new_rows_descend(source: Any, old: int, rows: list[int]) -> bool:
+    """Whether the new hits, in the order written (*source*, see :func:`merge_rows`), come
+    from segments.parquet rows that go back somewhere: then the full run's joined hits
+    were not in output order, and it wrote one chunk (no key lookup needed to tell)."""
+    import numpy as np
+
+    if not rows:
+        return False
+    found = source[source >= old] - old
+    return bool((np.diff(np.asarray(rows, dtype=np.int64)[found]) < 0).any())
 
 
 def _distinct_sorted(column: pa.ChunkedArray) -> int:

@@ -126,7 +126,7 @@ def rematch(codebook_path: str | Path, state: OutputState, options: CodeOptions)
         except NeedsSpacy as exc:
             return f"{exc} needs spaCy"
         found = apply_conditions(matched.hits, rules, matched.texts)
-        new = _new_hits(read.positions, found, rules)
+        new = _new_hits(read.positions, read.rows, found, rules)
         segments = read.table
     from qca.outputs_arrow import rewrite_hits
 
@@ -158,6 +158,7 @@ class _SegmentRows:
         self.path = path
         self.table: Any = None
         self.positions: list[int] = []
+        self.rows: list[int] = []
 
     def texts(self, rows: Any) -> list[str]:
         import numpy as np
@@ -182,6 +183,7 @@ class _SegmentRows:
         # (no empty table of the schema: Schema.empty_table imports pandas)
         self.table = pa.concat_tables(parts).combine_chunks() if parts else None
         self.positions = np.searchsorted(wanted, rows).tolist()
+        self.rows = np.asarray(rows).tolist()  # of each segment asked for, in that order
         texts: list[str] = self.table.column(TEXT).to_pylist() if parts else []
         return [texts[n] for n in self.positions]
 
@@ -210,12 +212,13 @@ def _load(
     return corpus
 
 
-def _new_hits(positions: list[int], fresh: HitColumns, rules: Rules) -> NewHits:
+def _new_hits(positions: list[int], rows: list[int], fresh: HitColumns, rules: Rules) -> NewHits:
     from qca.outputs_arrow import NewHits
 
     names = rules.codes
     return NewHits(
         rows=[positions[k] for k in fresh.segment],
+        segment_rows=[rows[k] for k in fresh.segment],
         theme=[names[c][0] for c in fresh.code],
         code=[names[c][1] for c in fresh.code],
         kind=list(fresh.kind),
