@@ -28,12 +28,13 @@ import json
 import shutil
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 from operator import is_not
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qca.engine.corpus_order import chunk_lengths
 from qca.errors import OutputError
 from qca.models import (
     CODE,
@@ -53,6 +54,7 @@ from qca.models import (
     RULE_KIND,
     RUN_FILE,
     SEGMENT_ID,
+    SEGMENTS_FILE,
     SOURCE,
     SPEAKER,
     START,
@@ -60,6 +62,7 @@ from qca.models import (
     THEME,
 )
 from qca.outputs_csv import rewrite_csv
+from qca.outputs_merge import chunked, merge_rows, numbers, rows_by_key
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,7 +71,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class NewHits:
-    """The changed codes' hits as columns: rows of segments.parquet, then the hit fields."""
+    """The changed codes' hits as columns: rows of the segments table given, then the hit fields."""
 
     rows: list[int]
     theme: list[str]
@@ -79,6 +82,8 @@ class NewHits:
     end: list[int]
     negated: list[bool]
     cue: list[str]
+    #: Each hit's row of segments.parquet.
+    segment_rows: list[int] = field(default_factory=list)
 
 
 _REWRITTEN = (HITS_FILE, CODINGS_FILE, HITS_CSV, CODINGS_CSV)
@@ -125,7 +130,7 @@ def _array(values: list[Any], kind: pa.DataType) -> pa.Array:
     return pa.Array.from_buffers(kind, count, buffers, null_count=nulls)
 
 
-def _new_table(segments: pa.Table, new: NewHits, schema: pa.Schema) -> pa.Table | str:
+def _new_table(segments: pa.Table, new: NewHits, schema: pa.Schema) -> pa.Table:
     """Return the new hits as a table of *schema*, with their *segments*' columns."""
     import pyarrow as pa
 
@@ -158,45 +163,43 @@ def _new_table(segments: pa.Table, new: NewHits, schema: pa.Schema) -> pa.Table 
 
 
 def rewrite_hits(
-    outdir: Path, dropped: set[str], new: NewHits, segments: pa.Table | None
+    outdir: Path,
+    dropped: set[str],
+    new: NewHits,
+    segments: pa.Table | None,
+    batches: dict[str, Any],
 ) -> Written | str:
     """Write hits and codings with the hits of *dropped* codes replaced by *new* into a temp folder.
 
-    *segments*: segments.parquet's doc_id, segment_id, speaker, start and text (None
-    when there are no new hits). The kept codes' rows of both tables, and their CSV
+    *segments*: the rows of segments.parquet's doc_id, segment_id, speaker, start and
+    text that ``new.rows`` number (None when there are no new hits). *batches*: how
+    the run that saved the token file coded the rows in batches (its ``batches``
+    entry, :mod:`qca.engine.corpus_order`): hits.parquet is chunked as a full run's. The kept codes' rows of both tables, and their CSV
     lines, are taken as they are; only the new rows are formatted.
 
     Returns what :data:`Written` says, or why the files could not be written as the
     full run would (nothing is left behind then).
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    old = pq.ParquetFile(outdir / HITS_FILE).read()
+    old = pq.ParquetFile(outdir / HITS_FILE, memory_map=True).read()
     if old.num_rows == 0 or old.column_names != list(HIT_COLUMNS):
         return "no hits before the edit"  # an empty table has other dtypes
-    old_codings = pq.ParquetFile(outdir / CODINGS_FILE).read()
+    old_codings = pq.ParquetFile(outdir / CODINGS_FILE, memory_map=True).read()
     if old_codings.column_names != list(CODING_COLUMNS):
         return "codings.parquet has other columns"
-    kept, kept_rows = _without(old, dropped)
-    joined, fresh = kept, None
+    fresh = None
     if new.rows:
         assert segments is not None
-        made = _new_table(segments, new, old.schema)
-        if isinstance(made, str):
-            return made
-        fresh = made
-        joined = pa.concat_tables([kept, fresh])
-    if joined.num_rows == 0:
+        fresh = _new_table(segments, new, old.schema)
+    keys = (DOC_ID, SEGMENT_ID, START, CODE, END)
+    hits, source = merge_rows(old, _kept(old, dropped), fresh, keys)
+    if hits.num_rows == 0:
         return "no hits after the edit"
-    keys = [(name, "ascending") for name in (DOC_ID, SEGMENT_ID, START, CODE, END)]
-    order = pc.sort_indices(joined, sort_keys=keys)
-    hits = joined.take(order).combine_chunks()
     if not _speakers_as_strings(hits):
         return "a document's hits all lack a speaker"
     # codings: the kept codes' rows as they were, a row per (segment, code) of the new hits
-    kept_codings, kept_coding_rows = _without(old_codings, dropped)
     counts: Counter[tuple[Any, Any, Any]] = Counter()
     if fresh is not None:
         names = (SEGMENT_ID, CODE, THEME)
@@ -211,54 +214,70 @@ def rewrite_hits(
     }
     schema = old_codings.schema
     arrays = [_array(codings[f.name], f.type) for f in schema]
-    added = pa.Table.from_arrays(arrays, schema=schema)
-    all_codings = pa.concat_tables([kept_codings, added])
-    coding_keys = [(name, "ascending") for name in (SEGMENT_ID, CODE, THEME)]
-    coding_order = pc.sort_indices(all_codings, sort_keys=coding_keys)
-    coding_table = all_codings.take(coding_order).combine_chunks()
+    added = pa.Table.from_arrays(arrays, schema=schema) if ordered else None
+    kept = _kept(old_codings, dropped)
+    coding_table, coding_source = merge_rows(old_codings, kept, added, (SEGMENT_ID, CODE, THEME))
     temp = _temp_folder(outdir)
     try:
-        pq.write_table(hits, temp / HITS_FILE, compression="snappy")
+        rows = int(pq.ParquetFile(outdir / SEGMENTS_FILE).metadata.num_rows)
+        lengths = None
+        if not _new_rows_descend(source, old.num_rows, new.segment_rows):
+            lengths = chunk_lengths(
+                hits, batches, lambda: rows_by_key(outdir / SEGMENTS_FILE, hits), rows
+            )
+        pq.write_table(chunked(hits, lengths), temp / HITS_FILE, compression="snappy")
         pq.write_table(coding_table, temp / CODINGS_FILE, compression="snappy")
-        fresh_hits = joined.slice(kept.num_rows)
-        parts = (old.num_rows, kept_rows, fresh_hits, _numbers(order), hits)
+        parts = (old.num_rows, fresh, source, hits)
         rewrite_csv(outdir, temp, HITS_CSV, HIT_COLUMNS, parts)
-        coding_rows = _numbers(coding_order)
-        parts = (old_codings.num_rows, kept_coding_rows, added, coding_rows, coding_table)
+        parts = (old_codings.num_rows, added, coding_source, coding_table)
         rewrite_csv(outdir, temp, CODINGS_CSV, CODING_COLUMNS, parts)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
     per_code = _counts(hits.column(CODE))
     per_theme = _counts(hits.column(THEME))
-    coded = pc.count_distinct(coding_table.column(SEGMENT_ID)).as_py()
-    return hits.num_rows, int(coded), per_code, per_theme, temp
+    return (
+        hits.num_rows,
+        _distinct_sorted(coding_table.column(SEGMENT_ID)),
+        per_code,
+        per_theme,
+        temp,
+    )
 
 
-def _without(table: pa.Table, dropped: set[str]) -> tuple[pa.Table, Any]:
-    """Return *table* without the rows of *dropped* codes, and the numbers of the rows kept."""
+def _new_rows_descend(source: Any, old: int, rows: list[int]) -> bool:
+    """Whether the new hits, in the order written (*source*, see :func:`merge_rows`), come
+    from segments.parquet rows that go back somewhere: then the full run's joined hits
+    were not in output order, and it wrote one chunk (no key lookup needed to tell)."""
+    import numpy as np
+
+    if not rows:
+        return False
+    found = source[source >= old] - old
+    return bool((np.diff(np.asarray(rows, dtype=np.int64)[found]) < 0).any())
+
+
+def _distinct_sorted(column: pa.ChunkedArray) -> int:
+    """Return how many distinct values sorted *column* holds (equal values are neighbours)."""
+    import pyarrow.compute as pc
+
+    count = len(column)
+    if count < 2:
+        return count
+    differ = pc.not_equal(column.slice(1), column.slice(0, count - 1))
+    return 1 + int(pc.sum(differ).as_py() or 0)
+
+
+def _kept(table: pa.Table, dropped: set[str]) -> Any:
+    """Return the numbers of *table*'s rows not of *dropped* codes (a numpy int64 array)."""
     import numpy as np
     import pyarrow.compute as pc
 
     if not dropped:
-        return table, np.arange(table.num_rows)
+        return np.arange(table.num_rows, dtype=np.int64)
     gone = _array(sorted(dropped), table.schema.field(CODE).type)
     keep = pc.invert(pc.is_in(table.column(CODE), value_set=gone))
-    return table.filter(keep), _numbers(pc.indices_nonzero(keep))
-
-
-def _numbers(indices: pa.Array) -> Any:
-    """Return an Arrow array of row numbers (no nulls) as a numpy array.
-
-    Read from its buffer: ``to_numpy`` would import pandas (a second of an edited re-run).
-    """
-    import numpy as np
-
-    kind = np.dtype(indices.type.to_pandas_dtype())
-    data = indices.buffers()[1]
-    return np.frombuffer(
-        data, dtype=kind, count=len(indices), offset=indices.offset * kind.itemsize
-    )
+    return numbers(pc.indices_nonzero(keep))
 
 
 def _counts(column: pa.ChunkedArray) -> dict[str, int]:

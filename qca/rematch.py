@@ -21,6 +21,8 @@ the tokens as it matches and saves the token file once its outputs are in place.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,6 +81,32 @@ def rematch(codebook_path: str | Path, state: OutputState, options: CodeOptions)
         CodebookError: When the codebook has errors (as a full run would).
         OutputError: When the output folder cannot be written.
     """
+    with _system_memory():
+        return _rematch(codebook_path, state, options)
+
+
+@contextmanager
+def _system_memory() -> Iterator[None]:
+    """Have pyarrow allocate with the C library's malloc while re-matching (restored after).
+
+    Its default allocator (mimalloc) gives freed pages back and faults them in again:
+    on the VM of docs/performance.md an edit at 10M words (shape C) spent 1.5 CPU s in
+    the kernel with it, 0.5 s with malloc (3.84 -> 2.48 CPU s, 4 interleaved pairs).
+    Buffers keep the allocator they came from, so restoring the default is safe.
+    """
+    import pyarrow as pa
+
+    before = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(before)
+
+
+def _rematch(
+    codebook_path: str | Path, state: OutputState, options: CodeOptions
+) -> Rematched | str:
     import json
 
     from qca.codebook import read_codebook
@@ -114,22 +142,26 @@ def rematch(codebook_path: str | Path, state: OutputState, options: CodeOptions)
     if changed:
         from qca.engine.conditions import apply_conditions
         from qca.engine.corpus_rules import NeedsSpacy, compile_without_spacy
-        from qca.engine.corpus_tokens import match_corpus
+        from qca.engine.corpus_screen import match_corpus
 
         numbers = [n for n, code in enumerate(codebook.codes()) if code.id in changed]
+        read = _SegmentRows(outdir / SEGMENTS_FILE)
         try:
             nested = options.count_nested
             rules = compile_without_spacy(codebook, corpus.header, count_nested=nested)
             rules = rules.only(numbers)
-            segments = _segments(outdir)
-            texts = _texts(segments, corpus) if rules.regexes or rules.max_words else []
-            found = apply_conditions(match_corpus(corpus, rules, texts), rules, texts)
+            matched = match_corpus(corpus, rules, read.texts)
         except NeedsSpacy as exc:
             return f"{exc} needs spaCy"
-        new = _new_hits(corpus, found, rules)
+        found = apply_conditions(matched.hits, rules, matched.texts)
+        new = _new_hits(read.positions, read.rows, found, rules)
+        segments = read.table
+        del matched, found
+    batches = corpus.header["batches"]
+    del corpus  # its token arrays (~60 MB at 10M words) go before the tables are rewritten
     from qca.outputs_arrow import rewrite_hits
 
-    written = rewrite_hits(outdir, changed | removed, new, segments)
+    written = rewrite_hits(outdir, changed | removed, new, segments, batches)
     if isinstance(written, str):
         return written
     hits_count, coded, per_code, per_theme, temp = written
@@ -145,22 +177,46 @@ def rematch(codebook_path: str | Path, state: OutputState, options: CodeOptions)
     return Rematched(outdir, manifest, per_code, per_theme, len(changed))
 
 
-def _segments(outdir: Path) -> Any:
-    """Return the columns of segments.parquet that new hits take (a ``pyarrow.Table``)."""
-    import pyarrow.parquet as pq
+class _SegmentRows:
+    """Some rows of segments.parquet's columns that new hits take, read one row group at a time.
 
-    from qca.models import DOC_ID, SEGMENT_ID, SPEAKER, START, TEXT
+    :meth:`texts` reads the rows asked for (the segments an edited code may hit) and
+    returns their texts; :attr:`table` then holds those rows, ascending, and
+    :attr:`positions` the row of the table of each row asked for, in the order asked.
+    """
 
-    columns = [DOC_ID, SEGMENT_ID, SPEAKER, START, TEXT]
-    return pq.ParquetFile(outdir / SEGMENTS_FILE, memory_map=True).read(columns=columns)
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.table: Any = None
+        self.positions: list[int] = []
+        self.rows: list[int] = []
 
+    def texts(self, rows: Any) -> list[str]:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.parquet as pq
 
-def _texts(segments: Any, corpus: CorpusTokens) -> list[str]:
-    """Return the texts of the corpus's coded segments (regexes read them)."""
-    from qca.models import TEXT
+        from qca.models import DOC_ID, SEGMENT_ID, SPEAKER, START, TEXT
+        from qca.outputs_merge import indices
 
-    texts: list[str] = segments.column(TEXT).to_pylist()
-    return [texts[row] for row in corpus.rows.tolist()]
+        wanted = np.unique(rows)
+        source = pq.ParquetFile(self.path, memory_map=True)
+        columns = [DOC_ID, SEGMENT_ID, SPEAKER, START, TEXT]
+        parts = []
+        first = 0
+        for group in range(source.num_row_groups):
+            last = first + source.metadata.row_group(group).num_rows
+            low, high = np.searchsorted(wanted, [first, last])
+            if high > low:
+                table = source.read_row_group(group, columns=columns)
+                parts.append(table.take(indices(wanted[low:high] - first)))
+            first = last
+        # (no empty table of the schema: Schema.empty_table imports pandas)
+        self.table = pa.concat_tables(parts).combine_chunks() if parts else None
+        self.positions = np.searchsorted(wanted, rows).tolist()
+        self.rows = np.asarray(rows).tolist()  # of each segment asked for, in that order
+        texts: list[str] = self.table.column(TEXT).to_pylist() if parts else []
+        return [texts[n] for n in self.positions]
 
 
 def _load(
@@ -187,13 +243,13 @@ def _load(
     return corpus
 
 
-def _new_hits(corpus: CorpusTokens, fresh: HitColumns, rules: Rules) -> NewHits:
+def _new_hits(positions: list[int], rows: list[int], fresh: HitColumns, rules: Rules) -> NewHits:
     from qca.outputs_arrow import NewHits
 
-    rows = corpus.rows.tolist()
     names = rules.codes
     return NewHits(
-        rows=[rows[k] for k in fresh.segment],
+        rows=[positions[k] for k in fresh.segment],
+        segment_rows=[rows[k] for k in fresh.segment],
         theme=[names[c][0] for c in fresh.code],
         code=[names[c][1] for c in fresh.code],
         kind=list(fresh.kind),

@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "qca.overrides",
         "qca.rematch",
         "qca.outputs_arrow",
+        "qca.outputs_merge",
         "qca.outputs_stream",
         "qca.outputs_manifest",
         "qca.outputs_csv",

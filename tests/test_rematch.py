@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -23,7 +24,15 @@ from typer.testing import CliRunner
 
 from qca.cli import app
 from qca.coding import CodeOptions, code
-from qca.models import CODINGS_CSV, CODINGS_FILE, HITS_CSV, HITS_FILE, RUN_FILE, SEGMENTS_FILE
+from qca.models import (
+    CODINGS_CSV,
+    CODINGS_FILE,
+    HIT_COLUMNS,
+    HITS_CSV,
+    HITS_FILE,
+    RUN_FILE,
+    SEGMENTS_FILE,
+)
 from qca.rematch import rematch
 from qca.rerun import check_outputs
 from tests.conftest import ROOT
@@ -237,15 +246,42 @@ def test_rematch_random_term_edits(
         assert not isinstance(done, str), done
 
 
+@pytest.mark.parametrize(
+    ("ids", "edited"),
+    [
+        ("r{:03d}", {"b": ["team", "coach"]}),
+        ("r{}", {"b": ["team", "coach"]}),
+        # one new hit: its row alone cannot tell that the ids do not ascend (keys looked up)
+        ("r{}", {"d": ["kind 17"]}),
+    ],
+    ids=["ascending", "not-ascending", "not-ascending-one-hit"],
+)
 def test_rematch_survey_read_and_coded_in_pieces(
-    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    ids: str,
+    edited: dict[str, list[str]],
 ) -> None:
     """A survey read in chunks of rows and coded in several batches still leaves one
     token file, and a terms-only edit re-matches from it (#16: at 10M words a survey is
-    77 chunks and 90 batches)."""
+    77 chunks and 90 batches). hits.parquet's columns are chunked as the full run's
+    (one chunk per batch when the segment ids ascend: r001, r002, ...; else one, as
+    pandas' sort takes them): past ~1 MB a column's bytes depend on its chunks."""
+    import pyarrow as pa
+
     import qca.coding
     from qca.run.batches import Chunk
 
+    layouts: list[list[list[int]]] = []  # per hits table written: its chunks per column
+    write_table = pq.write_table
+
+    def recording(table: pa.Table, where: object, *args: object, **kwargs: object) -> None:
+        if table.column_names == list(HIT_COLUMNS):
+            layouts.append([[len(c) for c in column.chunks] for column in table.columns])
+        write_table(table, where, *args, **kwargs)
+
+    monkeypatch.setattr(pq, "write_table", recording)
     batches = []
 
     class SmallChunk(Chunk):
@@ -257,20 +293,24 @@ def test_rematch_survey_read_and_coded_in_pieces(
     monkeypatch.setattr("qca.ingest.surveys.CHUNK_ROWS", 7)
     monkeypatch.setattr(qca.coding, "Chunk", lambda limit: SmallChunk(400))
     rows = ["id,comment"] + [
-        f"r{n},{WORDS[n % len(WORDS)].replace(',', '')} the team was kind {n} and the coach "
+        f"{ids.format(n)},{WORDS[n % len(WORDS)].replace(',', '')} the team was kind {n} and the coach "
         f"{'said no idea' if n % 3 else 'has a network'}"
         for n in range(60)
     ]
     survey = tmp_path / "survey.csv"
     survey.write_text("\n".join(rows) + "\n", encoding="utf-8")
     (tmp_path / "before.yaml").write_text(_book(BASE), encoding="utf-8")
-    (tmp_path / "after.yaml").write_text(_book({**BASE, "b": ["team", "coach"]}), encoding="utf-8")
+    (tmp_path / "after.yaml").write_text(_book({**BASE, **edited}), encoding="utf-8")
     extra = ("--text-column", "comment", "--id-column", "id")
     said = _edit_and_compare(
         runner, [str(survey)], tmp_path / "before.yaml", tmp_path / "after.yaml", tmp_path, *extra
     )
     assert len([b for b in batches if b is not None]) > 3  # the first run's batches, at least
-    assert "codebook edited: re-matched 1 of 3 codes from the token store\n" in said
+    codes = len(BASE | edited)
+    assert f"codebook edited: re-matched 1 of {codes} codes from the token store\n" in said
+    _, rematched, cold = layouts  # the first run's, the edit's, the cold run's
+    assert rematched == cold
+    assert (max(map(len, cold)) > 1) == (ids == "r{:03d}")
 
 
 def test_rematch_debug_says_why_an_edit_is_coded_in_full(
@@ -281,3 +321,31 @@ def test_rematch_debug_says_why_an_edit_is_coded_in_full(
     said = _edit_and_compare(runner, DEMO, ROOT / "codebooks" / "esther.yaml", after, tmp_path)
     assert "codebook edited: coding every code (no code kept its rules)\n" in said
     assert REMATCHED not in said
+
+
+def test_rematch_restores_arrow_allocator(tmp_path: Path) -> None:
+    """The edit allocates Arrow buffers with malloc (fewer page faults than mimalloc on
+    large tables) and gives the process its allocator back."""
+    import pyarrow as pa
+
+    seen: list[str] = []
+    write_table = pq.write_table
+
+    def recording(*args: object, **kwargs: object) -> None:
+        seen.append(pa.default_memory_pool().backend_name)
+        write_table(*args, **kwargs)
+
+    before = pa.default_memory_pool().backend_name
+    options = CodeOptions()
+    (tmp_path / "before.yaml").write_text(_book(BASE), encoding="utf-8")
+    (tmp_path / "after.yaml").write_text(_book({**BASE, "c": ["network", "coach"]}), "utf-8")
+    code(DEMO, tmp_path / "before.yaml", outdir=tmp_path / "out", options=options)
+    state = check_outputs(DEMO, tmp_path / "after.yaml", tmp_path / "out", options=options)
+    pq.write_table = recording
+    try:
+        done = rematch(tmp_path / "after.yaml", state, options)
+    finally:
+        pq.write_table = write_table
+    assert not isinstance(done, str), done
+    assert seen == ["system", "system"]  # hits and codings
+    assert pa.default_memory_pool().backend_name == before

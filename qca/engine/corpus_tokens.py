@@ -8,10 +8,10 @@ them as one file named by the sha256 of the ``segments.parquet`` they belong to:
     .qca-cache/<fingerprint[:16]>/corpus/<sha256 of segments.parquet>.tokens
 
 An edited re-run (:mod:`qca.rematch`) loads it with numpy alone and matches the
-changed codes' terms on it (:func:`match_corpus`); the terms are tokenised with the
+changed codes' terms on it (:func:`qca.engine.corpus_screen.match_corpus`); the terms are tokenised with the
 tokenizer rules kept in the file (:func:`quick_term_rule`), never with spaCy.
 
-Layout: ``QCATOKS1``, a little-endian uint64 (the header's length), the UTF-8
+Layout: ``QCATOKS3``, a little-endian uint64 (the header's length), the UTF-8
 JSON header, then the sections the header lists, in order:
 
 - ``rows`` (int32, per coded segment): its row in ``segments.parquet``;
@@ -23,20 +23,23 @@ JSON header, then the sections the header lists, in order:
 - ``strings``, ``lowers``: each string and its matched form, NUL-joined UTF-8.
 
 The header keeps the language, the pipeline's fingerprint, the number of rows of
-``segments.parquet`` and the tokenizer's rules as regex sources (``tokenizer``). A file that does not parse
-or check is ignored (the edit then codes as a full run does).
+``segments.parquet``, the tokenizer's rules as regex sources (``tokenizer``) and
+how the run's batches chunked its hits (``batches``, :mod:`qca.engine.corpus_order`).
+A file that does not parse or check, or of another format, is ignored (the edit
+then codes as a full run does).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from qca.engine.corpus_rules import NeedsSpacy, term_words, tokenizer_rules
+from qca.engine.corpus_rules import term_words, tokenizer_rules
 from qca.engine.pipeline import Pipeline, Tokens, normalise
 from qca.errors import OutputError
 from qca.io import atomic_write_bytes
@@ -45,12 +48,12 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from qca.engine.batch import HitColumns
+    from qca.engine.lexicon import Lexicon
     from qca.engine.rules import Rules
 
 #: Bump when the layout changes; files of other formats are ignored.
-CORPUS_FORMAT = 2
-_MAGIC = b"QCATOKS2"
+CORPUS_FORMAT = 3
+_MAGIC = b"QCATOKS3"
 _SEPARATOR = "\x00"
 
 
@@ -70,6 +73,7 @@ class CorpusRecorder:
 
     def __init__(self) -> None:
         self.offset = 0
+        self.starts: list[int] = []  # each batch's first row
         self.pipeline: Pipeline | None = None
         self.valid = True
         self.rules: Rules | None = None
@@ -108,6 +112,7 @@ class CorpusRecorder:
 
     def advance(self, count: int) -> None:
         """Move past a batch of *count* segments (rows of segments.parquet)."""
+        self.starts.append(self.offset)
         self.offset += count
 
     def write(self, folder: Path, segments: Path, total: int) -> Path | None:
@@ -159,8 +164,11 @@ class CorpusRecorder:
                 ),
             }
         )
+        from qca.engine.corpus_order import batch_layout
+
         try:
             key = _sha256(segments)
+            batches = batch_layout(segments, self.starts)
         except OSError:
             return None
         header = {
@@ -172,6 +180,7 @@ class CorpusRecorder:
             "strings": count,
             "tokenizer": tokenizer,
             "terms": term_words(rules),
+            "batches": batches,
         }
         head = json.dumps(header, sort_keys=True).encode("utf-8")
         data = b"".join([_MAGIC, len(head).to_bytes(8, "little"), head, blob])
@@ -194,40 +203,89 @@ def _sha256(path: Path) -> str:
 
 @dataclass
 class CorpusTokens:
-    """A loaded corpus token file (see the module's docstring)."""
+    """A loaded corpus token file (see the module's docstring).
+
+    Only what every edit reads is unpacked for the whole corpus: each token's
+    string id and its gap to the token before; offsets, lemmas and sentence starts
+    are worked out by :meth:`tokens` for the segments asked for (at ten million
+    tokens each whole-corpus array costs 40 MB and a page fault per 4 KB).
+    """
 
     header: dict[str, Any]
     rows: npt.NDArray[np.int32]
-    tokens: Tokens
+    bounds: npt.NDArray[np.int64]
+    orths: npt.NDArray[np.int32]
+    gaps: npt.NDArray[np.integer]
+    lemmas: npt.NDArray[np.int32]
+    ends: npt.NDArray[np.bool_]
+    lexicon: Lexicon
 
     @property
     def language(self) -> str:
         return str(self.header["language"])
+
+    def tokens(self, segments: npt.NDArray[np.intp]) -> Tokens:
+        """Return the tokens of the corpus's coded *segments* (ascending numbers), as the
+        run that saved the file had them: segment ``n`` of the result is ``segments[n]``."""
+        import numpy as np
+
+        from qca.packed import starts_from_gaps
+
+        picked = np.asarray(segments, dtype=np.int64)
+        low = self.bounds[picked]
+        sizes = self.bounds[picked + 1] - low
+        bounds = np.zeros(len(picked) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=bounds[1:])
+        taken = np.repeat(low - bounds[:-1], sizes) + np.arange(int(bounds[-1]), dtype=np.int64)
+        orths = self.orths[taken]
+        lengths = np.fromiter(map(len, self.lexicon.strings), np.int64, len(self.lexicon.strings))
+        widths = lengths[orths]  # each token's length, then its end
+        starts = starts_from_gaps(bounds, self.gaps[taken], widths)
+        widths += starts
+        sentence = np.zeros(len(orths), dtype=np.bool_)
+        if len(orths):
+            sentence[1:] = self.ends[orths[:-1]]
+            sentence[bounds[:-1][sizes > 0]] = True
+        return Tokens(
+            bounds.astype(np.int32),
+            starts.astype(np.int32),
+            widths.astype(np.int32),
+            sentence,
+            orths,
+            self.lemmas[orths],
+            self.lexicon,
+        )
 
 
 def load_corpus(path: Path, fingerprint: str, key: str, segments: int) -> CorpusTokens | None:
     """Return the token file at *path* if it is of *fingerprint*, *key* and *segments* rows."""
     import numpy as np
 
+    from qca.engine.corpus_order import valid_layout
     from qca.engine.lexicon import Lexicon
-    from qca.packed import PackError, starts_from_gaps, unpack
+    from qca.packed import PackError, unpack
 
     try:
-        data = path.read_bytes()
-        if data[:8] != _MAGIC:
-            return None
-        size = int.from_bytes(data[8:16], "little")
-        header = json.loads(data[16 : 16 + size])
-        expected = (CORPUS_FORMAT, fingerprint, key, segments)
-        found = (header["format"], header["fingerprint"], header["segments_sha256"])
-        if (*found, header["segments"]) != expected:
-            return None
-        arrays = unpack(memoryview(data)[16 + size :])
-        # Per token, int32 as Tokens keeps them (a value past int32 turns negative: refused below).
+        with (
+            path.open("rb") as handle,
+            mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data,
+        ):
+            if data[:8] != _MAGIC:
+                return None
+            size = int.from_bytes(data[8:16], "little")
+            header = json.loads(data[16 : 16 + size])
+            expected = (CORPUS_FORMAT, fingerprint, key, segments)
+            found = (header["format"], header["fingerprint"], header["segments_sha256"])
+            if (*found, header["segments"]) != expected:
+                return None
+            with memoryview(data) as view:
+                arrays = unpack(view[16 + size :])
         sizes = np.asarray(arrays["sizes"], dtype=np.int64)
-        orths, lemmas = (np.asarray(arrays[n]).astype(np.int32) for n in ("orths", "lemmas"))
+        # Per token as Tokens keeps them: int32 (a value past int32 turns negative: refused below).
+        orths = _int32(arrays.pop("orths"))
+        lemmas = np.asarray(arrays["lemmas"]).astype(np.int32)
         rows = (np.cumsum(np.asarray(arrays["rows"], dtype=np.int64)) - 1).astype(np.int32)
-        steps = np.asarray(arrays["gaps"])
+        steps = np.array(arrays.pop("gaps"))  # a copy: a view would keep the whole body
         ends = np.asarray(arrays["ends"], dtype=np.bool_)
         strings = _text(arrays["strings"]).split(_SEPARATOR)
         lowers = list(strings)
@@ -236,8 +294,9 @@ def load_corpus(path: Path, fingerprint: str, key: str, segments: int) -> Corpus
             changed = _text(arrays["lowers"]).split(_SEPARATOR)
             for n, lower in zip(differ, changed, strict=True):
                 lowers[n] = lower
-    except (OSError, ValueError, KeyError, TypeError, IndexError, PackError):
-        return None
+    except (OSError, ValueError, KeyError, TypeError, IndexError, BufferError, PackError):
+        return None  # BufferError: the map cannot close while a damaged blob's error holds it
+    del arrays
     bounds = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(sizes, out=bounds[1:])
     count = int(header["strings"])
@@ -251,22 +310,22 @@ def load_corpus(path: Path, fingerprint: str, key: str, segments: int) -> Corpus
         not len(orths) or (int(orths.min()) >= 0 and int(orths.max()) < count),
         not len(lemmas) or (int(lemmas.min()) >= 0 and int(lemmas.max()) < count),
         not len(sizes) or int(sizes.min()) >= 0,
+        valid_layout(header.get("batches")),
     ]
     if not all(checks):
         return None
-    lengths = np.fromiter(map(len, strings), dtype=np.int32, count=count)
-    widths = lengths[orths]  # each token's length, then its end
-    starts = starts_from_gaps(bounds, steps, widths).astype(np.int32)
-    del steps, arrays  # one token array at a time: ten million tokens are 40 MB each
-    widths += starts
-    sentence = np.zeros(len(orths), dtype=np.bool_)
-    if len(orths):
-        sentence[1:] = ends[orths[:-1]]
-        sentence[bounds[:-1][np.diff(bounds) > 0]] = True
     lexicon = Lexicon(str, normalise, bool, strings=strings, lowers=lowers)
-    bounds32 = bounds.astype(np.int32)
-    tokens = Tokens(bounds32, starts, widths, sentence, orths, lemmas[orths], lexicon)
-    return CorpusTokens(header, rows, tokens)
+    return CorpusTokens(header, rows, bounds, orths, steps, lemmas, ends, lexicon)
+
+
+def _int32(values: Any) -> npt.NDArray[np.int32]:
+    """Return *values* (an unpacked integer array) as int32, without a copy when they are 32-bit."""
+    import numpy as np
+
+    found = np.asarray(values)
+    if found.dtype.itemsize == 4:
+        return found.view(np.int32)  # a uint32 past int32 turns negative: refused by the checks
+    return found.astype(np.int32)
 
 
 def _text(value: Any) -> str:
@@ -274,49 +333,3 @@ def _text(value: Any) -> str:
     if not isinstance(value, bytes):
         raise ValueError("not text")
     return value.decode("utf-8", "surrogatepass")
-
-
-class _LowerIndex(dict[str, int | list[int]]):
-    """``Lexicon.by_lower`` for a loaded corpus, filled per value asked (patterns ask a few)."""
-
-    def __init__(self, strings: list[str]) -> None:
-        super().__init__()
-        self.lowered = list(map(str.lower, strings))
-
-    def get(self, key: str, default: Any = None) -> Any:
-        if key not in self:
-            found: list[int] = []
-            at = -1
-            while True:
-                try:
-                    at = self.lowered.index(key, at + 1)
-                except ValueError:
-                    break
-                found.append(at)
-            self[key] = found
-        return self[key] or default
-
-
-def match_corpus(corpus: CorpusTokens, rules: Rules, texts: Sequence[str]) -> HitColumns:
-    """Return the hits of *rules* on the corpus's tokens (*texts*: its coded segments' texts).
-
-    ``segment`` of each hit numbers the corpus's coded segments (``corpus.rows``);
-    *texts* are read only by regexes.
-
-    Raises:
-        NeedsSpacy: When a token pattern needs spaCy's Matcher.
-    """
-    from qca.engine.match import Matcher
-    from qca.engine.patterns import needs_spacy
-
-    if rules.patterns:
-        if needs_spacy(rules.patterns):
-            raise NeedsSpacy("a token pattern")
-        lexicon = corpus.tokens.lexicon  # simple pattern specs look strings up
-        if not lexicon.ids:
-            lexicon.ids.update(zip(lexicon.strings, range(len(lexicon.strings)), strict=True))
-            lexicon.by_lower = _LowerIndex(lexicon.strings)
-    language = corpus.language
-    # No spaCy: the matcher reads its pipeline only for patterns that need spaCy.
-    pipeline = Pipeline(language, cast(Any, None), None, str(corpus.header["fingerprint"]))
-    return Matcher(rules, pipeline, language).match(texts, corpus.tokens)

@@ -152,22 +152,48 @@ class Patterns:
         self, number: int, tokens: Tokens
     ) -> list[tuple[npt.NDArray[np.bool_], npt.NDArray[np.int32]]]:
         """Return the conditions of simple spec *number*: (flag per string id, the tokens' ids)."""
+
+        parts = []
+        for n, condition in enumerate(self.simple[number]):
+            flags = self.condition_flags(number, n, tokens.lexicon)
+            ids = tokens.lemma_ids if condition.field == "lemma" else tokens.orths
+            parts.append((flags, ids))
+        return parts
+
+    def condition_flags(self, number: int, n: int, lexicon: Lexicon) -> npt.NDArray[np.bool_]:
+        """Return whether each string id of *lexicon* meets condition *n* of simple spec *number*."""
         import numpy as np
 
         from qca.engine.lexicon import Grow
 
-        lexicon = tokens.lexicon
         if self.lexicon is not lexicon:
             self.lexicon, self.flags = lexicon, {}
-        parts = []
-        for n, condition in enumerate(self.simple[number]):
-            flags = self.flags.get((number, n))
-            if flags is None:
-                flags = self.flags[(number, n)] = Grow(np.bool_)
-            condition.extend(flags, lexicon)
-            ids = tokens.lemma_ids if condition.field == "lemma" else tokens.orths
-            parts.append((flags.view, ids))
-        return parts
+        flags = self.flags.get((number, n))
+        if flags is None:
+            flags = self.flags[(number, n)] = Grow(np.bool_)
+        self.simple[number][n].extend(flags, lexicon)
+        return flags.view
+
+    def string_screen(self, lexicon: Lexicon) -> tuple[Any, Any] | None:
+        """Return, per string id of *lexicon*, whether a token of it (by its text, then by
+        its lemma) may start a match of some plan; None when a pattern may start anywhere.
+
+        A token pattern's match holds only tokens of its segment, so a segment with no
+        such token has no match (:mod:`qca.engine.corpus_screen` skips it).
+        """
+        import numpy as np
+
+        if self.leftover or len(self.screened) < len(self.plans):
+            return None
+        by_orth = np.zeros(len(lexicon.strings), dtype=np.bool_)
+        by_lemma = np.zeros(len(lexicon.strings), dtype=np.bool_)
+        for spec, n in self.keys:
+            flags = self.condition_flags(spec, n, lexicon)
+            if self.simple[spec][n].field == "lemma":
+                by_lemma |= flags
+            else:
+                by_orth |= flags
+        return by_orth, by_lemma
 
     def plan_starts(self, tables: list[Any], tokens: Tokens) -> dict[int, npt.NDArray[np.intp]]:
         """Return, per plan, the tokens where a match may start (its leading steps allow it).

@@ -170,9 +170,7 @@ class Regexes:
         """Return, per regex with a literal, the texts whose tokens could hold it (TokenScreen)."""
         import numpy as np
 
-        if self._token_screen is None:
-            self._token_screen = TokenScreen(list(self.literals.values()))
-        flags = self._token_screen.update(tokens.lexicon)
+        flags = self.token_screen(tokens.lexicon)
         orths = tokens.orths
         joined = np.zeros(len(orths), dtype=np.bool_)  # the next token starts where this one ends
         if len(orths) > 1:
@@ -187,6 +185,12 @@ class Regexes:
             at = np.flatnonzero(found | across)
             out[number] = np.unique(np.searchsorted(tokens.bounds, at, side="right") - 1)
         return out
+
+    def token_screen(self, lexicon: Lexicon) -> list[tuple[Grow, Grow, Grow]]:
+        """Return, per regex with a literal, the :class:`TokenScreen` flags of *lexicon*'s strings."""
+        if self._token_screen is None:
+            self._token_screen = TokenScreen(list(self.literals.values()))
+        return self._token_screen.update(lexicon)
 
     def candidates(self, tokens: Tokens, n: int) -> dict[int, npt.NDArray[np.intp]] | None:
         """Return, per regex with a literal, the texts that could contain it (None: no literals)."""
