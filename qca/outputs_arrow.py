@@ -28,13 +28,12 @@ import json
 import shutil
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import repeat
 from operator import is_not
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qca.engine.corpus_order import chunk_lengths
 from qca.errors import OutputError
 from qca.models import (
     CODE,
@@ -54,7 +53,6 @@ from qca.models import (
     RULE_KIND,
     RUN_FILE,
     SEGMENT_ID,
-    SEGMENTS_FILE,
     SOURCE,
     SPEAKER,
     START,
@@ -62,7 +60,7 @@ from qca.models import (
     THEME,
 )
 from qca.outputs_csv import rewrite_csv
-from qca.outputs_merge import chunked, merge_rows, numbers, rows_by_key
+from qca.outputs_merge import merge_rows, numbers
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,8 +80,6 @@ class NewHits:
     end: list[int]
     negated: list[bool]
     cue: list[str]
-    #: Each hit's row of segments.parquet.
-    segment_rows: list[int] = field(default_factory=list)
 
 
 _REWRITTEN = (HITS_FILE, CODINGS_FILE, HITS_CSV, CODINGS_CSV)
@@ -167,18 +163,17 @@ def rewrite_hits(
     dropped: set[str],
     new: NewHits,
     segments: pa.Table | None,
-    batches: dict[str, Any],
 ) -> Written | str:
     """Write hits and codings with the hits of *dropped* codes replaced by *new* into a temp folder.
 
-    *segments*: the rows of segments.parquet's doc_id, segment_id, speaker, start and
-    text that ``new.rows`` number (None when there are no new hits). *batches*: how
-    the run that saved the token file coded the rows in batches (its ``batches``
-    entry, :mod:`qca.engine.corpus_order`): hits.parquet is chunked as a full run's. The kept codes' rows of both tables, and their CSV
+        *segments*: the rows of segments.parquet's doc_id, segment_id, speaker, start and
+        text that ``new.rows`` number (None when there are no new hits). hits.parquet is
+        written from one chunk per column, as the full run writes it
+        (:func:`qca.run.write.write_hits_parquet`). The kept codes' rows of both tables, and their CSV
     lines, are taken as they are; only the new rows are formatted.
 
-    Returns what :data:`Written` says, or why the files could not be written as the
-    full run would (nothing is left behind then).
+        Returns what :data:`Written` says, or why the files could not be written as the
+        full run would (nothing is left behind then).
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -219,13 +214,7 @@ def rewrite_hits(
     coding_table, coding_source = merge_rows(old_codings, kept, added, (SEGMENT_ID, CODE, THEME))
     temp = _temp_folder(outdir)
     try:
-        rows = int(pq.ParquetFile(outdir / SEGMENTS_FILE).metadata.num_rows)
-        lengths = None
-        if not _new_rows_descend(source, old.num_rows, new.segment_rows):
-            lengths = chunk_lengths(
-                hits, batches, lambda: rows_by_key(outdir / SEGMENTS_FILE, hits), rows
-            )
-        pq.write_table(chunked(hits, lengths), temp / HITS_FILE, compression="snappy")
+        pq.write_table(hits.combine_chunks(), temp / HITS_FILE, compression="snappy")
         pq.write_table(coding_table, temp / CODINGS_FILE, compression="snappy")
         parts = (old.num_rows, fresh, source, hits)
         rewrite_csv(outdir, temp, HITS_CSV, HIT_COLUMNS, parts)
@@ -243,18 +232,6 @@ def rewrite_hits(
         per_theme,
         temp,
     )
-
-
-def _new_rows_descend(source: Any, old: int, rows: list[int]) -> bool:
-    """Whether the new hits, in the order written (*source*, see :func:`merge_rows`), come
-    from segments.parquet rows that go back somewhere: then the full run's joined hits
-    were not in output order, and it wrote one chunk (no key lookup needed to tell)."""
-    import numpy as np
-
-    if not rows:
-        return False
-    found = source[source >= old] - old
-    return bool((np.diff(np.asarray(rows, dtype=np.int64)[found]) < 0).any())
 
 
 def _distinct_sorted(column: pa.ChunkedArray) -> int:

@@ -8,9 +8,7 @@ sorted on keys no two rows share), and the few new rows go in among them.
   the whole rows once, in that order, from the old table and the new one;
 - :func:`write_merged_csv` writes the CSV from the old file's bytes (memory-mapped):
   each run of old lines that stays together is copied as one slice, only the new
-  rows are formatted. No Python object per line;
-- :func:`chunked` cuts the columns a full run makes per batch into its chunks
-  (:mod:`qca.engine.corpus_order`).
+  rows are formatted. No Python object per line.
 """
 
 from __future__ import annotations
@@ -19,9 +17,6 @@ import mmap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from qca.engine.corpus_order import CHUNKED_COLUMNS
-from qca.models import DOC_ID, SEGMENT_ID
 
 if TYPE_CHECKING:
     import numpy as np
@@ -127,41 +122,3 @@ def _write_runs(
         for first, start, stop in zip(firsts.tolist(), begins, stops, strict=True):
             row = int(source[first])
             out.write(view[start:stop] if row < rows else lines[row - rows])
-
-
-def rows_by_key(segments: Path, hits: pa.Table) -> Any:
-    """Return the row of *segments* (a segments.parquet) of each hit of *hits*, found by its
-    doc_id and segment_id (-1 for none)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    table = pq.ParquetFile(segments, memory_map=True).read(columns=[DOC_ID, SEGMENT_ID])
-
-    def keys(source: pa.Table) -> Any:
-        parts = [source[name].cast(pa.large_string()) for name in (DOC_ID, SEGMENT_ID)]
-        return pc.binary_join_element_wise(*parts, pa.scalar("\x00", pa.large_string()))
-
-    found = pc.index_in(keys(hits), value_set=keys(table).combine_chunks())
-    return numbers(pc.fill_null(found, -1).combine_chunks())
-
-
-def chunked(table: pa.Table, lengths: list[int] | None) -> pa.Table:
-    """Return *table* (one chunk per column) with the columns a full run makes per batch
-    cut into chunks of *lengths* rows (:func:`qca.engine.corpus_order.chunk_lengths`)."""
-    import itertools
-
-    import pyarrow as pa
-
-    if lengths is None:
-        return table
-    starts = [0, *itertools.accumulate(lengths)][:-1]
-    columns = []
-    for field in table.schema:
-        column = table.column(field.name)
-        if field.name in CHUNKED_COLUMNS:
-            whole = column.combine_chunks()
-            parts = [whole.slice(a, n) for a, n in zip(starts, lengths, strict=True)]
-            column = pa.chunked_array(parts, type=field.type)
-        columns.append(column)
-    return pa.Table.from_arrays(columns, schema=table.schema)

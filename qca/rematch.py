@@ -154,14 +154,13 @@ def _rematch(
         except NeedsSpacy as exc:
             return f"{exc} needs spaCy"
         found = apply_conditions(matched.hits, rules, matched.texts)
-        new = _new_hits(read.positions, read.rows, found, rules)
+        new = _new_hits(read.positions, found, rules)
         segments = read.table
         del matched, found
-    batches = corpus.header["batches"]
     del corpus  # its token arrays (~60 MB at 10M words) go before the tables are rewritten
     from qca.outputs_arrow import rewrite_hits
 
-    written = rewrite_hits(outdir, changed | removed, new, segments, batches)
+    written = rewrite_hits(outdir, changed | removed, new, segments)
     if isinstance(written, str):
         return written
     hits_count, coded, per_code, per_theme, temp = written
@@ -189,7 +188,6 @@ class _SegmentRows:
         self.path = path
         self.table: Any = None
         self.positions: list[int] = []
-        self.rows: list[int] = []
 
     def texts(self, rows: Any) -> list[str]:
         import numpy as np
@@ -214,7 +212,6 @@ class _SegmentRows:
         # (no empty table of the schema: Schema.empty_table imports pandas)
         self.table = pa.concat_tables(parts).combine_chunks() if parts else None
         self.positions = np.searchsorted(wanted, rows).tolist()
-        self.rows = np.asarray(rows).tolist()  # of each segment asked for, in that order
         texts: list[str] = self.table.column(TEXT).to_pylist() if parts else []
         return [texts[n] for n in self.positions]
 
@@ -243,13 +240,12 @@ def _load(
     return corpus
 
 
-def _new_hits(positions: list[int], rows: list[int], fresh: HitColumns, rules: Rules) -> NewHits:
+def _new_hits(positions: list[int], fresh: HitColumns, rules: Rules) -> NewHits:
     from qca.outputs_arrow import NewHits
 
     names = rules.codes
     return NewHits(
         rows=[positions[k] for k in fresh.segment],
-        segment_rows=[rows[k] for k in fresh.segment],
         theme=[names[c][0] for c in fresh.code],
         code=[names[c][1] for c in fresh.code],
         kind=list(fresh.kind),

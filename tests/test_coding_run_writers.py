@@ -83,3 +83,32 @@ def test_coding_speed4_code_cli_jobs_2_matches_jobs_1(corpus: Path, runner: CliR
         )
         outputs.append((corpus / out / "hits.csv").read_bytes())
     assert outputs[0] == outputs[1]
+
+
+def test_hits_parquet_bytes_do_not_depend_on_the_batches_chunks(tmp_path: Path) -> None:
+    """#16: a run's batches leave the hits' string columns in one Arrow chunk per batch, and
+    past about 1 MB a column's parquet pages follow the chunks; hits.parquet is written from
+    one chunk per column, the bytes pandas writes for the same rows in one piece."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from qca.run.write import write_hits_parquet
+
+    rows = 120_000
+    whole = pd.DataFrame(
+        {
+            "segment_id": [f"interview-{n // 40:05d}:t{n:06d}" for n in range(rows)],
+            "match": [f"motivated by idea {n % 977}" for n in range(rows)],
+            "start": range(rows),
+        }
+    )
+    cuts = [n * rows // 7 for n in range(8)]  # seven batches
+    parts = [whole.iloc[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+    batches = pd.concat(parts, ignore_index=True)
+    assert pa.Table.from_pandas(batches).column("segment_id").num_chunks == 7
+    whole.to_parquet(tmp_path / "whole.parquet", index=False)
+    batches.to_parquet(tmp_path / "pandas.parquet", index=False)
+    write_hits_parquet(batches, tmp_path / "qca.parquet")
+    expected = (tmp_path / "whole.parquet").read_bytes()
+    assert (tmp_path / "pandas.parquet").read_bytes() != expected  # what the chunks did
+    assert (tmp_path / "qca.parquet").read_bytes() == expected

@@ -23,8 +23,7 @@ JSON header, then the sections the header lists, in order:
 - ``strings``, ``lowers``: each string and its matched form, NUL-joined UTF-8.
 
 The header keeps the language, the pipeline's fingerprint, the number of rows of
-``segments.parquet``, the tokenizer's rules as regex sources (``tokenizer``) and
-how the run's batches chunked its hits (``batches``, :mod:`qca.engine.corpus_order`).
+``segments.parquet`` and the tokenizer's rules as regex sources (``tokenizer``).
 A file that does not parse or check, or of another format, is ignored (the edit
 then codes as a full run does).
 """
@@ -73,7 +72,6 @@ class CorpusRecorder:
 
     def __init__(self) -> None:
         self.offset = 0
-        self.starts: list[int] = []  # each batch's first row
         self.pipeline: Pipeline | None = None
         self.valid = True
         self.rules: Rules | None = None
@@ -112,7 +110,6 @@ class CorpusRecorder:
 
     def advance(self, count: int) -> None:
         """Move past a batch of *count* segments (rows of segments.parquet)."""
-        self.starts.append(self.offset)
         self.offset += count
 
     def write(self, folder: Path, segments: Path, total: int) -> Path | None:
@@ -164,11 +161,8 @@ class CorpusRecorder:
                 ),
             }
         )
-        from qca.engine.corpus_order import batch_layout
-
         try:
             key = _sha256(segments)
-            batches = batch_layout(segments, self.starts)
         except OSError:
             return None
         header = {
@@ -180,7 +174,6 @@ class CorpusRecorder:
             "strings": count,
             "tokenizer": tokenizer,
             "terms": term_words(rules),
-            "batches": batches,
         }
         head = json.dumps(header, sort_keys=True).encode("utf-8")
         data = b"".join([_MAGIC, len(head).to_bytes(8, "little"), head, blob])
@@ -261,7 +254,6 @@ def load_corpus(path: Path, fingerprint: str, key: str, segments: int) -> Corpus
     """Return the token file at *path* if it is of *fingerprint*, *key* and *segments* rows."""
     import numpy as np
 
-    from qca.engine.corpus_order import valid_layout
     from qca.engine.lexicon import Lexicon
     from qca.packed import PackError, unpack
 
@@ -310,7 +302,6 @@ def load_corpus(path: Path, fingerprint: str, key: str, segments: int) -> Corpus
         not len(orths) or (int(orths.min()) >= 0 and int(orths.max()) < count),
         not len(lemmas) or (int(lemmas.min()) >= 0 and int(lemmas.max()) < count),
         not len(sizes) or int(sizes.min()) >= 0,
-        valid_layout(header.get("batches")),
     ]
     if not all(checks):
         return None

@@ -60,6 +60,21 @@ def codebook_manifest(codebook: Codebook) -> tuple[dict[str, Any], list[Any], li
     return info, themes, codes
 
 
+def write_hits_parquet(hits: pd.DataFrame, path: Path) -> None:
+    """Write *hits* as ``DataFrame.to_parquet(index=False)`` does, from one chunk per column.
+
+    A run's batches leave some string columns in one Arrow chunk per batch, and past
+    about 1 MB a column's parquet pages follow its chunks: runs with and without the
+    cache, with ``--jobs 2`` and an edited re-run would write other bytes for the same
+    rows. From one chunk the bytes depend on the rows alone.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(hits, preserve_index=False).combine_chunks()
+    pq.write_table(table, path, compression="snappy")
+
+
 def write_outputs(
     temp: Path,
     outdir: Path,
@@ -74,7 +89,7 @@ def write_outputs(
     from qca.folders import fault_point, switch_folder
     from qca.rerun import output_stamps
 
-    hits.to_parquet(temp / HITS_FILE, index=False)
+    write_hits_parquet(hits, temp / HITS_FILE)
     codings.to_parquet(temp / CODINGS_FILE, index=False)
     hits.to_csv(temp / HITS_CSV, index=False, lineterminator="\n")
     codings.to_csv(temp / CODINGS_CSV, index=False, lineterminator="\n")
